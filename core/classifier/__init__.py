@@ -1,0 +1,1 @@
+"""Classifiers: the offline rules (default) and, when configured, an LLM."""

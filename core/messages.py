@@ -1,0 +1,195 @@
+"""Boundary types between the platform adapters (``bots/``) and the core.
+
+Everything here is a frozen dataclass made of plain values, so an event or a reply can be
+logged, stored or sent over a queue as JSON (:func:`to_json` / :func:`event_from_json`).
+No live SDK object ever crosses this boundary.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any, Literal
+
+Platform = Literal["slack", "teams", "console"]
+ActionStyle = Literal["default", "primary", "danger"]
+
+
+@dataclass(frozen=True)
+class UserRef:
+    """Who sent an event. ``email`` is what the ticketing backends use to find the requester."""
+
+    platform: str
+    user_id: str
+    display_name: str = ""
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class ConversationRef:
+    """Where an event happened and where replies go.
+
+    ``delivery_ref`` is opaque to the core: only the adapter that made it reads it (Teams keeps
+    its serialised conversation reference there, for proactive messages).
+    """
+
+    platform: str
+    tenant_id: str
+    channel_id: str
+    thread_id: str | None = None
+    delivery_ref: str | None = None
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """Text a person wrote to the bot, with mentions of the bot already stripped."""
+
+    event_id: str
+    conversation: ConversationRef
+    user: UserRef
+    text: str
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class ActionInvoked:
+    """A button click or a card submit. ``values`` holds the action's values and any inputs."""
+
+    event_id: str
+    conversation: ConversationRef
+    user: UserRef
+    action_id: str
+    values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    received_at: datetime | None = None
+
+
+Event = InboundMessage | ActionInvoked
+
+
+@dataclass(frozen=True)
+class CardField:
+    """A label/value pair, rendered as a Block Kit field or an Adaptive Card fact."""
+
+    label: str
+    value: str
+
+
+@dataclass(frozen=True)
+class CardNote:
+    """One entry of a ticket's activity shown on a card."""
+
+    author: str
+    text: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CardInput:
+    """An editable value on a card (a text box or a choice).
+
+    Adapters submit the entered value under ``input_id`` in :attr:`ActionInvoked.values`.
+    """
+
+    input_id: str
+    label: str
+    value: str = ""
+    multiline: bool = False
+    choices: tuple[str, ...] = ()
+    max_length: int = 3000
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class CardAction:
+    """A button. Clicking it sends :class:`ActionInvoked` with ``action_id`` and ``values``.
+
+    ``inputs`` are the values the person must type before the action runs (for example the text
+    of a note); an adapter shows them inline (Teams) or in a dialog (Slack modal).
+    ``confirm`` is a question the adapter may ask before sending the action.
+    """
+
+    action_id: str
+    label: str
+    values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    style: ActionStyle = "default"
+    inputs: tuple[CardInput, ...] = ()
+
+
+@dataclass(frozen=True)
+class CardLink:
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """A platform-neutral rich message: Slack renders it as Block Kit, Teams as an Adaptive Card,
+    the console as plain text.
+
+    ``kind`` tells renderers what the card is about (``ticket``, ``draft``, ``close_confirm``,
+    ``ticket_list``, ``help``, ``info``); ``inputs`` are values the person may edit before an
+    action (a drafted ticket's title and priority).
+    """
+
+    title: str
+    kind: str = "info"
+    subtitle: str | None = None
+    body: str | None = None
+    fields: tuple[CardField, ...] = ()
+    notes: tuple[CardNote, ...] = ()
+    inputs: tuple[CardInput, ...] = ()
+    actions: tuple[CardAction, ...] = ()
+    link: CardLink | None = None
+
+
+@dataclass(frozen=True)
+class Reply:
+    """What the core answers. ``text`` is always set (notifications, screen readers, console).
+
+    ``replaces_source``: when answering an :class:`ActionInvoked`, update the message whose
+    button was clicked instead of posting a new one (Refresh, a confirmed draft).
+    """
+
+    text: str
+    card: Card | None = None
+    ephemeral: bool = False
+    replaces_source: bool = False
+
+
+def _default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, MappingProxyType):
+        return dict(value)
+    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+
+
+def to_json(obj: Event | Reply | Card) -> str:
+    """Serialise a boundary object to JSON (for logs, storage and queues)."""
+    data = asdict(obj)
+    data["type"] = type(obj).__name__
+    return json.dumps(data, default=_default, ensure_ascii=False)
+
+
+def event_from_json(raw: str) -> Event:
+    """Rebuild an :class:`InboundMessage` or :class:`ActionInvoked` from :func:`to_json`."""
+    data = json.loads(raw)
+    kind = data.pop("type")
+    conversation = ConversationRef(**data.pop("conversation"))
+    user = UserRef(**data.pop("user"))
+    received = data.pop("received_at", None)
+    received_at = datetime.fromisoformat(received) if received else None
+    if kind == "InboundMessage":
+        assert received_at is not None
+        return InboundMessage(
+            conversation=conversation, user=user, received_at=received_at, **data
+        )
+    if kind == "ActionInvoked":
+        values = MappingProxyType(dict(data.pop("values", {})))
+        return ActionInvoked(
+            conversation=conversation, user=user, values=values, received_at=received_at, **data
+        )
+    raise ValueError(f"unknown event type {kind!r}")

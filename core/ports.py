@@ -1,0 +1,127 @@
+"""What the core needs from the outside world, as Protocols.
+
+Real implementations live in ``storage/`` (SQLite) and ``core/backends`` / ``core/llm``
+(HTTP clients); tests use fakes that follow the same contracts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal, Protocol
+
+from core.intents import Classification, LlmUsage
+from core.messages import ConversationRef, UserRef
+from core.tickets import Ticket, TicketDraft, TicketRef
+
+
+class TicketingSystem(Protocol):
+    """A help desk the bot files tickets in.
+
+    Authorization is the implementation's job: a ticket the requester may not see raises
+    :class:`core.errors.TicketNotFound`, exactly like one that does not exist. Failures raise
+    :class:`core.errors.TicketingError` subclasses whose ``user_message`` is fit to show.
+    A returned :class:`Ticket` always carries the id and number the backend itself reported.
+    """
+
+    name: str
+
+    def create(self, draft: TicketDraft, requester: UserRef) -> Ticket:
+        """File a new ticket for ``requester`` and return it as stored."""
+        ...
+
+    def get(self, ref: TicketRef, requester: UserRef) -> Ticket:
+        """The ticket with its latest notes."""
+        ...
+
+    def list_open(self, requester: UserRef, limit: int = 10) -> list[Ticket]:
+        """The requester's tickets that are not complete, newest first."""
+        ...
+
+    def add_note(self, ref: TicketRef, text: str, requester: UserRef) -> Ticket:
+        """Append ``text`` as a note by ``requester``; return the updated ticket."""
+        ...
+
+    def close(self, ref: TicketRef, requester: UserRef) -> Ticket:
+        """Set the ticket to its complete status; return the updated ticket."""
+        ...
+
+    def check_ready(self) -> None:
+        """Raise :class:`core.errors.TicketingError` if the backend cannot be reached."""
+        ...
+
+
+@dataclass(frozen=True)
+class Turn:
+    """One stored line of a conversation."""
+
+    role: Literal["user", "assistant"]
+    text: str
+    created_at: datetime
+    intent: str | None = None
+    usage: LlmUsage | None = None
+
+
+class Classifier(Protocol):
+    """Reads one natural-language message (never a command or a card action)."""
+
+    def classify(self, text: str, history: Sequence[Turn] = ()) -> Classification:
+        """``history`` is the conversation so far, oldest first, newest last."""
+        ...
+
+
+@dataclass(frozen=True)
+class PendingAction:
+    """An action waiting for the person's yes/no (a drafted ticket, a close)."""
+
+    action_id: str
+    values: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class ConversationState:
+    conversation_id: int
+    pending: PendingAction | None = None
+
+
+class ConversationStore(Protocol):
+    """Conversation history, processed-event bookkeeping and pending confirmations."""
+
+    def claim_event(self, event_id: str, now: datetime) -> bool:
+        """Record ``event_id``; False if it was already recorded (a redelivery)."""
+        ...
+
+    def open_conversation(self, ref: ConversationRef, now: datetime) -> ConversationState:
+        """Find or create the conversation for ``ref`` (keeps ``delivery_ref`` current)."""
+        ...
+
+    def recent_turns(self, conversation_id: int, limit: int) -> list[Turn]:
+        """The last ``limit`` turns, oldest first."""
+        ...
+
+    def append_turn(self, conversation_id: int, turn: Turn) -> None: ...
+
+    def set_pending(self, conversation_id: int, pending: PendingAction | None) -> None: ...
+
+    def purge_before(self, cutoff: datetime) -> int:
+        """Delete turns and processed-event records older than ``cutoff``; return turns deleted."""
+        ...
+
+
+@dataclass(frozen=True)
+class KnowledgeEntry:
+    entry_id: str
+    question: str
+    answer: str
+    keywords: tuple[str, ...] = ()
+
+
+class KnowledgeBase(Protocol):
+    def search(self, text: str, limit: int = 3) -> list[KnowledgeEntry]:
+        """Entries relevant to ``text``, best first; empty when nothing is relevant."""
+        ...
+
+    def answer(self, text: str) -> KnowledgeEntry | None:
+        """The one entry that answers ``text`` confidently, or None."""
+        ...

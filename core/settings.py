@@ -1,0 +1,178 @@
+"""One typed settings object, read from the environment and an optional ``.env`` file.
+
+Each section reads the variable names its own ecosystem uses (``SLACK_BOT_TOKEN``,
+``MICROSOFT_APP_ID``, ``OPENAI_API_KEY``, ``AUTOTASK_...``); the bot's own are ``TICKETBOT_...``.
+Build it once, in the composition root (:func:`load_settings`), and pass parts of it down.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEFAULT_KNOWLEDGE_FILE = Path(__file__).with_name("knowledge.yaml")
+
+
+def _config(prefix: str) -> SettingsConfigDict:
+    return SettingsConfigDict(
+        env_prefix=prefix,
+        env_file=".env",
+        env_file_encoding="utf-8",
+        extra="ignore",
+        case_sensitive=False,
+    )
+
+
+class AutotaskSettings(BaseSettings):
+    """``AUTOTASK_*``: the API user, its tenant's ticket defaults and picklist overrides."""
+
+    model_config = _config("AUTOTASK_")
+
+    username: str | None = None
+    secret: SecretStr | None = None
+    integration_code: SecretStr | None = None
+    base_url: str | None = None  # skips zone discovery, e.g. https://webservices15.autotask.net/ATServicesRest/
+    web_url: str | None = None  # UI base for links when base_url skips discovery
+    zone_lookup_url: str = (
+        "https://webservices.autotask.net/atservicesrest/v1.0/zoneInformation"
+    )
+    impersonation_resource_id: int | None = None
+    default_company_id: int | None = None
+    default_queue_id: int | None = None
+    # Overrides, label or integer value: e.g. AUTOTASK_PRIORITY_MAP='{"Low": "Severity 4 - TwoDays"}'
+    priority_map: dict[str, str] = Field(default_factory=dict)
+    status_new: str | None = None
+    status_complete: str | None = None
+    ticket_type: int | None = None
+    source: int | None = None
+    issue_type: int | None = None
+    due_hours: int | None = None
+    note_type: int | None = None
+    note_publish: int | None = None
+    unknown_contact: Literal["refuse", "default_company"] = "refuse"
+    company_visibility: bool = False
+    picklist_ttl_seconds: int = 3600
+    timeout_seconds: float = 15.0
+    max_concurrent_per_endpoint: int = 3
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.username and self.secret and self.integration_code)
+
+
+class WaystoneSettings(BaseSettings):
+    """``WAYSTONE_*``: the intermediary API of the original design document."""
+
+    model_config = _config("WAYSTONE_")
+
+    base_url: str | None = None
+    api_key: SecretStr | None = None
+    timeout_seconds: float = 10.0
+
+
+class LlmSettings(BaseSettings):
+    """``OPENAI_*`` (the SDK's own names), ``AZURE_OPENAI_*`` and ``TICKETBOT_LLM_*``."""
+
+    model_config = _config("")
+
+    openai_api_key: SecretStr | None = None
+    openai_base_url: str | None = None
+    azure_openai_endpoint: str | None = None
+    azure_openai_api_key: SecretStr | None = None
+    openai_api_version: str | None = None
+    ticketbot_llm_model: str = "gpt-4o-mini"
+    ticketbot_llm_timeout_seconds: float = 8.0
+    ticketbot_llm_max_retries: int = 1
+    ticketbot_llm_history_tokens: int = 1500
+    ticketbot_llm_strict_schema: bool = True
+
+    @property
+    def configured(self) -> bool:
+        return bool(
+            self.openai_api_key
+            or self.openai_base_url
+            or (self.azure_openai_endpoint and self.azure_openai_api_key)
+        )
+
+
+class SlackSettings(BaseSettings):
+    """``SLACK_*``: Bolt's usual names."""
+
+    model_config = _config("SLACK_")
+
+    bot_token: SecretStr | None = None
+    signing_secret: SecretStr | None = None
+    app_token: SecretStr | None = None
+    api_url: str = "https://slack.com/api/"
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.bot_token and (self.signing_secret or self.app_token))
+
+
+class TeamsSettings(BaseSettings):
+    """``MICROSOFT_APP_*``: the Bot Framework's names; ``TEAMS_*`` for the app package."""
+
+    model_config = _config("")
+
+    microsoft_app_id: str = ""
+    microsoft_app_password: SecretStr = SecretStr("")
+    microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "MultiTenant"
+    microsoft_app_tenant_id: str = ""
+    teams_valid_domains: list[str] = Field(default_factory=list)
+    teams_app_version: str = "1.0.0"
+
+
+class TicketbotSettings(BaseSettings):
+    """``TICKETBOT_*`` and the server's ``PORT`` / ``HOST``."""
+
+    model_config = _config("TICKETBOT_")
+
+    database_url: str = "sqlite:///ticketbot.db"
+    backend: Literal["local", "autotask", "waystone"] = "local"
+    knowledge_file: Path = DEFAULT_KNOWLEDGE_FILE
+    history_turns: int = 20
+    history_retention_days: int = 90
+    max_message_chars: int = 8000
+    staff_emails: list[str] = Field(default_factory=list)
+    log_level: str = "INFO"
+    log_format: Literal["text", "json"] = "text"
+    workers: int = 8
+    slow_reply_notice_seconds: float = 2.0
+    shutdown_timeout_seconds: float = 20.0
+    # Token buckets: capacity and refill per minute; a read costs 1, a write costs write_cost.
+    rate_user_capacity: float = 20.0
+    rate_user_per_minute: float = 10.0
+    rate_write_cost: float = 4.0
+    rate_backend_per_hour: float = 3000.0
+
+
+class ServerSettings(BaseSettings):
+    """``PORT`` / ``HOST`` with no prefix, as hosting platforms set them."""
+
+    model_config = _config("")
+
+    port: int = 3978
+    host: str = "0.0.0.0"
+
+
+class Settings(BaseSettings):
+    """Everything the bot can be told. Sections read their own environment variables."""
+
+    model_config = _config("TICKETBOT_")
+
+    bot: TicketbotSettings = Field(default_factory=TicketbotSettings)
+    server: ServerSettings = Field(default_factory=ServerSettings)
+    autotask: AutotaskSettings = Field(default_factory=AutotaskSettings)
+    waystone: WaystoneSettings = Field(default_factory=WaystoneSettings)
+    llm: LlmSettings = Field(default_factory=LlmSettings)
+    slack: SlackSettings = Field(default_factory=SlackSettings)
+    teams: TeamsSettings = Field(default_factory=TeamsSettings)
+
+
+def load_settings() -> Settings:
+    """Read the environment and ``.env`` once; call this only in the composition root."""
+    return Settings()
