@@ -1,0 +1,50 @@
+"""Action ids on the core's cards. Adapters send them back in :class:`ActionInvoked` unchanged.
+
+Values each action carries (``ActionInvoked.values``):
+
+- ``CREATE_CONFIRM``: ``draft_id``, ``title``, ``description``, ``priority`` (the inputs
+  ``title`` and ``priority`` may have been edited by the person before submitting).
+- ``CREATE_CANCEL``: ``draft_id``.
+- ``CLOSE_REQUEST``: ``ticket`` (shows the close confirmation card).
+- ``CLOSE_CONFIRM`` / ``CLOSE_CANCEL``: ``ticket``.
+- ``ADD_NOTE``: ``ticket`` and the input ``note`` (the text the person typed).
+- ``REFRESH``: ``ticket`` (the answer replaces the card it came from).
+- ``NEW_TICKET``: optional ``title``, ``description``, ``priority`` (e.g. a modal or a message
+  shortcut); creates at once when ``title`` is given, like ``ticket new``.
+- ``LIST_TICKETS``: none.
+
+``ticket`` is a reference as :meth:`core.tickets.TicketRef.parse` reads it (``48213`` or
+``T20251104.0031``).
+"""
+
+from __future__ import annotations
+
+CREATE_CONFIRM = "ticket.create.confirm"
+CREATE_CANCEL = "ticket.create.cancel"
+CLOSE_REQUEST = "ticket.close.request"
+CLOSE_CONFIRM = "ticket.close.confirm"
+CLOSE_CANCEL = "ticket.close.cancel"
+ADD_NOTE = "ticket.note.add"
+REFRESH = "ticket.refresh"
+NEW_TICKET = "ticket.new"
+LIST_TICKETS = "ticket.list"
+
+ALL_ACTIONS = frozenset(
+    {
+        CREATE_CONFIRM,
+        CREATE_CANCEL,
+        CLOSE_REQUEST,
+        CLOSE_CONFIRM,
+        CLOSE_CANCEL,
+        ADD_NOTE,
+        REFRESH,
+        NEW_TICKET,
+        LIST_TICKETS,
+    }
+)
+
+# Input ids on cards (submitted values land in ActionInvoked.values under these keys).
+INPUT_NOTE = "note"
+INPUT_TITLE = "title"
+INPUT_DESCRIPTION = "description"
+INPUT_PRIORITY = "priority"
