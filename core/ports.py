@@ -92,6 +92,10 @@ class ConversationStore(Protocol):
         """Record ``event_id``; False if it was already recorded (a redelivery)."""
         ...
 
+    def release_event(self, event_id: str) -> None:
+        """Forget ``event_id`` (its work failed before anything changed: a retry may run)."""
+        ...
+
     def open_conversation(self, ref: ConversationRef, now: datetime) -> ConversationState:
         """Find or create the conversation for ``ref`` (keeps ``delivery_ref`` current)."""
         ...

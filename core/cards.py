@@ -1,0 +1,166 @@
+"""The core's neutral cards: what a ticket, a draft, a close confirmation, a list and the help
+look like, before any platform renders them."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from types import MappingProxyType
+
+from core import actions
+from core.commands import USAGE
+from core.messages import Card, CardAction, CardField, CardInput, CardLink, CardNote
+from core.tickets import Priority, Ticket, TicketDraft
+
+PRIORITY_CHOICES = tuple(p.value for p in Priority)
+TITLE_MAX = 100
+NOTE_MAX = 3000
+
+
+def _values(**values: str) -> MappingProxyType[str, str]:
+    return MappingProxyType(values)
+
+
+def format_time(moment: datetime | None) -> str:
+    return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "—"
+
+
+def ticket_summary(ticket: Ticket) -> str:
+    """One line for text replies and notifications."""
+    who = f", assigned to {ticket.assignee}" if ticket.assignee else ", not assigned yet"
+    return (
+        f"Ticket {ticket.number} (#{ticket.id}) “{ticket.title}”: {ticket.status}, "
+        f"priority {ticket.priority}{who}."
+    )
+
+
+def ticket_card(ticket: Ticket) -> Card:
+    ref = str(ticket.id)
+    fields = [
+        CardField("Status", ticket.status),
+        CardField("Priority", ticket.priority),
+        CardField("Assigned to", ticket.assignee or "Not assigned yet"),
+    ]
+    if ticket.queue:
+        fields.append(CardField("Queue", ticket.queue))
+    fields.append(CardField("Last activity", format_time(ticket.last_activity_at)))
+    card_actions: list[CardAction] = [
+        CardAction(
+            actions.ADD_NOTE,
+            "Add note",
+            _values(ticket=ref),
+            inputs=(
+                CardInput(
+                    actions.INPUT_NOTE,
+                    "Note",
+                    multiline=True,
+                    max_length=NOTE_MAX,
+                    required=True,
+                ),
+            ),
+        ),
+        CardAction(actions.REFRESH, "Refresh", _values(ticket=ref)),
+    ]
+    if not ticket.is_closed:
+        card_actions.append(
+            CardAction(actions.CLOSE_REQUEST, "Close", _values(ticket=ref), style="danger")
+        )
+    return Card(
+        kind="ticket",
+        title=f"{ticket.number} · {ticket.title}",
+        subtitle=f"Ticket #{ticket.id}",
+        body=ticket.description or None,
+        fields=tuple(fields),
+        notes=tuple(CardNote(n.author, n.text, n.created_at) for n in ticket.notes),
+        actions=tuple(card_actions),
+        link=CardLink("Open in Autotask", ticket.web_url) if ticket.web_url else None,
+    )
+
+
+def draft_values(draft: TicketDraft, draft_id: str) -> dict[str, str]:
+    return {
+        "draft_id": draft_id,
+        actions.INPUT_TITLE: draft.title,
+        actions.INPUT_DESCRIPTION: draft.description,
+        actions.INPUT_PRIORITY: draft.priority.value,
+    }
+
+
+def draft_card(draft: TicketDraft, draft_id: str, *, heading: str = "New ticket") -> Card:
+    values = _values(**draft_values(draft, draft_id))
+    return Card(
+        kind="draft",
+        title=heading,
+        subtitle="Check the details, then create it.",
+        body=draft.description,
+        fields=(CardField("Title", draft.title), CardField("Priority", draft.priority.value)),
+        inputs=(
+            CardInput(
+                actions.INPUT_TITLE, "Title", draft.title, max_length=TITLE_MAX, required=True
+            ),
+            CardInput(
+                actions.INPUT_PRIORITY, "Priority", draft.priority.value, choices=PRIORITY_CHOICES
+            ),
+        ),
+        actions=(
+            CardAction(actions.CREATE_CONFIRM, "Create ticket", values, style="primary"),
+            CardAction(actions.CREATE_CANCEL, "Cancel", _values(draft_id=draft_id)),
+        ),
+    )
+
+
+def close_confirm_card(ticket: Ticket) -> Card:
+    ref = str(ticket.id)
+    return Card(
+        kind="close_confirm",
+        title=f"Close {ticket.number}?",
+        subtitle=ticket.title,
+        fields=(CardField("Status", ticket.status), CardField("Priority", ticket.priority)),
+        actions=(
+            CardAction(actions.CLOSE_CONFIRM, "Close ticket", _values(ticket=ref), style="danger"),
+            CardAction(actions.CLOSE_CANCEL, "Keep it open", _values(ticket=ref)),
+        ),
+    )
+
+
+def ticket_list_card(tickets: Sequence[Ticket]) -> Card:
+    return Card(
+        kind="ticket_list",
+        title="Your open tickets",
+        fields=tuple(
+            CardField(f"{t.number} (#{t.id})", f"{t.title} — {t.status}, {t.priority}")
+            for t in tickets
+        ),
+        actions=tuple(
+            CardAction(actions.REFRESH, f"Show {t.number}", _values(ticket=str(t.id)))
+            for t in tickets[:5]
+        ),
+    )
+
+
+HELP_TEXT = (
+    "I'm the IT help desk assistant. Tell me what's wrong in your own words and I'll open a "
+    "ticket, or ask about one you have."
+)
+HELP_EXAMPLES = (
+    "the VPN drops every ten minutes",
+    "what's the status of 48213?",
+    "add to 48213 that it also happens on my desktop",
+    "show my open tickets",
+    "when is the help desk open?",
+)
+
+
+def help_card() -> Card:
+    body = "Commands:\n" + "\n".join(USAGE.values())
+    examples = "\n".join(f"“{e}”" for e in HELP_EXAMPLES)
+    return Card(
+        kind="help",
+        title="How I can help",
+        subtitle=HELP_TEXT,
+        body=f"{body}\n\nOr just write, for example:\n{examples}",
+        actions=(
+            CardAction(actions.NEW_TICKET, "New ticket"),
+            CardAction(actions.LIST_TICKETS, "My tickets"),
+        ),
+    )

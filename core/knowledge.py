@@ -1,0 +1,101 @@
+"""The knowledge file: general questions answered in the help desk's own words (YAML)."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+
+from core.ports import KnowledgeEntry
+
+_WORD_RE = re.compile(r"[a-z0-9][a-z0-9/+-]*")
+_STOPWORDS = frozenset(
+    """a an the is are was were be been am i me my we our you your it its this that these those
+    of to in on at for with by from as and or but if so do does did can could would should will
+    how what when where which who why whom there here please tell know any some get got have has
+    just about up out into than then them they he she his her us not no yes hi hello hey""".split()
+)
+MIN_SCORE = 1.0
+
+
+def _stem(word: str) -> str:
+    for suffix in ("ing", "es", "s"):
+        if word.endswith(suffix) and len(word) - len(suffix) >= 3:
+            return word[: -len(suffix)]
+    return word
+
+
+def content_words(text: str) -> set[str]:
+    """Lower-case stems of the words that carry meaning (stopwords dropped)."""
+    return {_stem(w) for w in _WORD_RE.findall(text.lower()) if w not in _STOPWORDS}
+
+
+@dataclass(frozen=True)
+class _Indexed:
+    entry: KnowledgeEntry
+    keywords: frozenset[str]
+    question_words: frozenset[str]
+
+
+class YamlKnowledgeBase:
+    """Implements :class:`core.ports.KnowledgeBase` with keyword overlap scoring: cheap,
+    deterministic and explainable. An entry answers only when enough of its words match."""
+
+    def __init__(self, entries: list[KnowledgeEntry]) -> None:
+        self.entries = entries
+        self._index = [
+            _Indexed(
+                entry,
+                frozenset(_stem(k.lower()) for k in entry.keywords),
+                frozenset(content_words(entry.question)),
+            )
+            for entry in entries
+        ]
+
+    @classmethod
+    def load(cls, path: Path) -> YamlKnowledgeBase:
+        """Read ``path``; a missing or malformed file is an error naming the file."""
+        try:
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
+        except (OSError, yaml.YAMLError) as exc:
+            raise ValueError(f"cannot read knowledge file {path}: {exc}") from exc
+        raw_entries = data.get("entries", []) if isinstance(data, dict) else []
+        entries = []
+        for number, item in enumerate(raw_entries, start=1):
+            if not isinstance(item, dict) or not item.get("answer"):
+                raise ValueError(f"knowledge file {path}: entry {number} needs an 'answer'")
+            entries.append(
+                KnowledgeEntry(
+                    entry_id=str(item.get("id") or f"entry-{number}"),
+                    question=str(item.get("question", "")),
+                    answer=str(item["answer"]).strip(),
+                    keywords=tuple(str(k) for k in item.get("keywords") or ()),
+                )
+            )
+        return cls(entries)
+
+    def _scored(self, text: str) -> tuple[int, list[tuple[float, int, KnowledgeEntry]]]:
+        words = content_words(text)
+        scored = []
+        for item in self._index:
+            matched = words & (item.keywords | item.question_words)
+            score = len(words & item.keywords) + 0.5 * len(words & item.question_words)
+            if score > 0:
+                scored.append((score, len(matched), item.entry))
+        scored.sort(key=lambda triple: -triple[0])
+        return len(words), scored
+
+    def search(self, text: str, limit: int = 3) -> list[KnowledgeEntry]:
+        return [entry for _, _, entry in self._scored(text)[1][:limit]]
+
+    def answer(self, text: str) -> KnowledgeEntry | None:
+        word_count, scored = self._scored(text)
+        if not scored:
+            return None
+        best_score, matched, best = scored[0]
+        # Two strong matching words, or a short question mostly about this entry's words.
+        if best_score >= 2.0 or (best_score >= 1.0 and matched * 2 >= word_count):
+            return best
+        return None

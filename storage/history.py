@@ -1,0 +1,144 @@
+"""Conversation history, processed events and pending confirmations on SQLAlchemy
+(implements :class:`core.ports.ConversationStore`)."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError
+
+from core.intents import LlmUsage
+from core.messages import ConversationRef
+from core.ports import ConversationState, PendingAction, Turn
+from storage.db import Database
+from storage.models import ConversationRow, ProcessedEventRow, TurnRow
+
+
+class SqlConversationStore:
+    """Implements :class:`core.ports.ConversationStore`."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def claim_event(self, event_id: str, now: datetime) -> bool:
+        with self._db.sessions() as session:
+            session.add(ProcessedEventRow(event_id=event_id, processed_at=now))
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                return False
+        return True
+
+    def release_event(self, event_id: str) -> None:
+        with self._db.sessions() as session:
+            session.execute(delete(ProcessedEventRow).where(ProcessedEventRow.event_id == event_id))
+            session.commit()
+
+    def open_conversation(self, ref: ConversationRef, now: datetime) -> ConversationState:
+        key = {
+            "platform": ref.platform,
+            "tenant_id": ref.tenant_id,
+            "channel_id": ref.channel_id,
+            "thread_id": ref.thread_id or "",
+        }
+        with self._db.sessions() as session:
+            row = session.scalars(select(ConversationRow).filter_by(**key)).one_or_none()
+            if row is None:
+                row = ConversationRow(
+                    **key, delivery_ref=ref.delivery_ref, created_at=now, updated_at=now
+                )
+                session.add(row)
+                try:
+                    session.commit()
+                except IntegrityError:  # created by a concurrent worker a moment ago
+                    session.rollback()
+                    row = session.scalars(select(ConversationRow).filter_by(**key)).one()
+            elif ref.delivery_ref and row.delivery_ref != ref.delivery_ref:
+                row.delivery_ref = ref.delivery_ref
+                row.updated_at = now
+                session.commit()
+            return ConversationState(row.id, _pending_from_json(row.pending_action))
+
+    def delivery_ref(self, conversation_id: int) -> str | None:
+        """The latest delivery reference an adapter stored for a conversation (proactive sends)."""
+        with self._db.sessions() as session:
+            row = session.get(ConversationRow, conversation_id)
+            return row.delivery_ref if row else None
+
+    def recent_turns(self, conversation_id: int, limit: int) -> list[Turn]:
+        if limit <= 0:
+            return []
+        with self._db.sessions() as session:
+            rows = session.scalars(
+                select(TurnRow)
+                .where(TurnRow.conversation_id == conversation_id)
+                .order_by(TurnRow.id.desc())
+                .limit(limit)
+            ).all()
+        return [_turn_from_row(row) for row in reversed(rows)]
+
+    def append_turn(self, conversation_id: int, turn: Turn) -> None:
+        usage = turn.usage or LlmUsage()
+        with self._db.sessions() as session:
+            session.add(
+                TurnRow(
+                    conversation_id=conversation_id,
+                    role=turn.role,
+                    text=turn.text,
+                    intent=turn.intent,
+                    created_at=turn.created_at,
+                    llm_calls=usage.calls,
+                    prompt_tokens=usage.prompt_tokens,
+                    completion_tokens=usage.completion_tokens,
+                    llm_latency_ms=usage.latency_ms,
+                    llm_model=usage.model,
+                    llm_outcome=usage.outcome if turn.usage else None,
+                )
+            )
+            session.commit()
+
+    def set_pending(self, conversation_id: int, pending: PendingAction | None) -> None:
+        with self._db.sessions() as session:
+            row = session.get(ConversationRow, conversation_id)
+            if row is None:
+                return
+            row.pending_action = (
+                json.dumps({"action_id": pending.action_id, "values": dict(pending.values)})
+                if pending
+                else None
+            )
+            session.commit()
+
+    def purge_before(self, cutoff: datetime) -> int:
+        with self._db.sessions() as session:
+            deleted = session.execute(delete(TurnRow).where(TurnRow.created_at < cutoff))
+            session.execute(delete(ProcessedEventRow).where(ProcessedEventRow.processed_at < cutoff))
+            session.commit()
+        return int(getattr(deleted, "rowcount", 0) or 0)
+
+
+def _pending_from_json(raw: str | None) -> PendingAction | None:
+    if not raw:
+        return None
+    data = json.loads(raw)
+    return PendingAction(action_id=data["action_id"], values=dict(data.get("values", {})))
+
+
+def _turn_from_row(row: TurnRow) -> Turn:
+    usage = (
+        LlmUsage(
+            calls=row.llm_calls,
+            prompt_tokens=row.prompt_tokens,
+            completion_tokens=row.completion_tokens,
+            latency_ms=row.llm_latency_ms,
+            model=row.llm_model,
+            outcome=row.llm_outcome,
+        )
+        if row.llm_outcome
+        else None
+    )
+    role = "assistant" if row.role == "assistant" else "user"
+    return Turn(role=role, text=row.text, created_at=row.created_at, intent=row.intent, usage=usage)

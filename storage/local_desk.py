@@ -1,0 +1,201 @@
+"""The embedded help desk: Autotask-shaped tickets in the bot's own SQLite database
+(implements :class:`core.ports.TicketingSystem`). The default backend, so the bot works with
+no credentials and no network."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, selectinload
+
+from core.errors import RequesterUnknown, TicketNotFound
+from core.messages import UserRef
+from core.tickets import (
+    STATUS_COMPLETE,
+    STATUS_IN_PROGRESS,
+    STATUS_NEW,
+    STATUS_WAITING_CUSTOMER,
+    Note,
+    Ticket,
+    TicketDraft,
+    TicketRef,
+)
+from storage.db import Database
+from storage.models import LocalNoteRow, LocalTicketRow
+
+FIRST_TICKET_ID = 10001
+LATEST_NOTES_SHOWN = 3
+TITLE_MAX = 255
+STATUSES = (STATUS_NEW, STATUS_IN_PROGRESS, STATUS_WAITING_CUSTOMER, STATUS_COMPLETE)
+
+
+class LocalDesk:
+    """Tickets in SQLite. Requesters see their own tickets; ``staff_emails`` see all."""
+
+    name = "local"
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        clock: Callable[[], datetime],
+        staff_emails: Iterable[str] = (),
+    ) -> None:
+        self._db = database
+        self._clock = clock
+        self._staff = {email.strip().lower() for email in staff_emails if email.strip()}
+
+    def create(self, draft: TicketDraft, requester: UserRef) -> Ticket:
+        email = _requester_email(requester)
+        with self._db.sessions() as session:
+            if draft.idempotency_key:
+                existing = session.scalars(
+                    _with_notes().where(LocalTicketRow.idempotency_key == draft.idempotency_key)
+                ).one_or_none()
+                if existing is not None:
+                    return _to_ticket(existing)
+            now = self._clock()
+            for _ in range(5):  # a concurrent create may take the same id/number: try the next
+                row = LocalTicketRow(
+                    id=_next_id(session),
+                    number=_next_number(session, now),
+                    title=(draft.title.strip() or "New request")[:TITLE_MAX],
+                    description=draft.description,
+                    status=STATUS_NEW,
+                    priority=draft.priority.value,
+                    requester_email=email,
+                    requester_name=requester.display_name,
+                    idempotency_key=draft.idempotency_key,
+                    created_at=now,
+                    last_activity_at=now,
+                )
+                session.add(row)
+                try:
+                    session.commit()
+                except IntegrityError:
+                    session.rollback()
+                    continue
+                return self._load(session, TicketRef("id", str(row.id)), requester)
+        raise RuntimeError("could not allocate a ticket number")
+
+    def get(self, ref: TicketRef, requester: UserRef) -> Ticket:
+        with self._db.sessions() as session:
+            return self._load(session, ref, requester)
+
+    def list_open(self, requester: UserRef, limit: int = 10) -> list[Ticket]:
+        email = _requester_email(requester)
+        query = _with_notes().where(LocalTicketRow.status != STATUS_COMPLETE)
+        if email not in self._staff:
+            query = query.where(LocalTicketRow.requester_email == email)
+        with self._db.sessions() as session:
+            rows = session.scalars(
+                query.order_by(LocalTicketRow.created_at.desc(), LocalTicketRow.id.desc()).limit(
+                    limit
+                )
+            ).all()
+            return [_to_ticket(row) for row in rows]
+
+    def add_note(self, ref: TicketRef, text: str, requester: UserRef) -> Ticket:
+        with self._db.sessions() as session:
+            row = self._row(session, ref, requester)
+            now = self._clock()
+            author = requester.display_name or requester.email or requester.user_id
+            row.notes.append(LocalNoteRow(author=author, text=text, created_at=now))
+            row.last_activity_at = now
+            if row.status == STATUS_WAITING_CUSTOMER:
+                row.status = STATUS_IN_PROGRESS  # the customer answered
+            session.commit()
+            return self._load(session, ref, requester)
+
+    def close(self, ref: TicketRef, requester: UserRef) -> Ticket:
+        with self._db.sessions() as session:
+            row = self._row(session, ref, requester)
+            if row.status != STATUS_COMPLETE:
+                row.status = STATUS_COMPLETE
+                row.last_activity_at = self._clock()
+                session.commit()
+            return self._load(session, ref, requester)
+
+    def set_status(self, ref: TicketRef, status: str) -> None:
+        """For the desk's own staff tools and tests: move a ticket along its workflow."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
+        with self._db.sessions() as session:
+            row = session.scalars(_with_notes().where(_matches(ref))).one_or_none()
+            if row is None:
+                raise TicketNotFound(ref)
+            row.status = status
+            row.last_activity_at = self._clock()
+            session.commit()
+
+    def check_ready(self) -> None:
+        with self._db.sessions() as session:
+            session.execute(select(1))
+
+    def _row(self, session: Session, ref: TicketRef, requester: UserRef) -> LocalTicketRow:
+        email = _requester_email(requester)
+        row = session.scalars(_with_notes().where(_matches(ref))).one_or_none()
+        if row is None or (email not in self._staff and row.requester_email != email):
+            raise TicketNotFound(ref)
+        return row
+
+    def _load(self, session: Session, ref: TicketRef, requester: UserRef) -> Ticket:
+        session.expire_all()
+        return _to_ticket(self._row(session, ref, requester))
+
+
+def _with_notes():  # type: ignore[no-untyped-def]
+    return select(LocalTicketRow).options(selectinload(LocalTicketRow.notes))
+
+
+def _matches(ref: TicketRef):  # type: ignore[no-untyped-def]
+    if ref.ticket_id is not None:
+        return LocalTicketRow.id == ref.ticket_id
+    return func.upper(LocalTicketRow.number) == ref.value.upper()
+
+
+def _requester_email(requester: UserRef) -> str:
+    if requester.email:
+        return requester.email.strip().lower()
+    if requester.user_id:
+        # No e-mail (a console user without --user): the platform id still identifies them.
+        return f"{requester.platform}:{requester.user_id}".lower()
+    raise RequesterUnknown("I couldn't tell who you are, so I can't look up tickets for you.")
+
+
+def _next_id(session: Session) -> int:
+    current = session.scalar(select(func.max(LocalTicketRow.id)))
+    return max(FIRST_TICKET_ID, (current or 0) + 1)
+
+
+def _next_number(session: Session, now: datetime) -> str:
+    prefix = f"T{now:%Y%m%d}."
+    count = session.scalar(
+        select(func.count()).where(LocalTicketRow.number.like(f"{prefix}%"))
+    )
+    return f"{prefix}{(count or 0) + 1:04d}"
+
+
+def _to_ticket(row: LocalTicketRow) -> Ticket:
+    notes = tuple(
+        Note(author=note.author, text=note.text, created_at=note.created_at)
+        for note in row.notes[-LATEST_NOTES_SHOWN:]
+    )
+    return Ticket(
+        id=row.id,
+        number=row.number,
+        title=row.title,
+        status=row.status,
+        priority=row.priority,
+        description=row.description,
+        created_at=row.created_at,
+        last_activity_at=row.last_activity_at,
+        queue=row.queue,
+        assignee=row.assignee,
+        requester=row.requester_name or row.requester_email,
+        is_closed=row.status == STATUS_COMPLETE,
+        notes=notes,
+    )

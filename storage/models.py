@@ -1,0 +1,90 @@
+"""Tables: conversations and their turns, processed event ids, and the local ticket desk."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from storage.db import Base, UtcDateTime
+
+
+class ConversationRow(Base):
+    __tablename__ = "conversations"
+    __table_args__ = (
+        UniqueConstraint("platform", "tenant_id", "channel_id", "thread_id", name="uq_conversation"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    tenant_id: Mapped[str] = mapped_column(String(255))
+    channel_id: Mapped[str] = mapped_column(String(255))
+    thread_id: Mapped[str] = mapped_column(String(255), default="")  # "" when not threaded
+    delivery_ref: Mapped[str | None] = mapped_column(Text, default=None)
+    pending_action: Mapped[str | None] = mapped_column(Text, default=None)  # JSON
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class TurnRow(Base):
+    __tablename__ = "turns"
+    __table_args__ = (Index("ix_turns_conversation_id_id", "conversation_id", "id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conversation_id: Mapped[int] = mapped_column(
+        ForeignKey("conversations.id", ondelete="CASCADE")
+    )
+    role: Mapped[str] = mapped_column(String(16))
+    text: Mapped[str] = mapped_column(Text)
+    intent: Mapped[str | None] = mapped_column(String(32), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    llm_calls: Mapped[int] = mapped_column(Integer, default=0)
+    prompt_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    completion_tokens: Mapped[int] = mapped_column(Integer, default=0)
+    llm_latency_ms: Mapped[float] = mapped_column(default=0.0)
+    llm_model: Mapped[str | None] = mapped_column(String(128), default=None)
+    llm_outcome: Mapped[str | None] = mapped_column(String(64), default=None)
+
+
+class ProcessedEventRow(Base):
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    processed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class LocalTicketRow(Base):
+    __tablename__ = "local_tickets"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    title: Mapped[str] = mapped_column(String(255))
+    description: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(32), index=True)
+    priority: Mapped[str] = mapped_column(String(16))
+    requester_email: Mapped[str] = mapped_column(String(320), index=True)
+    requester_name: Mapped[str] = mapped_column(String(255), default="")
+    assignee: Mapped[str | None] = mapped_column(String(255), default=None)
+    queue: Mapped[str] = mapped_column(String(64), default="Service Desk")
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True, default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_activity_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    notes: Mapped[list[LocalNoteRow]] = relationship(
+        back_populates="ticket", order_by="LocalNoteRow.id", cascade="all, delete-orphan"
+    )
+
+
+class LocalNoteRow(Base):
+    __tablename__ = "local_ticket_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("local_tickets.id", ondelete="CASCADE"), index=True
+    )
+    author: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+    ticket: Mapped[LocalTicketRow] = relationship(back_populates="notes")
