@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from core.assistant import Assistant
 from core.knowledge import YamlKnowledgeBase
@@ -56,6 +56,7 @@ def build_classifier(settings: Settings, knowledge: YamlKnowledgeBase) -> Classi
 def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Runtime:
     database = Database.connect(settings.bot.database_url)
     store = SqlConversationStore(database)
+    store.purge_before(clock() - timedelta(days=settings.bot.history_retention_days))
     knowledge = YamlKnowledgeBase.load(settings.bot.knowledge_file)
     ticketing = build_ticketing(settings, database)
     classifier = build_classifier(settings, knowledge)

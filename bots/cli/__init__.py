@@ -12,6 +12,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "classify",
     "demo",
     "purge",
+    "serve",
 )
 
 

@@ -1,0 +1,35 @@
+"""``ticketbot chat``: the terminal chat on whatever backend the settings name."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bots.cli import Subcommand
+from bots.composition import build_runtime
+from bots.console import ConsoleChat, console_user, run_interactive, run_piped
+from bots.logs import configure_logging
+from core.settings import load_settings
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--user", metavar="EMAIL", help="who you are (default: a demo user)")
+    parser.add_argument("--name", help="your display name")
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    configure_logging(settings.bot.log_level, quiet=True)
+    runtime = build_runtime(settings)
+    try:
+        chat = ConsoleChat(runtime.assistant, console_user(args.user, args.name), runtime.clock)
+        if sys.stdin.isatty():
+            run_interactive(chat, runtime.ticketing.name)
+        else:
+            run_piped(chat, sys.stdin, sys.stdout)
+    finally:
+        runtime.close()
+    return 0
+
+
+COMMAND = Subcommand("chat", "chat with the help desk in this terminal", add_arguments, run)
