@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields, is_dataclass
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Literal
@@ -159,19 +159,24 @@ class Reply:
     replaces_source: bool = False
 
 
-def _default(value: Any) -> Any:
+def to_plain(value: Any) -> Any:
+    """Dataclasses, mappings and tuples as plain dicts and lists; datetimes as ISO 8601."""
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: to_plain(getattr(value, f.name)) for f in fields(value)}
+    if isinstance(value, Mapping):
+        return {str(k): to_plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [to_plain(v) for v in value]
     if isinstance(value, datetime):
         return value.isoformat()
-    if isinstance(value, MappingProxyType):
-        return dict(value)
-    raise TypeError(f"not JSON-serialisable: {type(value).__name__}")
+    return value
 
 
 def to_json(obj: Event | Reply | Card) -> str:
     """Serialise a boundary object to JSON (for logs, storage and queues)."""
-    data = asdict(obj)
+    data = to_plain(obj)
     data["type"] = type(obj).__name__
-    return json.dumps(data, default=_default, ensure_ascii=False)
+    return json.dumps(data, ensure_ascii=False)
 
 
 def event_from_json(raw: str) -> Event:

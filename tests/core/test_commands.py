@@ -1,0 +1,71 @@
+from __future__ import annotations
+
+import pytest
+
+from core.commands import USAGE, Command, CommandError, is_command, parse_command
+from core.tickets import Priority, TicketRef
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("ticket status 48213", Command("status", ref=TicketRef("id", "48213"))),
+        ("/ticket status #48213", Command("status", ref=TicketRef("id", "48213"))),
+        (
+            "ticket status t20251104.0031",
+            Command("status", ref=TicketRef("number", "T20251104.0031")),
+        ),
+        (
+            "ticket new VPN drops every ten minutes --priority high",
+            Command("new", text="VPN drops every ten minutes", priority=Priority.HIGH),
+        ),
+        ("Ticket NEW printer jam", Command("new", text="printer jam")),
+        (
+            "ticket note 48213 it also happens on my desktop",
+            Command("note", ref=TicketRef("id", "48213"), text="it also happens on my desktop"),
+        ),
+        ("ticket list", Command("list")),
+        ("ticket close T20251104.0031", Command("close", ref=TicketRef("number", "T20251104.0031"))),
+        ("ticket help", Command("help")),
+    ],
+)
+def test_well_formed_commands(text: str, expected: Command) -> None:
+    assert is_command(text)
+    assert parse_command(text) == expected
+
+
+@pytest.mark.parametrize(
+    ("text", "usage_of"),
+    [
+        ("ticket status", "status"),
+        ("ticket status banana", "status"),
+        ("ticket note 48213", "note"),
+        ("ticket close 48213 now please", "close"),
+        ("ticket new", "new"),
+        ("ticket new printer --priority whenever", "new"),
+        ("ticket list everything", "list"),
+    ],
+)
+def test_malformed_commands_answer_with_their_usage(text: str, usage_of: str) -> None:
+    result = parse_command(text)
+    assert isinstance(result, CommandError)
+    assert result.usage == USAGE[usage_of]
+
+
+def test_unknown_slash_verb_lists_every_usage() -> None:
+    result = parse_command("/ticket frobnicate")
+    assert isinstance(result, CommandError) and "frobnicate" in result.message
+    assert all(line in result.usage for line in USAGE.values())
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ticket 88001 - I tried a different cable, still nothing",
+        "tickets are piling up, I need help",
+        "my ticket printer is broken",
+        "what's the status of 48213?",
+    ],
+)
+def test_natural_language_is_not_taken_for_a_command(text: str) -> None:
+    assert not is_command(text)
