@@ -11,13 +11,14 @@ import yaml
 from core.ports import KnowledgeEntry
 
 _WORD_RE = re.compile(r"[a-z0-9][a-z0-9/+-]*")
-_STOPWORDS = frozenset(
-    """a an the is are was were be been am i me my we our you your it its this that these those
-    of to in on at for with by from as and or but if so do does did can could would should will
-    how what when where which who why whom there here please tell know any some get got have has
-    just about up out into than then them they he she his her us not no yes hi hello hey""".split()
+_STOPWORD_TEXT = (
+    "a an the is are was were be been am i me my we our you your it its this that these "
+    "those of to in on at for with by from as and or but if so do does did can could would "
+    "should will how what when where which who why whom there here please tell know any "
+    "some get got have has just about up out into than then them they he she his her us "
+    "not no yes hi hello hey"
 )
-MIN_SCORE = 1.0
+_STOPWORDS = frozenset(_STOPWORD_TEXT.split())
 
 
 def _stem(word: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import datetime
+from typing import Literal
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -115,7 +116,9 @@ class SqlConversationStore:
     def purge_before(self, cutoff: datetime) -> int:
         with self._db.sessions() as session:
             deleted = session.execute(delete(TurnRow).where(TurnRow.created_at < cutoff))
-            session.execute(delete(ProcessedEventRow).where(ProcessedEventRow.processed_at < cutoff))
+            session.execute(
+                delete(ProcessedEventRow).where(ProcessedEventRow.processed_at < cutoff)
+            )
             session.commit()
         return int(getattr(deleted, "rowcount", 0) or 0)
 
@@ -140,5 +143,5 @@ def _turn_from_row(row: TurnRow) -> Turn:
         if row.llm_outcome
         else None
     )
-    role = "assistant" if row.role == "assistant" else "user"
+    role: Literal["user", "assistant"] = "assistant" if row.role == "assistant" else "user"
     return Turn(role=role, text=row.text, created_at=row.created_at, intent=row.intent, usage=usage)

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import ColumnElement, Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
@@ -147,11 +147,11 @@ class LocalDesk:
         return _to_ticket(self._row(session, ref, requester))
 
 
-def _with_notes():  # type: ignore[no-untyped-def]
+def _with_notes() -> Select[LocalTicketRow]:
     return select(LocalTicketRow).options(selectinload(LocalTicketRow.notes))
 
 
-def _matches(ref: TicketRef):  # type: ignore[no-untyped-def]
+def _matches(ref: TicketRef) -> ColumnElement[bool]:
     if ref.ticket_id is not None:
         return LocalTicketRow.id == ref.ticket_id
     return func.upper(LocalTicketRow.number) == ref.value.upper()
@@ -173,9 +173,7 @@ def _next_id(session: Session) -> int:
 
 def _next_number(session: Session, now: datetime) -> str:
     prefix = f"T{now:%Y%m%d}."
-    count = session.scalar(
-        select(func.count()).where(LocalTicketRow.number.like(f"{prefix}%"))
-    )
+    count = session.scalar(select(func.count()).where(LocalTicketRow.number.like(f"{prefix}%")))
     return f"{prefix}{(count or 0) + 1:04d}"
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from core import actions
 from core.assistant import SORRY
 from core.intents import Classification, Intent
@@ -134,9 +136,7 @@ def test_someone_elses_ticket_answers_like_a_missing_one(database: Database) -> 
     missing = only(bot.say("ticket status 99999", user=BOB)).text
 
     assert theirs == missing.replace("99999", str(ticket.id))
-    assert only(bot.say(f"ticket note {ticket.id} hi", user=BOB)).text.startswith(
-        "I couldn't find"
-    )
+    assert only(bot.say(f"ticket note {ticket.id} hi", user=BOB)).text.startswith("I couldn't find")
     assert bot.desk.get(ticket.ref, ALICE).notes == ()
 
 
@@ -216,7 +216,9 @@ def test_backend_down_answers_politely_and_keeps_the_message(database: Database)
     assert bot.store.recent_turns(state.conversation_id, 5)[0].text == "ticket status 48213"
 
 
-def test_unexpected_failure_says_sorry_and_is_logged(database: Database, caplog) -> None:  # type: ignore[no-untyped-def]
+def test_unexpected_failure_says_sorry_and_is_logged(
+    database: Database, caplog: pytest.LogCaptureFixture
+) -> None:
     bot = make_bot(database)
 
     def explode(*_: object) -> None:
@@ -233,7 +235,7 @@ def test_failed_create_can_be_confirmed_again(database: Database) -> None:
     card = only(bot.say(VPN)).card
     assert card is not None
     values = dict(next(a for a in card.actions if a.action_id == actions.CREATE_CONFIRM).values)
-    bot.assistant.ticketing = DownTicketing()  # type: ignore[assignment]
+    bot.assistant.ticketing = DownTicketing()
 
     assert "isn't answering" in only(bot.click(actions.CREATE_CONFIRM, values)).text
     bot.assistant.ticketing = bot.desk

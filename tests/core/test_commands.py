@@ -25,7 +25,10 @@ from core.tickets import Priority, TicketRef
             Command("note", ref=TicketRef("id", "48213"), text="it also happens on my desktop"),
         ),
         ("ticket list", Command("list")),
-        ("ticket close T20251104.0031", Command("close", ref=TicketRef("number", "T20251104.0031"))),
+        (
+            "ticket close T20251104.0031",
+            Command("close", ref=TicketRef("number", "T20251104.0031")),
+        ),
         ("ticket help", Command("help")),
     ],
 )

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from freezegun import freeze_time
 
@@ -31,14 +32,25 @@ def test_recent_turns_are_the_last_n_oldest_first_with_usage(database: Database)
     cid = store.open_conversation(DM, start).conversation_id
     for n in range(30):
         store.append_turn(cid, Turn("user", f"message {n}", start + timedelta(minutes=n)))
-    usage = LlmUsage(calls=1, prompt_tokens=120, completion_tokens=30, latency_ms=850.0,
-                     model="gpt-test", outcome="ok")
+    usage = LlmUsage(
+        calls=1,
+        prompt_tokens=120,
+        completion_tokens=30,
+        latency_ms=850.0,
+        model="gpt-test",
+        outcome="ok",
+    )
     store.append_turn(cid, Turn("user", "last", start + timedelta(hours=1), "create_ticket", usage))
 
     turns = store.recent_turns(cid, 5)
 
-    assert [t.text for t in turns] == ["message 26", "message 27", "message 28", "message 29",
-                                       "last"]
+    assert [t.text for t in turns] == [
+        "message 26",
+        "message 27",
+        "message 28",
+        "message 29",
+        "last",
+    ]
     assert turns[-1].usage == usage and turns[-1].intent == "create_ticket"
     assert turns[-1].created_at == start + timedelta(hours=1)
 
@@ -75,7 +87,7 @@ def test_events_are_claimed_once_and_can_be_released(database: Database) -> None
     assert store.claim_event("Ev1", now) is True
 
 
-def test_claims_hold_across_a_restart(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_claims_hold_across_a_restart(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'bot.db'}"
     first = Database.connect(url)
     SqlConversationStore(first).claim_event("Ev-restart", datetime.now(UTC))

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from core.errors import TicketNotFound
@@ -107,7 +109,7 @@ def test_unknown_ticket_raises_not_found_with_a_polite_message(database: Databas
     assert "T20990101.0001" in caught.value.user_message
 
 
-def test_survives_a_restart_on_the_same_file(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_survives_a_restart_on_the_same_file(tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'desk.db'}"
     first = Database.connect(url)
     ticket = LocalDesk(first, clock=FakeClock()).create(DRAFT, ALICE)

@@ -1,0 +1,123 @@
+"""The core's own cost per message: offline classifier, local desk, SQLite history.
+
+Runs a mixed conversation against a fresh database, then again after loading 100,000 earlier
+turns, and prints median and p99 milliseconds per message for both (targets: median < 5 ms,
+p99 < 20 ms, and no growth with history size).
+
+    python -m bench.core_bench [--turns 100000] [--messages 400]
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from bots.composition import build_runtime
+from core.messages import ConversationRef, InboundMessage, UserRef
+from core.settings import Settings, TicketbotSettings
+from core.tickets import TicketDraft
+from storage.models import ConversationRow, TurnRow
+
+MESSAGES = (
+    "hi",
+    "what's the status of ticket {ref}?",
+    "show me my open tickets",
+    "when is the helpdesk open?",
+    "ticket status {ref}",
+    "add a note to #{ref}: it happens only on battery power",
+    "thanks!",
+    "my second monitor flickers when I move the cable",
+)
+
+
+def load_history(runtime_db_url: str, turns: int, conversations: int = 200) -> None:
+    """Bulk-insert ``turns`` earlier turns spread over ``conversations`` conversations."""
+    from storage.db import Database
+
+    db = Database.connect(runtime_db_url)
+    start = datetime.now(UTC) - timedelta(days=10)
+    with db.engine.begin() as connection:
+        connection.execute(
+            insert(ConversationRow),
+            [
+                {
+                    "platform": "slack",
+                    "tenant_id": "T1",
+                    "channel_id": f"D{n}",
+                    "thread_id": "",
+                    "created_at": start,
+                    "updated_at": start,
+                }
+                for n in range(conversations)
+            ],
+        )
+        batch = []
+        for n in range(turns):
+            batch.append(
+                {
+                    "conversation_id": 1 + n % conversations,
+                    "role": "user" if n % 2 == 0 else "assistant",
+                    "text": f"earlier message number {n} about a printer",
+                    "intent": "smalltalk",
+                    "created_at": start + timedelta(seconds=n),
+                }
+            )
+            if len(batch) == 10_000:
+                connection.execute(insert(TurnRow), batch)
+                batch.clear()
+        if batch:
+            connection.execute(insert(TurnRow), batch)
+    db.dispose()
+
+
+def measure(db_url: str, messages: int) -> list[float]:
+    settings = Settings(bot=TicketbotSettings(database_url=db_url))
+    runtime = build_runtime(settings)
+    user = UserRef("slack", "U1", "Bench User", "bench@example.com")
+    conversation = ConversationRef("slack", "T1", "D-bench")
+    ticket = runtime.ticketing.create(TicketDraft("Bench", "bench"), user)
+    timings = []
+    for n in range(messages):
+        text = MESSAGES[n % len(MESSAGES)].format(ref=ticket.id)
+        event = InboundMessage(f"bench-{uuid.uuid4()}", conversation, user, text, datetime.now(UTC))
+        started = time.perf_counter()
+        runtime.assistant.handle(event)
+        timings.append((time.perf_counter() - started) * 1000)
+    runtime.close()
+    return timings
+
+
+def report(label: str, timings: list[float]) -> None:
+    ordered = sorted(timings)
+    p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    print(
+        f"{label:<28} messages={len(timings):>5}  median={statistics.median(timings):6.2f} ms"
+        f"  p99={p99:6.2f} ms  max={ordered[-1]:6.2f} ms"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--turns", type=int, default=100_000)
+    parser.add_argument("--messages", type=int, default=400)
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as folder:
+        empty = f"sqlite:///{Path(folder) / 'empty.db'}"
+        full = f"sqlite:///{Path(folder) / 'full.db'}"
+        report("empty history", measure(empty, args.messages))
+        started = time.perf_counter()
+        load_history(full, args.turns)
+        print(f"(loaded {args.turns:,} earlier turns in {time.perf_counter() - started:.1f} s)")
+        report(f"{args.turns:,} earlier turns", measure(full, args.messages))
+    print("targets: median < 5 ms, p99 < 20 ms, no growth with history size")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,147 @@
+"""The ``ticketbot`` command line end to end, through real subprocesses."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.support import DEV_SET
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def ticketbot(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the CLI as a user would, with a clean environment (no .env, no credentials)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(_SETTING_PREFIXES)}
+    return subprocess.run(
+        [sys.executable, "-m", "bots", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        env={**base, "PYTHONPATH": str(ROOT), **(env or {})},
+        cwd=cwd or ROOT,
+        timeout=120,
+        check=False,
+    )
+
+
+_SETTING_PREFIXES = (
+    "TICKETBOT_",
+    "AUTOTASK_",
+    "WAYSTONE_",
+    "OPENAI_",
+    "AZURE_OPENAI_",
+    "SLACK_",
+    "MICROSOFT_APP_",
+)
+
+
+def test_piped_chat_holds_a_whole_help_desk_conversation(tmp_path: Path) -> None:
+    db = tmp_path / "chat.db"
+    script = "\n".join(
+        [
+            "hi",
+            "the VPN drops every ten minutes, pretty urgent",
+            "yes",
+            "show me my open tickets",
+        ]
+    )
+    result = ticketbot(
+        "chat",
+        "--user",
+        "ana@example.com",
+        "--name",
+        "Ana",
+        stdin=script + "\n",
+        env={"TICKETBOT_DATABASE_URL": f"sqlite:///{db}"},
+        cwd=tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Create it? (yes / no)" in out
+    created = [line for line in out.splitlines() if line.startswith("Created ticket ")]
+    assert len(created) == 1
+    number = created[0].split()[2]
+    assert number.startswith("T") and out.count(number) >= 3
+
+    follow_up = ticketbot(
+        "chat",
+        "--user",
+        "ana@example.com",
+        stdin=f"status of {number}\nclose {number}\nyes\n",
+        env={"TICKETBOT_DATABASE_URL": f"sqlite:///{db}"},
+        cwd=tmp_path,
+    )
+    assert follow_up.returncode == 0, follow_up.stderr
+    assert f"Ticket {number}" in follow_up.stdout
+    assert "Complete" in follow_up.stdout
+
+
+def test_chat_defaults_need_no_settings_at_all(tmp_path: Path) -> None:
+    result = ticketbot(stdin="ticket help\n", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    assert "ticket status <ticket>" in result.stdout
+    assert (tmp_path / "ticketbot.db").exists()
+
+
+def test_classify_writes_one_json_line_per_input_and_survives_bad_lines(tmp_path: Path) -> None:
+    lines = [
+        json.dumps({"id": "a", "text": "What's the status of my ticket #12345?"}),
+        "this is not json",
+        json.dumps({"id": "b", "text": "our website is down"}),
+    ]
+    result = ticketbot("classify", stdin="\n".join(lines) + "\n", cwd=tmp_path)
+
+    out = [json.loads(line) for line in result.stdout.splitlines()]
+    assert (out[0]["id"], out[0]["intent"], out[0]["ticket"]) == ("a", "ticket_status", "12345")
+    assert "error" in out[1] and out[1]["line"] == 2
+    assert out[2]["id"] == "b" and out[2]["intent"] == "create_ticket"
+    assert set(out[2]) == {"id", "intent", "ticket", "priority", "title"}
+    assert result.returncode == 1
+    assert "line 2 skipped" in result.stderr
+
+
+@pytest.mark.skipif(not DEV_SET.exists(), reason="shared eval set not beside the repository")
+def test_classify_reads_a_file() -> None:
+    result = ticketbot("classify", str(DEV_SET))
+
+    assert result.returncode == 0, result.stderr
+    assert len(result.stdout.splitlines()) == len(DEV_SET.read_text().splitlines())
+
+
+def test_demo_runs_the_three_original_examples_honestly(tmp_path: Path) -> None:
+    result = ticketbot("demo", cwd=tmp_path)
+
+    assert result.returncode == 0, result.stderr
+    out = result.stdout
+    assert "Created ticket T" in out  # the printer ticket, after the confirmation
+    assert "couldn't find ticket #12345" in out  # never invents a ticket
+    assert "Monday to Friday" in out  # operating hours from the knowledge file
+    assert not (tmp_path / "ticketbot.db").exists()  # a throw-away database
+
+
+def test_purge_removes_old_history(tmp_path: Path) -> None:
+    db = tmp_path / "p.db"
+    env = {"TICKETBOT_DATABASE_URL": f"sqlite:///{db}"}
+    ticketbot("chat", stdin="hello\n", env=env, cwd=tmp_path)
+
+    kept = ticketbot("purge", "--days", "30", env=env, cwd=tmp_path)
+    assert kept.returncode == 0 and "removed 0 turns" in kept.stdout
+    gone = ticketbot("purge", "--days", "-1", env=env, cwd=tmp_path)
+    assert "removed 2 turns" in gone.stdout
+
+
+def test_help_lists_the_subcommands() -> None:
+    result = ticketbot("--help")
+
+    assert result.returncode == 0
+    for name in ("chat", "classify", "demo", "serve"):
+        assert name in result.stdout
