@@ -30,7 +30,9 @@ def console_user(email: str | None, name: str | None) -> UserRef:
 
 
 def console_conversation(user: UserRef) -> ConversationRef:
-    return ConversationRef(platform="console", tenant_id="local", channel_id=f"terminal:{user.user_id}")
+    return ConversationRef(
+        platform="console", tenant_id="local", channel_id=f"terminal:{user.user_id}"
+    )
 
 
 def render_card(card: Card) -> str:
@@ -85,9 +87,7 @@ def render_reply(reply: Reply) -> str:
 class ConsoleChat:
     """One terminal conversation with the assistant."""
 
-    def __init__(
-        self, assistant: Assistant, user: UserRef, clock: Callable[[], datetime]
-    ) -> None:
+    def __init__(self, assistant: Assistant, user: UserRef, clock: Callable[[], datetime]) -> None:
         self.assistant = assistant
         self.user = user
         self.conversation = console_conversation(user)

@@ -44,8 +44,7 @@ from core.tickets import Priority, TicketDraft, TicketRef
 log = logging.getLogger(__name__)
 
 SORRY = (
-    "Sorry, something went wrong on my side. Your message is saved; please try again in a "
-    "moment."
+    "Sorry, something went wrong on my side. Your message is saved; please try again in a moment."
 )
 _YES_RE = re.compile(
     r"^(y|yes|yep|yeah|yup|sure|ok|okay|confirm|confirmed|create( it)?|close( it)?|do it|"
@@ -342,8 +341,7 @@ class Assistant:
         outcome.pending = PendingAction(actions.CREATE_CONFIRM, draft_values(draft, draft_id))
         outcome.say(
             Reply(
-                f"{intro} “{draft.title}” (priority {draft.priority.value}). Create it? "
-                "(yes / no)",
+                f"{intro} “{draft.title}” (priority {draft.priority.value}). Create it? (yes / no)",
                 card=draft_card(draft, draft_id),
             )
         )
@@ -403,16 +401,12 @@ class Assistant:
             outcome.say(Reply("You have no open tickets. Tell me if something needs fixing."))
             return
         lines = "\n".join(f"• {t.number} (#{t.id}) {t.title}: {t.status}" for t in tickets)
-        outcome.say(
-            Reply(f"Your open tickets:\n{lines}", card=ticket_list_card(tickets))
-        )
+        outcome.say(Reply(f"Your open tickets:\n{lines}", card=ticket_list_card(tickets)))
 
     def _which_ticket(self, user: UserRef, outcome: _Outcome, question: str) -> None:
         tickets = self.ticketing.list_open(user)
         if not tickets:
-            outcome.say(
-                Reply(f"{question} Give me its number, like 48213 or T20251104.0031.")
-            )
+            outcome.say(Reply(f"{question} Give me its number, like 48213 or T20251104.0031."))
             return
         lines = "\n".join(f"• {t.number} (#{t.id}) {t.title}" for t in tickets)
         outcome.say(

@@ -189,9 +189,7 @@ def event_from_json(raw: str) -> Event:
     received_at = datetime.fromisoformat(received) if received else None
     if kind == "InboundMessage":
         assert received_at is not None
-        return InboundMessage(
-            conversation=conversation, user=user, received_at=received_at, **data
-        )
+        return InboundMessage(conversation=conversation, user=user, received_at=received_at, **data)
     if kind == "ActionInvoked":
         values = MappingProxyType(dict(data.pop("values", {})))
         return ActionInvoked(

@@ -63,6 +63,4 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failures else 0
 
 
-COMMAND = Subcommand(
-    "classify", "classify JSON lines of messages (evaluation)", add_arguments, run
-)
+COMMAND = Subcommand("classify", "classify JSON lines of messages (evaluation)", add_arguments, run)

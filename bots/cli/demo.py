@@ -39,6 +39,4 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-COMMAND = Subcommand(
-    "demo", "run the original design's three example messages", no_arguments, run
-)
+COMMAND = Subcommand("demo", "run the original design's three example messages", no_arguments, run)
