@@ -13,7 +13,9 @@ from storage.db import Base, UtcDateTime
 class ConversationRow(Base):
     __tablename__ = "conversations"
     __table_args__ = (
-        UniqueConstraint("platform", "tenant_id", "channel_id", "thread_id", name="uq_conversation"),
+        UniqueConstraint(
+            "platform", "tenant_id", "channel_id", "thread_id", name="uq_conversation"
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -32,9 +34,7 @@ class TurnRow(Base):
     __table_args__ = (Index("ix_turns_conversation_id_id", "conversation_id", "id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    conversation_id: Mapped[int] = mapped_column(
-        ForeignKey("conversations.id", ondelete="CASCADE")
-    )
+    conversation_id: Mapped[int] = mapped_column(ForeignKey("conversations.id", ondelete="CASCADE"))
     role: Mapped[str] = mapped_column(String(16))
     text: Mapped[str] = mapped_column(Text)
     intent: Mapped[str | None] = mapped_column(String(32), default=None)
