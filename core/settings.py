@@ -8,12 +8,27 @@ Build it once, in the composition root (:func:`load_settings`), and pass parts o
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BeforeValidator, Field, SecretStr
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_KNOWLEDGE_FILE = Path(__file__).with_name("knowledge.yaml")
+
+
+def _split_list(value: Any) -> Any:
+    """Lists in the environment are written ``a@x.com, b@y.com`` (JSON lists work too)."""
+    if isinstance(value, str):
+        text = value.strip()
+        if text.startswith("["):
+            import json
+
+            return json.loads(text)
+        return [item.strip() for item in text.split(",") if item.strip()]
+    return value
+
+
+CommaList = Annotated[list[str], NoDecode, BeforeValidator(_split_list)]
 
 
 def _config(prefix: str) -> SettingsConfigDict:
@@ -57,10 +72,30 @@ class AutotaskSettings(BaseSettings):
     picklist_ttl_seconds: int = 3600
     timeout_seconds: float = 15.0
     max_concurrent_per_endpoint: int = 3
+    # "Open in Autotask" link; {web_url} is the zone's UI base (ends with "/"), {id} the ticket id.
+    ticket_url_template: str = (
+        "{web_url}Autotask/AutotaskExtend/ExecuteCommand.aspx?Code=OpenTicketDetail&TicketID={id}"
+    )
+    identity_cache_seconds: int = 900
+    read_retries: int = 3
+    threshold_check_seconds: int = 300
+    # Note ``publish`` values a requester may read; empty: the value the bot writes notes with.
+    requester_note_publish: list[int] = Field(default_factory=list)
+    notes_shown: int = 3
 
     @property
     def configured(self) -> bool:
         return bool(self.username and self.secret and self.integration_code)
+
+    @property
+    def missing(self) -> list[str]:
+        """The credential settings that are not set, by their environment names."""
+        names = {
+            "AUTOTASK_USERNAME": self.username,
+            "AUTOTASK_SECRET": self.secret,
+            "AUTOTASK_INTEGRATION_CODE": self.integration_code,
+        }
+        return [name for name, value in names.items() if not value]
 
 
 class WaystoneSettings(BaseSettings):
@@ -71,6 +106,13 @@ class WaystoneSettings(BaseSettings):
     base_url: str | None = None
     api_key: SecretStr | None = None
     timeout_seconds: float = 10.0
+    read_retries: int = 2
+
+    @property
+    def missing(self) -> list[str]:
+        """The required settings that are not set, by their environment names."""
+        names = {"WAYSTONE_BASE_URL": self.base_url, "WAYSTONE_API_KEY": self.api_key}
+        return [name for name, value in names.items() if not value]
 
 
 class LlmSettings(BaseSettings):
@@ -87,7 +129,10 @@ class LlmSettings(BaseSettings):
     ticketbot_llm_timeout_seconds: float = 8.0
     ticketbot_llm_max_retries: int = 1
     ticketbot_llm_history_tokens: int = 1500
+    # False for servers without strict json_schema output: ask for plain JSON and validate it.
     ticketbot_llm_strict_schema: bool = True
+    ticketbot_llm_max_output_tokens: int = 800
+    ticketbot_llm_knowledge_entries: int = 3
 
     @property
     def configured(self) -> bool:
@@ -137,7 +182,7 @@ class TicketbotSettings(BaseSettings):
     history_turns: int = 20
     history_retention_days: int = 90
     max_message_chars: int = 8000
-    staff_emails: list[str] = Field(default_factory=list)
+    staff_emails: CommaList = Field(default_factory=list)
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
     workers: int = 8
