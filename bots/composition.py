@@ -47,10 +47,16 @@ def build_ticketing(settings: Settings, database: Database) -> TicketingSystem:
 
 
 def build_classifier(settings: Settings, knowledge: YamlKnowledgeBase) -> Classifier:
-    """The offline classifier unless an LLM is configured."""
+    """The offline classifier; when an LLM is configured (``OPENAI_API_KEY``,
+    ``OPENAI_BASE_URL`` or Azure), the LLM classifier with the offline one as its fallback."""
     from core.classifier.rules import RuleClassifier
 
-    return RuleClassifier()
+    offline = RuleClassifier()
+    if not settings.llm.configured:
+        return offline
+    from core.llm.classifier import LlmClassifier
+
+    return LlmClassifier.from_settings(settings.llm, fallback=offline, knowledge=knowledge)
 
 
 def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Runtime:
