@@ -13,6 +13,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "demo",
     "purge",
     "serve",
+    "usage",
 )
 
 
