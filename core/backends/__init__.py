@@ -1,0 +1,7 @@
+"""Ticketing backends that talk to outside help desks over HTTP (``requests``).
+
+- :mod:`core.backends.autotask`: Autotask PSA's REST API.
+- :mod:`core.backends.waystone`: the Waystone intermediary API of the original design.
+
+Each implements :class:`core.ports.TicketingSystem`; the composition root picks one.
+"""

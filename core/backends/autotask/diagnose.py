@@ -1,0 +1,199 @@
+"""``ticketbot doctor`` for Autotask: checks a configuration against the live API and says,
+line by line, what is fine and what to fix."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+
+import requests
+
+from core.backends.autotask.client import AutotaskClient, utc_now
+from core.backends.autotask.picklists import FieldInfo
+from core.backends.autotask.tickets import AutotaskTicketing
+from core.backends.autotask.vocabulary import TICKETS
+from core.errors import TicketingError
+from core.settings import AutotaskSettings
+from core.tickets import Priority
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the report: ``ok`` False means the admin must fix something."""
+
+    ok: bool
+    name: str
+    detail: str
+
+
+# Required ticket fields the bot fills itself on every create.
+_FILLED_BY_BOT = {
+    "title": "the person's summary",
+    "description": "the person's own words",
+    "status": "AUTOTASK_STATUS_NEW (mapped below)",
+    "priority": "the chosen priority (mapped below)",
+    "contactid": "the requester's contact",
+}
+# Required ticket fields a setting fills: (setting name, attribute, picklist field or None).
+_FILLED_BY_SETTING = {
+    "queueid": ("AUTOTASK_DEFAULT_QUEUE_ID", "default_queue_id", "queueID"),
+    "tickettype": ("AUTOTASK_TICKET_TYPE", "ticket_type", "ticketType"),
+    "source": ("AUTOTASK_SOURCE", "source", "source"),
+    "issuetype": ("AUTOTASK_ISSUE_TYPE", "issue_type", "issueType"),
+    "duedatetime": ("AUTOTASK_DUE_HOURS", "due_hours", None),
+}
+
+
+def diagnose(
+    settings: AutotaskSettings,
+    session: requests.Session,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+) -> list[Check]:
+    """Every check, in order; stops early only when nothing further can be asked."""
+    checks = [
+        Check(
+            name not in settings.missing,
+            name,
+            "set" if name not in settings.missing else f"not set: {what}",
+        )
+        for name, what in (
+            ("AUTOTASK_USERNAME", "the API-only user's name (an e-mail address)"),
+            ("AUTOTASK_SECRET", "that user's secret"),
+            ("AUTOTASK_INTEGRATION_CODE", "the API tracking identifier of the integration"),
+        )
+    ]
+    if settings.missing:
+        return checks
+    client = AutotaskClient.from_settings(settings, session, clock=clock, sleep=lambda _: None)
+    try:
+        zone = client.zone()
+    except TicketingError as exc:
+        return [*checks, Check(False, "zone", exc.detail)]
+    how = "AUTOTASK_BASE_URL (discovery skipped)" if settings.base_url else "discovered"
+    checks.append(Check(True, "zone", f"{zone.api_url} ({how})"))
+    if zone.web_url:
+        checks.append(Check(True, "web links", f"{zone.web_url} (tickets open in Autotask)"))
+    else:
+        checks.append(
+            Check(
+                False,
+                "web links",
+                "no web URL: set AUTOTASK_WEB_URL (e.g. https://ww15.autotask.net/) so ticket "
+                "cards link to Autotask",
+            )
+        )
+    try:
+        status = client.threshold()
+    except TicketingError as exc:
+        return [*checks, Check(False, "credentials", exc.detail)]
+    checks.append(
+        Check(
+            True,
+            "credentials",
+            f"accepted; the tenant used {status.used} of {status.threshold} requests this hour",
+        )
+    )
+    backend = AutotaskTicketing(client, settings, clock=clock, sleep=lambda _: None)
+    try:
+        fields = backend.fields.fields(TICKETS)
+    except TicketingError as exc:
+        return [*checks, Check(False, "ticket fields", exc.detail)]
+    checks.extend(_required_fields(settings, fields))
+    checks.extend(_mappings(backend))
+    return checks
+
+
+def _required_fields(settings: AutotaskSettings, fields: dict[str, FieldInfo]) -> list[Check]:
+    checks: list[Check] = []
+    for key, info in sorted(fields.items()):
+        if not info.is_required or info.is_read_only or key == "id":
+            continue
+        label = f"field {info.name}"
+        if key in _FILLED_BY_BOT:
+            checks.append(Check(True, label, f"required; filled from {_FILLED_BY_BOT[key]}"))
+        elif key == "companyid":
+            checks.append(_company_check(settings, label))
+        elif key in _FILLED_BY_SETTING:
+            setting, attribute, picklist = _FILLED_BY_SETTING[key]
+            value = getattr(settings, attribute)
+            if value is None:
+                choices = _choices(fields.get(picklist.lower())) if picklist else ""
+                checks.append(Check(False, label, f"required: set {setting}{choices}"))
+            else:
+                checks.append(Check(True, label, f"required; {setting}={value}"))
+        else:
+            checks.append(
+                Check(
+                    False,
+                    label,
+                    "required by this tenant, and the bot does not fill it: make it optional "
+                    "or give it a default in Autotask (ticket category)",
+                )
+            )
+    # Configured values must be active picklist values, required or not.
+    for key, (setting, attribute, picklist) in _FILLED_BY_SETTING.items():
+        value = getattr(settings, attribute)
+        values = fields.get(picklist.lower()) if picklist else None
+        if value is None or values is None or not values.values:
+            continue
+        if value in {entry.value for entry in values.active}:
+            owner = fields.get(key)
+            if owner is None or not owner.is_required:
+                checks.append(Check(True, setting, f"{value} = {values.label_for(value)!r}"))
+        else:
+            checks.append(
+                Check(
+                    False,
+                    setting,
+                    f"{value} is not an active {values.name} value{_choices(values)}",
+                )
+            )
+    return checks
+
+
+def _company_check(settings: AutotaskSettings, label: str) -> Check:
+    if settings.unknown_contact == "default_company" and settings.default_company_id is None:
+        return Check(
+            False,
+            label,
+            "AUTOTASK_UNKNOWN_CONTACT=default_company needs AUTOTASK_DEFAULT_COMPANY_ID",
+        )
+    extra = (
+        f"; unknown e-mails and technicians use AUTOTASK_DEFAULT_COMPANY_ID="
+        f"{settings.default_company_id}"
+        if settings.default_company_id is not None
+        else "; unknown e-mails are refused (AUTOTASK_UNKNOWN_CONTACT=refuse)"
+    )
+    return Check(True, label, f"required; the requester's company{extra}")
+
+
+def _mappings(backend: AutotaskTicketing) -> list[Check]:
+    vocabulary = backend.vocabulary
+    checks: list[Check] = []
+    attempts: list[tuple[str, Callable[[], object]]] = [
+        *((f"priority {p.value}", lambda p=p: vocabulary.priority(p)) for p in Priority),
+        ("status New", vocabulary.status_new),
+        ("status Complete", vocabulary.status_complete),
+        ("note type", vocabulary.note_type),
+        ("note visibility", vocabulary.note_publish),
+    ]
+    for name, resolve in attempts:
+        try:
+            value = resolve()
+        except TicketingError as exc:
+            checks.append(Check(False, name, exc.detail))
+            continue
+        label = getattr(value, "label", "?")
+        number = getattr(value, "value", "?")
+        checks.append(Check(True, name, f"-> {label!r} ({number})"))
+    return checks
+
+
+def _choices(info: FieldInfo | None) -> str:
+    if info is None or not info.active:
+        return ""
+    shown = ", ".join(f"{entry.value} = {entry.label!r}" for entry in info.active[:12])
+    more = " …" if len(info.active) > 12 else ""
+    return f" (active values: {shown}{more})"

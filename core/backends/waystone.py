@@ -1,0 +1,318 @@
+"""The Waystone API of the original design document, as a :class:`core.ports.TicketingSystem`.
+
+Exactly that shape: ``Authorization: Bearer <WAYSTONE_API_KEY>``, ``POST {base}/tickets`` with
+``{"title", "description", "priority", "status": "New"}`` (labels as strings) answering the
+ticket as JSON, and ``GET {base}/tickets/{id}``. It has no endpoint for notes, listing or
+closing, and no ticket numbers of its own: those raise :class:`UnsupportedOperation`, which the
+person reads as a plain "this help desk can't do that".
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import requests
+
+from core.backends.parsing import Item, parse_time
+from core.errors import (
+    BackendUnavailable,
+    ConfigurationError,
+    TicketingError,
+    TicketNotFound,
+    UnsupportedOperation,
+)
+from core.messages import UserRef
+from core.settings import WaystoneSettings
+from core.tickets import STATUS_COMPLETE, STATUS_NEW, Ticket, TicketDraft, TicketRef
+
+log = logging.getLogger("ticketbot.waystone")
+
+BACKEND = "Waystone"
+CLOSED_STATUSES = frozenset({STATUS_COMPLETE.casefold(), "completed", "closed", "resolved", "done"})
+_REQUESTER_KEYS = ("requester_email", "requesterEmail", "requester", "contact_email", "email")
+_USER_TEXT_MAX = 400
+
+
+class WaystoneRejected(TicketingError):
+    """Waystone answered with an error of its own; its words reach the person."""
+
+    def __init__(self, status: int, messages: list[str], where: str) -> None:
+        said = " ".join(" ".join(m.split()) for m in messages)[:_USER_TEXT_MAX]
+        user_message = (
+            f"The help desk didn't accept that: {said}"
+            if said
+            else f"The help desk didn't accept that (it answered HTTP {status})."
+        )
+        super().__init__(user_message, detail=f"Waystone {where} answered HTTP {status}: {said}")
+        self.status = status
+
+
+def error_messages(response: requests.Response) -> list[str]:
+    """``{"errors": [...]}``, ``{"error": "..."|{"message"}}``, ``{"message"}`` or
+    ``{"detail"}``."""
+    try:
+        body = response.json()
+    except ValueError:
+        return []
+    if not isinstance(body, Mapping):
+        return []
+    found = Item(body)
+    messages: list[str] = []
+    for key in ("errors", "error", "message", "detail"):
+        value = found.get(key)
+        entries = value if isinstance(value, list) else [value]
+        for entry in entries:
+            if isinstance(entry, str) and entry.strip():
+                messages.append(entry)
+            elif isinstance(entry, Mapping):
+                text = Item(entry).text("message")
+                if text:
+                    messages.append(text)
+        if messages:
+            break
+    return messages
+
+
+class WaystoneTicketing:
+    """Tickets through the Waystone intermediary API."""
+
+    name = "waystone"
+
+    def __init__(
+        self,
+        session: requests.Session,
+        *,
+        base_url: str,
+        api_key: str,
+        timeout: float = 10.0,
+        read_retries: int = 2,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._session = session
+        self._base = base_url.rstrip("/")
+        self._api_key = api_key
+        self._timeout = timeout
+        self._read_retries = max(0, read_retries)
+        self._sleep = sleep
+
+    @classmethod
+    def from_settings(
+        cls,
+        settings: WaystoneSettings,
+        session: requests.Session | None = None,
+        *,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> WaystoneTicketing:
+        """Build from ``WAYSTONE_*``; a missing setting is a :class:`ConfigurationError`."""
+        if settings.missing or not settings.base_url or not settings.api_key:
+            raise ConfigurationError(
+                f"Waystone needs {', '.join(settings.missing)}: set it in the environment or .env."
+            )
+        return cls(
+            session or requests.Session(),
+            base_url=settings.base_url,
+            api_key=settings.api_key.get_secret_value(),
+            timeout=settings.timeout_seconds,
+            read_retries=settings.read_retries,
+            sleep=sleep,
+        )
+
+    # -- the port ---------------------------------------------------------------------------
+
+    def create(self, draft: TicketDraft, requester: UserRef) -> Ticket:
+        who = _who(requester)
+        description = draft.description.strip()
+        if who:
+            description = f"{description}\n\nRequested via chat by: {who}"
+        body = {
+            "title": draft.title.strip() or "New request",
+            "description": description,
+            "priority": draft.priority.value,
+            "status": STATUS_NEW,
+        }
+        headers = {"Idempotency-Key": draft.idempotency_key} if draft.idempotency_key else {}
+        answer = self._request("POST", "/tickets", body=body, extra_headers=headers)
+        return self._ticket(answer, fallback_priority=draft.priority.value)
+
+    def get(self, ref: TicketRef, requester: UserRef) -> Ticket:
+        if ref.ticket_id is None:
+            raise UnsupportedOperation(
+                f"look tickets up by a number like {ref.value} (ask with the ticket id, "
+                "for example 48213)",
+                BACKEND,
+            )
+        try:
+            answer = self._request("GET", f"/tickets/{ref.ticket_id}")
+        except WaystoneRejected as exc:
+            if exc.status == 404:
+                raise TicketNotFound(ref) from exc
+            raise
+        ticket = self._ticket(answer)
+        owner = _owner(answer)
+        if owner is not None and requester.email and owner != requester.email.strip().casefold():
+            raise TicketNotFound(ref)
+        return ticket
+
+    def list_open(self, requester: UserRef, limit: int = 10) -> list[Ticket]:
+        raise UnsupportedOperation("list your tickets", BACKEND)
+
+    def add_note(self, ref: TicketRef, text: str, requester: UserRef) -> Ticket:
+        raise UnsupportedOperation("add notes to tickets", BACKEND)
+
+    def close(self, ref: TicketRef, requester: UserRef) -> Ticket:
+        raise UnsupportedOperation("close tickets", BACKEND)
+
+    def check_ready(self) -> None:
+        """An authenticated read of a ticket that cannot exist: 404 means the API and the key
+        work; 401/403 is a key problem; no answer is an outage."""
+        try:
+            self._request("GET", "/tickets/0")
+        except WaystoneRejected as exc:
+            if exc.status != 404:
+                raise
+
+    # -- internals --------------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        body: Mapping[str, Any] | None = None,
+        extra_headers: Mapping[str, str] | None = None,
+    ) -> dict[str, Any]:
+        is_read = method == "GET"
+        where = f"{method} {path}"
+        headers = {
+            "Authorization": f"Bearer {self._api_key}",
+            "Accept": "application/json",
+            **(extra_headers or {}),
+        }
+        attempts = 1 + (self._read_retries if is_read else 0)
+        for attempt in range(attempts):
+            last = attempt == attempts - 1
+            try:
+                response = self._session.request(
+                    method,
+                    self._base + path,
+                    json=dict(body) if body is not None else None,
+                    headers=headers,
+                    timeout=self._timeout,
+                )
+            except requests.RequestException as exc:
+                if not last:
+                    self._backoff(attempt, where, type(exc).__name__)
+                    continue
+                if is_read:
+                    raise BackendUnavailable(f"Waystone {where}: {type(exc).__name__}") from exc
+                raise _unconfirmed(
+                    f"Waystone {where}: sent, no answer ({type(exc).__name__})"
+                ) from exc
+            status = response.status_code
+            if (
+                is_read
+                and not last
+                and (status == 429 or (status >= 500 and not error_messages(response)))
+            ):
+                self._backoff(attempt, where, f"HTTP {status}")
+                continue
+            if 200 <= status < 300:
+                return _json_object(response, where)
+            raise self._error(response, where, is_read=is_read)
+        raise AssertionError("unreachable")
+
+    def _backoff(self, attempt: int, where: str, why: str) -> None:
+        delay = min(0.5 * 2**attempt, 8.0)
+        log.warning("waystone %s failed (%s); retrying in %.1fs", where, why, delay)
+        self._sleep(delay)
+
+    def _error(self, response: requests.Response, where: str, *, is_read: bool) -> TicketingError:
+        status = response.status_code
+        messages = error_messages(response)
+        if status in (401, 403):
+            said = f" ({'; '.join(messages)})" if messages else ""
+            return ConfigurationError(
+                f"Waystone refused the API key (HTTP {status}){said}: check WAYSTONE_API_KEY."
+            )
+        if status >= 500 and not messages:
+            if is_read:
+                return BackendUnavailable(f"Waystone {where}: HTTP {status}")
+            return _unconfirmed(f"Waystone {where}: HTTP {status} with no error text")
+        if status == 429:
+            return BackendUnavailable(f"Waystone {where}: HTTP 429 (too many requests)")
+        return WaystoneRejected(status, messages, where)
+
+    def _ticket(self, answer: Mapping[str, Any], *, fallback_priority: str = "") -> Ticket:
+        found = Item(answer)
+        nested = found.get("ticket") or found.get("item") or found.get("data")
+        if isinstance(nested, Mapping):
+            found = Item(nested)
+        ticket_id = found.integer("id") or found.integer("ticket_id") or found.integer("ticketId")
+        if ticket_id is None:
+            raise BackendUnavailable(f"Waystone answered without a ticket id: {answer!r:.200}")
+        number = (
+            found.text("ticket_number") or found.text("ticketNumber") or found.text("number")
+        ) or str(ticket_id)
+        status = found.text("status") or STATUS_NEW
+        assignee = found.get("assignee") or found.get("assigned_to")
+        if isinstance(assignee, Mapping):
+            assignee = Item(assignee).text("name")
+        return Ticket(
+            id=ticket_id,
+            number=number,
+            title=found.text("title") or "",
+            status=status,
+            priority=found.text("priority") or fallback_priority,
+            description=found.text("description") or "",
+            created_at=parse_time(found.get("created_at") or found.get("createdAt")),
+            last_activity_at=parse_time(found.get("updated_at") or found.get("updatedAt")),
+            queue=found.text("queue"),
+            assignee=assignee if isinstance(assignee, str) else None,
+            requester=_owner(answer),
+            is_closed=status.casefold() in CLOSED_STATUSES,
+            web_url=found.text("url") or found.text("web_url") or found.text("webUrl"),
+        )
+
+
+def _who(requester: UserRef) -> str:
+    if requester.display_name and requester.email:
+        return f"{requester.display_name} <{requester.email}>"
+    return requester.email or requester.display_name or ""
+
+
+def _owner(answer: Mapping[str, Any]) -> str | None:
+    """The requester's e-mail if Waystone reports one (then only they may read the ticket)."""
+    found = Item(answer)
+    nested = found.get("ticket")
+    if isinstance(nested, Mapping):
+        found = Item(nested)
+    for key in _REQUESTER_KEYS:
+        value = found.get(key)
+        if isinstance(value, Mapping):
+            value = Item(value).get("email")
+        if isinstance(value, str) and "@" in value:
+            return value.strip().casefold()
+    return None
+
+
+def _json_object(response: requests.Response, where: str) -> dict[str, Any]:
+    try:
+        answer = response.json()
+    except ValueError as exc:
+        raise BackendUnavailable(f"Waystone {where}: answer is not JSON") from exc
+    if not isinstance(answer, dict):
+        raise BackendUnavailable(f"Waystone {where}: answer is not a JSON object")
+    return answer
+
+
+def _unconfirmed(detail: str) -> BackendUnavailable:
+    error = BackendUnavailable(detail)
+    # Waystone has no way to look a ticket up by anything but its id, so the bot cannot check.
+    error.user_message = (
+        "I sent your ticket to the help desk but got no answer, so I can't tell whether it was "
+        "filed. Please wait a few minutes before trying again, or ask the help desk directly."
+    )
+    return error

@@ -1,0 +1,920 @@
+"""A loopback Autotask REST API for tests: real HTTP on 127.0.0.1, standard library only.
+
+It follows the contract in ``../shared/reference/AUTOTASK.md`` strictly:
+
+- ``GET /atservicesrest/v1.0/zoneInformation?user=`` answers the zone (no auth), or
+  ``{"errors": ["Zone information could not be determined"]}`` for an unknown user.
+- Every ``/ATServicesRest/V1.0/...`` call needs ``ApiIntegrationCode``, ``UserName`` and
+  ``Secret``: a wrong secret gives 401, a wrong user name or integration code gives 500.
+- Answers use the documented envelopes (``item``, ``items`` + ``pageDetails``, ``itemId``,
+  ``fields``, ``queryCount``) and camelCase keys; times are UTC without an offset.
+- Queries enforce ``MaxRecords`` 1..500 and page at 500 (``nextPageUrl`` POSTed with the same
+  body works too); an unknown filter operator is *ignored* (rows come back unfiltered, as the real
+  API does) and an unknown field name gives 500.
+- Errors are ``{"errors": [...]}``: a missing required field, an inactive picklist value, an
+  unknown company or contact all answer 500 with a message naming the field.
+- Every request body's field names are checked against the Ticket, TicketNote, Contact, Resource
+  and Query models of the Swagger document; an unknown name is answered 500 and recorded in
+  :attr:`FakeAutotask.violations` (the tests assert it stays empty).
+
+Faults (:meth:`FakeAutotask.fail`) make it answer an error, drop the connection before or after
+doing the work, or hang after doing it, so tests can drive the client's retry and recovery paths.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import re
+import socket
+import threading
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+# tests/fakes/autotask_server.py -> parents[2] is the clone; CI checks out shared/ beside it
+# (/work/main/tests/fakes -> /work/shared).
+SWAGGER_PATH = (
+    Path(__file__).resolve().parents[3] / "shared" / "reference" / "autotask-rest-v1.swagger.json"
+)
+
+MODEL_NAMES = {
+    "tickets": "TicketModel",
+    "ticketnotes": "TicketNoteModel",
+    "contacts": "ContactModel",
+    "resources": "ResourceModel",
+    "query": "QueryModel",
+}
+VALID_OPS = {
+    op.lower(): op
+    for op in (
+        "eq",
+        "noteq",
+        "gt",
+        "gte",
+        "lt",
+        "lte",
+        "beginsWith",
+        "endsWith",
+        "contains",
+        "exist",
+        "notExist",
+        "in",
+        "notIn",
+    )
+}
+API_PREFIX = "/atservicesrest/v1.0/"
+ZONE_PATH = "/atservicesrest/v1.0/zoneinformation"
+AUTH_500_BODY = {"errors": ["An unexpected error has occurred."]}
+READ_ONLY_TICKET_FIELDS = {
+    "id",
+    "ticketNumber",
+    "createDate",
+    "lastActivityDate",
+    "creatorResourceID",
+}
+
+
+@functools.lru_cache(maxsize=2)
+def load_models(path: Path = SWAGGER_PATH) -> dict[str, dict[str, str]] | None:
+    """For each entity, lower-case property name -> camelCase name, from the Swagger models.
+
+    ``None`` when the Swagger file is absent (the tests that need it then skip)."""
+    if not path.is_file():
+        return None
+    definitions = json.loads(path.read_text(encoding="utf-8"))["definitions"]
+    models: dict[str, dict[str, str]] = {}
+    for entity, model in MODEL_NAMES.items():
+        names = definitions[model]["properties"].keys()
+        models[entity] = {name.lower(): _camel(name) for name in names}
+    return models
+
+
+def _camel(name: str) -> str:
+    return name[:1].lower() + name[1:]
+
+
+def _now_text(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3]
+
+
+@dataclass
+class Recorded:
+    """One request the fake received."""
+
+    method: str
+    path: str  # after /ATServicesRest/V1.0/ (or the zone lookup path)
+    query: dict[str, list[str]]
+    headers: dict[str, str]
+    body: Any
+
+
+@dataclass
+class Fault:
+    """A scripted misbehaviour for the next ``times`` requests matching ``method`` and ``path``.
+
+    ``mode``: ``status`` (answer ``status``/``body`` without doing the work), ``drop`` (close the
+    connection without doing the work), ``drop_after`` (do the work, then close without an
+    answer), ``hang_after`` (do the work, then hold the answer until the fake stops or
+    :meth:`FakeAutotask.release` is called)."""
+
+    method: str
+    path: re.Pattern[str]
+    mode: str
+    times: int = 1
+    status: int = 500
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass
+class Picklist:
+    values: list[tuple[int, str, bool, bool]]  # value, label, active, default
+
+
+def default_ticket_picklists() -> dict[str, Picklist]:
+    return {
+        "status": Picklist(
+            [
+                (1, "New", True, True),
+                (5, "Complete", True, False),
+                (7, "Waiting Customer", True, False),
+                (8, "In Progress", True, False),
+                (12, "Dispatched", False, False),
+            ]
+        ),
+        # Autotask's own defaults: the integers are not in severity order.
+        "priority": Picklist(
+            [
+                (1, "High", True, False),
+                (2, "Medium", True, True),
+                (3, "Low", True, False),
+                (4, "Critical", True, False),
+                (6, "Urgent (old)", False, False),
+            ]
+        ),
+        "queueID": Picklist(
+            [
+                (29682833, "Client Portal", True, False),
+                (29683354, "Level I Support", True, False),
+                (29683355, "Level II Support", True, False),
+                (8, "Retired Queue", False, False),
+            ]
+        ),
+        "ticketType": Picklist([(1, "Service Request", True, True), (2, "Incident", True, False)]),
+        "source": Picklist(
+            [(2, "Phone", True, False), (4, "Email", True, False), (11, "Chat", True, False)]
+        ),
+        "issueType": Picklist([(3, "Hardware", True, False), (4, "Software", True, False)]),
+    }
+
+
+def default_note_picklists() -> dict[str, Picklist]:
+    return {
+        "noteType": Picklist([(1, "Task Summary", True, False), (3, "Task Detail", True, True)]),
+        "publish": Picklist(
+            [(1, "All Autotask Users", True, False), (2, "Internal Only", True, False)]
+        ),
+    }
+
+
+class FakeAutotask:
+    """The fake tenant: its data, its picklists, its faults and what it was asked."""
+
+    def __init__(
+        self,
+        models: Mapping[str, Mapping[str, str]],
+        *,
+        username: str = "api-user@example.test",
+        secret: str = "test-secret",
+        integration_code: str = "TEST-INTEGRATION-CODE",
+        web_url: str = "https://ww99.autotask.example/",
+        clock: Callable[[], datetime] | None = None,
+    ) -> None:
+        self.models = {entity: dict(names) for entity, names in models.items()}
+        self.username = username
+        self.secret = secret
+        self.integration_code = integration_code
+        self.web_url = web_url
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self.ticket_picklists = default_ticket_picklists()
+        self.note_picklists = default_note_picklists()
+        self.required_ticket_fields = ["companyID", "title", "status", "priority", "queueID"]
+        self.required_note_fields = ["description", "noteType", "publish"]
+        self.tickets: dict[int, dict[str, Any]] = {}
+        self.notes: dict[int, dict[str, Any]] = {}
+        self.contacts: dict[int, dict[str, Any]] = {}
+        self.resources: dict[int, dict[str, Any]] = {}
+        self.companies: set[int] = {0}
+        self.ids: dict[str, int] = {}  # names tests give to seeded rows ("alice" -> contact id)
+        self.threshold = 10000
+        self.threshold_used = 0
+        self.requests: list[Recorded] = []
+        self.violations: list[str] = []
+        self.ignored_ops: list[str] = []
+        self.max_in_flight: Counter[str] = Counter()
+        self.in_flight: Counter[str] = Counter()
+        self._faults: list[Fault] = []
+        self._holds: dict[str, threading.Event] = {}
+        self._release = threading.Event()
+        self._lock = threading.RLock()
+        self._ids = {
+            "tickets": 48213,
+            "ticketnotes": 9001,
+            "contacts": 30682000,
+            "resources": 29682900,
+        }
+        self._numbers: Counter[str] = Counter()
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        self.api_resource_id = self.add_resource("api-user@example.test", "API", "User")
+
+    # -- lifecycle --------------------------------------------------------------------------
+
+    def start(self) -> FakeAutotask:
+        fake = self
+
+        class Handler(_Handler):
+            owner = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._release.set()
+        for event in self._holds.values():
+            event.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+
+    @property
+    def origin(self) -> str:
+        assert self._server is not None, "start() the fake first"
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    @property
+    def api_url(self) -> str:
+        """What the zone lookup answers as ``url`` (ends with a slash)."""
+        return f"{self.origin}/ATServicesRest/"
+
+    @property
+    def zone_lookup_url(self) -> str:
+        return f"{self.origin}/atservicesrest/v1.0/zoneInformation"
+
+    # -- seeding ----------------------------------------------------------------------------
+
+    def _next_id(self, entity: str) -> int:
+        with self._lock:
+            self._ids[entity] += 1
+            return self._ids[entity]
+
+    def add_company(self, company_id: int) -> int:
+        self.companies.add(company_id)
+        return company_id
+
+    def add_contact(
+        self,
+        email: str,
+        company_id: int,
+        first: str = "Pat",
+        last: str = "Example",
+        *,
+        email2: str | None = None,
+        email3: str | None = None,
+        active: bool = True,
+    ) -> int:
+        contact_id = self._next_id("contacts")
+        self.companies.add(company_id)
+        self.contacts[contact_id] = {
+            "id": contact_id,
+            "companyID": company_id,
+            "firstName": first,
+            "lastName": last,
+            "emailAddress": email,
+            "emailAddress2": email2,
+            "emailAddress3": email3,
+            "isActive": 1 if active else 0,
+        }
+        return contact_id
+
+    def add_resource(self, email: str, first: str = "Tess", last: str = "Tech") -> int:
+        resource_id = self._next_id("resources")
+        self.resources[resource_id] = {
+            "id": resource_id,
+            "firstName": first,
+            "lastName": last,
+            "email": email,
+            "email2": None,
+            "email3": None,
+            "isActive": True,
+            "userName": email.split("@")[0],
+        }
+        return resource_id
+
+    def add_ticket(self, **fields: Any) -> int:
+        """A ticket as if someone filed it in Autotask (defaults fill what is not given)."""
+        created = fields.pop("created", None) or self.clock()
+        ticket_id = self._next_id("tickets")
+        record: dict[str, Any] = {
+            "id": ticket_id,
+            "ticketNumber": self._ticket_number(created),
+            "title": "Seeded ticket",
+            "description": "",
+            "status": 1,
+            "priority": 2,
+            "queueID": 29683354,
+            "companyID": 0,
+            "contactID": None,
+            "assignedResourceID": None,
+            "createDate": _now_text(created),
+            "lastActivityDate": _now_text(created),
+            "externalID": None,
+        }
+        record.update(fields)
+        self.tickets[ticket_id] = record
+        return ticket_id
+
+    def add_note(
+        self,
+        ticket_id: int,
+        description: str,
+        *,
+        publish: int = 1,
+        creator: int | None = None,
+        title: str = "Update",
+        created: datetime | None = None,
+    ) -> int:
+        moment = created or self.clock()
+        note_id = self._next_id("ticketnotes")
+        self.notes[note_id] = {
+            "id": note_id,
+            "ticketID": ticket_id,
+            "title": title,
+            "description": description,
+            "noteType": 1,
+            "publish": publish,
+            "creatorResourceID": creator,
+            "createDateTime": _now_text(moment),
+        }
+        self.tickets[ticket_id]["lastActivityDate"] = _now_text(moment)
+        return note_id
+
+    def _ticket_number(self, moment: datetime) -> str:
+        day = moment.astimezone(UTC).strftime("%Y%m%d")
+        with self._lock:
+            self._numbers[day] += 1
+            return f"T{day}.{self._numbers[day]:04d}"
+
+    # -- faults and inspection --------------------------------------------------------------
+
+    def fail(self, method: str, path: str, mode: str = "status", **options: Any) -> None:
+        """Script a fault for requests whose API path fully matches the regex ``path``."""
+        self._faults.append(Fault(method.upper(), re.compile(path, re.IGNORECASE), mode, **options))
+
+    def hold(self, endpoint: str) -> threading.Event:
+        """Hold requests to ``endpoint`` (``tickets``, ``tickets/notes``...) until the returned
+        event is set."""
+        event = threading.Event()
+        self._holds[endpoint] = event
+        return event
+
+    def release(self) -> None:
+        self._release.set()
+
+    def calls(self, method: str | None = None, path: str | None = None) -> list[Recorded]:
+        """Recorded requests, optionally by method and API path regex (full match)."""
+        pattern = re.compile(path, re.IGNORECASE) if path else None
+        return [
+            r
+            for r in list(self.requests)
+            if (method is None or r.method == method.upper())
+            and (pattern is None or pattern.fullmatch(r.path))
+        ]
+
+    def reset_log(self) -> None:
+        self.requests.clear()
+
+    # -- request handling -------------------------------------------------------------------
+
+    def handle(self, handler: _Handler, method: str) -> None:
+        parts = urlsplit(handler.path)
+        query = parse_qs(parts.query)
+        raw = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
+        lowered = parts.path.lower()
+        if lowered == ZONE_PATH:
+            self.requests.append(Recorded(method, parts.path, query, dict(handler.headers), None))
+            handler.answer(*self._zone(query))
+            return
+        if not lowered.startswith(API_PREFIX):
+            handler.answer(404, {"errors": ["Not found"]})
+            return
+        path = parts.path[len(API_PREFIX) :].strip("/")
+        try:
+            body = json.loads(raw) if raw else None
+        except ValueError:
+            handler.answer(500, {"errors": ["The request body is not valid JSON."]})
+            return
+        self.requests.append(Recorded(method, path, query, dict(handler.headers), body))
+        denied = self._authenticate(handler)
+        if denied is not None:
+            handler.answer(*denied)
+            return
+        with self._lock:
+            self.threshold_used += 1
+        fault = self._take_fault(method, path)
+        if fault is not None and fault.mode == "status":
+            handler.answer(fault.status, fault.body, fault.headers)
+            return
+        if fault is not None and fault.mode == "drop":
+            handler.drop()
+            return
+        endpoint = _endpoint(path)
+        with self._lock:
+            self.in_flight[endpoint] += 1
+            self.max_in_flight[endpoint] = max(
+                self.max_in_flight[endpoint], self.in_flight[endpoint]
+            )
+        try:
+            hold = self._holds.get(endpoint)
+            if hold is not None:
+                hold.wait(timeout=10)
+            status, answer = self._route(method, path, query, body)
+        finally:
+            with self._lock:
+                self.in_flight[endpoint] -= 1
+        if fault is not None and fault.mode == "drop_after":
+            handler.drop()
+            return
+        if fault is not None and fault.mode == "hang_after":
+            self._release.wait(timeout=10)
+            handler.drop()
+            return
+        handler.answer(status, answer)
+
+    def _take_fault(self, method: str, path: str) -> Fault | None:
+        with self._lock:
+            for fault in self._faults:
+                if fault.times > 0 and fault.method == method and fault.path.fullmatch(path):
+                    fault.times -= 1
+                    return fault
+        return None
+
+    def _zone(self, query: dict[str, list[str]]) -> tuple[int, Any]:
+        user = (query.get("user") or [""])[0]
+        if user.lower() != self.username.lower():
+            return 500, {"errors": ["Zone information could not be determined"]}
+        return 200, {"zoneName": "Fake Zone", "url": self.api_url, "webUrl": self.web_url, "ci": 99}
+
+    def _authenticate(self, handler: _Handler) -> tuple[int, Any] | None:
+        headers = handler.headers
+        if headers.get("UserName") != self.username:
+            return 500, AUTH_500_BODY
+        if headers.get("Secret") != self.secret:
+            return 401, None
+        if headers.get("ApiIntegrationCode") != self.integration_code:
+            return 500, AUTH_500_BODY
+        impersonation = headers.get("ImpersonationResourceId")
+        if impersonation is not None and (
+            not impersonation.isdigit() or int(impersonation) not in self.resources
+        ):
+            return 500, {"errors": [f"Impersonation resource {impersonation} is not valid."]}
+        return None
+
+    def _route(
+        self, method: str, path: str, query: dict[str, list[str]], body: Any
+    ) -> tuple[int, Any]:
+        segments = path.split("/")
+        lowered = [segment.lower() for segment in segments]
+        entities = {"tickets", "ticketnotes", "contacts", "resources"}
+        if lowered == ["thresholdinformation"]:
+            return self._only(method, "GET") or (200, self._threshold())
+        if len(lowered) >= 3 and lowered[-2:] == ["entityinformation", "fields"]:
+            entity = (
+                "ticketnotes" if lowered[:1] == ["tickets"] and "notes" in lowered else lowered[0]
+            )
+            return self._only(method, "GET") or (200, {"fields": self._fields(entity)})
+        if lowered[0] in entities and len(lowered) >= 2 and lowered[1] == "query":
+            entity = lowered[0]
+            if len(lowered) == 3 and lowered[2] == "count":
+                status, answer = self._query(
+                    entity, body if method == "POST" else _search(query), query
+                )
+                if status != 200:
+                    return status, answer
+                return 200, {"queryCount": len(self._matching(entity, body or _search(query)))}
+            if len(lowered) == 2:
+                if method == "GET":
+                    return self._query(entity, _search(query), query)
+                return self._only(method, "POST") or self._query(entity, body, query)
+        if lowered[0] in entities and len(lowered) == 2 and lowered[1].isdigit():
+            return self._only(method, "GET") or (
+                200,
+                {"item": self._table(lowered[0]).get(int(lowered[1]))},
+            )
+        if (
+            lowered[0] == "tickets"
+            and len(lowered) == 3
+            and lowered[1].isdigit()
+            and lowered[2] == "notes"
+        ):
+            ticket_id = int(lowered[1])
+            if method == "POST":
+                return self._create_note(ticket_id, body)
+            if method == "GET":
+                items = [n for n in self.notes.values() if n["ticketID"] == ticket_id]
+                return 200, {"items": items, "pageDetails": _page_details(len(items), 500, None)}
+            return 405, {"errors": ["The requested resource does not support this method."]}
+        if lowered == ["tickets"]:
+            if method == "POST":
+                return self._create_ticket(body)
+            if method == "PATCH":
+                return self._update_ticket(body)
+            if method == "PUT":
+                self.violations.append("PUT /Tickets nulls every field omitted; use PATCH")
+                return 500, {"errors": ["PUT is not allowed by this test double."]}
+            return 405, {"errors": ["The requested resource does not support this method."]}
+        return 404, {"errors": [f"No route for {path}"]}
+
+    @staticmethod
+    def _only(method: str, allowed: str) -> tuple[int, Any] | None:
+        if method != allowed:
+            return 405, {"errors": ["The requested resource does not support this method."]}
+        return None
+
+    def _threshold(self) -> dict[str, Any]:
+        return {
+            "externalRequestThreshold": self.threshold,
+            "requestThresholdTimeframe": 60,
+            "currentTimeframeRequestCount": self.threshold_used,
+        }
+
+    def _table(self, entity: str) -> dict[int, dict[str, Any]]:
+        return {
+            "tickets": self.tickets,
+            "ticketnotes": self.notes,
+            "contacts": self.contacts,
+            "resources": self.resources,
+        }[entity]
+
+    # -- entity information -----------------------------------------------------------------
+
+    def _fields(self, entity: str) -> list[dict[str, Any]]:
+        if entity not in ("tickets", "ticketnotes"):
+            return []
+        picklists = self.ticket_picklists if entity == "tickets" else self.note_picklists
+        required = self.required_ticket_fields if entity == "tickets" else self.required_note_fields
+        fields = []
+        for name in self.models[entity].values():
+            picklist = picklists.get(name)
+            fields.append(
+                {
+                    "name": name,
+                    "dataType": "integer" if picklist or name.endswith("ID") else "string",
+                    "length": 0,
+                    "isRequired": name in required,
+                    "isReadOnly": name in READ_ONLY_TICKET_FIELDS,
+                    "isQueryable": True,
+                    "isReference": name.endswith("ID") and picklist is None,
+                    "referenceEntityType": "",
+                    "isPickList": picklist is not None,
+                    "picklistValues": [
+                        {
+                            "value": str(value),
+                            "label": label,
+                            "isDefaultValue": default,
+                            "sortOrder": index,
+                            "parentValue": "",
+                            "isActive": active,
+                            "isSystem": True,
+                        }
+                        for index, (value, label, active, default) in enumerate(picklist.values)
+                    ]
+                    if picklist
+                    else [],
+                    "picklistParentValueField": "",
+                    "isSupportedWebhookField": False,
+                }
+            )
+        return fields
+
+    # -- queries ----------------------------------------------------------------------------
+
+    def _query(self, entity: str, body: Any, query: dict[str, list[str]]) -> tuple[int, Any]:
+        if not isinstance(body, dict):
+            return 500, {"errors": ["A query needs a body with a filter."]}
+        problem = self._check_names("query", body, "query body")
+        if problem:
+            return 500, {"errors": [problem]}
+        spec = {key.lower(): value for key, value in body.items()}
+        max_records = spec.get("maxrecords", 500)
+        if not isinstance(max_records, int) or not 1 <= max_records <= 500:
+            return 500, {"errors": ["MaxRecords must be a number from 1 to 500."]}
+        include = spec.get("includefields") or []
+        model = self.models[entity]
+        unknown = [name for name in include if str(name).lower() not in model]
+        if unknown:
+            self.violations.append(f"IncludeFields not in the {entity} model: {unknown}")
+            return 500, {"errors": [f"Unknown field(s) in IncludeFields: {', '.join(unknown)}"]}
+        filters = spec.get("filter")
+        if not isinstance(filters, list) or not filters:
+            return 500, {"errors": ["A query needs at least one filter item."]}
+        try:
+            rows = self._matching(entity, body)
+        except _UnknownField as exc:
+            return 500, {"errors": [f"Unable to find {exc.args[0]} in the {entity} entity."]}
+        offset = int((query.get("paging") or ["0"])[0])
+        page = rows[offset : offset + max_records]
+        next_url = None
+        if offset + max_records < len(rows):
+            next_url = (
+                f"{self.api_url}V1.0/{entity.capitalize()}/query?paging={offset + max_records}"
+            )
+        if include:
+            wanted = {model[str(name).lower()] for name in include} | {"id"}
+            page = [{key: value for key, value in row.items() if key in wanted} for row in page]
+        return 200, {"items": page, "pageDetails": _page_details(len(page), max_records, next_url)}
+
+    def _matching(self, entity: str, body: Any) -> list[dict[str, Any]]:
+        spec = {key.lower(): value for key, value in body.items()}
+        filters = spec.get("filter") or []
+        predicate = self._compile({"op": "and", "items": filters}, entity)
+        rows = sorted(self._table(entity).values(), key=lambda row: row["id"])
+        return [dict(row) for row in rows if predicate(row)]
+
+    def _compile(self, item: Any, entity: str) -> Callable[[dict[str, Any]], bool]:
+        if not isinstance(item, dict):
+            return lambda row: True
+        spec = {key.lower(): value for key, value in item.items()}
+        op = str(spec.get("op", "")).lower()
+        if op in ("and", "or"):
+            parts = [self._compile(sub, entity) for sub in spec.get("items") or []]
+            if op == "and":
+                return lambda row: all(part(row) for part in parts)
+            return lambda row: any(part(row) for part in parts) if parts else True
+        if op not in VALID_OPS:
+            # The real API ignores an operator it does not know: the rows come back unfiltered.
+            self.ignored_ops.append(str(spec.get("op")))
+            return lambda row: True
+        name = str(spec.get("field", "")).lower()
+        if name not in self.models[entity]:
+            raise _UnknownField(spec.get("field"))
+        column = self.models[entity][name]
+        value = spec.get("value")
+        return lambda row: _compare(VALID_OPS[op], row.get(column), value)
+
+    # -- writes -----------------------------------------------------------------------------
+
+    def _check_names(self, entity: str, body: Mapping[str, Any], what: str) -> str | None:
+        unknown = [key for key in body if key.lower() not in self.models[entity]]
+        if unknown:
+            self.violations.append(f"{what}: names not in the Swagger model: {unknown}")
+            return f"Unknown field(s): {', '.join(unknown)}"
+        return None
+
+    def _picklist_problem(
+        self, picklists: Mapping[str, Picklist], record: Mapping[str, Any]
+    ) -> str | None:
+        for name, picklist in picklists.items():
+            if record.get(name) is None:
+                continue
+            active = {value for value, _, is_active, _ in picklist.values if is_active}
+            if record[name] not in active:
+                return f"Value {record[name]!r} is not a valid, active value for the field {name}."
+        return None
+
+    def _create_ticket(self, body: Any) -> tuple[int, Any]:
+        if not isinstance(body, dict):
+            return 500, {"errors": ["The request body is empty."]}
+        problem = self._check_names("tickets", body, "POST Tickets body")
+        if problem:
+            return 500, {"errors": [problem]}
+        record = {self.models["tickets"][key.lower()]: value for key, value in body.items()}
+        missing = [name for name in self.required_ticket_fields if record.get(name) in (None, "")]
+        if missing:
+            return 500, {"errors": [f"Missing Required Field: {name}" for name in missing]}
+        problem = self._picklist_problem(self.ticket_picklists, record) or self._relations(record)
+        if problem:
+            return 500, {"errors": [problem]}
+        now = self.clock()
+        with self._lock:
+            ticket_id = self._next_id("tickets")
+            stored = {
+                "id": ticket_id,
+                "ticketNumber": self._ticket_number(now),
+                "description": "",
+                "contactID": None,
+                "assignedResourceID": None,
+                "externalID": None,
+                "createDate": _now_text(now),
+                "lastActivityDate": _now_text(now),
+                "creatorResourceID": self.api_resource_id,
+            }
+            stored.update({k: v for k, v in record.items() if k not in READ_ONLY_TICKET_FIELDS})
+            self.tickets[ticket_id] = stored
+        return 200, {"itemId": ticket_id}
+
+    def _relations(self, record: Mapping[str, Any]) -> str | None:
+        company = record.get("companyID")
+        if company is not None and company not in self.companies:
+            return f"Company {company} does not exist (companyID)."
+        contact_id = record.get("contactID")
+        if contact_id is not None:
+            contact = self.contacts.get(contact_id)
+            if contact is None:
+                return f"Contact {contact_id} does not exist (contactID)."
+            if company is not None and contact["companyID"] != company:
+                return f"Contact {contact_id} does not belong to company {company} (contactID)."
+        return None
+
+    def _update_ticket(self, body: Any) -> tuple[int, Any]:
+        if not isinstance(body, dict):
+            return 500, {"errors": ["The request body is empty."]}
+        problem = self._check_names("tickets", body, "PATCH Tickets body")
+        if problem:
+            return 500, {"errors": [problem]}
+        record = {self.models["tickets"][key.lower()]: value for key, value in body.items()}
+        ticket = self.tickets.get(record.get("id"))  # type: ignore[arg-type]
+        if ticket is None:
+            return 500, {"errors": [f"Ticket {record.get('id')} was not found (id)."]}
+        problem = self._picklist_problem(self.ticket_picklists, record)
+        if problem:
+            return 500, {"errors": [problem]}
+        with self._lock:
+            ticket.update({k: v for k, v in record.items() if k not in READ_ONLY_TICKET_FIELDS})
+            ticket["lastActivityDate"] = _now_text(self.clock())
+        return 200, {"itemId": ticket["id"]}
+
+    def _create_note(self, ticket_id: int, body: Any) -> tuple[int, Any]:
+        ticket = self.tickets.get(ticket_id)
+        if ticket is None:
+            return 500, {"errors": [f"Ticket {ticket_id} was not found (ticketID)."]}
+        if not isinstance(body, dict):
+            return 500, {"errors": ["The request body is empty."]}
+        problem = self._check_names("ticketnotes", body, "POST Tickets/{id}/Notes body")
+        if problem:
+            return 500, {"errors": [problem]}
+        record = {self.models["ticketnotes"][key.lower()]: value for key, value in body.items()}
+        missing = [name for name in self.required_note_fields if record.get(name) in (None, "")]
+        if missing:
+            return 500, {"errors": [f"Missing Required Field: {name}" for name in missing]}
+        problem = self._picklist_problem(self.note_picklists, record)
+        if problem:
+            return 500, {"errors": [problem]}
+        now = self.clock()
+        with self._lock:
+            note_id = self._next_id("ticketnotes")
+            self.notes[note_id] = {
+                **record,
+                "id": note_id,
+                "ticketID": ticket_id,
+                "creatorResourceID": self.api_resource_id,
+                "createDateTime": _now_text(now),
+            }
+            ticket["lastActivityDate"] = _now_text(now)
+        return 200, {"itemId": note_id}
+
+
+class _UnknownField(Exception):
+    pass
+
+
+def _search(query: dict[str, list[str]]) -> Any:
+    raw = (query.get("search") or [""])[0]
+    try:
+        return json.loads(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _page_details(count: int, requested: int, next_url: str | None) -> dict[str, Any]:
+    return {"count": count, "requestCount": requested, "prevPageUrl": None, "nextPageUrl": next_url}
+
+
+def _endpoint(path: str) -> str:
+    skip = {"query", "count", "entityinformation", "fields", "userdefinedfields"}
+    parts = [p.lower() for p in path.split("/") if p and not p.isdigit() and p.lower() not in skip]
+    return "/".join(parts) or "root"
+
+
+def _scalar(value: Any) -> Any:
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int | float):
+        return float(value)
+    text = str(value).strip()
+    try:
+        return float(text)
+    except ValueError:
+        pass
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    return text.lower()
+
+
+def _same(a: Any, b: Any) -> bool:
+    left, right = _scalar(a), _scalar(b)
+    if isinstance(left, bool) or isinstance(right, bool):
+        return bool(left) == bool(right) if left is not None and right is not None else False
+    return bool(left == right)
+
+
+def _order(a: Any, b: Any) -> int | None:
+    left, right = _scalar(a), _scalar(b)
+    if left is None or right is None or type(left) is not type(right):
+        return None
+    return int(left > right) - int(left < right)
+
+
+def _compare(op: str, actual: Any, value: Any) -> bool:
+    if op == "exist":
+        return actual not in (None, "")
+    if op == "notExist":
+        return actual in (None, "")
+    if op == "eq":
+        return _same(actual, value)
+    if op == "noteq":
+        return not _same(actual, value)
+    if op in ("in", "notIn"):
+        values = value if isinstance(value, list) else [value]
+        found = any(_same(actual, v) for v in values)
+        return found if op == "in" else not found
+    if op in ("gt", "gte", "lt", "lte"):
+        order = _order(actual, value)
+        if order is None:
+            return False
+        return {"gt": order > 0, "gte": order >= 0, "lt": order < 0, "lte": order <= 0}[op]
+    text, needle = str(actual or "").lower(), str(value or "").lower()
+    if op == "beginsWith":
+        return text.startswith(needle)
+    if op == "endsWith":
+        return text.endswith(needle)
+    return needle in text  # contains
+
+
+class _Handler(BaseHTTPRequestHandler):
+    owner: FakeAutotask
+    protocol_version = "HTTP/1.1"
+    disable_nagle_algorithm = True  # headers and body go out in two writes
+
+    def do_GET(self) -> None:
+        self.owner.handle(self, "GET")
+
+    def do_POST(self) -> None:
+        self.owner.handle(self, "POST")
+
+    def do_PATCH(self) -> None:
+        self.owner.handle(self, "PATCH")
+
+    def do_PUT(self) -> None:
+        self.owner.handle(self, "PUT")
+
+    def do_DELETE(self) -> None:
+        self.owner.handle(self, "DELETE")
+
+    def answer(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
+        data = b"" if body is None else json.dumps(body).encode("utf-8")
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
+
+    def drop(self) -> None:
+        """Close the connection without an answer (a dropped connection or a dead proxy)."""
+        self.close_connection = True
+        with contextlib.suppress(OSError):
+            self.connection.shutdown(socket.SHUT_RDWR)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: the tests inspect :attr:`FakeAutotask.requests` instead."""
+
+
+def run_fake(models: Mapping[str, Mapping[str, str]], **options: Any) -> FakeAutotask:
+    """Build and start a fake (stop it with :meth:`FakeAutotask.stop`)."""
+    return FakeAutotask(models, **options).start()
+
+
+__all__ = [
+    "SWAGGER_PATH",
+    "FakeAutotask",
+    "Picklist",
+    "Recorded",
+    "load_models",
+    "run_fake",
+]
