@@ -69,6 +69,16 @@ def build_web_app(runtime: Runtime, *, mounts: list[Mount] | None = None) -> web
 def default_mounts(runtime: Runtime) -> list[Mount]:
     """Platforms enabled by the settings (each platform's package adds itself here)."""
     mounts: list[Mount] = []
+    from bots.slack.app import http_mode, socket_mode
+
+    if http_mode(runtime.settings.slack):
+        from bots.slack.http import mount as slack_http
+
+        mounts.append(slack_http)
+    elif socket_mode(runtime.settings.slack):
+        from bots.slack.socket_mode import mount as slack_socket_mode
+
+        mounts.append(slack_socket_mode)
     return mounts
 
 

@@ -1,0 +1,236 @@
+"""What happens after a Slack request is acknowledged: identify the person, call the core
+(with a "working on it" note if it is slow), post the replies, open modals, publish App Home.
+
+Every piece of slow work runs as a tracked background task so the listener returns at once
+(the acknowledgement never waits for the core) and shutdown can wait for work in flight.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine, Mapping, Sequence
+from dataclasses import replace
+from datetime import datetime
+from types import MappingProxyType
+from typing import Any
+
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bots.slack import home, modals
+from bots.slack.delivery import Delivery
+from bots.slack.destination import Destination
+from bots.slack.errors import SLACK_CALL_ERRORS, reason
+from bots.slack.gateway import CoreGateway
+from bots.slack.packing import PRIVATE_METADATA_MAX, Stash, pack
+from bots.slack.translate import Inbound
+from bots.slack.users import UserDirectory
+from core.errors import TicketingError
+from core.messages import CardInput, Reply
+from core.tickets import Ticket
+
+log = logging.getLogger(__name__)
+
+WORKING_ON_IT = "Working on it…"
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+EXPIRED = (
+    "Sorry, the details behind that button are no longer available (I may have restarted). "
+    "Please send your request again."
+)
+HOME_TICKETS = 20
+
+
+class SlackBot:
+    """The adapter's behaviour, independent of how requests arrive (HTTP or Socket Mode)."""
+
+    def __init__(
+        self,
+        *,
+        core: CoreGateway,
+        client: AsyncWebClient,
+        users: UserDirectory,
+        stash: Stash,
+        clock: Callable[[], datetime],
+        slow_notice_seconds: float,
+    ) -> None:
+        self.core = core
+        self.client = client
+        self.users = users
+        self.stash = stash
+        self.clock = clock
+        self.slow_notice_seconds = slow_notice_seconds
+        self.delivery = Delivery(client, stash)
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- background work ----------------------------------------------------------------------
+
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run ``work`` after the acknowledgement; failures are logged, never lost silently."""
+        task = asyncio.create_task(self._guard(work, name), name=f"slack:{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self, timeout: float | None = None) -> bool:
+        """Wait for work in flight (tests, shutdown). True when everything finished."""
+        while self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+            if pending:
+                return False
+        return True
+
+    @staticmethod
+    async def _guard(work: Coroutine[Any, Any, None], name: str) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("Slack work failed: %s", name)
+
+    # -- conversations ------------------------------------------------------------------------
+
+    async def converse(self, inbound: Inbound) -> None:
+        """Ask the core and post its answer where the request came from."""
+        where = await self._with_channel(inbound.destination)
+        if where is None:
+            return
+        user = await self.users.lookup(inbound.user_id)
+        event = replace(inbound, destination=where).to_event(user)
+        replies = await self._ask_core(event, where)
+        await self.delivery.send(replies, where)
+        if where.from_home:
+            await self.publish_home(inbound.user_id)
+
+    async def act(
+        self,
+        inbound: Inbound,
+        missing: Sequence[str] = (),
+    ) -> None:
+        """A card action whose values may have lost parked parts (see ``packing``): recover
+        them from the conversation's pending confirmation, or say so instead of acting."""
+        if missing:
+            recovered = await self._recover(inbound, missing)
+            if recovered is None:
+                await self.tell(inbound.destination, EXPIRED)
+                return
+            inbound = replace(inbound, values=MappingProxyType(recovered))
+        await self.converse(inbound)
+
+    async def tell(self, where: Destination, text: str) -> None:
+        """A short private message to the person, wherever they are."""
+        resolved = await self._with_channel(where)
+        if resolved is not None:
+            await self.delivery.send([Reply(text, ephemeral=True)], resolved)
+
+    async def _recover(self, inbound: Inbound, missing: Sequence[str]) -> dict[str, str] | None:
+        where = await self._with_channel(inbound.destination)
+        if where is None:
+            return None
+        try:
+            pending = await self.core.pending(where.conversation())
+        except Exception:
+            log.exception("reading the pending confirmation failed")
+            return None
+        known = dict(inbound.values)
+        if (
+            pending is None
+            or pending.action_id != inbound.action_id
+            or any(pending.values.get(k) != v for k, v in known.items() if k == "draft_id")
+            or not all(k in pending.values for k in missing)
+        ):
+            log.warning(
+                "card values expired and not recoverable action=%s missing=%s",
+                inbound.action_id,
+                ",".join(missing),
+            )
+            return None
+        return {**{k: pending.values[k] for k in missing}, **known}
+
+    async def _ask_core(self, event: Any, where: Destination) -> list[Reply]:
+        task = asyncio.ensure_future(self.core.handle(event))
+        try:
+            return await asyncio.wait_for(asyncio.shield(task), self.slow_notice_seconds)
+        except TimeoutError:
+            await self.delivery.notice(WORKING_ON_IT, where)
+        except Exception:
+            log.exception("the core failed event_id=%s", event.event_id)
+            return [Reply(SORRY)]
+        try:
+            return await task
+        except Exception:
+            log.exception("the core failed event_id=%s", event.event_id)
+            return [Reply(SORRY)]
+
+    async def _with_channel(self, where: Destination) -> Destination | None:
+        """App Home has no channel: its answers go to the person's DM with the bot."""
+        if where.channel_id is not None:
+            return where
+        try:
+            response = await self.client.conversations_open(users=where.user_id)
+        except SLACK_CALL_ERRORS as exc:
+            log.error("conversations.open failed user=%s: %s", where.user_id, reason(exc))
+            return None
+        return where.in_channel(str((response.get("channel") or {})["id"]))
+
+    # -- modals -------------------------------------------------------------------------------
+
+    async def open_new_ticket(
+        self, trigger_id: str, where: Destination, *, description: str = "", title: str = ""
+    ) -> None:
+        # A description too long to edit in Slack rides along in the metadata, unchanged.
+        carried = {"description": description} if description else {}
+        metadata = pack(
+            carried, self.stash, limit=PRIVATE_METADATA_MAX, extra={"d": where.compact()}
+        )
+        view = modals.new_ticket_modal(metadata, title=title, description=description)
+        await self._open(trigger_id, view)
+
+    async def open_card_inputs(
+        self,
+        trigger_id: str,
+        where: Destination,
+        *,
+        action_id: str,
+        values: Mapping[str, str],
+        inputs: Sequence[CardInput],
+        title: str,
+        submit: str,
+        missing: Sequence[str] = (),
+    ) -> None:
+        """A modal for ``inputs``; its submission sends ``action_id`` with ``values`` plus what
+        was entered. ``missing``: values already lost, recovered (or not) on submission."""
+        extra: dict[str, Any] = {"a": action_id, "d": where.compact()}
+        required = [i.input_id for i in inputs if i.required]
+        if required:
+            extra["q"] = required
+        if missing:
+            extra["m"] = list(missing)
+        metadata = pack(values, self.stash, limit=PRIVATE_METADATA_MAX, extra=extra)
+        fields = [replace(i, value=values.get(i.input_id, i.value)) for i in inputs]
+        view = modals.card_inputs_modal(title, submit, fields, metadata)
+        await self._open(trigger_id, view)
+
+    async def _open(self, trigger_id: str, view: dict[str, Any]) -> None:
+        try:
+            await self.client.views_open(trigger_id=trigger_id, view=view)
+        except SLACK_CALL_ERRORS as exc:
+            # An expired trigger (over 3 s) is the usual cause; the person can click again.
+            log.error("views.open failed: %s", reason(exc))
+
+    # -- App Home -----------------------------------------------------------------------------
+
+    async def publish_home(self, user_id: str) -> None:
+        user = await self.users.lookup(user_id)
+        tickets: list[Ticket] = []
+        problem: str | None = None
+        try:
+            tickets = await self.core.list_open(user, HOME_TICKETS)
+        except TicketingError as exc:
+            log.warning("App Home: listing tickets failed user=%s: %s", user_id, exc.detail)
+            problem = exc.user_message
+        except Exception:
+            log.exception("App Home: listing tickets failed user=%s", user_id)
+            problem = SORRY
+        view = home.home_view(tickets, self.stash, problem=problem)
+        try:
+            await self.client.views_publish(user_id=user_id, view=view)
+        except SLACK_CALL_ERRORS as exc:
+            log.error("views.publish failed user=%s: %s", user_id, reason(exc))

@@ -1,0 +1,273 @@
+"""The Bolt listeners. Each one only reads the payload, hands the work to
+:class:`~bots.slack.bot.SlackBot` as a background task and acknowledges: ``ack()`` sets the
+HTTP response at once, and the task only starts running after it (modals open right after the
+acknowledgement, while the ``trigger_id`` is still valid). Bolt acknowledges events itself
+before calling their listeners.
+
+:data:`LISTENERS` is the one list of what the app handles; :func:`register` registers exactly
+it, and the manifest test reads it.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.async_context import AsyncBoltContext
+
+from bots.slack.blocks import EDIT_ACTION, LINK_ACTION, core_action_id, input_from_spec
+from bots.slack.bot import EXPIRED, SlackBot
+from bots.slack.destination import Destination
+from bots.slack.home import HOME_NEW_TICKET_ACTION
+from bots.slack.modals import CARD_INPUTS_VIEW, NEW_TICKET_VIEW, input_block_id
+from bots.slack.packing import Unpacked, unpack
+from bots.slack.translate import (
+    Inbound,
+    action_destination,
+    command_destination,
+    from_app_mention,
+    from_message_event,
+    from_message_shortcut,
+    from_slash_command,
+    interaction_id,
+    view_state_values,
+)
+from core import actions
+
+log = logging.getLogger(__name__)
+
+SLASH_COMMAND = "/ticket"
+MESSAGE_SHORTCUT = "create_ticket_from_message"
+# "/ticket new" alone (and the grammar's aliases for "new") opens the form instead.
+NEW_WORDS = frozenset({"new", "create", "open"})
+CORE_ACTIONS = re.compile(r"^ticket\.")
+
+Ack = Callable[..., Awaitable[Any]]
+Body = Mapping[str, Any]
+ListenerKind = Literal["event", "command", "shortcut", "action", "view"]
+
+
+@dataclass(frozen=True)
+class Listener:
+    """One registration: Bolt's ``app.<kind>(key)``, the handler method, and the manifest
+    entries it needs (``message`` events arrive as ``message.im``)."""
+
+    kind: ListenerKind
+    key: str | re.Pattern[str]
+    handler: str
+    manifest: tuple[str, ...] = ()
+
+
+LISTENERS: tuple[Listener, ...] = (
+    Listener("event", "message", "on_message", ("message.im",)),
+    Listener("event", "app_mention", "on_app_mention", ("app_mention",)),
+    Listener("event", "app_home_opened", "on_home_opened", ("app_home_opened",)),
+    Listener("command", SLASH_COMMAND, "on_command", (SLASH_COMMAND,)),
+    Listener("shortcut", MESSAGE_SHORTCUT, "on_message_shortcut", (MESSAGE_SHORTCUT,)),
+    Listener("action", CORE_ACTIONS, "on_card_action"),
+    Listener("action", EDIT_ACTION, "on_edit"),
+    Listener("action", LINK_ACTION, "on_link"),
+    Listener("action", HOME_NEW_TICKET_ACTION, "on_home_new_ticket"),
+    Listener("view", NEW_TICKET_VIEW, "on_new_ticket_submitted"),
+    Listener("view", CARD_INPUTS_VIEW, "on_card_inputs_submitted"),
+)
+
+
+def register(app: AsyncApp, handlers: SlackListeners) -> None:
+    """Register every entry of :data:`LISTENERS` on ``app``."""
+    for listener in LISTENERS:
+        decorator = getattr(app, listener.kind)(listener.key)
+        decorator(getattr(handlers, listener.handler))
+
+
+class SlackListeners:
+    """Bolt calls these with the arguments they name (``ack``, ``body``, ``context``...)."""
+
+    def __init__(self, bot: SlackBot, clock: Callable[[], datetime]) -> None:
+        self.bot = bot
+        self.clock = clock
+
+    # -- events (Bolt acknowledges events before calling these) -------------------------------
+
+    async def on_message(self, body: Body, context: AsyncBoltContext) -> None:
+        inbound = from_message_event(body, context.bot_user_id, self.clock())
+        if inbound is None:
+            log.debug("message ignored event_id=%s", body.get("event_id"))
+            return
+        self.bot.spawn(self.bot.converse(inbound), "message")
+
+    async def on_app_mention(self, body: Body, context: AsyncBoltContext) -> None:
+        inbound = from_app_mention(body, context.bot_user_id, self.clock())
+        if inbound is None:
+            log.debug("mention ignored event_id=%s", body.get("event_id"))
+            return
+        self.bot.spawn(self.bot.converse(inbound), "mention")
+
+    async def on_home_opened(self, event: Body) -> None:
+        if event.get("tab") != "home" or not event.get("user"):
+            return
+        self.bot.spawn(self.bot.publish_home(str(event["user"])), "home")
+
+    # -- the slash command and the shortcut -----------------------------------------------------
+
+    async def on_command(self, ack: Ack, body: Body) -> None:
+        if str(body.get("text") or "").strip().lower() in NEW_WORDS:
+            where = command_destination(body)
+            work = self.bot.open_new_ticket(str(body["trigger_id"]), where)
+            self.bot.spawn(work, "new ticket form")
+        else:
+            inbound = from_slash_command(body, self.clock())
+            self.bot.spawn(self.bot.converse(inbound), "command")
+        await ack()
+
+    async def on_message_shortcut(self, ack: Ack, body: Body) -> None:
+        if body.get("type") == "message_action":
+            inbound = from_message_shortcut(body, actions.NEW_TICKET, self.clock())
+            self.bot.spawn(self.bot.converse(inbound), "shortcut")
+        await ack()
+
+    # -- buttons --------------------------------------------------------------------------------
+
+    async def on_card_action(self, ack: Ack, body: Body, action: Body) -> None:
+        self._start_card_action(body, action)
+        await ack()
+
+    def _start_card_action(self, body: Body, action: Body) -> None:
+        where = action_destination(body, action.get("block_id"))
+        action_id = core_action_id(str(action.get("action_id", "")))
+        packed = self._unpack(action.get("value"), where)
+        if packed is None:
+            return
+        trigger = str(body.get("trigger_id") or "")
+        if action_id == actions.NEW_TICKET and not packed.values.get(actions.INPUT_TITLE):
+            description = packed.values.get(actions.INPUT_DESCRIPTION, "")
+            work = self.bot.open_new_ticket(trigger, where, description=description)
+            self.bot.spawn(work, "new ticket form")
+            return
+        specs = packed.extra.get("i") or []
+        if specs:
+            label = str((action.get("text") or {}).get("text") or "Submit")
+            form = self.bot.open_card_inputs(
+                trigger,
+                where,
+                action_id=action_id,
+                values=packed.values,
+                inputs=[input_from_spec(s) for s in specs],
+                title=label,
+                submit=label,
+                missing=packed.missing,
+            )
+            self.bot.spawn(form, f"form {action_id}")
+            return
+        inbound = Inbound(
+            event_id=interaction_id(body),
+            destination=where,
+            received_at=self.clock(),
+            action_id=action_id,
+            values=packed.values,
+        )
+        self.bot.spawn(self.bot.act(inbound, packed.missing), f"action {action_id}")
+
+    async def on_edit(self, ack: Ack, body: Body, action: Body) -> None:
+        where = action_destination(body, action.get("block_id"))
+        packed = self._unpack(action.get("value"), where)
+        if packed is not None:
+            form = self.bot.open_card_inputs(
+                str(body.get("trigger_id") or ""),
+                where,
+                action_id=str(packed.extra.get("a", "")),
+                values=packed.values,
+                inputs=[input_from_spec(s) for s in packed.extra.get("i") or []],
+                title="Edit details",
+                submit=str(packed.extra.get("l") or "Save"),
+                missing=packed.missing,
+            )
+            self.bot.spawn(form, "edit form")
+        await ack()
+
+    async def on_link(self, ack: Ack) -> None:
+        await ack()  # the browser opens the link; Slack still tells us about the click
+
+    async def on_home_new_ticket(self, ack: Ack, body: Body) -> None:
+        user = body.get("user") or {}
+        where = Destination(
+            team_id=str((body.get("team") or {}).get("id") or user.get("team_id") or ""),
+            user_id=str(user["id"]),
+            from_home=True,
+        )
+        form = self.bot.open_new_ticket(str(body.get("trigger_id") or ""), where)
+        self.bot.spawn(form, "new ticket form")
+        await ack()
+
+    # -- modal submissions ----------------------------------------------------------------------
+
+    async def on_new_ticket_submitted(self, ack: Ack, body: Body, view: Body) -> None:
+        submitted = view_state_values(view)
+        if not submitted.get(actions.INPUT_TITLE, "").strip():
+            await ack(
+                response_action="errors",
+                errors={input_block_id(actions.INPUT_TITLE): "Please give the ticket a title."},
+            )
+            return
+        packed = self._unpack_metadata(view)
+        if packed is not None:
+            inbound = Inbound(
+                event_id=interaction_id(body),
+                destination=Destination.from_compact(packed.extra["d"]),
+                received_at=self.clock(),
+                action_id=actions.NEW_TICKET,
+                values={**packed.values, **submitted},
+            )
+            self.bot.spawn(self.bot.converse(inbound), "new ticket")
+        await ack()
+
+    async def on_card_inputs_submitted(self, ack: Ack, body: Body, view: Body) -> None:
+        submitted = view_state_values(view)
+        packed = self._unpack_metadata(view)
+        if packed is None:
+            await ack()
+            return
+        blank = [i for i in packed.extra.get("q") or [] if not submitted.get(i, "x").strip()]
+        if blank:
+            await ack(
+                response_action="errors",
+                errors={input_block_id(i): "This can't be empty." for i in blank},
+            )
+            return
+        lost = [*packed.missing, *(packed.extra.get("m") or [])]
+        missing = [m for m in lost if m not in submitted]
+        inbound = Inbound(
+            event_id=interaction_id(body),
+            destination=Destination.from_compact(packed.extra["d"]),
+            received_at=self.clock(),
+            action_id=str(packed.extra.get("a", "")),
+            values={**packed.values, **submitted},
+        )
+        self.bot.spawn(self.bot.act(inbound, missing), "card inputs")
+        await ack()
+
+    # -- helpers --------------------------------------------------------------------------------
+
+    def _unpack(self, raw: object, where: Destination) -> Unpacked | None:
+        try:
+            return unpack(str(raw or ""), self.bot.stash)
+        except ValueError:
+            log.warning("button value unreadable user=%s", where.user_id)
+            self.bot.spawn(self.bot.tell(where, EXPIRED), "expired")
+            return None
+
+    def _unpack_metadata(self, view: Body) -> Unpacked | None:
+        try:
+            packed = unpack(str(view.get("private_metadata") or ""), self.bot.stash)
+        except ValueError:
+            log.warning("modal metadata unreadable view=%s", view.get("id"))
+            return None
+        if not isinstance(packed.extra.get("d"), dict):
+            log.warning("modal metadata without destination view=%s", view.get("id"))
+            return None
+        return packed

@@ -1,0 +1,116 @@
+"""Carrying a card action's values through Slack's small containers.
+
+A button's ``value`` holds at most 2,000 characters and a modal's ``private_metadata`` 3,000,
+but a drafted ticket's values include the person's whole description. :func:`pack` keeps the
+small values inline and parks the largest ones in a bounded, expiring in-process
+:class:`Stash`; :func:`unpack` reports which parked values could not be found (after a restart
+or expiry) so the caller can recover them or say so, never silently dropping them.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+BUTTON_VALUE_MAX = 2000
+PRIVATE_METADATA_MAX = 3000
+
+
+class Stash:
+    """Values too large for Slack, by token; least recently stored entries go first."""
+
+    def __init__(
+        self,
+        *,
+        max_entries: int = 5000,
+        ttl_seconds: float = 7 * 24 * 3600,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._entries: OrderedDict[str, tuple[float, dict[str, str]]] = OrderedDict()
+        self._max_entries = max_entries
+        self._ttl = ttl_seconds
+        self._clock = clock
+
+    def put(self, values: Mapping[str, str]) -> str:
+        token = secrets.token_urlsafe(12)
+        self._entries[token] = (self._clock() + self._ttl, dict(values))
+        while len(self._entries) > self._max_entries:
+            self._entries.popitem(last=False)
+        return token
+
+    def get(self, token: str) -> dict[str, str] | None:
+        entry = self._entries.get(token)
+        if entry is None:
+            return None
+        expires, values = entry
+        if expires < self._clock():
+            del self._entries[token]
+            return None
+        return dict(values)
+
+    def __len__(self) -> int:
+        return len(self._entries)
+
+
+@dataclass(frozen=True)
+class Unpacked:
+    """What :func:`unpack` found: the values, the extra fields and the keys it lost."""
+
+    values: dict[str, str]
+    extra: dict[str, Any]
+    missing: tuple[str, ...] = ()
+
+
+def pack(
+    values: Mapping[str, str], stash: Stash, *, limit: int, extra: Mapping[str, Any] | None = None
+) -> str:
+    """Compact JSON of ``extra`` plus ``values`` (under ``v``), at most ``limit`` characters.
+
+    ``extra`` must be small: only ``values`` entries are moved to the stash.
+    """
+    inline = dict(values)
+    parked: dict[str, str] = {}
+    doc: dict[str, Any] = {**(extra or {}), "v": inline}
+    encoded = _dumps(doc)
+    while len(encoded) > limit and inline:
+        largest = max(inline, key=lambda key: len(inline[key]))
+        parked[largest] = inline.pop(largest)
+        # Placeholder length of the final token, so the size check is honest.
+        doc = {**(extra or {}), "v": inline, "s": "x" * 16, "k": sorted(parked)}
+        encoded = _dumps(doc)
+    if parked:
+        doc["s"] = stash.put(parked)
+        encoded = _dumps(doc)
+    if len(encoded) > limit:
+        raise ValueError(f"cannot pack into {limit} characters: extra fields are too large")
+    return encoded
+
+
+def unpack(raw: str, stash: Stash) -> Unpacked:
+    """Read what :func:`pack` wrote. Raises ``ValueError`` for anything else."""
+    try:
+        doc = json.loads(raw)
+    except json.JSONDecodeError as exc:
+        raise ValueError("not a packed value") from exc
+    if not isinstance(doc, dict) or not isinstance(doc.get("v"), dict):
+        raise ValueError("not a packed value")
+    values = {str(k): str(v) for k, v in doc.pop("v").items()}
+    token = doc.pop("s", None)
+    keys = [str(k) for k in doc.pop("k", [])]
+    missing: tuple[str, ...] = ()
+    if token is not None:
+        parked = stash.get(str(token))
+        if parked is None:
+            missing = tuple(keys)
+        else:
+            values.update(parked)
+    return Unpacked(values=values, extra=doc, missing=missing)
+
+
+def _dumps(doc: Mapping[str, Any]) -> str:
+    return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
