@@ -136,6 +136,14 @@ class LlmClassifier:
     ) -> LlmClassifier:
         """Build the client and the classifier from ``TICKETBOT_LLM_*`` / ``OPENAI_*``."""
         endpoint = build_endpoint(settings)
+        log.info(
+            "llm classifier: model=%s endpoint=%s strict_schema=%s timeout=%.1fs retries=%d",
+            endpoint.model,
+            endpoint.description,
+            settings.ticketbot_llm_strict_schema,
+            settings.ticketbot_llm_timeout_seconds,
+            settings.ticketbot_llm_max_retries,
+        )
         return cls(
             endpoint.client,
             model=endpoint.model,
@@ -266,7 +274,8 @@ class LlmClassifier:
         if choice.finish_reason == "content_filter":
             raise _Fallback("content_filter", "finish_reason=content_filter")
         if choice.message.refusal:
-            raise _Fallback("refusal", _short(ValueError(choice.message.refusal)))
+            # The refusal text may quote the person, so only its size goes to the log.
+            raise _Fallback("refusal", f"{len(choice.message.refusal)} characters")
         if not content or not content.strip():
             raise _Fallback("empty", f"finish_reason={choice.finish_reason}")
         try:
