@@ -71,12 +71,19 @@ def _script(turn: int, last_ticket: str | None) -> tuple[str, Scripted]:
     return "thanks, that helps", answer(intent="smalltalk", reply="You're welcome!")
 
 
-def run(turns: int, budget: int) -> int:
+def run(turns: int, budget: int, history_turns: int) -> int:
     server = FakeOpenAIServer().start()
     tmp = tempfile.TemporaryDirectory()
     now = datetime.now(UTC)
     settings = Settings(
-        bot=TicketbotSettings(_env_file=None, database_url=f"sqlite:///{Path(tmp.name) / 'b.db'}"),
+        bot=TicketbotSettings(
+            _env_file=None,
+            database_url=f"sqlite:///{Path(tmp.name) / 'b.db'}",
+            # The clock stands still here, so per-person rate limits would never refill.
+            rate_user_capacity=1_000_000.0,
+            # Hand the classifier the whole conversation: the token budget alone must bound it.
+            history_turns=history_turns,
+        ),
         llm=LlmSettings(
             _env_file=None,
             openai_base_url=server.base_url,
@@ -162,8 +169,11 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--turns", type=int, default=50, help="free-text messages (default 50)")
     parser.add_argument("--budget", type=int, default=1500, help="history token budget")
+    parser.add_argument(
+        "--history-turns", type=int, default=1000, help="turns the assistant loads (default 1000)"
+    )
     args = parser.parse_args()
-    return run(max(args.turns, 1), args.budget)
+    return run(max(args.turns, 1), args.budget, args.history_turns)
 
 
 if __name__ == "__main__":
