@@ -11,12 +11,14 @@ from __future__ import annotations
 import json
 import logging
 import re
+import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core import actions
+from core.audit_trail import AuditedTicketing, AuditTrail
 from core.cards import (
     close_confirm_card,
     draft_card,
@@ -27,17 +29,25 @@ from core.cards import (
     ticket_summary,
 )
 from core.commands import Command, CommandError, is_command, parse_command
+from core.context import bind_event
 from core.errors import TicketingError
 from core.intents import Classification, Intent, LlmUsage
 from core.messages import ActionInvoked, Event, InboundMessage, Reply, UserRef
 from core.ports import (
+    AuditLog,
+    Bucket,
     Classifier,
     ConversationStore,
+    EventObserver,
+    HandledEvent,
     KnowledgeBase,
     PendingAction,
+    RateLimiter,
+    RatePolicy,
     TicketingSystem,
     Turn,
 )
+from core.ratelimit import RateLimited, UserGate, action_cost, command_cost, intent_cost
 from core.text import draft_title, sanitize
 from core.tickets import Priority, TicketDraft, TicketRef
 
@@ -58,6 +68,10 @@ _NO_RE = re.compile(
 )
 
 
+# Without a limiter nothing is charged; the costs only need to exist.
+_UNLIMITED = RatePolicy(user=Bucket(1.0, 1.0), backend=Bucket(1.0, 1.0))
+
+
 @dataclass
 class _Outcome:
     """What handling one event produced, for the reply and the stored turns."""
@@ -67,6 +81,7 @@ class _Outcome:
     usage: LlmUsage | None = None
     pending: PendingAction | None = None
     keep_pending: bool = False
+    status: str = "ok"  # ok | rate_limited | backend_error | error | duplicate
 
     def say(self, reply: Reply) -> _Outcome:
         self.replies.append(reply)
@@ -86,21 +101,36 @@ class Assistant:
         clock: Callable[[], datetime],
         history_turns: int = 20,
         max_message_chars: int = 8000,
+        rate_limiter: RateLimiter | None = None,
+        audit: AuditLog | None = None,
+        observer: EventObserver | None = None,
     ) -> None:
         self.store = store
-        self.ticketing = ticketing
         self.classifier = classifier
         self.knowledge = knowledge
         self.clock = clock
         self.history_turns = history_turns
         self.max_message_chars = max_message_chars
+        self._gate = UserGate(rate_limiter, clock) if rate_limiter is not None else None
+        self._trail = AuditTrail(audit, clock) if audit is not None else None
+        self.ticketing: TicketingSystem = (
+            AuditedTicketing(ticketing, self._trail) if self._trail is not None else ticketing
+        )
+        self.observer = observer
 
     def handle(self, event: Event) -> list[Reply]:
         """Answer one event. A redelivered ``event_id`` returns ``[]`` and changes nothing."""
+        started = time.perf_counter()
+        with bind_event(event):
+            outcome = self._handle(event)
+            self._report(event, outcome, time.perf_counter() - started)
+        return outcome.replies
+
+    def _handle(self, event: Event) -> _Outcome:
         now = self.clock()
         if not self.store.claim_event(event.event_id, now):
             log.info("duplicate event dropped event_id=%s", event.event_id)
-            return []
+            return _Outcome(intent="duplicate", status="duplicate")
         state = self.store.open_conversation(event.conversation, now)
         history = self.store.recent_turns(state.conversation_id, self.history_turns)
         outcome = _Outcome()
@@ -109,6 +139,8 @@ class Assistant:
                 self._on_message(event, state.pending, history, outcome)
             else:
                 self._on_action(event, outcome)
+        except RateLimited as exc:
+            self._refuse(exc, event, outcome)
         except TicketingError as exc:
             log.warning(
                 "ticketing failed backend=%s event_id=%s: %s",
@@ -116,13 +148,15 @@ class Assistant:
                 event.event_id,
                 exc.detail,
             )
+            outcome.status = "backend_error"
             outcome.say(Reply(exc.user_message))
         except Exception:
             log.exception("unexpected failure event_id=%s", event.event_id)
+            outcome.status = "error"
             outcome.replies = [Reply(SORRY)]
         finally:
             self._remember(event, state.conversation_id, state.pending, outcome)
-        return outcome.replies
+        return outcome
 
     # -- messages ---------------------------------------------------------------------------
 
@@ -159,18 +193,27 @@ class Assistant:
             return
         if pending is not None and _YES_RE.match(text):
             outcome.intent = "confirm"
+            self._admit(event.user, action_cost(pending.action_id, pending.values, self._policy))
             self._run_action(pending.action_id, pending.values, event, outcome, typed=True)
             return
         if pending is not None and _NO_RE.match(text):
             outcome.intent = "cancel"
+            self._admit(event.user, self._policy.read_cost)
             outcome.say(Reply(_cancel_text(pending.action_id)))
             return
         if is_command(text):
-            self._on_command(parse_command(text), event, outcome)
+            command = parse_command(text)
+            self._admit(event.user, command_cost(command, self._policy))
+            self._on_command(command, event, outcome)
             return
+        # A look before classifying, so a limited person costs no LLM call.
+        self._admit(event.user, self._policy.read_cost, consume=False)
         classification = self.classifier.classify(text, history)
         outcome.intent = classification.intent.value
         outcome.usage = classification.usage
+        if self._trail is not None:
+            self._trail.llm_call(classification.usage)
+        self._admit(event.user, intent_cost(classification, self._policy))
         self._on_intent(classification, text, event, outcome)
 
     def _on_command(
@@ -246,6 +289,7 @@ class Assistant:
 
     def _on_action(self, event: ActionInvoked, outcome: _Outcome) -> None:
         outcome.intent = f"action:{event.action_id}"
+        self._admit(event.user, action_cost(event.action_id, event.values, self._policy))
         self._run_action(event.action_id, event.values, event, outcome, typed=False)
 
     def _run_action(
@@ -434,6 +478,53 @@ class Assistant:
     def _help(self, outcome: _Outcome, reply: str | None = None) -> None:
         card = help_card()
         outcome.say(Reply(reply or f"{card.subtitle}\n{card.body}", card=card))
+
+    # -- limits, audit and reporting --------------------------------------------------------
+
+    @property
+    def _policy(self) -> RatePolicy:
+        return self._gate.policy if self._gate is not None else _UNLIMITED
+
+    def _admit(self, user: UserRef, cost: float, *, consume: bool = True) -> None:
+        """Take ``cost`` from the person's bucket, or raise :class:`RateLimited`."""
+        if self._gate is not None:
+            self._gate.admit(user, cost, consume=consume)
+
+    def _refuse(self, exc: RateLimited, event: Event, outcome: _Outcome) -> None:
+        log.info("rate limited event_id=%s: %s", event.event_id, exc.detail)
+        if self._trail is not None:
+            self._trail.rate_limited(exc)
+        outcome.intent = "rate_limited"
+        outcome.status = "rate_limited"
+        outcome.keep_pending = True  # a "yes" refused now still works later
+        outcome.pending = None
+        outcome.replies = [Reply(exc.user_message)]
+
+    def _report(self, event: Event, outcome: _Outcome, seconds: float) -> None:
+        """The one log line per event, and the observer (metrics)."""
+        summary = HandledEvent(
+            platform=event.user.platform,
+            intent=outcome.intent or "none",
+            outcome=outcome.status,
+            replies=len(outcome.replies),
+            seconds=seconds,
+        )
+        log.info(
+            "event handled",
+            extra={
+                "event_id": event.event_id,
+                "platform": summary.platform,
+                "intent": summary.intent,
+                "outcome": summary.outcome,
+                "replies": summary.replies,
+                "duration_ms": round(seconds * 1000, 1),
+            },
+        )
+        if self.observer is not None:
+            try:
+                self.observer.event_handled(summary)
+            except Exception:
+                log.exception("event observer failed event_id=%s", event.event_id)
 
     # -- bookkeeping ------------------------------------------------------------------------
 

@@ -129,3 +129,97 @@ class KnowledgeBase(Protocol):
     def answer(self, text: str) -> KnowledgeEntry | None:
         """The one entry that answers ``text`` confidently, or None."""
         ...
+
+
+@dataclass(frozen=True)
+class Bucket:
+    """A token bucket's shape: it holds at most ``capacity`` tokens and regains
+    ``refill_per_second`` of them every second."""
+
+    capacity: float
+    refill_per_second: float
+
+
+@dataclass(frozen=True)
+class RatePolicy:
+    """The limits: one bucket per chat user, one shared by everyone per backend.
+
+    A read (status, list, help, a question, small talk, a draft) costs ``read_cost``; anything
+    that changes a ticket (create, note, close, their confirmations) costs ``write_cost``.
+    """
+
+    user: Bucket
+    backend: Bucket
+    read_cost: float = 1.0
+    write_cost: float = 4.0
+
+
+@dataclass(frozen=True)
+class RateDecision:
+    """The answer of :meth:`RateLimiter.take`."""
+
+    allowed: bool
+    tokens: float  # left in the bucket (after taking, when allowed)
+    retry_after_seconds: float = 0.0  # until ``cost`` tokens are back; 0 when allowed
+
+
+class RateLimiter(Protocol):
+    """Token buckets that survive restarts (kept in the database), keyed by a string such as
+    ``user:slack:U123`` or ``backend:autotask``."""
+
+    policy: RatePolicy
+
+    def take(
+        self, key: str, cost: float, bucket: Bucket, now: datetime, *, consume: bool = True
+    ) -> RateDecision:
+        """Take ``cost`` tokens from the bucket ``key`` if it holds them (a new bucket starts
+        full). ``consume=False`` only looks. A cost above the capacity is capped at it, so
+        every request can pass once the bucket is full."""
+        ...
+
+
+@dataclass(frozen=True)
+class AuditEntry:
+    """One line of the audit trail: who did what, where, to which ticket, and how it went.
+
+    ``action`` is one of ``ticket.create``, ``ticket.note``, ``ticket.close``, ``llm.classify``,
+    ``refused.authorization``, ``refused.rate_limit``, ``refused.signature`` (adapters may add
+    their own ``refused.*``). ``outcome`` is ``ok`` or a short error text. ``detail`` holds
+    plain JSON values (an LLM call's model, tokens, latency and fallback, say); never a secret.
+    """
+
+    at: datetime
+    action: str
+    outcome: str = "ok"
+    platform: str = ""
+    user_id: str = ""
+    user_email: str | None = None
+    conversation: str = ""
+    ticket: str | None = None
+    request_id: str | None = None
+    detail: Mapping[str, str | int | float | bool | None] = field(default_factory=dict)
+
+
+class AuditLog(Protocol):
+    """Append-only from the bot's point of view: entries are recorded, never changed."""
+
+    def record(self, entry: AuditEntry) -> None:
+        """Store ``entry``. Must not raise for a well-formed entry while the database is up."""
+        ...
+
+
+@dataclass(frozen=True)
+class HandledEvent:
+    """What handling one event came to, for metrics and the one log line per event."""
+
+    platform: str
+    intent: str  # the stored intent, "duplicate" for a redelivery, "none" when unknown
+    outcome: str  # ok | rate_limited | backend_error | error | duplicate
+    replies: int
+    seconds: float
+
+
+class EventObserver(Protocol):
+    """Told about every event the assistant handled (metrics, structured logs)."""
+
+    def event_handled(self, summary: HandledEvent) -> None: ...

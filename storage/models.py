@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import Connection, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.db import Base, UtcDateTime
@@ -88,3 +88,50 @@ class LocalNoteRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     ticket: Mapped[LocalTicketRow] = relationship(back_populates="notes")
+
+
+# -- rate limits and the audit trail (storage/rate_limits.py, storage/audit.py) ------------------
+
+
+class RateBucketRow(Base):
+    """One token bucket: its tokens at ``updated_at``; ``version`` guards concurrent takers."""
+
+    __tablename__ = "rate_buckets"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    tokens: Mapped[float] = mapped_column()
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    version: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class AuditRow(Base):
+    """One audit entry. Append-only: on SQLite, triggers refuse UPDATE and DELETE."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_user_at", "user_id", "at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    action: Mapped[str] = mapped_column(String(64), index=True)
+    outcome: Mapped[str] = mapped_column(Text)
+    platform: Mapped[str] = mapped_column(String(32), default="")
+    user_id: Mapped[str] = mapped_column(String(255), default="")
+    user_email: Mapped[str | None] = mapped_column(String(320), default=None, index=True)
+    conversation: Mapped[str] = mapped_column(String(1024), default="")
+    ticket: Mapped[str | None] = mapped_column(String(64), default=None)
+    request_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON object
+
+
+def _append_only(target: object, connection: Connection, **_: object) -> None:
+    if connection.dialect.name != "sqlite":
+        return
+    for operation in ("UPDATE", "DELETE"):
+        connection.exec_driver_sql(
+            f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{operation.lower()} "
+            f"BEFORE {operation} ON audit_log "
+            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
+        )
+
+
+event.listen(AuditRow.__table__, "after_create", _append_only)

@@ -15,7 +15,7 @@ from core.settings import load_settings
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    configure_logging(settings.bot.log_level)
+    configure_logging(settings.bot.log_level, settings=settings)
     runtime = build_runtime(settings)
     try:
         asyncio.run(serve(runtime))

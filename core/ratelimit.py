@@ -1,0 +1,148 @@
+"""Rate limiting: what a request costs, the person's bucket, and the backend's shared bucket.
+
+The assistant decides the cost once it knows what it will do (a command parsed, a message
+classified, a button identified) and before any backend call: reads cost
+:attr:`RatePolicy.read_cost`, writes :attr:`RatePolicy.write_cost`. The backend's bucket is
+charged per backend operation by :class:`RateLimitedTicketing`, so small talk and help never
+use it up.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Literal
+
+from core import actions
+from core.commands import Command, CommandError
+from core.errors import TicketingError
+from core.intents import Classification, Intent
+from core.messages import UserRef
+from core.ports import RateDecision, RateLimiter, RatePolicy, TicketingSystem
+from core.tickets import Ticket, TicketDraft, TicketRef
+
+Scope = Literal["user", "backend"]
+_WRITE_ACTIONS = frozenset({actions.CREATE_CONFIRM, actions.CLOSE_CONFIRM, actions.ADD_NOTE})
+
+
+class RateLimited(TicketingError):
+    """A bucket is empty. ``user_message`` says politely when to try again."""
+
+    def __init__(self, scope: Scope, key: str, cost: float, decision: RateDecision) -> None:
+        wait = wait_text(decision.retry_after_seconds)
+        if scope == "user":
+            message = (
+                "You're sending me requests faster than I can take them. Your message is "
+                f"saved; please try again {wait}."
+            )
+        else:
+            message = (
+                "The help desk system is very busy right now. Your message is saved; please "
+                f"try again {wait}."
+            )
+        super().__init__(
+            message,
+            detail=f"rate limited scope={scope} key={key} cost={cost:g} "
+            f"retry_after={decision.retry_after_seconds:.0f}s",
+        )
+        self.scope: Scope = scope
+        self.key = key
+        self.cost = cost
+        self.retry_after_seconds = decision.retry_after_seconds
+
+
+def wait_text(seconds: float) -> str:
+    """``in about 40 seconds`` / ``in about 3 minutes``: rounded up, never "in 0 seconds"."""
+    if not math.isfinite(seconds):
+        return "later"
+    if seconds <= 60:
+        return f"in about {max(5, math.ceil(seconds / 5) * 5)} seconds"
+    minutes = math.ceil(seconds / 60)
+    if minutes < 120:
+        return f"in about {minutes} minutes"
+    return f"in about {math.ceil(minutes / 60)} hours"
+
+
+def user_key(user: UserRef) -> str:
+    return f"user:{user.platform}:{user.user_id}"
+
+
+def command_cost(command: Command | CommandError, policy: RatePolicy) -> float:
+    """``ticket new`` and ``ticket note`` write at once; ``ticket close`` asks first."""
+    if isinstance(command, Command) and command.verb in ("new", "note"):
+        return policy.write_cost
+    return policy.read_cost
+
+
+def intent_cost(found: Classification, policy: RatePolicy) -> float:
+    """Only a note with its ticket known writes straight away; a new ticket or a close is
+    drafted first and its confirmation pays the write."""
+    if found.intent is Intent.ADD_NOTE and found.ticket is not None:
+        return policy.write_cost
+    return policy.read_cost
+
+
+def action_cost(action_id: str, values: Mapping[str, str], policy: RatePolicy) -> float:
+    if action_id in _WRITE_ACTIONS:
+        return policy.write_cost
+    if action_id == actions.NEW_TICKET and values.get(actions.INPUT_TITLE, "").strip():
+        return policy.write_cost
+    return policy.read_cost
+
+
+class UserGate:
+    """The per-person check the assistant runs before it acts."""
+
+    def __init__(self, limiter: RateLimiter, clock: Callable[[], datetime]) -> None:
+        self.limiter = limiter
+        self.policy = limiter.policy
+        self._clock = clock
+
+    def admit(self, user: UserRef, cost: float, *, consume: bool = True) -> None:
+        """Take ``cost`` from the person's bucket or raise :class:`RateLimited`."""
+        key = user_key(user)
+        decision = self.limiter.take(key, cost, self.policy.user, self._clock(), consume=consume)
+        if not decision.allowed:
+            raise RateLimited("user", key, cost, decision)
+
+
+class RateLimitedTicketing:
+    """A :class:`TicketingSystem` that charges the backend's shared bucket per operation."""
+
+    def __init__(
+        self, inner: TicketingSystem, limiter: RateLimiter, clock: Callable[[], datetime]
+    ) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._limiter = limiter
+        self._clock = clock
+        self._key = f"backend:{inner.name}"
+
+    def _charge(self, cost: float) -> None:
+        decision = self._limiter.take(self._key, cost, self._limiter.policy.backend, self._clock())
+        if not decision.allowed:
+            raise RateLimited("backend", self._key, cost, decision)
+
+    def create(self, draft: TicketDraft, requester: UserRef) -> Ticket:
+        self._charge(self._limiter.policy.write_cost)
+        return self.inner.create(draft, requester)
+
+    def get(self, ref: TicketRef, requester: UserRef) -> Ticket:
+        self._charge(self._limiter.policy.read_cost)
+        return self.inner.get(ref, requester)
+
+    def list_open(self, requester: UserRef, limit: int = 10) -> list[Ticket]:
+        self._charge(self._limiter.policy.read_cost)
+        return self.inner.list_open(requester, limit)
+
+    def add_note(self, ref: TicketRef, text: str, requester: UserRef) -> Ticket:
+        self._charge(self._limiter.policy.write_cost)
+        return self.inner.add_note(ref, text, requester)
+
+    def close(self, ref: TicketRef, requester: UserRef) -> Ticket:
+        self._charge(self._limiter.policy.write_cost)
+        return self.inner.close(ref, requester)
+
+    def check_ready(self) -> None:
+        self.inner.check_ready()  # a probe, not a person's request: free
