@@ -3,16 +3,31 @@ objects. Everything else receives what it needs."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from bots.observability.logformat import protect
+from bots.observability.metrics import (
+    MeteredClassifier,
+    MeteredTicketing,
+    Metrics,
+    MetricsObserver,
+)
+from bots.observability.redaction import secret_values
 from core.assistant import Assistant
+from core.context import current_request_id
 from core.knowledge import YamlKnowledgeBase
-from core.ports import Classifier, TicketingSystem
-from core.settings import Settings
+from core.ports import AuditEntry, AuditLog, Bucket, Classifier, RatePolicy, TicketingSystem
+from core.ratelimit import RateLimitedTicketing
+from core.settings import Settings, TicketbotSettings
+from storage.audit import SqlAuditLog
 from storage.db import Database
 from storage.history import SqlConversationStore
+from storage.rate_limits import SqlRateLimiter
+
+log = logging.getLogger(__name__)
 
 
 def utc_now() -> datetime:
@@ -31,9 +46,32 @@ class Runtime:
     knowledge: YamlKnowledgeBase
     assistant: Assistant
     clock: Callable[[], datetime]
+    rate_limiter: SqlRateLimiter | None = None
+    audit: AuditLog | None = None
+    metrics: Metrics = field(default_factory=Metrics)
 
     def close(self) -> None:
         self.database.dispose()
+
+    def audit_refusal(
+        self, action: str, *, platform: str, reason: str, **detail: str | int | float | None
+    ) -> None:
+        """Record a request an adapter turned away, e.g. ``refused.signature`` for a bad or
+        stale signature (``reason`` says which). Never raises."""
+        if self.audit is None:
+            return
+        entry = AuditEntry(
+            at=self.clock(),
+            action=action,
+            outcome=reason,
+            platform=platform,
+            request_id=current_request_id(),
+            detail=detail,
+        )
+        try:
+            self.audit.record(entry)
+        except Exception:
+            log.exception("audit entry not recorded action=%s", action)
 
 
 def build_ticketing(settings: Settings, database: Database) -> TicketingSystem:
@@ -64,8 +102,13 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
     store = SqlConversationStore(database)
     store.purge_before(clock() - timedelta(days=settings.bot.history_retention_days))
     knowledge = YamlKnowledgeBase.load(settings.bot.knowledge_file)
-    ticketing = build_ticketing(settings, database)
-    classifier = build_classifier(settings, knowledge)
+    metrics = Metrics()
+    limiter = SqlRateLimiter(database, rate_policy(settings.bot))
+    audit = SqlAuditLog(database)
+    ticketing: TicketingSystem = MeteredTicketing(build_ticketing(settings, database), metrics)
+    if settings.bot.rate_backend_per_hour > 0:  # 0 turns the backend's limit off
+        ticketing = RateLimitedTicketing(ticketing, limiter, clock)
+    classifier = MeteredClassifier(build_classifier(settings, knowledge), metrics)
     assistant = Assistant(
         store=store,
         ticketing=ticketing,
@@ -79,9 +122,27 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
         settings=settings,
         database=database,
         store=store,
+def rate_policy(bot: TicketbotSettings) -> RatePolicy:
+    """The limits from ``TICKETBOT_RATE_*``; the backend's bucket holds one hour's allowance."""
+    return RatePolicy(
+        user=Bucket(bot.rate_user_capacity, bot.rate_user_per_minute / 60),
+        backend=Bucket(bot.rate_backend_per_hour, bot.rate_backend_per_hour / 3600),
+        read_cost=1.0,
+        write_cost=bot.rate_write_cost,
+    )
+
+
         ticketing=ticketing,
+    protect(secret_values(settings))  # mask secrets even if logging was set up without them
         classifier=classifier,
         knowledge=knowledge,
         assistant=assistant,
         clock=clock,
     )
+        # 0 turns the per-person limit off
+        rate_limiter=limiter if settings.bot.rate_user_capacity > 0 else None,
+        audit=audit,
+        observer=MetricsObserver(metrics),
+        rate_limiter=limiter,
+        audit=audit,
+        metrics=metrics,

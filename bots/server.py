@@ -5,14 +5,23 @@ core runs in a bounded worker pool so a slow LLM or PSA never delays an acknowle
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import contextvars
+import functools
 import logging
+import signal
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
 
 from aiohttp import web
 
 from bots.composition import Runtime
+from bots.observability import http as observability
+from bots.observability.redaction import Redactor, secret_values
 from core.messages import Event, Reply
+
+T = TypeVar("T")
 
 log = logging.getLogger(__name__)
 
@@ -25,21 +34,36 @@ class CoreRunner:
     def __init__(self, runtime: Runtime, workers: int) -> None:
         self.runtime = runtime
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="core")
+        self._in_flight: set[asyncio.Future[Any]] = set()
 
     async def handle(self, event: Event) -> list[Reply]:
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, self.runtime.assistant.handle, event)
+        return await self._submit(functools.partial(self.runtime.assistant.handle, event))
 
     async def run(self, fn: Callable[[], object]) -> object:
         """Run any blocking call (a backend lookup for App Home, say) in the same pool."""
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._pool, fn)
+        return await self._submit(fn)
+
+    async def _submit(self, fn: Callable[[], T]) -> T:
+        # The request context (request id) follows the work into the worker thread.
+        context = contextvars.copy_context()
+        future = asyncio.get_running_loop().run_in_executor(self._pool, context.run, fn)
+        self._in_flight.add(future)
+        future.add_done_callback(self._in_flight.discard)
+        return await future
+
+    async def drain(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for work in flight; True when none is left."""
+        if not self._in_flight:
+            return True
+        _, pending = await asyncio.wait(set(self._in_flight), timeout=timeout)
+        return not pending
 
     def shutdown(self, wait: bool = True) -> None:
         self._pool.shutdown(wait=wait)
 
 
 CORE_RUNNER_KEY = web.AppKey("core_runner", CoreRunner)
+LIFECYCLE_KEY = web.AppKey("lifecycle", observability.Lifecycle)
 
 # A mount adds one platform's routes: (app, runtime, runner) -> None.
 Mount = Callable[[web.Application, Runtime, CoreRunner], None]
@@ -55,12 +79,26 @@ def build_web_app(runtime: Runtime, *, mounts: list[Mount] | None = None) -> web
     runner = CoreRunner(runtime, workers=runtime.settings.bot.workers)
     app[RUNTIME_KEY] = runtime
     app[CORE_RUNNER_KEY] = runner
+    app[LIFECYCLE_KEY] = lifecycle = observability.Lifecycle()
     app.router.add_get("/healthz", healthz)
+    observability.install(
+        app,
+        metrics=runtime.metrics,
+        readiness=observability.Readiness(
+            runtime.database,
+            runtime.ticketing,
+            Redactor(secret_values(runtime.settings)),
+            lifecycle,
+        ),
+    )
     for mount in mounts if mounts is not None else default_mounts(runtime):
         mount(app, runtime, runner)
 
     async def stop_runner(_: web.Application) -> None:
-        runner.shutdown(wait=True)
+        timeout = runtime.settings.bot.shutdown_timeout_seconds
+        if not await runner.drain(timeout):
+            log.warning("core work still running after %.0f s at shutdown", timeout)
+        runner.shutdown(wait=False)
 
     app.on_cleanup.append(stop_runner)
     return app
@@ -82,18 +120,42 @@ def default_mounts(runtime: Runtime) -> list[Mount]:
     return mounts
 
 
-async def serve(runtime: Runtime, *, ready: Callable[[], Awaitable[None]] | None = None) -> None:
-    """Run the server until cancelled."""
+async def serve(
+    runtime: Runtime,
+    *,
+    ready: Callable[[], Awaitable[None]] | None = None,
+    stop: asyncio.Event | None = None,
+) -> None:
+    """Run the server until SIGTERM / SIGINT (or ``stop`` is set, or it is cancelled).
+
+    Shutting down: stop accepting connections, let requests and core work in flight finish
+    (each stage up to ``TICKETBOT_SHUTDOWN_TIMEOUT_SECONDS``), then return.
+    """
     settings = runtime.settings.server
+    timeout = runtime.settings.bot.shutdown_timeout_seconds
+    stop = stop or asyncio.Event()
     app = build_web_app(runtime)
-    app_runner = web.AppRunner(app)
+    # Our middleware writes one line per request, with its request id: no separate access log.
+    app_runner = web.AppRunner(app, access_log=None, shutdown_timeout=timeout)
     await app_runner.setup()
     site = web.TCPSite(app_runner, settings.host, settings.port)
     await site.start()
+    _stop_on_signals(stop)
     log.info("listening on %s:%s", settings.host, settings.port)
     if ready is not None:
         await ready()
     try:
-        await asyncio.Event().wait()
+        await stop.wait()
+        log.info("shutting down: finishing work in flight (up to %.0f s)", timeout)
     finally:
+        app[LIFECYCLE_KEY].stopping = True
         await app_runner.cleanup()
+        log.info("stopped")
+
+
+def _stop_on_signals(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        # Not the main thread (tests) or not supported (Windows): cancelling still stops it.
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(signum, stop.set)
