@@ -97,7 +97,18 @@ def build_classifier(settings: Settings, knowledge: YamlKnowledgeBase) -> Classi
     return LlmClassifier.from_settings(settings.llm, fallback=offline, knowledge=knowledge)
 
 
+def rate_policy(bot: TicketbotSettings) -> RatePolicy:
+    """The limits from ``TICKETBOT_RATE_*``; the backend's bucket holds one hour's allowance."""
+    return RatePolicy(
+        user=Bucket(bot.rate_user_capacity, bot.rate_user_per_minute / 60),
+        backend=Bucket(bot.rate_backend_per_hour, bot.rate_backend_per_hour / 3600),
+        read_cost=1.0,
+        write_cost=bot.rate_write_cost,
+    )
+
+
 def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Runtime:
+    protect(secret_values(settings))  # mask secrets even if logging was set up without them
     database = Database.connect(settings.bot.database_url)
     store = SqlConversationStore(database)
     store.purge_before(clock() - timedelta(days=settings.bot.history_retention_days))
@@ -117,32 +128,21 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
         clock=clock,
         history_turns=settings.bot.history_turns,
         max_message_chars=settings.bot.max_message_chars,
+        # 0 turns the per-person limit off
+        rate_limiter=limiter if settings.bot.rate_user_capacity > 0 else None,
+        audit=audit,
+        observer=MetricsObserver(metrics),
     )
     return Runtime(
         settings=settings,
         database=database,
         store=store,
-def rate_policy(bot: TicketbotSettings) -> RatePolicy:
-    """The limits from ``TICKETBOT_RATE_*``; the backend's bucket holds one hour's allowance."""
-    return RatePolicy(
-        user=Bucket(bot.rate_user_capacity, bot.rate_user_per_minute / 60),
-        backend=Bucket(bot.rate_backend_per_hour, bot.rate_backend_per_hour / 3600),
-        read_cost=1.0,
-        write_cost=bot.rate_write_cost,
-    )
-
-
         ticketing=ticketing,
-    protect(secret_values(settings))  # mask secrets even if logging was set up without them
         classifier=classifier,
         knowledge=knowledge,
         assistant=assistant,
         clock=clock,
-    )
-        # 0 turns the per-person limit off
-        rate_limiter=limiter if settings.bot.rate_user_capacity > 0 else None,
-        audit=audit,
-        observer=MetricsObserver(metrics),
         rate_limiter=limiter,
         audit=audit,
         metrics=metrics,
+    )
