@@ -1,0 +1,262 @@
+"""The offline classifier: deterministic word cues, no network, no model.
+
+How a message is read, in order:
+
+1. Nothing to read: ``help``. A ``ticket ...`` command: its verb.
+2. Only greetings, thanks or goodbyes: ``smalltalk``. Only a request for help with the bot
+   itself ("what can you do?"): ``help``.
+3. A ticket reference in the message: one of ``ticket_status`` (a progress question),
+   ``close_ticket`` (an instruction to close, not negated) or ``add_note`` (new information),
+   by weighted cues.
+4. Otherwise weighted cues for ``list_tickets``, a status question about "my ticket",
+   ``close_ticket`` ("close it"), ``add_note`` ("add a note: ..."), ``question`` (how do I /
+   where can I / what's your / do you) and ``create_ticket`` (problem statements and requests).
+
+Where a status, close or note names no ticket ("any update on it?"), the newest reference in the
+recent history is used.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+
+from core.classifier import lexicon as lx
+from core.classifier.drafting import draft_title, note_text
+from core.classifier.priority import detect_priority
+from core.classifier.refs import RefMatch, first_ticket_ref
+from core.classifier.text import ANALYSIS_LIMIT, clean, for_cues
+from core.commands import Command, parse_command
+from core.commands import is_command as _is_command
+from core.intents import Classification, Intent, LlmUsage
+from core.ports import Turn
+from core.tickets import Priority, TicketRef
+
+_log = logging.getLogger(__name__)
+
+SOURCE = "rules"
+HISTORY_TURNS = 6
+# Pleasantries and questions about the bot are short; longer messages skip those checks.
+SHORT_MESSAGE = 300
+_NO_USAGE = LlmUsage()
+
+_WORD_RE = re.compile(r"[^\W_]+")
+_CLAUSE_RE = re.compile(r"[,.;!?]\s+")
+_ADDRESSING_WORDS = frozenset(
+    re.findall(
+        r"\w+",
+        "ticket tkt case request incident note add a an the to on for re regarding about my please "
+        "update of number no id fyi just adding info more t",
+    )
+)
+_NOTE_NO_REF_LEAD_RE = re.compile(
+    r"^\s*(?:please\s+)?(?:(?:add|append|put|post|leave|attach)\s+(?:a\s+|this\s+|the following\s+"
+    r"|an?\s+)?(?:note|comment|remark|update)(?:\s+(?:to|on|for)\s+(?:my|the|that|this)\s+"
+    r"(?:ticket|request|case))?|note|comment)\s*[:,\-\u2013\u2014]?\s*",
+    re.IGNORECASE,
+)
+
+_COMMAND_INTENTS = {
+    "status": Intent.TICKET_STATUS,
+    "new": Intent.CREATE_TICKET,
+    "note": Intent.ADD_NOTE,
+    "list": Intent.LIST_TICKETS,
+    "close": Intent.CLOSE_TICKET,
+    "help": Intent.HELP,
+}
+
+
+class RuleClassifier:
+    """:class:`core.ports.Classifier` from word cues; the default when no LLM is configured.
+
+    Deterministic and cheap (well under a millisecond for a typical message); it only reads
+    the first few thousand characters of a message and never raises.
+    """
+
+    def classify(self, text: str, history: Sequence[Turn] = ()) -> Classification:
+        """Read ``text`` (``history`` oldest first) into an intent and its entities."""
+        try:
+            return self._classify(text if isinstance(text, str) else str(text), history)
+        except Exception:
+            # A bug here must not cost the person their message: answer as a question, which
+            # the core turns into "I don't know, shall I open a ticket?".
+            _log.exception("rule classifier failed on a %d-character message", len(str(text)))
+            return Classification(Intent.QUESTION, source=SOURCE, usage=_NO_USAGE)
+
+    def _classify(self, text: str, history: Sequence[Turn]) -> Classification:
+        cleaned = clean(text[:ANALYSIS_LIMIT])
+        low = for_cues(cleaned)
+        if not low:
+            return _result(Intent.HELP)
+        if not _WORD_RE.search(low):
+            return _result(Intent.HELP if "?" in low else Intent.SMALLTALK)
+        if _is_command(cleaned.strip()):
+            command = parse_command(clean(text).strip())
+            if isinstance(command, Command):
+                return _from_command(command)
+        if len(low) <= SHORT_MESSAGE:
+            if _is_smalltalk(low):
+                return _result(Intent.SMALLTALK)
+            if _is_help(low):
+                return _result(Intent.HELP)
+
+        ref = first_ticket_ref(cleaned)
+        if ref is not None:
+            return _with_reference(text, low, ref)
+        return _without_reference(text, low, history)
+
+
+def _result(
+    intent: Intent,
+    *,
+    ticket: TicketRef | None = None,
+    title: str | None = None,
+    description: str | None = None,
+    priority: Priority | None = None,
+) -> Classification:
+    return Classification(
+        intent,
+        ticket=ticket,
+        title=title,
+        description=description,
+        priority=priority,
+        source=SOURCE,
+        usage=_NO_USAGE,
+    )
+
+
+def _from_command(command: Command) -> Classification:
+    intent = _COMMAND_INTENTS[command.verb]
+    if intent is Intent.CREATE_TICKET:
+        return _result(
+            intent,
+            title=draft_title(command.text),
+            description=command.text,
+            priority=command.priority or detect_priority(command.text.lower()),
+        )
+    if intent is Intent.ADD_NOTE:
+        return _result(intent, ticket=command.ref, description=command.text)
+    return _result(intent, ticket=command.ref)
+
+
+def _is_smalltalk(low: str) -> bool:
+    if not lx.SMALLTALK_PHRASE_RE.search(low):
+        return False
+    rest = lx.SMALLTALK_PHRASE_RE.sub(" ", lx.EMOTICON_RE.sub(" ", low))
+    rest = lx.SMALLTALK_FILLER_RE.sub(" ", rest)
+    return not _WORD_RE.search(rest)
+
+
+def _is_help(low: str) -> bool:
+    """Only a question about the bot itself, possibly after a short lead-in ("I'm new here,
+    what can you do?"), never a problem report that asks for help."""
+    core = lx.COURTESY_EDGE_RE.sub("", low).strip()
+    if lx.HELP_WHOLE_RE.search(core):
+        return True
+    clauses = _CLAUSE_RE.split(core)
+    return (
+        len(clauses) > 1
+        and bool(lx.HELP_WHOLE_RE.search(lx.COURTESY_EDGE_RE.sub("", clauses[-1]).strip()))
+        and lx.score(lx.CREATE_CUES, core) < 3.0
+    )
+
+
+def _is_question_form(low: str) -> bool:
+    return bool(lx.QUESTION_START_RE.match(low)) or low.rstrip(" .!").endswith("?")
+
+
+def _with_reference(original: str, low: str, ref: RefMatch) -> Classification:
+    question_form = _is_question_form(low)
+    close = lx.score(lx.CLOSE_WITH_REF, low)
+    status = lx.score(lx.STATUS_WITH_REF, low)
+    note = lx.score(lx.NOTE_WITH_REF, low)
+    if question_form:
+        status += 2.0 + lx.score(lx.STATUS_QUESTION_WITH_REF, low)
+    elif _content_words(low) >= 3:
+        note += 2.0
+    if lx.CLOSE_NEGATED_RE.search(low):
+        close = 0.0
+        note += 2.0
+    # A polite "can you close 48213?" is still an instruction.
+    if close >= 4.0 and question_form and re.search(r"\b(?:can|could|would|will) you\b", low):
+        close += 2.0
+
+    if close >= 4.0 and close > status and close > note:
+        return _result(Intent.CLOSE_TICKET, ticket=ref.ref)
+    if note > status:
+        return _result(Intent.ADD_NOTE, ticket=ref.ref, description=note_text(original, ref))
+    return _result(Intent.TICKET_STATUS, ticket=ref.ref)
+
+
+def _content_words(low: str) -> int:
+    words = [w for w in _WORD_RE.findall(low) if not w.isdigit()]
+    return sum(1 for w in words if w not in _ADDRESSING_WORDS and not re.fullmatch(r"t\d+", w))
+
+
+def _without_reference(original: str, low: str, history: Sequence[Turn]) -> Classification:
+    question_form = _is_question_form(low)
+    create = lx.score(lx.CREATE_CUES, low)
+    question = lx.score(lx.QUESTION_CUES, low)
+    listing = lx.score(lx.LIST_CUES, low)
+    status = lx.score(lx.STATUS_NO_REF, low)
+    close = lx.score(lx.CLOSE_NO_REF, low)
+    note = lx.score(lx.NOTE_NO_REF, low)
+
+    if question_form:
+        question += 1.5
+        if lx.COMPLAINT_QUESTION_RE.search(low) and create >= 2.0:
+            create += 2.0
+            question -= 2.0
+    elif lx.IT_NOUN_RE.search(low):
+        create += 1.5
+    if lx.RESOLVED_STATE_RE.search(low) and create < 3.0 and close < 4.0:
+        return _result(Intent.SMALLTALK)
+
+    ranked = [
+        (listing if listing >= 4.0 else 0.0, Intent.LIST_TICKETS),
+        (close if close >= 4.0 else 0.0, Intent.CLOSE_TICKET),
+        (note if note >= 5.0 else 0.0, Intent.ADD_NOTE),
+        (status if status >= 3.0 else 0.0, Intent.TICKET_STATUS),
+        (create, Intent.CREATE_TICKET),
+        (question, Intent.QUESTION),
+    ]
+    best_score, intent = max(ranked, key=lambda pair: pair[0])  # first of equals wins
+    if best_score < 2.0:
+        intent = _default_intent(low, question_form)
+
+    if intent is Intent.CREATE_TICKET:
+        return _result(
+            intent,
+            title=draft_title(original),
+            description=original,
+            priority=detect_priority(low),
+        )
+    if intent in (Intent.TICKET_STATUS, Intent.CLOSE_TICKET, Intent.ADD_NOTE):
+        ticket = _ref_from_history(low, history)
+        if intent is Intent.ADD_NOTE:
+            body = _NOTE_NO_REF_LEAD_RE.sub("", original, count=1).strip() or original.strip()
+            return _result(intent, ticket=ticket, description=body)
+        return _result(intent, ticket=ticket)
+    return _result(intent)
+
+
+def _default_intent(low: str, question_form: bool) -> Intent:
+    """No cue is strong: a question reads as one; a statement about an IT thing, or a longer
+    one, is a problem report; anything else is treated as a question (answered from the
+    knowledge base, which offers a ticket when it knows nothing)."""
+    if question_form:
+        return Intent.QUESTION
+    if lx.IT_NOUN_RE.search(low) or len(_WORD_RE.findall(low)) >= 5:
+        return Intent.CREATE_TICKET
+    return Intent.QUESTION
+
+
+def _ref_from_history(low: str, history: Sequence[Turn]) -> TicketRef | None:
+    if not history or not (lx.ANAPHORA_RE.search(low) or len(_WORD_RE.findall(low)) <= 6):
+        return None
+    for turn in list(history)[-HISTORY_TURNS:][::-1]:
+        found = first_ticket_ref(clean(turn.text or ""))
+        if found is not None:
+            return found.ref
+    return None
