@@ -81,6 +81,26 @@ def build_ticketing(settings: Settings, database: Database) -> TicketingSystem:
         from storage.local_desk import LocalDesk
 
         return LocalDesk(database, staff_emails=settings.bot.staff_emails, clock=utc_now)
+    if backend == "autotask":
+        from core.backends.autotask import build_autotask
+
+        if settings.autotask.missing:
+            raise SystemExit(
+                f"TICKETBOT_BACKEND=autotask needs {', '.join(settings.autotask.missing)} "
+                "(the API-only user's name, its secret and the API tracking identifier); "
+                "`ticketbot doctor` checks the whole configuration."
+            )
+        return build_autotask(
+            settings.autotask, staff_emails=settings.bot.staff_emails, clock=utc_now
+        )
+    if backend == "waystone":
+        from core.backends.waystone import WaystoneTicketing
+
+        if settings.waystone.missing:
+            raise SystemExit(
+                f"TICKETBOT_BACKEND=waystone needs {', '.join(settings.waystone.missing)}."
+            )
+        return WaystoneTicketing.from_settings(settings.waystone)
     raise SystemExit(f"TICKETBOT_BACKEND={backend} is not available in this build")
 
 

@@ -11,6 +11,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "chat",
     "classify",
     "demo",
+    "doctor",
     "purge",
     "serve",
     "usage",

@@ -18,8 +18,9 @@ from core.messages import UserRef
 log = logging.getLogger("ticketbot.autotask")
 
 T = TypeVar("T")
-# An e-mail nobody knows is asked again sooner: the admin may be adding the contact right now.
-NEGATIVE_TTL = timedelta(minutes=2)
+# An e-mail no contact has is asked again sooner: the admin may be adding the contact right
+# now. (Most people are no technician: that answer keeps the full time-to-live.)
+NEGATIVE_CONTACT_TTL = timedelta(minutes=2)
 
 
 @dataclass(frozen=True)
@@ -55,9 +56,12 @@ class Requester:
 
 
 class _TtlCache(Generic[T]):
-    def __init__(self, clock: Callable[[], datetime], ttl: timedelta) -> None:
+    def __init__(
+        self, clock: Callable[[], datetime], ttl: timedelta, negative_ttl: timedelta | None = None
+    ) -> None:
         self._clock = clock
         self._ttl = ttl
+        self._negative_ttl = min(ttl, negative_ttl) if negative_ttl is not None else ttl
         self._lock = threading.Lock()
         self._entries: dict[object, tuple[datetime, T | None]] = {}
 
@@ -72,7 +76,7 @@ class _TtlCache(Generic[T]):
         return True, value
 
     def put(self, key: object, value: T | None) -> None:
-        ttl = self._ttl if value is not None else min(self._ttl, NEGATIVE_TTL)
+        ttl = self._ttl if value is not None else self._negative_ttl
         with self._lock:
             self._entries[key] = (self._clock() + ttl, value)
 
@@ -107,7 +111,7 @@ class Directory:
         staff_emails: Iterable[str] = (),
     ) -> None:
         self._client = client
-        self._contacts: _TtlCache[Contact] = _TtlCache(clock, ttl)
+        self._contacts: _TtlCache[Contact] = _TtlCache(clock, ttl, NEGATIVE_CONTACT_TTL)
         self._resources: _TtlCache[Resource] = _TtlCache(clock, ttl)
         self._staff = {email.strip().casefold() for email in staff_emails if email.strip()}
 

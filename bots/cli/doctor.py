@@ -1,0 +1,96 @@
+"""``ticketbot doctor``: check the help desk configuration against the live API and print what
+is fine (OK) and what to fix (FIX). Exits 1 when something must be fixed."""
+
+from __future__ import annotations
+
+import argparse
+import shutil
+import textwrap
+
+import requests
+
+from bots.cli import Subcommand
+from core.backends.autotask.diagnose import Check, diagnose
+from core.errors import TicketingError
+from core.settings import Settings, WaystoneSettings, load_settings
+
+BACKENDS = ("autotask", "waystone")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--backend",
+        choices=BACKENDS,
+        help="the help desk to check (default: TICKETBOT_BACKEND)",
+    )
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    backend = args.backend or settings.bot.backend
+    if backend not in BACKENDS:
+        print(
+            f"TICKETBOT_BACKEND={backend}: the embedded help desk needs no outside service.\n"
+            "Use --backend autotask (or waystone) to check that configuration."
+        )
+        return 0
+    with requests.Session() as session:
+        checks = _autotask(settings, session) if backend == "autotask" else _waystone(settings)
+    print(render(f"ticketbot doctor: {backend}", checks))
+    return 0 if all(check.ok for check in checks) else 1
+
+
+def _autotask(settings: Settings, session: requests.Session) -> list[Check]:
+    return diagnose(settings.autotask, session)
+
+
+def _waystone(settings: Settings) -> list[Check]:
+    from core.backends.waystone import WaystoneTicketing
+
+    section: WaystoneSettings = settings.waystone
+    checks = [
+        Check(
+            name not in section.missing, name, "set" if name not in section.missing else "not set"
+        )
+        for name in ("WAYSTONE_BASE_URL", "WAYSTONE_API_KEY")
+    ]
+    if section.missing:
+        return checks
+    try:
+        WaystoneTicketing.from_settings(section).check_ready()
+    except TicketingError as exc:
+        return [*checks, Check(False, "API", exc.detail)]
+    checks.append(Check(True, "API", f"{section.base_url} answers and accepts the key"))
+    checks.append(
+        Check(True, "operations", "create and status; notes, listing and closing are not offered")
+    )
+    return checks
+
+
+def render(title: str, checks: list[Check]) -> str:
+    """A plain-text table: ``OK``/``FIX``, the check, and its detail wrapped under it."""
+    width = max(60, min(shutil.get_terminal_size((100, 20)).columns, 120))
+    name_width = min(max((len(check.name) for check in checks), default=0), 28)
+    indent = " " * (2 + 3 + 2 + name_width + 2)
+    lines = [title, ""]
+    for check in checks:
+        head = f"  {'OK ' if check.ok else 'FIX'}  {check.name:<{name_width}}  "
+        wrapped = textwrap.wrap(
+            check.detail, width=max(30, width - len(indent)), break_on_hyphens=False
+        ) or [""]
+        lines.append(head + wrapped[0])
+        lines.extend(indent + more for more in wrapped[1:])
+    problems = sum(1 for check in checks if not check.ok)
+    lines.append("")
+    lines.append(
+        "All good." if not problems else f"{problems} thing{'s' if problems > 1 else ''} to fix."
+    )
+    return "\n".join(lines)
+
+
+COMMAND = Subcommand(
+    "doctor",
+    "check the help desk settings against the live API (OK / FIX)",
+    add_arguments,
+    run,
+)
