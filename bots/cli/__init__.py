@@ -8,8 +8,11 @@ from dataclasses import dataclass
 
 # Order is the order of ``ticketbot --help``. A module listed here must define ``COMMAND``.
 SUBCOMMAND_MODULES: tuple[str, ...] = (
+    "audit",
+    "backup",
     "chat",
     "classify",
+    "config",
     "demo",
     "doctor",
     "purge",
