@@ -8,6 +8,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.web.async_client import AsyncWebClient
@@ -49,6 +50,9 @@ class SlackAdapter:
             log.warning("Slack work still running after %.0f s at shutdown", timeout)
 
 
+SLACK_ADAPTER_KEY = web.AppKey("slack_adapter", SlackAdapter)
+
+
 def build_slack_adapter(
     settings: Settings,
     core: CoreGateway,
@@ -76,7 +80,7 @@ def build_slack_adapter(
         # Bolt's ack-first mode: the HTTP response goes out as soon as ack() is called.
         process_before_response=False,
     )
-    stash = stash or Stash()
+    stash = Stash() if stash is None else stash
     bot = SlackBot(
         core=core,
         client=client,

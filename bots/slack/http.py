@@ -2,20 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
-from bots.slack.app import SlackAdapter, build_slack_adapter
+from bots.slack.app import SLACK_ADAPTER_KEY, SlackAdapter, build_slack_adapter
 from bots.slack.gateway import RunnerGateway
 
 if TYPE_CHECKING:
     from bots.composition import Runtime
     from bots.server import CoreRunner
 
+log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
-SLACK_ADAPTER_KEY = web.AppKey("slack_adapter", SlackAdapter)
+TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
 
 
 def mount(app: web.Application, runtime: Runtime, runner: CoreRunner) -> None:
@@ -33,6 +35,12 @@ def add_routes(
     """Route ``POST /slack/events`` to ``adapter``; on shutdown wait for its work in flight."""
 
     async def slack_events(request: web.Request) -> web.Response:
+        timestamp = request.headers.get(TIMESTAMP_HEADER)
+        if timestamp is not None and not timestamp.strip().isdigit():
+            # Bolt's verifier would fail with a 500 on a malformed timestamp: it is simply
+            # an invalid signature.
+            log.warning("Slack request refused: malformed %s header", TIMESTAMP_HEADER)
+            return web.json_response({"error": "invalid request"}, status=401)
         bolt_response = await adapter.app.async_dispatch(await to_bolt_request(request))
         return await to_aiohttp_response(bolt_response)
 

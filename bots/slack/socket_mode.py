@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-from bots.slack.app import SlackAdapter, build_slack_adapter
+from bots.slack.app import SLACK_ADAPTER_KEY, SlackAdapter, build_slack_adapter
 from bots.slack.errors import SLACK_CALL_ERRORS, reason
 from bots.slack.gateway import RunnerGateway
 
@@ -44,6 +44,7 @@ def attach(
     """Connect ``adapter`` over Socket Mode when ``app`` starts; disconnect when it stops."""
     handler = AsyncSocketModeHandler(adapter.app, app_token, web_client=adapter.bot.client)
     connecting: list[asyncio.Task[None]] = []
+    app[SLACK_ADAPTER_KEY] = adapter
 
     async def start(_: web.Application) -> None:
         # In the background: the HTTP server (health, Teams) must not wait for Slack.

@@ -21,8 +21,7 @@ from slack_sdk.signature import SignatureVerifier
 
 from bots.composition import Runtime
 from bots.server import build_web_app
-from bots.slack.app import SlackAdapter
-from bots.slack.http import SLACK_ADAPTER_KEY
+from bots.slack.app import SLACK_ADAPTER_KEY, SlackAdapter
 from core.assistant import Assistant
 from core.intents import Classification
 from core.knowledge import YamlKnowledgeBase
@@ -333,13 +332,16 @@ class SlackHarness:
         self.runtime.close()
 
 
-def make_settings(tmp_path: Path, fake: FakeSlackApi, **bot: Any) -> Settings:
+def make_settings(
+    tmp_path: Path, fake: FakeSlackApi, *, app_token: str | None = None, **bot: Any
+) -> Settings:
+    """HTTP mode, or Socket Mode when ``app_token`` is given."""
     return Settings(
         bot=TicketbotSettings(database_url=f"sqlite:///{tmp_path / 'ticketbot.db'}", **bot),
         slack=SlackSettings(
             bot_token=BOT_TOKEN,
-            signing_secret=SECRET,
-            app_token=None,
+            signing_secret=None if app_token else SECRET,
+            app_token=app_token,
             api_url=fake.api_url,
         ),
         llm=LlmSettings(
@@ -390,9 +392,10 @@ async def start_harness(
     *,
     script: Mapping[str, Classification] | None = None,
     ticketing: TicketingSystem | None = None,
+    app_token: str | None = None,
     **bot: Any,
 ) -> SlackHarness:
-    settings = make_settings(tmp_path, fake, **bot)
+    settings = make_settings(tmp_path, fake, app_token=app_token, **bot)
     runtime, desk, classifier = make_runtime(settings, script=script, ticketing=ticketing)
     app = build_web_app(runtime)  # default mounts: Slack HTTP mode from the settings
     web_runner = web.AppRunner(app)
@@ -425,7 +428,7 @@ async def start_harness(
 
 def buttons(blocks: list[dict[str, Any]] | None) -> list[tuple[dict[str, Any], str]]:
     """Every button in ``blocks`` with the id of the block it sits in."""
-    found = []
+    found: list[tuple[dict[str, Any], str]] = []
     for block in blocks or []:
         if block.get("type") == "actions":
             found.extend((element, block["block_id"]) for element in block["elements"])

@@ -1,0 +1,151 @@
+"""``manifest.yaml`` declares exactly what the code handles: commands, events, shortcuts and the
+scopes of the Web API methods the code calls (read from the source, not a copy)."""
+
+from __future__ import annotations
+
+import ast
+import inspect
+import json
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlencode, urlsplit
+
+import pytest
+import yaml
+from slack_sdk.web.async_client import AsyncWebClient
+
+import bots.slack
+from bots.slack import users
+from bots.slack.http import EVENTS_PATH
+from bots.slack.listeners import LISTENERS
+from tests.slack.harness import (
+    command_form,
+    dm_event,
+    event_body,
+    mention_event,
+    message_action,
+)
+
+ROOT = Path(__file__).resolve().parents[2]
+MANIFEST = yaml.safe_load((ROOT / "manifest.yaml").read_text(encoding="utf-8"))
+
+# Slack's documentation: the bot scope each Web API method, event and feature needs.
+METHOD_SCOPES: dict[str, set[str]] = {
+    "auth.test": set(),
+    "chat.postMessage": {"chat:write"},
+    "chat.postEphemeral": {"chat:write"},
+    "chat.update": {"chat:write"},
+    "conversations.open": {"im:write"},
+    "users.info": {"users:read"},
+    "views.open": set(),
+    "views.publish": set(),
+}
+EVENT_SCOPES: dict[str, set[str]] = {
+    "app_mention": {"app_mentions:read"},
+    "message.im": {"im:history"},
+    "app_home_opened": set(),
+}
+COMMAND_SCOPE = {"commands"}  # slash commands and shortcuts alike
+
+
+def code_listeners(kind: str) -> set[str]:
+    return {name for entry in LISTENERS if entry.kind == kind for name in entry.manifest}
+
+
+def web_api_methods_called() -> set[str]:
+    """Every ``AsyncWebClient`` method the adapter's source calls, as Slack method names."""
+    package = Path(inspect.getfile(bots.slack)).parent
+    called: set[str] = set()
+    for path in package.glob("*.py"):
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                name = node.func.attr
+                if "_" in name and not name.startswith("_") and hasattr(AsyncWebClient, name):
+                    called.add(name.replace("_", "."))
+    return called
+
+
+def code_scopes() -> set[str]:
+    scopes: set[str] = set()
+    for method in web_api_methods_called():
+        assert method in METHOD_SCOPES, f"add {method} to METHOD_SCOPES (from Slack's docs)"
+        scopes |= METHOD_SCOPES[method]
+    if "users.info" in web_api_methods_called() and '"email"' in inspect.getsource(users):
+        scopes.add("users:read.email")  # the profile's e-mail is only there with this scope
+    for event in code_listeners("event"):
+        scopes |= EVENT_SCOPES[event]
+    if code_listeners("command") or code_listeners("shortcut"):
+        scopes |= COMMAND_SCOPE
+    return scopes
+
+
+def test_the_code_calls_the_methods_we_expect() -> None:
+    # A guard on the source scan itself: if it found nothing, the scope test would be empty.
+    assert {"chat.postMessage", "chat.update", "views.open", "users.info"} <= (
+        web_api_methods_called()
+    )
+
+
+def test_commands_match() -> None:
+    declared = {c["command"] for c in MANIFEST["features"]["slash_commands"]}
+    assert declared == code_listeners("command")
+
+
+def test_events_match() -> None:
+    declared = set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
+    assert declared == code_listeners("event")
+
+
+def test_shortcuts_match() -> None:
+    declared = {s["callback_id"] for s in MANIFEST["features"]["shortcuts"]}
+    assert declared == code_listeners("shortcut")
+    assert {s["type"] for s in MANIFEST["features"]["shortcuts"]} == {"message"}
+
+
+def test_scopes_match() -> None:
+    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == code_scopes()
+
+
+def test_every_url_is_the_events_endpoint_and_the_features_are_on() -> None:
+    urls = [c["url"] for c in MANIFEST["features"]["slash_commands"]]
+    urls.append(MANIFEST["settings"]["event_subscriptions"]["request_url"])
+    urls.append(MANIFEST["settings"]["interactivity"]["request_url"])
+    assert {urlsplit(url).path for url in urls} == {EVENTS_PATH}
+    assert MANIFEST["settings"]["interactivity"]["is_enabled"] is True
+    home = MANIFEST["features"]["app_home"]
+    assert home["home_tab_enabled"] is True
+    assert home["messages_tab_enabled"] is True  # message.im needs the Messages tab
+    assert home["messages_tab_read_only_enabled"] is False
+    assert MANIFEST["features"]["bot_user"]["display_name"]
+
+
+@pytest.mark.anyio
+async def test_everything_the_manifest_subscribes_to_is_handled(make_slack) -> None:
+    """Bolt answers 404 to a request no listener takes: each manifest entry must get 200."""
+    slack = await make_slack()
+    requests: list[tuple[str, str]] = []
+    samples: dict[str, dict[str, Any]] = {
+        "message.im": dm_event("hello"),
+        "app_mention": mention_event("<@UBOT0001> hello"),
+        "app_home_opened": {"type": "app_home_opened", "user": "UALICE01", "tab": "home"},
+    }
+    for event in MANIFEST["settings"]["event_subscriptions"]["bot_events"]:
+        requests.append((json.dumps(event_body(samples[event])), "application/json"))
+    for command in MANIFEST["features"]["slash_commands"]:
+        form = command_form("help", response_url=slack.fake.response_url())
+        form["command"] = command["command"]
+        requests.append((urlencode(form), "application/x-www-form-urlencoded"))
+    for shortcut in MANIFEST["features"]["shortcuts"]:
+        payload = message_action("hello", response_url=slack.fake.response_url())
+        payload["callback_id"] = shortcut["callback_id"]
+        requests.append(
+            (urlencode({"payload": json.dumps(payload)}), "application/x-www-form-urlencoded")
+        )
+
+    statuses = [(await slack.post(body, content_type=kind)).status for body, kind in requests]
+    await slack.settle()
+
+    assert statuses == [200] * len(requests)
+    unhandled = json.dumps(event_body({"type": "reaction_added", "user": "UALICE01"}))
+    assert (await slack.post(unhandled, content_type="application/json")).status == 404
