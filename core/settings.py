@@ -58,7 +58,7 @@ class AutotaskSettings(BaseSettings):
     default_company_id: int | None = None
     default_queue_id: int | None = None
     # Overrides, label or integer value: e.g. AUTOTASK_PRIORITY_MAP='{"Low": "Severity 4 - TwoDays"}'
-    priority_map: dict[str, str] = Field(default_factory=dict)
+    priority_map: dict[str, str | int] = Field(default_factory=dict)
     status_new: str | None = None
     status_complete: str | None = None
     ticket_type: int | None = None

@@ -122,3 +122,17 @@ def test_picklist_values_are_strings_holding_integers() -> None:
     assert field.resolve("medium", setting="X").value == 2  # whole word
     with pytest.raises(ConfigurationError):
         field.resolve("Med", setting="X")  # not a whole word
+
+
+def test_the_priority_map_setting_reads_json_from_the_environment(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeAutotask, clock: FakeClock
+) -> None:
+    from core.settings import AutotaskSettings
+
+    monkeypatch.setenv("AUTOTASK_PRIORITY_MAP", '{"Low": 4, "medium": "Severity 3 - NextDay"}')
+    settings = AutotaskSettings(_env_file=None)
+    assert settings.priority_map == {"Low": 4, "medium": "Severity 3 - NextDay"}
+    fake.ticket_picklists["priority"] = SEVERITIES
+    harness = make_harness(fake, clock, priority_map=settings.priority_map)
+    assert harness.backend.vocabulary.priority(Priority.LOW).value == 4
+    assert harness.backend.vocabulary.priority(Priority.MEDIUM).value == 3

@@ -389,9 +389,25 @@ def test_close_patches_the_complete_status_once(at: Harness) -> None:
     assert at.backend.list_open(ALICE) == []
 
 
-def test_check_ready_reads_zone_and_threshold(at: Harness) -> None:
+def test_check_ready_reads_zone_and_threshold_at_most_once_a_minute(at: Harness) -> None:
     at.backend.check_ready()
     assert [call.path for call in at.fake.requests] == [
         "/atservicesrest/v1.0/zoneInformation",
         "ThresholdInformation",
     ]
+    at.clock.advance(seconds=30)
+    at.backend.check_ready()  # a readiness probe must not spend the tenant's hourly budget
+    assert len(at.fake.requests) == 2
+    at.clock.advance(seconds=61)
+    at.backend.check_ready()
+    assert len(at.fake.calls("GET", r"ThresholdInformation")) == 2
+
+
+def test_an_unknown_email_asking_about_a_ticket_is_told_plainly(at: Harness) -> None:
+    ticket_id = _alices_ticket(at.fake)
+    with pytest.raises(RequesterUnknown) as caught:
+        at.backend.get(TicketRef("id", str(ticket_id)), NOBODY)
+    assert "nobody@unknown.example" in caught.value.user_message
+    with pytest.raises(RequesterUnknown):
+        at.backend.list_open(NOBODY)
+    assert at.fake.calls("GET", r"Tickets/\d+") == []

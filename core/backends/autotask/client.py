@@ -192,6 +192,8 @@ class AutotaskClient:
         self._limits_lock = threading.Lock()
         self._limits: dict[str, threading.BoundedSemaphore] = {}
         self._threshold_lock = threading.Lock()
+        self._clock = clock
+        self._last_answer: datetime | None = None
 
     @classmethod
     def from_settings(
@@ -303,6 +305,7 @@ class AutotaskClient:
             method, url, where=where, body=body, params=params, auth=True, is_read=is_read
         )
         if response.status_code == 200:
+            self._last_answer = self._clock()
             return self._json(response, where)
         raise self._error(response, method, path, is_read=is_read)
 
@@ -334,6 +337,11 @@ class AutotaskClient:
             last_id = max(known)
         log.warning("autotask %s query stopped after %d pages", entity, MAX_PAGES)
         return rows
+
+    def answered_within(self, age: timedelta) -> bool:
+        """True when Autotask answered a request successfully less than ``age`` ago."""
+        last = self._last_answer
+        return last is not None and self._clock() - last < age
 
     def threshold(self) -> ThresholdStatus:
         """Read ``ThresholdInformation`` now (also checks the credentials)."""
@@ -374,6 +382,7 @@ class AutotaskClient:
         if response.status_code != 200:
             raise self._error(response, "GET", "ThresholdInformation", is_read=True)
         found = Item(self._json(response, where))
+        self._last_answer = self._clock()
         status = ThresholdStatus(
             threshold=found.integer("externalRequestThreshold") or 0,
             timeframe_minutes=found.integer("requestThresholdTimeframe") or 60,
@@ -505,7 +514,7 @@ class AutotaskClient:
                 f"Autotask refused the API user's secret (HTTP 401){said}: check AUTOTASK_SECRET "
                 f"for AUTOTASK_USERNAME={self._username!r}, and that it is an API-only user."
             )
-        if self._impersonation is not None and messages and "imperson" in " ".join(messages):
+        if self._impersonation is not None and "imperson" in " ".join(messages).lower():
             return ConfigurationError(
                 f"Autotask refused the impersonation (HTTP {status}){said}: check "
                 "AUTOTASK_IMPERSONATION_RESOURCE_ID."

@@ -44,6 +44,7 @@ CREATE_ATTEMPTS = 2
 # Give a create that timed out a moment to land before looking for it.
 SETTLE_SECONDS = 2.0
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+READY_FRESH = timedelta(minutes=1)
 
 # What a list or a card needs; asking for less keeps 500-row pages small.
 TICKET_FIELDS = (
@@ -158,12 +159,12 @@ class AutotaskTicketing:
         return self._ticket(item, who, notes=())
 
     def get(self, ref: TicketRef, requester: UserRef) -> Ticket:
-        who = self._identify(requester)
+        who = self._known(requester)
         item = self._authorized(ref, who)
         return self._ticket(item, who)
 
     def list_open(self, requester: UserRef, limit: int = 10) -> list[Ticket]:
-        who = self._identify(requester)
+        who = self._known(requester)
         complete = self.vocabulary.status_complete().value
         scope = self._scope(who)
         if scope is None:
@@ -180,7 +181,7 @@ class AutotaskTicketing:
         return [self._ticket(row, who, notes=()) for row in visible[: max(0, limit)]]
 
     def add_note(self, ref: TicketRef, text: str, requester: UserRef) -> Ticket:
-        who = self._identify(requester)
+        who = self._known(requester)
         item = self._authorized(ref, who)
         author = who.display_name or who.email or "chat user"
         signature = f"{SIGNATURE_START}{who.label}{SIGNATURE_END}"
@@ -204,7 +205,7 @@ class AutotaskTicketing:
         return self._ticket(fresh, who)
 
     def close(self, ref: TicketRef, requester: UserRef) -> Ticket:
-        who = self._identify(requester)
+        who = self._known(requester)
         item = self._authorized(ref, who)
         complete = self.vocabulary.status_complete().value
         if item.integer("status") != complete:
@@ -219,6 +220,10 @@ class AutotaskTicketing:
         return self._ticket(item, who)
 
     def check_ready(self) -> None:
+        """Cheap enough for a readiness probe: a recent good answer counts, else one request.
+        (Probes every few seconds would otherwise spend the tenant's shared hourly budget.)"""
+        if self._client.answered_within(READY_FRESH):
+            return
         self._client.zone()
         self._client.threshold()
 
@@ -231,6 +236,22 @@ class AutotaskTicketing:
                 "Please ask your administrator to let the bot see e-mail addresses."
             )
         return self.directory.identify(user)
+
+    def _known(self, user: UserRef) -> Requester:
+        """The requester, refused plainly when Autotask does not know them and the settings
+        say to refuse (asked before any ticket is read, so it reveals nothing about one)."""
+        who = self._identify(user)
+        if (
+            not who.is_staff
+            and who.contact is None
+            and self._settings.unknown_contact != "default_company"
+        ):
+            raise RequesterUnknown(
+                f"I couldn't find {who.email} among the help desk's contacts, so I can't look "
+                "up tickets for you. Please ask your administrator to add you as a contact.",
+                detail=f"no Autotask contact for {who.email} (AUTOTASK_UNKNOWN_CONTACT=refuse)",
+            )
+        return who
 
     def _may_see(self, who: Requester, item: Item) -> bool:
         if who.is_staff:

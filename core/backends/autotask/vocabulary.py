@@ -23,7 +23,7 @@ class TicketVocabulary:
         overrides = {
             key.strip().casefold(): value for key, value in self._settings.priority_map.items()
         }
-        wanted = overrides.get(priority.value.casefold(), priority.value)
+        wanted = str(overrides.get(priority.value.casefold(), priority.value))
         return self._picklist(TICKETS, "priority").resolve(
             wanted,
             setting=f'AUTOTASK_PRIORITY_MAP (e.g. {{"{priority.value}": "<label or value>"}})',
