@@ -78,7 +78,15 @@ def load_history(runtime_db_url: str, turns: int, conversations: int = 200) -> N
 
 
 def measure(db_url: str, messages: int) -> list[float]:
-    settings = Settings(bot=TicketbotSettings(database_url=db_url))
+    # Measure the work, not the rate limiter's refusals: one user sends hundreds of messages.
+    settings = Settings(
+        bot=TicketbotSettings(
+            database_url=db_url,
+            rate_user_capacity=1e9,
+            rate_user_per_minute=1e9,
+            rate_backend_per_hour=1e12,
+        )
+    )
     runtime = build_runtime(settings)
     user = UserRef("slack", "U1", "Bench User", "bench@example.com")
     conversation = ConversationRef("slack", "T1", "D-bench")

@@ -30,7 +30,7 @@ from core.cards import (
 )
 from core.commands import Command, CommandError, is_command, parse_command
 from core.context import bind_event
-from core.errors import TicketingError
+from core.errors import TicketingError, TicketNotFound
 from core.intents import Classification, Intent, LlmUsage
 from core.messages import ActionInvoked, Event, InboundMessage, Reply, UserRef
 from core.ports import (
@@ -142,7 +142,9 @@ class Assistant:
         except RateLimited as exc:
             self._refuse(exc, event, outcome)
         except TicketingError as exc:
-            log.warning(
+            # A ticket that does not exist (or is not theirs) is an answer, not a failure.
+            log.log(
+                logging.INFO if isinstance(exc, TicketNotFound) else logging.WARNING,
                 "ticketing failed backend=%s event_id=%s: %s",
                 self.ticketing.name,
                 event.event_id,
@@ -540,15 +542,11 @@ class Assistant:
             said = event.text
         else:
             said = f"[{event.action_id}] {json.dumps(dict(event.values), ensure_ascii=False)}"
-        self.store.append_turn(
-            conversation_id,
-            Turn("user", said, now, intent=outcome.intent, usage=outcome.usage),
-        )
-        for reply in outcome.replies:
-            # Stored a moment later so the order survives identical timestamps.
-            self.store.append_turn(
-                conversation_id, Turn("assistant", reply.text, now + timedelta(microseconds=1))
-            )
+        turns = [Turn("user", said, now, intent=outcome.intent, usage=outcome.usage)]
+        # Replies a moment later, so the order survives identical timestamps.
+        later = now + timedelta(microseconds=1)
+        turns.extend(Turn("assistant", reply.text, later) for reply in outcome.replies)
+        self.store.append_turns(conversation_id, turns)
         if outcome.pending is not None:
             self.store.set_pending(conversation_id, outcome.pending)
         elif previous is not None and not outcome.keep_pending:

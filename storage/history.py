@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Literal
 
@@ -81,25 +82,13 @@ class SqlConversationStore:
             ).all()
         return [_turn_from_row(row) for row in reversed(rows)]
 
-    def append_turn(self, conversation_id: int, turn: Turn) -> None:
-        usage = turn.usage or LlmUsage()
+    def append_turns(self, conversation_id: int, turns: Sequence[Turn]) -> None:
         with self._db.sessions() as session:
-            session.add(
-                TurnRow(
-                    conversation_id=conversation_id,
-                    role=turn.role,
-                    text=turn.text,
-                    intent=turn.intent,
-                    created_at=turn.created_at,
-                    llm_calls=usage.calls,
-                    prompt_tokens=usage.prompt_tokens,
-                    completion_tokens=usage.completion_tokens,
-                    llm_latency_ms=usage.latency_ms,
-                    llm_model=usage.model,
-                    llm_outcome=usage.outcome if turn.usage else None,
-                )
-            )
+            session.add_all(_row_from_turn(conversation_id, turn) for turn in turns)
             session.commit()
+
+    def append_turn(self, conversation_id: int, turn: Turn) -> None:
+        self.append_turns(conversation_id, [turn])
 
     def set_pending(self, conversation_id: int, pending: PendingAction | None) -> None:
         with self._db.sessions() as session:
@@ -121,6 +110,23 @@ class SqlConversationStore:
             )
             session.commit()
         return int(getattr(deleted, "rowcount", 0) or 0)
+
+
+def _row_from_turn(conversation_id: int, turn: Turn) -> TurnRow:
+    usage = turn.usage or LlmUsage()
+    return TurnRow(
+        conversation_id=conversation_id,
+        role=turn.role,
+        text=turn.text,
+        intent=turn.intent,
+        created_at=turn.created_at,
+        llm_calls=usage.calls,
+        prompt_tokens=usage.prompt_tokens,
+        completion_tokens=usage.completion_tokens,
+        llm_latency_ms=usage.latency_ms,
+        llm_model=usage.model,
+        llm_outcome=usage.outcome if turn.usage else None,
+    )
 
 
 def _pending_from_json(raw: str | None) -> PendingAction | None:
