@@ -57,7 +57,8 @@ class AutotaskSettings(BaseSettings):
     impersonation_resource_id: int | None = None
     default_company_id: int | None = None
     default_queue_id: int | None = None
-    # Overrides, label or integer value: e.g. AUTOTASK_PRIORITY_MAP='{"Low": "Severity 4 - TwoDays"}'
+    # Bot priority -> tenant label or integer value, e.g.
+    # AUTOTASK_PRIORITY_MAP='{"Low": "Severity 4 - TwoDays", "High": 2}'
     priority_map: dict[str, str | int] = Field(default_factory=dict)
     status_new: str | None = None
     status_complete: str | None = None
