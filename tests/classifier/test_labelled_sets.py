@@ -1,0 +1,79 @@
+"""Accuracy of the offline classifier on labelled sets (the figures the issue asks for)."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.classifier.labelled import (
+    DEV_SET,
+    HELDOUT_STYLE_SET,
+    SHARED_DEV_SET,
+    VENDORED_DEV_SET,
+    accuracy,
+    load,
+    misses,
+    run,
+)
+
+INTENTS = {
+    "create_ticket",
+    "ticket_status",
+    "add_note",
+    "list_tickets",
+    "close_ticket",
+    "question",
+    "help",
+    "smalltalk",
+}
+
+
+def test_dev_set_intent_accuracy_is_at_least_90_percent() -> None:
+    outcomes = run(load(DEV_SET))
+    assert len(outcomes) >= 60
+    assert accuracy(outcomes) >= 0.90, misses(outcomes)
+
+
+def test_dev_set_ticket_references_are_extracted_exactly() -> None:
+    outcomes = run(load(DEV_SET))
+    wrong = [
+        (o.example.id, o.example.ticket, o.ticket) for o in outcomes if o.example.ticket != o.ticket
+    ]
+    assert wrong == []
+
+
+def test_dev_set_labelled_priorities_match() -> None:
+    outcomes = [o for o in run(load(DEV_SET)) if o.example.priority]
+    assert len(outcomes) >= 5
+    assert [(o.example.id, o.priority) for o in outcomes] == [
+        (o.example.id, o.example.priority) for o in outcomes
+    ]
+
+
+def test_heldout_style_set_is_broad_enough_to_mean_something() -> None:
+    examples = load(HELDOUT_STYLE_SET)
+    assert len(examples) >= 80
+    assert {e.intent for e in examples} == INTENTS
+    assert len({e.text for e in examples}) == len(examples)
+    dev_texts = {e.text.lower() for e in load(DEV_SET)}
+    assert not [e.text for e in examples if e.text.lower() in dev_texts]
+
+
+def test_heldout_style_set_intent_accuracy() -> None:
+    outcomes = run(load(HELDOUT_STYLE_SET))
+    assert accuracy(outcomes) >= 0.95, misses(outcomes)
+
+
+def test_heldout_style_set_references_and_priorities() -> None:
+    outcomes = run(load(HELDOUT_STYLE_SET))
+    assert [(o.example.id, o.ticket) for o in outcomes] == [
+        (o.example.id, o.example.ticket) for o in outcomes
+    ]
+    labelled = [o for o in outcomes if o.example.priority]
+    assert [(o.example.id, o.priority) for o in labelled] == [
+        (o.example.id, o.example.priority) for o in labelled
+    ]
+
+
+@pytest.mark.skipif(not SHARED_DEV_SET.exists(), reason="shared eval set not beside the repository")
+def test_vendored_dev_set_is_the_shared_one() -> None:
+    assert VENDORED_DEV_SET.read_bytes() == SHARED_DEV_SET.read_bytes()
