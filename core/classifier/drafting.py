@@ -9,12 +9,19 @@ from core.classifier.refs import RefMatch
 TITLE_LIMIT = 80
 FALLBACK_TITLE = "Support request"
 
-_GREETING_RE = re.compile(
-    r"^(?:hi|hello|hey|hiya|heya|howdy|yo|greetings|dear \w+|good (?:morning|afternoon|evening|day)"
-    r"|morning|afternoon|evening)(?: (?:there|team|all|everyone|folks|guys|it|support|help ?desk"
-    r"|service ?desk|bot|ticketbot))?\b[\s,!.:;-]*",
-    re.IGNORECASE,
+_GREETING_WORDS = (
+    r"(?i:hi|hello|hey|hiya|heya|howdy|yo|greetings|dear|good (?:morning|afternoon|evening|day)"
+    r"|morning|afternoon|evening)"
 )
+# Who is greeted: group words, or capitalised names ("Hi Anna,", "Hello IT team,").
+_ADDRESSEE = (
+    r"(?:\s+(?:(?i:there|team|all|everyone|folks|guys|it|support|help ?desk|service ?desk|bot"
+    r"|ticketbot)|[A-Z][\w'.-]*)){0,3}"
+)
+_GREETING_RE = re.compile(
+    r"^" + _GREETING_WORDS + r"(?:" + _ADDRESSEE + r"\s*[,!:;\u2013\u2014-]+|\b)[\s,!.:;-]*"
+)
+_SALUTATION_LINE_RE = re.compile(_GREETING_WORDS + _ADDRESSEE + r"[\s,!.:;\u2013\u2014-]*")
 _URGENCY_LEAD_RE = re.compile(
     r"^(?:(?:it's |this is )?(?:not (?:super |very |that |too )?urgent|urgent(?:ly)?|asap|no rush"
     r"|no hurry|low priority|high priority|quick (?:one|question)|fyi|heads up|emergency"
@@ -27,9 +34,9 @@ _POLITE_LEAD_RE = re.compile(
     r"^(?:please|pls|plz|kindly|so|um+|uh+|ok(?:ay)?|well|also)\b[\s,]*"
     r"|^(?:can|could|would|will) (?:you|someone|somebody|anyone|u) (?:please |pls |kindly )?"
     r"(?:help (?:me )?(?:with|to|on) (?:this:? )?|help me\b[\s,:]*)?"
-    r"|^(?:i|we) (?:really )?(?:need|want|would like|'d like|require|could use|am having|'m having"
-    r"|have|'ve got|got) (?:some )?(?:help|assistance|support|a hand) (?:with|on|for|regarding)\s+"
-    r"|^(?:i|we) (?:would like|'d like|want|need|wish) to (?:report|log|raise|open|create|file"
+    r"|^(?:i|we)(?:'m|'ve|'d| am| have| would| really)? (?:need|want|like|require|could use"
+    r"|having|have|got) (?:some )?(?:help|assistance|support|a hand) (?:with|on|for|regarding)\s+"
+    r"|^(?:i|we)(?:'d| would)? (?:like|want|need|wish) to (?:report|log|raise|open|create|file"
     r"|submit|flag)\s+(?:that\s+)?(?:(?:a|an|the)\s+)?(?:new\s+)?"
     r"(?:(?:ticket|issue|problem|request|case|incident|fault)\s+(?:for|about|regarding|on|with"
     r"|that|because)?\s*:?\s*)?"
@@ -60,9 +67,10 @@ _SPACES_RE = re.compile(r"\s+")
 def draft_title(text: str) -> str:
     """A short readable title from a problem report: greeting, politeness and urgency words
     dropped, the first sentence kept, capitalised, at most about 80 characters."""
-    head = text[:1000]
-    first_line = next((line for line in head.splitlines() if line.strip()), "")
-    title = _SPACES_RE.sub(" ", first_line).strip()
+    lines = [line.strip() for line in text[:1000].splitlines() if line.strip()]
+    while len(lines) > 1 and _SALUTATION_LINE_RE.fullmatch(lines[0]):
+        lines.pop(0)  # "Hello IT team," on a line of its own
+    title = _SPACES_RE.sub(" ", " ".join(lines[:3])).strip()
     for _ in range(6):
         before = title
         title = _GREETING_RE.sub("", title, count=1)
@@ -71,8 +79,11 @@ def draft_title(text: str) -> str:
         if title == before:
             break
     sentences = [part for part in _SENTENCE_END_RE.split(title) if part.strip()]
-    if sentences and len(sentences[0]) >= 12:
+    if sentences:
         title = sentences[0]
+        if len(title) < 20 and len(sentences) > 1:
+            # "Can someone look at my laptop? The trackpad stopped working." needs both.
+            title = title.rstrip(" ?!.") + ": " + sentences[1]
     title = _TRAILING_RE.sub("", title).strip(" \t,;:.!?-")
     if len(title) > TITLE_LIMIT:
         title = _shorten(title)
@@ -107,7 +118,8 @@ _NOTE_LEAD_RE = re.compile(
     r"following\s+|some\s+|more\s+)?(?:note|comment|update|info(?:rmation)?|details?|remark)?\s*"
     r"(?:to|on|for|in|onto|under)?\s*"
     r"|(?:note|comment|update|updates|fyi|re|regarding|about|concerning|for|on|info|more info"
-    r"|additional info)\s*(?:on|for|to|about|re)?\s*:?\s*"
+    r"|additional info|extra info|more details|additional details|details|new info)\s*"
+    r"(?:on|for|to|about|re)?\s*:?\s*"
     r")?(?:(?:my|the|our|your)\s+)?(?:(?:ticket|case|request|incident|tkt)\s*(?:number|no\.?|id)?"
     r"\s*:?\s*)?#?\s*$",
     re.IGNORECASE,

@@ -520,7 +520,7 @@ CREATE_CUES = cues(
         3.0,
     ),
     (
-        r"\b(?:nobody|no one|no-one|noone|none of us) (?:can|could|is able|are able|has"
+        r"\b(?:nobody|no one|no-one|noone|none of us)(?: else)? (?:can|could|is able|are able|has"
         r"|is getting)\b",
         3.0,
     ),
