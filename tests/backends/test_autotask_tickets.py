@@ -368,6 +368,24 @@ def test_add_note_uses_the_tenants_note_picklists(at: Harness) -> None:
     assert ticket.notes[-1].author == "Alice Example"
 
 
+def test_a_note_whose_answer_was_lost_is_checked_not_repeated(at: Harness) -> None:
+    ticket_id = _alices_ticket(at.fake)
+    at.fake.fail("POST", rf"Tickets/{ticket_id}/Notes", mode="drop_after")
+    ticket = at.backend.add_note(TicketRef("id", str(ticket_id)), "Tried tray 2", ALICE)
+    assert [note.text for note in ticket.notes] == ["Tried tray 2"]
+    assert len(at.fake.notes) == 1
+    assert len(at.fake.calls("POST", rf"Tickets/{ticket_id}/Notes")) == 1
+
+
+def test_a_note_that_was_not_filed_is_reported_not_guessed(at: Harness) -> None:
+    ticket_id = _alices_ticket(at.fake)
+    at.fake.fail("POST", rf"Tickets/{ticket_id}/Notes", mode="drop")
+    with pytest.raises(BackendUnavailable):
+        at.backend.add_note(TicketRef("id", str(ticket_id)), "Tried tray 2", ALICE)
+    assert at.fake.notes == {}
+    assert len(at.fake.calls("POST", rf"Tickets/{ticket_id}/Notes")) == 1
+
+
 def test_note_settings_override_the_picklist_defaults(fake: FakeAutotask, clock: FakeClock) -> None:
     harness = make_harness(fake, clock, note_type=1, note_publish=2, requester_note_publish=[1, 2])
     ticket_id = _alices_ticket(fake)

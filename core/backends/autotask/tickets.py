@@ -185,9 +185,11 @@ class AutotaskTicketing:
         item = self._authorized(ref, who)
         author = who.display_name or who.email or "chat user"
         signature = f"{SIGNATURE_START}{who.label}{SIGNATURE_END}"
-        description = text.strip()[: NOTE_DESCRIPTION_MAX - len(signature)] + signature
+        words = text.strip()[: NOTE_DESCRIPTION_MAX - len(signature)]
+        description = words + signature
+        title = (NOTE_TITLE_PREFIX + author)[:NOTE_TITLE_MAX]
         body = {
-            "title": (NOTE_TITLE_PREFIX + author)[:NOTE_TITLE_MAX],
+            "title": title,
             "description": description,
             "noteType": self.vocabulary.note_type().value,
             "publish": self.vocabulary.note_publish().value,
@@ -197,7 +199,8 @@ class AutotaskTicketing:
             self._client.request("POST", path, body=body)
         except WriteOutcomeUnknown:
             self._sleep(SETTLE_SECONDS)
-            if not any(n.note.text == description for n in self._fetch_notes(item.id)):
+            notes = self._fetch_notes(item.id)
+            if not any(n.note.text == words and n.note.title == title for n in notes):
                 raise
         finally:
             self._forget_notes(item.id)
