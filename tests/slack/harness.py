@@ -19,24 +19,19 @@ import aiohttp
 from aiohttp import web
 from slack_sdk.signature import SignatureVerifier
 
-from bots.composition import Runtime
+from bots.composition import Runtime, build_runtime
 from bots.server import build_web_app
 from bots.slack.app import SLACK_ADAPTER_KEY, SlackAdapter
-from core.assistant import Assistant
 from core.intents import Classification
-from core.knowledge import YamlKnowledgeBase
 from core.messages import Event
 from core.messages import Reply as CoreReply
 from core.ports import TicketingSystem
 from core.settings import (
-    DEFAULT_KNOWLEDGE_FILE,
     LlmSettings,
     Settings,
     SlackSettings,
     TicketbotSettings,
 )
-from storage.db import Database
-from storage.history import SqlConversationStore
 from storage.local_desk import LocalDesk
 from tests.fakes.slack_api import BOT_TOKEN, TEAM_ID, FakeSlackApi
 from tests.support import ScriptedClassifier
@@ -335,7 +330,10 @@ class SlackHarness:
 def make_settings(
     tmp_path: Path, fake: FakeSlackApi, *, app_token: str | None = None, **bot: Any
 ) -> Settings:
-    """HTTP mode, or Socket Mode when ``app_token`` is given."""
+    """HTTP mode, or Socket Mode when ``app_token`` is given. Rate limits are off unless a
+    test sets them: these tests send many requests from one person."""
+    bot.setdefault("rate_user_capacity", 0)
+    bot.setdefault("rate_backend_per_hour", 0)
     return Settings(
         bot=TicketbotSettings(database_url=f"sqlite:///{tmp_path / 'ticketbot.db'}", **bot),
         slack=SlackSettings(
@@ -359,31 +357,18 @@ def make_runtime(
     script: Mapping[str, Classification] | None = None,
     ticketing: TicketingSystem | None = None,
 ) -> tuple[Runtime, LocalDesk, ScriptedClassifier]:
-    database = Database.connect(settings.bot.database_url)
-    store = SqlConversationStore(database)
-    desk = LocalDesk(database, clock=now_utc)
+    """The server's own composition, with a scripted classifier (and maybe another backend).
+
+    The returned desk shares the runtime's database, for setting up and checking tickets.
+    """
+    runtime = build_runtime(settings, clock=now_utc)
     classifier = ScriptedClassifier(dict(script or {}))
-    knowledge = YamlKnowledgeBase.load(DEFAULT_KNOWLEDGE_FILE)
-    backend = ticketing or desk
-    assistant = Assistant(
-        store=store,
-        ticketing=backend,
-        classifier=classifier,
-        knowledge=knowledge,
-        clock=now_utc,
-        max_message_chars=settings.bot.max_message_chars,
-    )
-    runtime = Runtime(
-        settings=settings,
-        database=database,
-        store=store,
-        ticketing=backend,
-        classifier=classifier,
-        knowledge=knowledge,
-        assistant=assistant,
-        clock=now_utc,
-    )
-    return runtime, desk, classifier
+    runtime.assistant.classifier = classifier
+    runtime.classifier = classifier
+    if ticketing is not None:
+        runtime.assistant.ticketing = ticketing
+        runtime.ticketing = ticketing
+    return runtime, LocalDesk(runtime.database, clock=now_utc), classifier
 
 
 async def start_harness(

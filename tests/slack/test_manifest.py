@@ -149,3 +149,15 @@ async def test_everything_the_manifest_subscribes_to_is_handled(make_slack) -> N
     assert statuses == [200] * len(requests)
     unhandled = json.dumps(event_body({"type": "reaction_added", "user": "UALICE01"}))
     assert (await slack.post(unhandled, content_type="application/json")).status == 404
+
+
+@pytest.mark.anyio
+async def test_slacks_url_verification_of_the_request_url_is_answered(make_slack) -> None:
+    slack = await make_slack()
+    body = json.dumps({"token": "t", "challenge": "c-123", "type": "url_verification"})
+
+    reply = await slack.post(body, content_type="application/json")
+
+    assert reply.status == 200
+    assert json.loads(reply.text) == {"challenge": "c-123"}
+    assert slack.core_calls == []
