@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from core.assistant import Assistant
 from core.errors import BackendUnavailable
@@ -144,7 +145,7 @@ def make_bot(
     clock: FakeClock | None = None,
     staff: Sequence[str] = (),
     ticketing: object | None = None,
-    **options: int,
+    **options: Any,
 ) -> Bot:
     clock = clock or FakeClock()
     desk = LocalDesk(database, clock=clock, staff_emails=staff)
