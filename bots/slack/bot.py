@@ -26,7 +26,7 @@ from bots.slack.packing import PRIVATE_METADATA_MAX, Stash, pack
 from bots.slack.translate import Inbound
 from bots.slack.users import UserDirectory
 from core.errors import TicketingError
-from core.messages import CardInput, Reply
+from core.messages import CardInput, Event, Reply
 from core.tickets import Ticket
 
 log = logging.getLogger(__name__)
@@ -38,6 +38,7 @@ EXPIRED = (
     "Please send your request again."
 )
 HOME_TICKETS = 20
+IDENTITY_KEYS = ("draft_id", "ticket")
 
 
 class SlackBot:
@@ -130,10 +131,13 @@ class SlackBot:
             log.exception("reading the pending confirmation failed")
             return None
         known = dict(inbound.values)
+        # The pending confirmation must be the very one the card showed (same draft).
+        identity = [k for k in IDENTITY_KEYS if k in known]
         if (
             pending is None
             or pending.action_id != inbound.action_id
-            or any(pending.values.get(k) != v for k, v in known.items() if k == "draft_id")
+            or not identity
+            or any(pending.values.get(k) != known[k] for k in identity)
             or not all(k in pending.values for k in missing)
         ):
             log.warning(
@@ -144,7 +148,7 @@ class SlackBot:
             return None
         return {**{k: pending.values[k] for k in missing}, **known}
 
-    async def _ask_core(self, event: Any, where: Destination) -> list[Reply]:
+    async def _ask_core(self, event: Event, where: Destination) -> list[Reply]:
         task = asyncio.ensure_future(self.core.handle(event))
         try:
             return await asyncio.wait_for(asyncio.shield(task), self.slow_notice_seconds)

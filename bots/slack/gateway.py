@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Protocol, cast
 
 from core.messages import ConversationRef, Event, Reply, UserRef
-from core.ports import PendingAction
+from core.ports import ConversationState, PendingAction
 from core.tickets import Ticket
 
 if TYPE_CHECKING:
@@ -45,4 +45,4 @@ class RunnerGateway:
     async def pending(self, conversation: ConversationRef) -> PendingAction | None:
         store, clock = self._runtime.store, self._runtime.clock
         state = await self._runner.run(lambda: store.open_conversation(conversation, clock()))
-        return cast(PendingAction | None, getattr(state, "pending", None))
+        return cast(ConversationState, state).pending
