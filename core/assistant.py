@@ -138,7 +138,7 @@ class Assistant:
             if isinstance(event, InboundMessage):
                 self._on_message(event, state.pending, history, outcome)
             else:
-                self._on_action(event, outcome)
+                self._on_action(event, state.pending, outcome)
         except RateLimited as exc:
             self._refuse(exc, event, outcome)
         except TicketingError as exc:
@@ -289,10 +289,17 @@ class Assistant:
 
     # -- actions ----------------------------------------------------------------------------
 
-    def _on_action(self, event: ActionInvoked, outcome: _Outcome) -> None:
+    def _on_action(
+        self, event: ActionInvoked, pending: PendingAction | None, outcome: _Outcome
+    ) -> None:
         outcome.intent = f"action:{event.action_id}"
-        self._admit(event.user, action_cost(event.action_id, event.values, self._policy))
-        self._run_action(event.action_id, event.values, event, outcome, typed=False)
+        values: Mapping[str, str] = event.values
+        draft_id = values.get("draft_id")
+        if draft_id and pending is not None and pending.values.get("draft_id") == draft_id:
+            # An adapter may not carry a long description back; the stored draft has it whole.
+            values = {**pending.values, **{k: v for k, v in values.items() if v}}
+        self._admit(event.user, action_cost(event.action_id, values, self._policy))
+        self._run_action(event.action_id, values, event, outcome, typed=False)
 
     def _run_action(
         self,

@@ -261,3 +261,19 @@ def test_unknown_button_is_answered_not_crashed(database: Database) -> None:
     reply = only(bot.click("ticket.frobnicate", {"ticket": "abc"}))
 
     assert "doesn't work any more" in reply.text
+
+
+def test_a_confirm_without_the_description_uses_the_stored_draft(database: Database) -> None:
+    long_report = (VPN + ". " + "It started after the update. " * 200).strip()
+    bot = make_bot(
+        database, script={long_report: Classification(Intent.CREATE_TICKET, title="VPN drops")}
+    )
+    card = only(bot.say(long_report)).card
+    assert card is not None
+    values = dict(next(a for a in card.actions if a.action_id == actions.CREATE_CONFIRM).values)
+    del values["description"]  # e.g. a button value that could not hold it
+
+    bot.click(actions.CREATE_CONFIRM, values)
+
+    [ticket] = bot.desk.list_open(ALICE)
+    assert ticket.description == long_report
