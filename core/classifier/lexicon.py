@@ -43,6 +43,8 @@ SMALLTALK_PHRASE_RE = _longest_first(
     ok(?:ay)? k kk cool great perfect awesome nice lovely brilliant excellent fantastic
     wonderful super amazing splendid sweet neat fine sure alright all_right understood noted
     got_it gotcha sounds_good makes_sense will_do fair_enough no_worries no_problem np
+    that_was_(?:quick|fast|easy|helpful|great|painless|super_quick)
+    thank(?:s|_you)_for_\w+ing(?:_(?:that|this|it|me|out|up|so|quickly|fast|all))*
     all_good never_?mind nvm forget_it yes yeah yep yup no nope nah right indeed wow oh ah
     bye+ goodbye good_?bye see_(?:you|ya)(?:_later|_soon|_tomorrow)? cya later take_care
     talk_(?:to_you_)?(?:later|soon) ttyl good_?night
@@ -53,7 +55,7 @@ SMALLTALK_PHRASE_RE = _longest_first(
     lol lmao haha+ hehe+ xd
     you(?:'re|_are)_(?:a_star|awesome|the_best|great|amazing|a_legend|a_lifesaver|brilliant)
     you(?:'re|_are)_(?:helpful|so_helpful|very_helpful|a_gem|fantastic|wonderful|a_hero)
-    good_(?:bot|job|stuff|work) well_done nice_one legend lifesaver bless_you
+    (?:good|great|nice)_(?:bot|job|stuff|work|one) well_done nice_one legend lifesaver bless_you
     that(?:'s|_is|_was)_(?:great|perfect|helpful|fine|all|it|good|awesome|brilliant|lovely)
     that(?:'s|_is|_was)_(?:very_helpful|really_helpful|super_helpful|useful|amazing|wonderful|kind)
     (?:that|this|it)_(?:fixed|solved|did|sorted)_it (?:it|that|everything)_works(?:_now|_again)?
@@ -63,9 +65,15 @@ SMALLTALK_PHRASE_RE = _longest_first(
         )
     )
 )
+# Thanks, greetings and goodbyes only (not "ok", "no", "sure", which also start reports).
+COURTESY_RE = re.compile(
+    r"\b(?:thanks?|thank (?:you|u)|thx|ty|cheers|much appreciated|appreciate it|hi|hello|hey|hiya"
+    r"|good (?:morning|afternoon|evening)|bye|goodbye|see you|have a (?:nice|good|great) \w+)\b"
+)
 EMOTICON_RE = re.compile(r"(?::-?[)d(p]|;-?\)|<3|\^\^)")
 SMALLTALK_FILLER_RE = re.compile(
     r"\b(?:so|very|much|a lot|lots|again|guys|team|there|all|everyone|folks|bot|mate|buddy|pal"
+    r"|please|pls"
     r"|friend|too|for|your help|the help|help(?=\W*$)|today|tonight|now|then|really|just|you|u"
     r"|and|but|oh|well|for now|as well|in advance|again|it|this|that|much appreciated|a million"
     r"|ticketbot|sir|madam|dude|man|love|my|mister|miss|pal|for everything|for that|for this"
@@ -85,17 +93,23 @@ HELP_WHOLE_RE = re.compile(
     r"|^(?:what|who) (?:are|r) (?:you|u)$|^(?:what|who) is this(?: bot| thing| tool| assistant"
     r"| app| service| chat)?$|^what is ticketbot$"
     r"|^(?:are you|r u) (?:a )?(?:bot|robot|human|real|person|ai|machine)$"
-    r"|^how (?:does|do) (?:this|it|you|ticketbot|the bot|this bot|this thing) work$"
+    r"|^how (?:does|do) (?:this|it|you|ticketbot|the (?:ticket ?|chat ?|help ?desk )?bot"
+    r"|this (?:ticket ?|chat ?)?bot|this thing|the assistant) work$"
+    r"|^who (?:am i|are we) (?:talking|speaking|chatting) (?:to|with)$"
     r"|^how (?:do|can|should|would) (?:i|we) (?:use|talk to|work with|interact with|chat with"
-    r"|get help from|ask) (?:this|you|it|the bot|this bot|ticketbot|this thing|this tool)"
+    r"|get help from|ask) (?:this|you|it|the (?:ticket ?|chat ?|help ?desk )?bot|this (?:ticket ?"
+    r"|chat ?)?bot|ticketbot|this thing|this tool|the assistant|this assistant)"
     r"(?: (?:thing|bot|tool))?$"
     r"|^(?:show|list|give|tell|send)(?: me)? (?:the |your |all |all the |available |a list of "
     r"|some )?"
     r"(?:commands|command list|options|help|instructions|usage|things you can do"
     r"|what you can do)$"
     r"|^what are (?:my|the|your) (?:options|commands|choices)(?: here)?$"
+    r"|^what (?:am i|should i|do i|can i) (?:supposed to |meant to |expected to )?(?:type|say|write"
+    r"|ask|enter|do)(?: here| now| to you)?$"
     r"|^(?:can|could|would) (?:you|u) help(?: me)?(?: out)?$"
     r"|^how can you help(?: me)?$|^what can you help (?:me )?with$|^what do you do$"
+    r"|^what (?:is it|exactly is it|is it exactly) (?:that )?you do$|^what exactly do you do$"
     r"|^what (?:are|r) (?:you|u) (?:able to|capable of|good at|for)(?: do| doing)?$"
     r"|^what (?:can|do|could|does) (?:this|the|ticketbot|this thing|it)(?: bot| assistant| thing"
     r"| tool)? (?:do|help with|handle)$"
@@ -155,9 +169,15 @@ CLOSE_WITH_REF = cues(
         r"|shut)\b",
         4.0,
     ),
-    (r"\b(?:don't|dont|do not|no longer|doesn't|does not) (?:\w+ )?(?:need|require|want)\b", 4.0),
     (
-        r"\b(?:is|are|was|has been|have been|got|now|all|been) (?:now |all |finally |completely "
+        r"\b(?:don't|dont|do not|no longer|doesn't|does not) (?:\w+ )?(?:need|require|want)\b"
+        r"|\bno (?:need|reason) to keep\b"
+        r"|\b(?:no longer|not) (?:needed|required|necessary)\b|\bnot needed any ?more\b",
+        4.0,
+    ),
+    (
+        r"\b(?:is|are|was|has been|have been|got|now|all|been|it's|that's) (?:now |all |finally "
+        r"|completely "
         r"|totally )?(?:fixed|resolved|solved|sorted|sorted out|done|fine|ok|okay|good)\b",
         2.5,
     ),
@@ -175,6 +195,17 @@ CLOSE_WITH_REF = cues(
     (r"\bclosed?\b", 1.5),
 )
 STATUS_WITH_REF = cues(
+    (
+        r"\b(?:still waiting|waiting (?:to hear|for (?:an? |any )?(?:update|news|reply|response"
+        r"|answer|someone|a tech|a call|feedback))|(?:haven't|have not|not|never) heard"
+        r"|no (?:update"
+        r"|news|reply|response|word|feedback)(?: yet| so far)?|(?:nobody|no one|no-one) (?:has "
+        r"|have )?"
+        r"(?:contacted|called|replied|responded|got back|come|came|answered)|(?:hasn't|has not"
+        r"|wasn't"
+        r"|was not) (?:been )?(?:touched|looked at|assigned|picked up|updated))\b",
+        5.0,
+    ),
     (r"\bstatus\b", 4.0),
     (r"\b(?:progress|news|latest|eta|timeline|time ?frame|update\?|updates\?)\b", 3.0),
     (
@@ -323,13 +354,13 @@ STATUS_NO_REF = cues(
         r"\b(?:i|we) (?:reported|raised|logged|opened|submitted|filed|sent in|created|called about"
         r"|emailed about|asked about|mentioned)\b.{0,80}\b(?:any|an|got an?) (?:update|updates|news"
         r"|progress|word|eta)\b",
-        6.0,
+        8.0,
     ),
     (
         r"\b(?:what's|what is|whats|anything) (?:going on|happening|new|up) (?:with|on) (?:my|the"
         r"|our"
         r"|that|this)\b.{0,25}\b(?:ticket|request|case|incident|job|repair|order)\b(?!s)",
-        6.0,
+        8.0,
     ),
     (
         r"\b(?:anyone|someone|anybody|somebody|a tech|the tech|you|they|it) (?:\w+ )?(?:looking"
@@ -337,20 +368,20 @@ STATUS_NO_REF = cues(
         r"|working|work|picked|assigned|seen|started|handling|dealing)\b.{0,20}\b(?:my|the|that"
         r"|this"
         r"|our) (?:\w+ )?(?:ticket|request|case|incident)\b(?!s)",
-        5.0,
+        8.0,
     ),
     (
         r"\b(?:status|progress|eta|update|updates|news|latest|word|feedback)\b.{0,15}"
         r"\b(?:my|the|that|this|our|last|previous|earlier)\b.{0,20}\b(?:ticket|request|case"
         r"|incident"
         r"|job|repair|call|report)\b(?!s)",
-        6.0,
+        8.0,
     ),
     (
         r"\b(?:my|the|that|this|our|last|previous) (?:\w+ )?(?:ticket|request|case|incident|job)\b"
         r"(?!s).{0,40}\b(?:status|progress|done|fixed|resolved|open|assigned|looked at|picked up"
         r"|working|update|moving|stuck|closed|finished|yet|still|anyone|someone)\b",
-        4.0,
+        6.0,
     ),
     (
         r"\b(?:has|have|did) (?:anyone|someone|anybody|somebody|a tech|the tech|you|it|they)"
@@ -361,7 +392,7 @@ STATUS_NO_REF = cues(
     (
         r"^(?:any|an|got an?|what's the|whats the|what is the) ?(?:update|updates|news|progress|eta"
         r"|status|latest|word)\s*(?:on it|on that|on this|yet|so far|please)?\s*[?.!]*$",
-        5.0,
+        8.0,
     ),
     (r"\b(?:what's|what is|whats) (?:the )?(?:status|latest|eta)\b\s*[?.!]*$", 4.0),
     (
@@ -478,7 +509,12 @@ QUESTION_CUES = cues(
 COMPLAINT_QUESTION_RE = re.compile(
     r"^(?:why|how come)\b|\bis (?:it|this|that) (?:normal|ok|okay|expected|supposed to)\b.{0,20}"
     r"\b(?:that|for|to)\b|\b(?:anyone else|is it just me|is something wrong|what(?:'s| is) wrong"
-    r"|what happened to|is the .{1,30} (?:down|broken|not working|offline))\b"
+    r"|what happened to)\b"
+)
+# "Is the VPN down?" reports a problem even without another problem word.
+OUTAGE_QUESTION_RE = re.compile(
+    r"^(?:is|are) (?:the |our |my )?(?:\w+ ){1,3}(?:down|broken|offline|not working|dead"
+    r"|acting up|playing up)\b|\b(?:anyone|anybody|someone) else (?:having|seeing|getting|got)"
 )
 
 CREATE_CUES = cues(
@@ -520,7 +556,8 @@ CREATE_CUES = cues(
         3.0,
     ),
     (
-        r"\b(?:nobody|no one|no-one|noone|none of us)(?: else)? (?:can|could|is able|are able|has"
+        r"\b(?:nobody|no one|no-one|noone|none of us)(?: else| here| (?:in|on|at"
+        r"|from) (?:the )?\w+)? (?:can|could|is able|are able|has"
         r"|is getting)\b",
         3.0,
     ),
@@ -566,7 +603,7 @@ CREATE_CUES = cues(
     (
         r"\bno (?:signal|sound|audio|internet|power|connection|connectivity|network|access|display"
         r"|picture|image|video|dial ?tone|response|email|emails|wifi|wi-fi|service|reception"
-        r"|ink|toner|paper)\b",
+        r"|ink|toner|paper|data|results|output|colou?r|sync|updates|files)\b",
         3.0,
     ),
     (

@@ -50,7 +50,16 @@ _WEAK_WORD_ID_RE = re.compile(
 )
 _HASH_RE = re.compile(r"(?<![0-9A-Za-z_&])#\s?(\d{3,10})" + _NOT_AFTER)
 _BARE_RE = re.compile(r"(?<![0-9A-Za-z_#$\u20ac\u00a3\u00a5@+.,:/\\-])(\d{4,10})" + _NOT_AFTER)
-_ONLY_NUMBER_RE = re.compile(r"^\W*#?\s*(\d{3,10})\W*$")
+_ONLY_NUMBER_RE = re.compile(
+    r"^\W*#?\s*(\d{3,10})\W*(?:(?:please|pls|thanks|thank you|thx|status|\?)\W*)?$",
+    re.IGNORECASE,
+)
+# "I tried what you said on 10422, no change": a number right after a preposition and right
+# before punctuation names something; counts, times and sizes are excluded already.
+_PREPOSITION_NUMBER_RE = re.compile(
+    r"\b(?:on|for|re|regarding|about|with|to|into|in)\s+#?(\d{4,10})(?=\s*(?:[,;:!?]|\.(?!\d)|$))",
+    re.IGNORECASE,
+)
 # "48213: screenshot attached", "48213 - still broken": a leading number set off like a heading.
 _LEADING_NUMBER_RE = re.compile(
     r"^\s*(?:(?:re|for|on|about|regarding|ref)\s*:?\s+)?(\d{4,10})\s*(?:[:,\u2013\u2014]|-\s|\s-\s"
@@ -64,10 +73,13 @@ _BLOCKERS_BEFORE_RE = re.compile(
     r"|mobile|cell|call|dial|fax|whatsapp|line|port|version|ver|build|model|error|code|err"
     r"|order|invoice|po|serial|asset|tag|sn|step|page|item|row|zip|postcode|pin|account|acct"
     r"|employee|badge|kb|patch|vlan|printer|pc|laptop|unit|apartment|apt|flight|bus|seat"
-    r"|cost|costs|price|budget|pay|paid|salary|number is|numbers? are|reach me (?:at|on)"
-    r"|call me (?:at|on)|text me (?:at|on))\W*(?:(?:is|was|at|on|of|no\.?|number|#)\W+)?$",
+    r"|cost|costs|price|budget|pay|paid|salary|number is|numbers? are"
+    r"|(?:call|ring|phone|text|reach|contact|call me|ring me|reach me|text me|contact me|call us"
+    r"|reach us)(?: back)? (?:at|on|via))\W*(?:(?:is|was|at|on|of|no\.?|number|#)\W+)?$",
     re.IGNORECASE,
 )
+_DIGIT_GROUP_AFTER_RE = re.compile(r"[ .]\d{2,}")
+_DIGIT_GROUP_BEFORE_RE = re.compile(r"(?:^|[^\w.,:/-])\+?\d{2,}[ .]$")
 _TIME_CONTEXT_BEFORE_RE = re.compile(r"\b(?:at|around|till|until|by|from)\W*$", re.IGNORECASE)
 _UNIT_AFTER_RE = re.compile(
     r"^\s*(?:gb|mb|tb|kb|gig|gigs|ghz|mhz|hz|px|pixels?|dpi|ppm|rpm|mbps|gbps|kbps|ms|inch|inches"
@@ -89,7 +101,8 @@ _TICKET_CONTEXT_RE = re.compile(
     r"|escalated?|looked|working on|open|still open|reopen|reopened|happening|coming|get to"
     r"|tell|let|info|anymore|no longer|chase|chasing|follow(?:ing)? up|heard|where are we"
     r"|mark|marked|sorted|withdraw|going|moving|attach|attached|how's|details?|information"
-    r"|whoever|pass on|pass along)\b",
+    r"|check|checking|look up|lookup|keep"
+    r"|whoever|pass on|pass along|waiting|hear|about)\b",
     re.IGNORECASE,
 )
 
@@ -130,10 +143,13 @@ def find_ticket_refs(text: str) -> list[RefMatch]:
     only = _ONLY_NUMBER_RE.match(head) or _LEADING_NUMBER_RE.match(head)
     if only and not _unit_follows(head, only.end(1)) and not _looks_like_year(only.group(1)):
         add(TicketRef.parse(only.group(1)), only.start(1), only.end(1), False)
-    elif _BARE_RE.search(head) and _TICKET_CONTEXT_RE.search(head):
+    elif _BARE_RE.search(head):
+        in_context = bool(_TICKET_CONTEXT_RE.search(head))
+        named = {m.start(1) for m in _PREPOSITION_NUMBER_RE.finditer(head)}
         for match in _BARE_RE.finditer(head):
-            if _bare_number_is_ref(head, match.start(1), match.end(1)):
-                add(TicketRef.parse(match.group(1)), match.start(1), match.end(1), False)
+            start, end = match.start(1), match.end(1)
+            if (in_context or start in named) and _bare_number_is_ref(head, start, end):
+                add(TicketRef.parse(match.group(1)), start, end, False)
 
     found.sort(key=lambda m: m.start)
     return found
@@ -153,6 +169,8 @@ def _bare_number_is_ref(text: str, start: int, end: int) -> bool:
     before = text[max(0, start - 30) : start]
     if _BLOCKERS_BEFORE_RE.search(before) or _unit_follows(text, end):
         return False
+    if _DIGIT_GROUP_AFTER_RE.match(text, end) or _DIGIT_GROUP_BEFORE_RE.search(before):
+        return False  # one group of a spaced phone number: "0161 496 0000"
     if _looks_like_year(digits):
         return False  # a year far more often than a ticket, unless a ticket word names it
     value = int(digits)

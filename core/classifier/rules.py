@@ -175,6 +175,8 @@ def _with_reference(original: str, low: str, ref: RefMatch) -> Classification:
         status += 2.0 + lx.score(lx.STATUS_QUESTION_WITH_REF, low)
     elif _content_words(low) >= 3:
         note += 2.0
+    if status >= 3.0 and "?" in low:
+        status += 2.0  # a progress question beside new information: answer the question
     if lx.CLOSE_NEGATED_RE.search(low):
         close = 0.0
         note += 2.0
@@ -208,6 +210,8 @@ def _without_reference(original: str, low: str, history: Sequence[Turn]) -> Clas
         if lx.COMPLAINT_QUESTION_RE.search(low) and create >= 2.0:
             create += 2.0
             question -= 2.0
+        if lx.OUTAGE_QUESTION_RE.search(low):
+            create += 4.0
     elif lx.IT_NOUN_RE.search(low):
         create += 1.5
     if lx.RESOLVED_STATE_RE.search(low) and create < 3.0 and close < 4.0:
@@ -242,11 +246,14 @@ def _without_reference(original: str, low: str, history: Sequence[Turn]) -> Clas
 
 
 def _default_intent(low: str, question_form: bool) -> Intent:
-    """No cue is strong: a question reads as one; a statement about an IT thing, or a longer
-    one, is a problem report; anything else is treated as a question (answered from the
-    knowledge base, which offers a ticket when it knows nothing)."""
+    """No cue is strong: a question reads as one; thanks and greetings around something
+    unknown are smalltalk; a statement about an IT thing, or a longer one, is a problem report;
+    anything else is treated as a question (answered from the knowledge base, which offers a
+    ticket when it knows nothing)."""
     if question_form:
         return Intent.QUESTION
+    if lx.COURTESY_RE.search(low) and not lx.IT_NOUN_RE.search(low):
+        return Intent.SMALLTALK  # "that was quick, thank you!"
     if lx.IT_NOUN_RE.search(low) or len(_WORD_RE.findall(low)) >= 5:
         return Intent.CREATE_TICKET
     return Intent.QUESTION

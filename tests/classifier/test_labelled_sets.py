@@ -7,6 +7,7 @@ import pytest
 from tests.classifier.labelled import (
     DEV_SET,
     HELDOUT_STYLE_SET,
+    REGRESSION_SET,
     SHARED_DEV_SET,
     VENDORED_DEV_SET,
     accuracy,
@@ -72,6 +73,14 @@ def test_heldout_style_set_references_and_priorities() -> None:
     assert [(o.example.id, o.priority) for o in labelled] == [
         (o.example.id, o.example.priority) for o in labelled
     ]
+
+
+def test_regression_examples_stay_classified() -> None:
+    outcomes = run(load(REGRESSION_SET))
+    assert len(outcomes) >= 400
+    assert accuracy(outcomes) >= 0.95, misses(outcomes)
+    wrong_refs = [o.example.id for o in outcomes if o.ticket != o.example.ticket]
+    assert len(wrong_refs) <= len(outcomes) // 50, wrong_refs
 
 
 @pytest.mark.skipif(not SHARED_DEV_SET.exists(), reason="shared eval set not beside the repository")
