@@ -55,6 +55,8 @@ SMALLTALK_PHRASE_RE = _longest_first(
     lol lmao haha+ hehe+ xd
     you(?:'re|_are)_(?:a_star|awesome|the_best|great|amazing|a_legend|a_lifesaver|brilliant)
     you(?:'re|_are)_(?:helpful|so_helpful|very_helpful|a_gem|fantastic|wonderful|a_hero)
+    you(?:'ve|_have)_been_(?:very_|so_|really_|super_|most_)?(?:helpful|great|amazing|brilliant)
+    you(?:'ve|_have)_been_(?:a_)?(?:great|big|huge|real)_help
     (?:good|great|nice)_(?:bot|job|stuff|work|one) well_done nice_one legend lifesaver bless_you
     that(?:'s|_is|_was)_(?:great|perfect|helpful|fine|all|it|good|awesome|brilliant|lovely)
     that(?:'s|_is|_was)_(?:very_helpful|really_helpful|super_helpful|useful|amazing|wonderful|kind)
@@ -330,7 +332,9 @@ LIST_CUES = cues(
     (
         r"\b(?:what|which|anything|everything|stuff|all)(?: (?:do|did|have|that))? (?:i|i've|i have"
         r"|we|we've|we have)(?: (?:got|still))? (?:open|opened|pending|outstanding|reported|raised"
-        r"|logged|submitted|filed|sent in|in progress)\b",
+        r"|logged|submitted|filed|sent in|in progress|asked (?:it |you |the help ?desk "
+        r"|support )?for"
+        r"|requested)\b",
         8.0,
     ),
     (
@@ -489,6 +493,12 @@ QUESTION_CUES = cues(
         2.0,
     ),
     (r"\bdo we (?:have|use|support|offer|get|provide|allow|need|pay)\b", 3.0),
+    (
+        r"\b(?:what(?:'s| is| are) the|is there an?|are there|is there any) (?:process|procedure"
+        r"|policy|rule|rules|charge|cost|fee|price|way|steps|best way|right way|limit|deadline"
+        r"|form)\b",
+        5.0,
+    ),
     (
         r"\b(?:policy|policies|procedure|process|guide|guidelines|instructions|documentation|docs"
         r"|faq|manual|handbook|rules|allowance|entitled|eligible|recommended|recommend|supported"

@@ -29,7 +29,7 @@ _LOW_RE = re.compile(
     r"|\b(?:don't|dont|do not|doesn't|doesnt|does not|no) need(?:s)? (?:it |this |that |to be "
     r"|one )?"
     r"(?:done )?(?:asap|urgently|right away|immediately|today|right now|straight away)\b"
-    r"|\bwhen(?:ever)? (?:you|someone|somebody|anyone|u) (?:get|gets|have|has|find)"
+    r"|\b(?:when(?:ever)?|if) (?:you|someone|somebody|anyone|u) (?:get|gets|have|has|find)"
     r" (?:a |the |some )?(?:chance|moment|minute|min|sec|second|time|spare)"
     r"|\bwhenever (?:you can|possible|convenient|it suits)\b"
     r"|\bat (?:your|their) (?:convenience|leisure)\b"
@@ -121,9 +121,12 @@ _HIGH_RE = re.compile(
     r"|device|activity|charges)\b|\b(?:lost|left) my (?:laptop|phone|mobile|badge|work phone)\b"
     r"|\bclicked (?:on )?(?:a |an |the |that )?(?:link|attachment)\b"
     r"|\b(?:entered|gave|typed|shared) (?:away )?my (?:password|credentials|login|bank details)\b"
+    r"|\b(?:enter|type|give|confirm|send|provide) (?:in )?(?:my|your|our) (?:bank|card|credit card"
+    r"|payment|login) (?:details|number|credentials)\b"
     r"|\b(?:customers?|clients?|patients?|guests?|visitors?|shoppers|buyers|the public|callers)"
     r" (?:can't|cannot|can not|are unable|unable|aren't able|are not able|couldn't|are waiting"
-    r"|are complaining|complain|are affected|affected|are stuck|keep calling|can't get|cannot get)"
+    r"|are complaining|complain|are affected|affected|are stuck|keep calling|can't get|cannot get"
+    r"|are queu?ing|are lining up|are left waiting)"
     r"|\bcustomer[- ]facing\b|\bclient[- ]facing\b"
 )
 
