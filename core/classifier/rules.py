@@ -25,7 +25,7 @@ from collections.abc import Sequence
 from core.classifier import lexicon as lx
 from core.classifier.drafting import draft_title, note_text
 from core.classifier.priority import detect_priority
-from core.classifier.refs import RefMatch, first_ticket_ref
+from core.classifier.refs import RefMatch, find_ticket_refs, first_ticket_ref
 from core.classifier.text import ANALYSIS_LIMIT, clean, for_cues
 from core.commands import Command, parse_command
 from core.commands import is_command as _is_command
@@ -263,7 +263,14 @@ def _ref_from_history(low: str, history: Sequence[Turn]) -> TicketRef | None:
     if not history or not (lx.ANAPHORA_RE.search(low) or len(_WORD_RE.findall(low)) <= 6):
         return None
     for turn in list(history)[-HISTORY_TURNS:][::-1]:
-        found = first_ticket_ref(clean(turn.text or ""))
-        if found is not None:
-            return found.ref
+        found = find_ticket_refs(clean(turn.text[:ANALYSIS_LIMIT]))
+        if not found:
+            continue
+        # "T20251104.0031 (#10001)" names one ticket twice; "#10001 and #10002" is a choice the
+        # person has to make, so the core asks which one.
+        ids = {m.ref for m in found if m.ref.kind == "id"}
+        numbers = {m.ref for m in found if m.ref.kind == "number"}
+        if len(ids) > 1 or len(numbers) > 1:
+            return None
+        return found[0].ref
     return None

@@ -162,6 +162,16 @@ def test_a_status_question_without_a_reference_uses_the_latest_one_in_history() 
     assert closing.ticket == TicketRef("number", "T20251104.0031")
 
 
+def test_a_choice_of_tickets_in_history_is_left_to_the_person() -> None:
+    history = (
+        turn("user", "show my tickets"),
+        turn("assistant", "Your open tickets: #10001 Printer jams, #10002 VPN drops"),
+    )
+    result = classify("any news on it?", history)
+    assert result.intent is Intent.TICKET_STATUS
+    assert result.ticket is None
+
+
 def test_history_is_not_used_when_the_message_names_its_ticket_or_needs_none() -> None:
     history = (turn("assistant", "Created ticket #10001"),)
     assert classify("status of 30417", history).ticket == TicketRef("id", "30417")
