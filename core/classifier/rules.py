@@ -27,8 +27,7 @@ from core.classifier.drafting import draft_title, note_text
 from core.classifier.priority import detect_priority
 from core.classifier.refs import RefMatch, find_ticket_refs, first_ticket_ref
 from core.classifier.text import ANALYSIS_LIMIT, clean, for_cues
-from core.commands import Command, parse_command
-from core.commands import is_command as _is_command
+from core.commands import Command, is_command, parse_command
 from core.intents import Classification, Intent, LlmUsage
 from core.ports import Turn
 from core.tickets import Priority, TicketRef
@@ -91,7 +90,7 @@ class RuleClassifier:
             return _result(Intent.HELP)
         if not _WORD_RE.search(low):
             return _result(Intent.HELP if "?" in low else Intent.SMALLTALK)
-        if _is_command(cleaned.strip()):
+        if is_command(cleaned.strip()):
             command = parse_command(clean(text).strip())
             if isinstance(command, Command):
                 return _from_command(command)
