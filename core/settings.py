@@ -49,11 +49,11 @@ class AutotaskSettings(BaseSettings):
     username: str | None = None
     secret: SecretStr | None = None
     integration_code: SecretStr | None = None
-    base_url: str | None = None  # skips zone discovery, e.g. https://webservices15.autotask.net/ATServicesRest/
-    web_url: str | None = None  # UI base for links when base_url skips discovery
-    zone_lookup_url: str = (
-        "https://webservices.autotask.net/atservicesrest/v1.0/zoneInformation"
+    base_url: str | None = (
+        None  # skips zone discovery, e.g. https://webservices15.autotask.net/ATServicesRest/
     )
+    web_url: str | None = None  # UI base for links when base_url skips discovery
+    zone_lookup_url: str = "https://webservices.autotask.net/atservicesrest/v1.0/zoneInformation"
     impersonation_resource_id: int | None = None
     default_company_id: int | None = None
     default_queue_id: int | None = None
