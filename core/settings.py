@@ -49,9 +49,8 @@ class AutotaskSettings(BaseSettings):
     username: str | None = None
     secret: SecretStr | None = None
     integration_code: SecretStr | None = None
-    base_url: str | None = (
-        None  # skips zone discovery, e.g. https://webservices15.autotask.net/ATServicesRest/
-    )
+    # Skips zone discovery, e.g. https://webservices15.autotask.net/ATServicesRest/
+    base_url: str | None = None
     web_url: str | None = None  # UI base for links when base_url skips discovery
     zone_lookup_url: str = "https://webservices.autotask.net/atservicesrest/v1.0/zoneInformation"
     impersonation_resource_id: int | None = None
