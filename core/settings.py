@@ -189,9 +189,10 @@ class TicketbotSettings(BaseSettings):
     slow_reply_notice_seconds: float = 2.0
     shutdown_timeout_seconds: float = 20.0
     # Token buckets: capacity and refill per minute; a read costs 1, a write costs write_cost.
-    rate_user_capacity: float = 20.0
-    rate_user_per_minute: float = 10.0
-    rate_write_cost: float = 4.0
+    # Generous enough that a person typing never meets it; it stops loops and floods.
+    rate_user_capacity: float = 60.0
+    rate_user_per_minute: float = 30.0
+    rate_write_cost: float = 3.0
     rate_backend_per_hour: float = 3000.0
 
 
