@@ -71,7 +71,10 @@ def _action_hint(card: Card) -> str:
             (a.values.get("ticket") for a in card.actions if a.values.get("ticket")), None
         )
         if ticket:
-            return f"ticket note {ticket} <text> · ticket status {ticket} · ticket close {ticket}"
+            hints = [f"ticket note {ticket} <text>", f"ticket status {ticket}"]
+            if actions.CLOSE_REQUEST in ids:
+                hints.append(f"ticket close {ticket}")
+            return " · ".join(hints)
     return ""
 
 
