@@ -90,6 +90,7 @@ def build_web_app(runtime: Runtime, *, mounts: list[Mount] | None = None) -> web
             Redactor(secret_values(runtime.settings)),
             lifecycle,
         ),
+        refuse=runtime.audit_refusal,
     )
     for mount in mounts if mounts is not None else default_mounts(runtime):
         mount(app, runtime, runner)

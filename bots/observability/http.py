@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from aiohttp import web
@@ -27,6 +28,13 @@ READY_CHECK_SECONDS = 5.0
 # Probes come every few seconds: their lines would drown the ones that matter.
 QUIET_ROUTES = frozenset({"/healthz", "/readyz", "/metrics"})
 REASON_MAX = 200
+# A 401 on these routes is a request whose signature (Slack) or token (Teams) did not check out.
+SIGNED_ROUTES = (("/slack/", "slack"), ("/api/messages", "teams"))
+SIGNATURE_REASON = "bad or missing signature"
+
+# Records a refused request in the audit trail (blocking: a database write), e.g.
+# ``Runtime.audit_refusal(action, platform=..., reason=..., route=...)``.
+Refusal = Callable[..., None]
 
 
 @dataclass
@@ -75,9 +83,17 @@ def route_label(request: web.Request) -> str:
     return resource.canonical if resource is not None else "unmatched"
 
 
-def request_middleware(metrics: Metrics) -> Middleware:
+def signed_platform(route: str) -> str | None:
+    for prefix, platform in SIGNED_ROUTES:
+        if route.startswith(prefix):
+            return platform
+    return None
+
+
+def request_middleware(metrics: Metrics, refuse: Refusal | None = None) -> Middleware:
     """Binds a request id (the caller's ``X-Request-Id`` if plausible, else a new one), echoes
-    it, times the acknowledgement and writes one log line per request."""
+    it, times the acknowledgement, writes one log line per request, and records a platform
+    request refused for its signature (401) with ``refuse``."""
 
     @web.middleware
     async def middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -109,6 +125,15 @@ def request_middleware(metrics: Metrics) -> Middleware:
                         "duration_ms": round(seconds * 1000, 1),
                     },
                 )
+                platform = signed_platform(route)
+                if status == 401 and refuse is not None and platform is not None:
+                    await asyncio.to_thread(
+                        refuse,
+                        "refused.signature",
+                        platform=platform,
+                        reason=SIGNATURE_REASON,
+                        route=route,
+                    )
 
     return middleware
 
@@ -133,8 +158,14 @@ def metrics_handler(metrics: Metrics) -> Handler:
     return metrics_endpoint
 
 
-def install(app: web.Application, *, metrics: Metrics, readiness: Readiness) -> None:
+def install(
+    app: web.Application,
+    *,
+    metrics: Metrics,
+    readiness: Readiness,
+    refuse: Refusal | None = None,
+) -> None:
     """Add the middleware and the ``/readyz`` and ``/metrics`` routes to ``app``."""
-    app.middlewares.append(request_middleware(metrics))
+    app.middlewares.append(request_middleware(metrics, refuse))
     app.router.add_get("/readyz", readyz_handler(readiness))
     app.router.add_get("/metrics", metrics_handler(metrics))

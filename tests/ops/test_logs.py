@@ -20,6 +20,7 @@ from bots.server import build_web_app
 from bots.slack.app import SLACK_ADAPTER_KEY
 from core.context import bind_request
 from core.settings import load_settings
+from storage.audit import SqlAuditLog
 from tests.fakes.openai_server import FakeOpenAIServer, answer
 from tests.fakes.slack_api import FakeSlackApi
 from tests.ops.support import serving
@@ -85,11 +86,19 @@ async def test_a_whole_conversation_logs_no_secret(openai_fake: FakeOpenAIServer
                 assert await app[SLACK_ADAPTER_KEY].bot.drain(timeout=30)
             forged = json.dumps(event_body(dm_event("hi")))
             headers = signed_headers(forged, secret="wrong", content_type="application/json")
+            headers["X-Request-Id"] = "req-forged"
             async with session.post(f"{base_url}/slack/events", data=forged, headers=headers) as r:
                 assert r.status == 401
             for path in ("/healthz", "/readyz", "/metrics"):
                 async with session.get(base_url + path) as r:
                     assert r.status == 200
+        [refused] = SqlAuditLog(runtime.database).query(action="refused.signature")
+        assert (refused.platform, refused.outcome, refused.request_id) == (
+            "slack",
+            "bad or missing signature",
+            "req-forged",
+        )
+        assert refused.detail == {"route": "/slack/events"}
         # Code that forgets itself is masked too: a secret in a message, an argument, an
         # exception and an extra field.
         leaky = logging.getLogger("tests.leaky")
