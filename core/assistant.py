@@ -28,6 +28,7 @@ from core.cards import (
     ticket_list_card,
     ticket_summary,
 )
+from core.classifier.drafting import draft_title
 from core.commands import Command, CommandError, is_command, parse_command
 from core.context import bind_event
 from core.errors import TicketingError, TicketNotFound
@@ -48,7 +49,7 @@ from core.ports import (
     Turn,
 )
 from core.ratelimit import RateLimited, UserGate, action_cost, command_cost, intent_cost
-from core.text import draft_title, sanitize
+from core.text import sanitize
 from core.tickets import Priority, TicketDraft, TicketRef
 
 log = logging.getLogger(__name__)
