@@ -19,7 +19,6 @@ from core.classifier.rules import RuleClassifier
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DEV = ROOT.parent / "shared" / "eval" / "intents_dev.jsonl"
-VENDORED_DEV = ROOT / "tests" / "classifier" / "intents_dev.jsonl"
 DEFAULT_HELDOUT = ROOT / "tests" / "data" / "intents_heldout_style.jsonl"
 BIG_PASTES = {
     "100 KB log paste": "Outlook crashes on start.\n" + "log line 0x0000 ERROR\n" * 4700,
@@ -63,7 +62,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--dev", type=Path, default=None)
     parser.add_argument("--heldout", type=Path, default=DEFAULT_HELDOUT)
     args = parser.parse_args(argv)
-    dev = args.dev or (DEFAULT_DEV if DEFAULT_DEV.exists() else VENDORED_DEV)
+    dev = args.dev or DEFAULT_DEV
 
     classifier = RuleClassifier()
     everything: list[float] = []

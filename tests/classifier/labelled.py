@@ -10,10 +10,8 @@ from pathlib import Path
 from core.classifier.rules import RuleClassifier
 
 HERE = Path(__file__).resolve().parent
-SHARED_DEV_SET = HERE.parents[2] / "shared" / "eval" / "intents_dev.jsonl"
-# A copy travels with the repository so that a fresh CI machine asserts the same figure.
-VENDORED_DEV_SET = HERE / "intents_dev.jsonl"
-DEV_SET = SHARED_DEV_SET if SHARED_DEV_SET.exists() else VENDORED_DEV_SET
+# The shared eval set lies beside the repository (as in CI), never copied into it.
+DEV_SET = HERE.parents[2] / "shared" / "eval" / "intents_dev.jsonl"
 HELDOUT_STYLE_SET = HERE.parent / "data" / "intents_heldout_style.jsonl"
 # Probe sets written blind in six rounds while tuning (first-pass accuracy 89-94% each);
 # kept as regression examples, so they no longer measure generalisation.
