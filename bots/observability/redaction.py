@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Iterable
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 from pydantic import BaseModel, SecretStr
 
@@ -13,7 +13,8 @@ MASK = "***"
 
 
 def secret_values(settings: BaseModel) -> list[str]:
-    """Every :class:`SecretStr` value in ``settings`` and its sections (non-empty only)."""
+    """Every :class:`SecretStr` value in ``settings`` and its sections, and the password of
+    any URL setting (non-empty only)."""
     found: list[str] = []
     for name in type(settings).model_fields:
         value = getattr(settings, name, None)
@@ -21,9 +22,20 @@ def secret_values(settings: BaseModel) -> list[str]:
             secret = value.get_secret_value()
             if secret:
                 found.append(secret)
+        elif isinstance(value, str) and "://" in value:
+            password = _url_password(value)  # e.g. a database URL with its password
+            if password:
+                found.append(password)
         elif isinstance(value, BaseModel):
             found.extend(secret_values(value))
     return found
+
+
+def _url_password(url: str) -> str | None:
+    try:
+        return urlsplit(url).password
+    except ValueError:
+        return None
 
 
 class Redactor:

@@ -194,3 +194,10 @@ def test_secret_values_finds_every_secret_in_the_settings(secret_env: None) -> N
 def test_url_encoded_secrets_are_masked_too() -> None:
     redact = Redactor(["a b/c+d"])
     assert redact("q=a%20b%2Fc%2Bd and q=a+b%2Fc%2Bd and a b/c+d") == "q=*** and q=*** and ***"
+
+
+def test_a_password_in_a_url_setting_is_a_secret(
+    secret_env: None, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TICKETBOT_DATABASE_URL", "postgresql://bot:db-pass-81c2@db/ticketbot")
+    assert "db-pass-81c2" in secret_values(load_settings())
