@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    configure_logging(settings.bot.log_level, quiet=True)
+    configure_logging(settings.bot.log_level, quiet=True, settings=settings)
     runtime = build_runtime(settings)
     try:
         chat = ConsoleChat(runtime.assistant, console_user(args.user, args.name), runtime.clock)

@@ -53,7 +53,7 @@ def classify_lines(classifier: Classifier, lines: TextIO, out: TextIO) -> int:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    configure_logging(settings.bot.log_level, quiet=True)
+    configure_logging(settings.bot.log_level, quiet=True, settings=settings)
     classifier = build_classifier(settings, YamlKnowledgeBase.load(settings.bot.knowledge_file))
     if args.file:
         with open(args.file, encoding="utf-8") as handle:

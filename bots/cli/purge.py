@@ -19,7 +19,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    configure_logging(settings.bot.log_level)
+    configure_logging(settings.bot.log_level, settings=settings)
     runtime = build_runtime(settings)
     try:
         days = args.days if args.days is not None else settings.bot.history_retention_days

@@ -97,7 +97,7 @@ def report(database: Database, since: datetime, out: TextIO, *, as_json: bool = 
 
 def run(args: argparse.Namespace) -> int:
     settings = load_settings()
-    configure_logging(settings.bot.log_level, quiet=True)
+    configure_logging(settings.bot.log_level, quiet=True, settings=settings)
     if args.days < 1:
         print("--days must be at least 1", file=sys.stderr)
         return 2
