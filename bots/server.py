@@ -118,6 +118,10 @@ def default_mounts(runtime: Runtime) -> list[Mount]:
         from bots.slack.socket_mode import mount as slack_socket_mode
 
         mounts.append(slack_socket_mode)
+    # Teams is always there: local mode (no authentication, loopback only) without an app id.
+    from bots.teams.http import mount as teams_http
+
+    mounts.append(teams_http)
     return mounts
 
 

@@ -167,8 +167,18 @@ class TeamsSettings(BaseSettings):
     microsoft_app_password: SecretStr = SecretStr("")
     microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "MultiTenant"
     microsoft_app_tenant_id: str = ""
-    teams_valid_domains: list[str] = Field(default_factory=list)
+    # Card buttons: "execute" (Universal Actions: a card updates in place) or "submit" (for the
+    # Bot Framework Emulator and clients without Universal Actions).
+    teams_card_actions: Literal["execute", "submit"] = "execute"
+    # The app package (`ticketbot teams-package`). Bump the version for every upload.
     teams_app_version: str = "1.0.0"
+    teams_app_name: str = "Ticketbot"
+    teams_developer_name: str = "IT help desk"
+    teams_website_url: str = ""  # https; the privacy and terms links default to it
+    teams_privacy_url: str = ""
+    teams_terms_url: str = ""
+    teams_accent_color: str = "#2B579A"
+    teams_valid_domains: CommaList = Field(default_factory=list)
 
 
 class TicketbotSettings(BaseSettings):

@@ -17,6 +17,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "doctor",
     "purge",
     "serve",
+    "teams_package",
     "usage",
 )
 

@@ -1,0 +1,257 @@
+"""The Teams activity handler: what happens when Teams sends the bot something.
+
+- A message (typed, or an ``Action.Submit`` from a card) is answered in a turn of our own: the
+  request is acknowledged at once, a typing indicator goes out, the core works in the worker
+  pool (typing again every few seconds while it is slow), and its replies are posted as soon as
+  they are ready, to the same chat or reply chain.
+- An ``Action.Execute`` invoke is answered within Teams' time limit: with the card that replaces
+  the clicked one, or a short message; replies that take longer are posted when ready.
+- A person joining a personal chat with the bot gets a welcome and the help card.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable, Coroutine, Sequence
+from datetime import datetime
+from typing import Any
+
+from botbuilder.core import InvokeResponse, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.schema import ChannelAccount, ConversationReference
+from botbuilder.schema.teams import TeamInfo, TeamsChannelAccount
+
+from bots.teams import invoke, translate
+from bots.teams.cards import render_card, text_card
+from bots.teams.conversations import Conversations
+from bots.teams.delivery import Delivery
+from bots.teams.gateway import CoreGateway
+from bots.teams.roster import Roster
+from bots.teams.translate import Ignored, Inbound
+from core.cards import HELP_TEXT, help_card
+from core.messages import ConversationRef, Event, Reply
+
+log = logging.getLogger(__name__)
+
+SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
+STILL_WORKING = "Working on it… I'll post the answer here in a moment."
+ALREADY_DONE = "That was already taken care of."
+WELCOME = f"Hi! {HELP_TEXT}"
+
+
+class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
+    """The adapter's behaviour, independent of how activities arrive (HTTP or a test adapter)."""
+
+    def __init__(
+        self,
+        *,
+        core: CoreGateway,
+        conversations: Conversations,
+        roster: Roster,
+        delivery: Delivery,
+        clock: Callable[[], datetime],
+        invoke_budget_seconds: float = 10.0,
+        typing_every_seconds: float = 3.0,
+    ) -> None:
+        super().__init__()
+        self.core = core
+        self.conversations = conversations
+        self.roster = roster
+        self.delivery = delivery
+        self.clock = clock
+        # Teams waits about 15 s for an invoke's answer: what takes longer is posted later.
+        self.invoke_budget_seconds = invoke_budget_seconds
+        self.typing_every_seconds = typing_every_seconds
+        self._tasks: set[asyncio.Task[None]] = set()
+
+    # -- background work ----------------------------------------------------------------------
+
+    def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
+        """Run ``work`` after the acknowledgement; failures are logged, never lost silently."""
+        task = asyncio.create_task(self._guard(work, name), name=f"teams:{name}")
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def drain(self, timeout: float | None = None) -> bool:
+        """Wait for work in flight (tests, shutdown). True when everything finished."""
+        while self._tasks:
+            _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
+            if pending:
+                return False
+        return True
+
+    @staticmethod
+    async def _guard(work: Coroutine[Any, Any, None], name: str) -> None:
+        try:
+            await work
+        except Exception:
+            log.exception("Teams work failed: %s", name)
+
+    # -- messages -----------------------------------------------------------------------------
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        found = translate.from_message(activity, self.clock())
+        reference = TurnContext.get_conversation_reference(activity)
+        if isinstance(found, Ignored):
+            log.info("Teams message ignored: %s", found.reason)
+            if found.answer:
+                self.spawn(self._say(reference, found.answer), "answer")
+            return
+        self.spawn(
+            self._converse(reference, found, activity.channel_data),
+            f"message {found.event_id}",
+        )
+
+    async def _converse(
+        self, reference: ConversationReference, inbound: Inbound, channel_data: object
+    ) -> None:
+        async def work(turn_context: TurnContext) -> None:
+            await self.delivery.typing(turn_context)
+            user = await self.roster.lookup(
+                turn_context,
+                inbound.account_id,
+                inbound.account_name,
+                inbound.conversation.tenant_id,
+            )
+            replies = await self._ask_core(inbound.to_event(user), turn_context)
+            await self.delivery.send(
+                turn_context, replies, source_activity_id=inbound.source_activity_id
+            )
+
+        await self.conversations.continue_with(
+            reference, work, channel_data=channel_data if isinstance(channel_data, dict) else None
+        )
+
+    async def _ask_core(self, event: Event, turn_context: TurnContext) -> list[Reply]:
+        """The core's replies; a typing indicator every few seconds while it is slow."""
+        task = asyncio.ensure_future(self.core.handle(event))
+        while True:
+            try:
+                return await asyncio.wait_for(asyncio.shield(task), self.typing_every_seconds)
+            except TimeoutError:
+                await self.delivery.typing(turn_context)
+            except Exception:
+                log.exception("the core failed event_id=%s", event.event_id)
+                return [Reply(SORRY)]
+
+    async def _say(self, reference: ConversationReference, text: str) -> None:
+        await self._deliver(reference, [Reply(text)])
+
+    async def _deliver(
+        self,
+        reference: ConversationReference,
+        replies: Sequence[Reply],
+        source_activity_id: str | None = None,
+    ) -> None:
+        async def work(turn_context: TurnContext) -> None:
+            await self.delivery.send(turn_context, replies, source_activity_id=source_activity_id)
+
+        await self.conversations.continue_with(reference, work)
+
+    # -- Action.Execute -----------------------------------------------------------------------
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        if turn_context.activity.name == translate.EXECUTE_INVOKE:
+            return await self._on_execute(turn_context)
+        return await super().on_invoke_activity(turn_context)
+
+    async def _on_execute(self, turn_context: TurnContext) -> InvokeResponse:
+        activity = turn_context.activity
+        found = translate.from_execute(activity, self.clock())
+        if isinstance(found, Ignored):
+            log.warning("Teams invoke not understood: %s", found.reason)
+            return invoke.message_response(found.answer or translate.UNREADABLE_CARD)
+        user = await self.roster.lookup(
+            turn_context, found.account_id, found.account_name, found.conversation.tenant_id
+        )
+        event = found.to_event(user)
+        reference = TurnContext.get_conversation_reference(activity)
+        # Later messages answer the clicked card's message, not the invoke.
+        reference.activity_id = activity.reply_to_id
+        task = asyncio.ensure_future(self.core.handle(event))
+        try:
+            replies = await asyncio.wait_for(asyncio.shield(task), self.invoke_budget_seconds)
+        except TimeoutError:
+            self.spawn(
+                self._deliver_when_ready(task, event, reference, found.source_activity_id),
+                f"slow invoke {found.event_id}",
+            )
+            return invoke.message_response(STILL_WORKING)
+        except Exception:
+            log.exception("the core failed event_id=%s", event.event_id)
+            return invoke.message_response(SORRY)
+        return self._answer_invoke(replies, reference, found.source_activity_id)
+
+    def _answer_invoke(
+        self,
+        replies: list[Reply],
+        reference: ConversationReference,
+        source_activity_id: str | None,
+    ) -> InvokeResponse:
+        if not replies:
+            return invoke.message_response(ALREADY_DONE)
+        in_place = next((r for r in replies if r.replaces_source), None)
+        rest = [r for r in replies if r is not in_place]
+        if rest:
+            self.spawn(self._deliver(reference, rest, source_activity_id), "invoke replies")
+        if in_place is None:
+            return invoke.message_response(replies[0].text)
+        action_type = self.delivery.action_type
+        card = (
+            render_card(in_place.card, action_type=action_type, fallback_text=in_place.text)
+            if in_place.card is not None
+            else text_card(in_place.text)
+        )
+        return invoke.card_response(card)
+
+    async def _deliver_when_ready(
+        self,
+        task: asyncio.Future[list[Reply]],
+        event: Event,
+        reference: ConversationReference,
+        source_activity_id: str | None,
+    ) -> None:
+        try:
+            replies = await task
+        except Exception:
+            log.exception("the core failed event_id=%s", event.event_id)
+            replies = [Reply(SORRY)]
+        await self._deliver(reference, replies, source_activity_id)
+
+    # -- welcome ------------------------------------------------------------------------------
+
+    async def on_teams_members_added_dispatch(
+        self,
+        members_added: list[ChannelAccount],
+        team_info: TeamInfo,
+        turn_context: TurnContext,
+    ) -> None:
+        # The SDK's default looks every new member up in the roster before answering; the
+        # welcome only needs to know that someone other than the bot joined.
+        await self._members_added(members_added, turn_context)
+
+    async def on_members_added_activity(
+        self, members_added: list[ChannelAccount | TeamsChannelAccount], turn_context: TurnContext
+    ) -> None:
+        await self._members_added(members_added, turn_context)
+
+    async def _members_added(
+        self, members: Sequence[ChannelAccount], turn_context: TurnContext
+    ) -> None:
+        activity = turn_context.activity
+        if not translate.is_personal(activity):
+            return
+        bot_id = activity.recipient.id if activity.recipient else None
+        if not any(member.id and member.id != bot_id for member in members or []):
+            return  # the bot's own join event
+        reference = TurnContext.get_conversation_reference(activity)
+        self.spawn(self._welcome(reference, translate.conversation_ref(activity)), "welcome")
+
+    async def _welcome(self, reference: ConversationReference, where: ConversationRef) -> None:
+        try:
+            await self.core.remember(where)
+        except Exception:
+            log.exception("storing the Teams conversation failed")
+        await self._deliver(reference, [Reply(WELCOME, card=help_card())])

@@ -1,0 +1,252 @@
+"""The core's neutral cards as Adaptive Cards 1.5 (pure rendering, plain JSON dicts).
+
+Teams renders Adaptive Cards up to version 1.5 in bot messages, so every card declares "1.5"
+and uses only elements and properties that version defines.
+
+- Fields become a ``FactSet``; the body, the latest notes and the subtitle are ``TextBlock`` s.
+- The link becomes an ``Action.OpenUrl``.
+- Each :class:`~core.messages.CardAction` becomes an ``Action.Execute`` (Universal Actions: the
+  card can be answered in place) or an ``Action.Submit``; its ``data`` carries the core's action
+  id and values (:data:`DATA_ACTION`, :data:`DATA_VALUES`). Teams merges the card's inputs into
+  that object under their ids, which :mod:`bots.teams.translate` reads back.
+- An action with ``inputs`` (Add note) becomes an ``Action.ShowCard`` holding the inputs and the
+  button that sends them; a card's own ``inputs`` (a draft's title and priority) are shown in
+  its body so the person can edit them before the action that uses them.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any, Literal
+
+from core import actions
+from core.cards import format_time
+from core.messages import ActionStyle, Card, CardAction, CardInput, CardLink
+
+log = logging.getLogger(__name__)
+
+CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
+CARD_VERSION = "1.5"
+CARD_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
+
+ActionType = Literal["Action.Execute", "Action.Submit"]
+EXECUTE: ActionType = "Action.Execute"
+SUBMIT: ActionType = "Action.Submit"
+
+# Keys of an action's ``data``; the inputs land beside them under their own ids.
+DATA_ACTION = "action_id"
+DATA_VALUES = "values"
+INPUT_IDS = frozenset(
+    {actions.INPUT_NOTE, actions.INPUT_TITLE, actions.INPUT_DESCRIPTION, actions.INPUT_PRIORITY}
+)
+
+# Teams limits a message to about 28 KB and shows at most six buttons in a row: cards stay
+# well inside both.
+TITLE_MAX = 200
+TEXT_MAX = 2000
+NOTE_MAX = 1000
+FACT_MAX = 500
+LABEL_MAX = 40
+LINES_MAX = 40
+ACTIONS_MAX = 6
+FALLBACK_MAX = 1000
+
+_STYLES: dict[ActionStyle, str] = {"primary": "positive", "danger": "destructive"}
+
+
+def render_card(
+    card: Card, *, action_type: ActionType = EXECUTE, fallback_text: str | None = None
+) -> dict[str, Any]:
+    """``card`` as an Adaptive Card 1.5. ``fallback_text`` is shown by clients that can't
+    render it (the reply's text)."""
+    input_labels = {i.label.casefold() for i in card.inputs}
+    body: list[dict[str, Any]] = [
+        _text(card.title, TITLE_MAX, size="Medium", weight="Bolder", style="heading")
+    ]
+    if card.subtitle:
+        body.append(_text(card.subtitle, TEXT_MAX, isSubtle=True, spacing="None"))
+    if card.body:
+        body.extend(_lines(card.body, TEXT_MAX))
+    # A field the person can edit below is shown once: as the input.
+    facts = [f for f in card.fields if f.label.casefold() not in input_labels]
+    if facts:
+        body.append(
+            {
+                "type": "FactSet",
+                "facts": [
+                    {"title": _trim(f.label, LABEL_MAX), "value": _trim(f.value or "—", FACT_MAX)}
+                    for f in facts
+                ],
+            }
+        )
+    if card.notes:
+        body.append(_text("Latest notes", TITLE_MAX, weight="Bolder", separator=True))
+        for note in card.notes:
+            heading = f"**{_trim(note.author or 'Someone', LABEL_MAX)}** · "
+            heading += format_time(note.created_at)
+            body.append(_text(heading, TITLE_MAX, isSubtle=True, size="Small"))
+            body.extend(_lines(note.text, NOTE_MAX, first_spacing="None"))
+    body.extend(input_element(i) for i in card.inputs)
+    rendered: dict[str, Any] = {
+        "type": "AdaptiveCard",
+        "$schema": CARD_SCHEMA,
+        "version": CARD_VERSION,
+        "body": body,
+    }
+    card_actions = _actions(card, action_type)
+    if card_actions:
+        rendered["actions"] = card_actions
+    if fallback_text:
+        rendered["fallbackText"] = _trim(fallback_text, FALLBACK_MAX)
+    return rendered
+
+
+def text_card(text: str) -> dict[str, Any]:
+    """A card that only says ``text``: what a clicked card turns into when the answer that
+    replaces it has no card of its own (e.g. "OK, I won't open a ticket.")."""
+    return {
+        "type": "AdaptiveCard",
+        "$schema": CARD_SCHEMA,
+        "version": CARD_VERSION,
+        "body": _lines(text, TEXT_MAX),
+        "fallbackText": _trim(text, FALLBACK_MAX),
+    }
+
+
+def action_data(action: CardAction) -> dict[str, Any]:
+    """What a button sends back (before Teams merges the inputs in)."""
+    return {DATA_ACTION: action.action_id, DATA_VALUES: dict(action.values)}
+
+
+def input_element(field: CardInput) -> dict[str, Any]:
+    """An ``Input.ChoiceSet`` (a field with choices) or an ``Input.Text``."""
+    label = _trim(field.label, LABEL_MAX)
+    element: dict[str, Any]
+    if field.choices:
+        element = {
+            "type": "Input.ChoiceSet",
+            "id": field.input_id,
+            "label": label,
+            "style": "compact",
+            "choices": [{"title": c, "value": c} for c in field.choices],
+        }
+        if field.value in field.choices:
+            element["value"] = field.value
+        if field.required:
+            element["isRequired"] = True
+            element["errorMessage"] = f"Please choose the {label.lower()}."
+        return element
+    element = {
+        "type": "Input.Text",
+        "id": field.input_id,
+        "label": label,
+        "maxLength": field.max_length,
+    }
+    if field.multiline:
+        element["isMultiline"] = True
+    if field.value:
+        element["value"] = field.value[: field.max_length]
+    if field.required:
+        element["isRequired"] = True
+        element["errorMessage"] = f"Please fill in the {label.lower()}."
+    return element
+
+
+# -- actions ------------------------------------------------------------------------------------
+
+
+def _actions(card: Card, action_type: ActionType) -> list[dict[str, Any]]:
+    input_ids = {i.input_id for i in card.inputs}
+    rendered: list[dict[str, Any]] = []
+    for action in card.actions:
+        if action.inputs:
+            rendered.append(_show_card(action, action_type))
+        else:
+            uses_inputs = bool(input_ids & set(action.values))
+            skip = bool(input_ids) and not uses_inputs
+            rendered.append(_button(action, action_type, skip_inputs=skip))
+    if card.link is not None and _is_web_url(card.link):
+        rendered.append(_open_url(card.link))
+    if len(rendered) > ACTIONS_MAX:
+        log.warning(
+            "card %r has %d actions; showing the first %d", card.kind, len(rendered), ACTIONS_MAX
+        )
+        rendered = rendered[:ACTIONS_MAX]
+    return rendered
+
+
+def _button(action: CardAction, action_type: ActionType, *, skip_inputs: bool) -> dict[str, Any]:
+    button: dict[str, Any] = {
+        "type": action_type,
+        "title": _trim(action.label, LABEL_MAX),
+        "data": action_data(action),
+    }
+    if action_type == EXECUTE:
+        button["verb"] = action.action_id
+    style = _STYLES.get(action.style)
+    if style:
+        button["style"] = style
+    if skip_inputs:
+        # "Cancel" must not be blocked by (or send) the inputs another button is for.
+        button["associatedInputs"] = "None"
+    return button
+
+
+def _show_card(action: CardAction, action_type: ActionType) -> dict[str, Any]:
+    """An action that needs typed values: a button that unfolds its inputs and a send button."""
+    return {
+        "type": "Action.ShowCard",
+        "title": _trim(action.label, LABEL_MAX),
+        "card": {
+            "type": "AdaptiveCard",
+            "body": [input_element(field) for field in action.inputs],
+            "actions": [_button(action, action_type, skip_inputs=False)],
+        },
+    }
+
+
+def _open_url(link: CardLink) -> dict[str, Any]:
+    return {"type": "Action.OpenUrl", "title": _trim(link.label, LABEL_MAX), "url": link.url}
+
+
+def _is_web_url(link: CardLink) -> bool:
+    if link.url.startswith(("https://", "http://")):
+        return True
+    log.warning("card link dropped: not a web address (%s)", link.url[:80])
+    return False
+
+
+# -- text ---------------------------------------------------------------------------------------
+
+
+def _text(text: str, limit: int, **style: Any) -> dict[str, Any]:
+    return {"type": "TextBlock", "text": _trim(text, limit), "wrap": True, **style}
+
+
+def _lines(text: str, limit: int, *, first_spacing: str | None = None) -> list[dict[str, Any]]:
+    """One ``TextBlock`` per line (hosts disagree on what a single newline does inside one);
+    a blank line starts a new paragraph with the usual spacing."""
+    lines = _trim(text, limit).splitlines()
+    blocks: list[dict[str, Any]] = []
+    paragraph_start = True
+    for line in lines:
+        if not line.strip():
+            paragraph_start = True
+            continue
+        if len(blocks) == LINES_MAX:
+            blocks[-1]["text"] += " …"
+            break
+        block = _text(line, limit)
+        if not blocks:
+            if first_spacing:
+                block["spacing"] = first_spacing
+        elif not paragraph_start:
+            block["spacing"] = "None"
+        blocks.append(block)
+        paragraph_start = False
+    return blocks or [_text("—", limit)]
+
+
+def _trim(text: str, limit: int) -> str:
+    text = text.strip()
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
