@@ -8,6 +8,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
+import jwt
 from aiohttp import web
 from botbuilder.core import Bot
 
@@ -56,7 +57,7 @@ def add_routes(
         if not isinstance(body, dict) or not body.get("type"):
             log.warning("Teams request refused: not an activity")
             return web.json_response({"error": "not an activity"}, status=400)
-        if teams.local and not _loopback(str(body.get("serviceUrl") or "")):
+        if teams.local and not is_loopback(str(body.get("serviceUrl") or "")):
             # Unauthenticated mode must not post (or look people up) anywhere a caller names.
             log.warning(
                 "Teams request refused in local mode: serviceUrl is not a loopback address; "
@@ -64,7 +65,12 @@ def add_routes(
             )
             return web.json_response({"error": "local mode answers loopback only"}, status=403)
         bot: Bot = teams.bot
-        response = await teams.adapter.process(request, bot)
+        try:
+            response = await teams.adapter.process(request, bot)
+        except jwt.InvalidTokenError as exc:
+            # The SDK lets a token that isn't even a JWT escape as a server error.
+            log.warning("Teams request refused: malformed token (%s)", type(exc).__name__)
+            return web.json_response({"error": "unauthorized"}, status=401)
         return response if response is not None else web.Response(status=200)
 
     async def finish(_: web.Application) -> None:
@@ -75,7 +81,7 @@ def add_routes(
     app.on_shutdown.append(finish)
 
 
-def _loopback(url: str) -> bool:
+def is_loopback(url: str) -> bool:
     host = urlsplit(url).hostname or ""
     if host == "localhost":
         return True

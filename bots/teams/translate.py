@@ -240,8 +240,13 @@ def tenant_id(activity: Activity) -> str:
     tenant = channel_data.get("tenant")
     if isinstance(tenant, Mapping) and tenant.get("id"):
         return str(tenant["id"])
-    if activity.conversation is not None and activity.conversation.tenant_id:
-        return str(activity.conversation.tenant_id)
+    conversation = activity.conversation
+    if conversation is not None:
+        # botbuilder's model reads "tenantID"; Teams sends "tenantId" (kept as an extra).
+        extra = getattr(conversation, "additional_properties", None) or {}
+        found = conversation.tenant_id or extra.get("tenantId")
+        if found:
+            return str(found)
     return ""
 
 
@@ -254,12 +259,16 @@ def split_conversation_id(conversation_id: str) -> tuple[str, str | None]:
 def conversation_ref(activity: Activity) -> ConversationRef:
     conversation_id = str(activity.conversation.id) if activity.conversation else ""
     channel_id, thread_id = split_conversation_id(conversation_id)
+    tenant = tenant_id(activity)
+    reference = TurnContext.get_conversation_reference(activity)
+    if reference.conversation is not None and tenant:
+        reference.conversation.tenant_id = tenant  # kept for later (a new chat needs it)
     return ConversationRef(
         platform=PLATFORM,
-        tenant_id=tenant_id(activity),
+        tenant_id=tenant,
         channel_id=channel_id,
         thread_id=thread_id,
-        delivery_ref=reference_to_json(TurnContext.get_conversation_reference(activity)),
+        delivery_ref=reference_to_json(reference),
     )
 
 

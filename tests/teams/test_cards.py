@@ -1,0 +1,227 @@
+"""The neutral cards as Adaptive Cards 1.5: every kind the core makes, with both button types,
+validated against 1.5 and against what the handler reads back."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from bots.teams.cards import (
+    DATA_ACTION,
+    DATA_VALUES,
+    EXECUTE,
+    SUBMIT,
+    ActionType,
+    render_card,
+    text_card,
+)
+from bots.teams.delivery import reply_activity
+from core import actions
+from core.cards import close_confirm_card, draft_card, help_card, ticket_card, ticket_list_card
+from core.messages import Card, CardAction, CardLink, CardNote, Reply
+from core.tickets import Note, Priority, Ticket, TicketDraft
+from tests.teams.adaptive_card_1_5 import buttons, inputs, validate
+from tests.teams.harness import check_card, find_button
+
+WHEN = datetime(2026, 11, 4, 9, 30, tzinfo=UTC)
+
+
+def ticket(**changes: Any) -> Ticket:
+    fields: dict[str, Any] = {
+        "id": 48213,
+        "number": "T20261104.0031",
+        "title": "VPN drops every ten minutes",
+        "description": "The VPN drops every ten minutes since Monday.\n\nIt happens at home too.",
+        "status": "In Progress",
+        "priority": "High",
+        "assignee": "Sam Tech",
+        "queue": "Service Desk",
+        "last_activity_at": WHEN,
+        "notes": (
+            Note(author="Sam Tech", text="Collected logs.\nLooking at them.", created_at=WHEN),
+        ),
+        "web_url": "https://ww5.autotask.net/Autotask/ticket?id=48213",
+    }
+    fields.update(changes)
+    return Ticket(**fields)
+
+
+def all_cards() -> list[Card]:
+    draft = TicketDraft("VPN drops", "The VPN drops every ten minutes", Priority.HIGH)
+    return [
+        ticket_card(ticket()),
+        ticket_card(ticket(status="Complete", is_closed=True, notes=(), web_url=None)),
+        draft_card(draft, "d1"),
+        close_confirm_card(ticket()),
+        ticket_list_card([ticket(), ticket(id=48214, number="T20261104.0032")]),
+        help_card(),
+        Card(title="Just so you know", body="Plain information."),
+    ]
+
+
+@pytest.mark.parametrize("action_type", [EXECUTE, SUBMIT])
+def test_every_card_the_core_makes_is_valid_adaptive_cards_1_5(action_type: ActionType) -> None:
+    for card in all_cards():
+        rendered = render_card(card, action_type=action_type, fallback_text="text")
+        check_card(rendered)
+        assert rendered["version"] == "1.5"
+        assert rendered["type"] == "AdaptiveCard"
+
+
+def test_a_ticket_card_has_facts_notes_a_link_and_working_actions() -> None:
+    rendered = render_card(ticket_card(ticket()), action_type=EXECUTE)
+
+    body = rendered["body"]
+    assert body[0]["text"] == "T20261104.0031 · VPN drops every ten minutes"
+    (facts,) = [b for b in body if b["type"] == "FactSet"]
+    assert {"title": "Status", "value": "In Progress"} in facts["facts"]
+    assert {"title": "Assigned to", "value": "Sam Tech"} in facts["facts"]
+    texts = [b["text"] for b in body if b["type"] == "TextBlock"]
+    assert "Latest notes" in texts
+    assert "**Sam Tech** · 2026-11-04 09:30 UTC" in texts
+    # A note's lines are separate blocks, so every host breaks the line.
+    assert "Collected logs." in texts and "Looking at them." in texts
+    titles = [a["title"] for a in rendered["actions"]]
+    assert titles == ["Add note", "Refresh", "Close", "Open in Autotask"]
+    link = rendered["actions"][-1]
+    assert link == {
+        "type": "Action.OpenUrl",
+        "title": "Open in Autotask",
+        "url": "https://ww5.autotask.net/Autotask/ticket?id=48213",
+    }
+    close = rendered["actions"][2]
+    assert close["style"] == "destructive"
+    assert close["verb"] == actions.CLOSE_REQUEST
+    assert close["data"] == {DATA_ACTION: actions.CLOSE_REQUEST, DATA_VALUES: {"ticket": "48213"}}
+
+
+def test_add_note_unfolds_a_required_text_input_with_its_own_send_button() -> None:
+    rendered = render_card(ticket_card(ticket()), action_type=SUBMIT)
+
+    show = rendered["actions"][0]
+    assert show["type"] == "Action.ShowCard"
+    (note,) = show["card"]["body"]
+    assert note == {
+        "type": "Input.Text",
+        "id": actions.INPUT_NOTE,
+        "label": "Note",
+        "maxLength": 3000,
+        "isMultiline": True,
+        "isRequired": True,
+        "errorMessage": "Please fill in the note.",
+    }
+    button, scope = find_button(rendered, actions.ADD_NOTE)
+    assert button["type"] == "Action.Submit"
+    assert [i["id"] for i in scope] == [actions.INPUT_NOTE]
+
+
+def test_a_closed_ticket_has_no_close_button() -> None:
+    rendered = render_card(
+        ticket_card(ticket(status="Complete", is_closed=True)), action_type=EXECUTE
+    )
+
+    assert actions.CLOSE_REQUEST not in {b["data"][DATA_ACTION] for b in buttons(rendered)}
+
+
+def test_the_draft_shows_title_and_priority_as_inputs_once_and_cancel_ignores_them() -> None:
+    draft = TicketDraft("VPN drops", "The VPN drops every ten minutes", Priority.HIGH)
+    rendered = render_card(draft_card(draft, "d1"), action_type=EXECUTE)
+
+    title, priority = inputs(rendered)
+    assert title == {
+        "type": "Input.Text",
+        "id": "title",
+        "label": "Title",
+        "maxLength": 100,
+        "value": "VPN drops",
+        "isRequired": True,
+        "errorMessage": "Please fill in the title.",
+    }
+    assert priority["type"] == "Input.ChoiceSet"
+    assert priority["value"] == "High"
+    assert [c["value"] for c in priority["choices"]] == ["Low", "Medium", "High", "Critical"]
+    # The draft's Title / Priority fields are the inputs: not shown twice.
+    assert not [b for b in rendered["body"] if b["type"] == "FactSet"]
+    create, cancel = rendered["actions"]
+    assert create["style"] == "positive"
+    assert "associatedInputs" not in create  # sends the edited title and priority
+    assert cancel["associatedInputs"] == "None"
+    assert create["data"][DATA_VALUES]["draft_id"] == "d1"
+    assert cancel["data"] == {DATA_ACTION: actions.CREATE_CANCEL, DATA_VALUES: {"draft_id": "d1"}}
+
+
+def test_long_text_is_trimmed_and_links_that_are_not_web_addresses_are_dropped() -> None:
+    card = Card(
+        title="T" * 500,
+        body="\n".join(f"line {n}" for n in range(200)),
+        link=CardLink("Open", "javascript:alert(1)"),
+        actions=tuple(CardAction(actions.REFRESH, f"Show {n}") for n in range(9)),
+    )
+    rendered = render_card(card)
+
+    check_card(rendered)
+    assert len(rendered["body"][0]["text"]) == 200
+    assert rendered["body"][0]["text"].endswith("…")
+    assert len(rendered["body"]) <= 1 + 40
+    assert len(rendered["actions"]) == 6
+    assert all(a["type"] != "Action.OpenUrl" for a in rendered["actions"])
+
+
+def test_a_reply_with_a_card_is_the_card_alone_with_its_text_as_summary() -> None:
+    reply = Reply("Ticket T1 is In Progress.", card=ticket_card(ticket()))
+
+    activity = reply_activity(reply, EXECUTE)
+
+    assert activity.text is None
+    assert activity.summary == "Ticket T1 is In Progress."
+    (attachment,) = activity.attachments
+    assert attachment.content_type == "application/vnd.microsoft.card.adaptive"
+    assert attachment.content["fallbackText"] == "Ticket T1 is In Progress."
+    plain = reply_activity(Reply("Just text"), EXECUTE)
+    assert (plain.text, plain.text_format, plain.attachments) == ("Just text", "plain", None)
+
+
+def test_a_text_card_is_valid_and_says_the_text() -> None:
+    card = text_card("OK, I won't open a ticket.\nTell me if anything else comes up.")
+
+    check_card(card)
+    assert [b["text"] for b in card["body"]] == [
+        "OK, I won't open a ticket.",
+        "Tell me if anything else comes up.",
+    ]
+
+
+def test_notes_without_an_author_still_render() -> None:
+    card = Card(title="x", notes=(CardNote("", "text", WHEN),))
+
+    texts = [b["text"] for b in render_card(card)["body"]]
+
+    assert "**Someone** · 2026-11-04 09:30 UTC" in texts
+
+
+# -- the validator itself fails on what 1.5 doesn't have --------------------------------------
+
+
+def test_the_validator_rejects_what_adaptive_cards_1_5_does_not_have() -> None:
+    good = render_card(help_card())
+    assert validate(good) == []
+
+    assert validate({**good, "version": "1.6"}) == ["version is '1.6', not '1.5'"]
+    assert validate({**good, "msteams": {"width": "Full"}}) == ["AdaptiveCard.msteams: not in 1.5"]
+    assert validate({**good, "body": [{"type": "Icon", "name": "Calendar"}]}) == [
+        "body[0]: element 'Icon' is not in 1.5"
+    ]
+    problems = validate(
+        {**good, "body": [{"type": "TextBlock", "text": "x", "style": "columnHeader"}]}
+    )
+    assert problems == ["body[0]: TextBlock.style 'columnHeader' is not in 1.5"]
+    menu = {"type": "Action.Submit", "title": "x", "menuActions": []}
+    assert validate({**good, "actions": [menu]}) == [
+        "actions[0] (Action.Submit): property 'menuActions' is not in 1.5"
+    ]
+    assert validate({**good, "body": [{"type": "TextBlock", "text": "x", "spacing": "huge"}]})
+    assert validate({**good, "body": [{"type": "FactSet"}]})
+    twice = {"type": "Input.Text", "id": "note"}
+    assert validate({**good, "body": [twice, twice]}) == ["duplicate input ids ['note']"]
