@@ -213,6 +213,39 @@ async def test_execute_actions_are_answered_in_the_invoke_response(
     assert kept.body["type"] == CARD_CONTENT_TYPE
     assert texts(kept.body["value"]) == ["OK, the ticket stays open."]
     assert teams.desk.get(TicketRef("id", str(ticket.id)), user).status != STATUS_COMPLETE
+    closed = await teams.post(click(url, question, actions.CLOSE_CONFIRM))
+    assert texts(closed.body["value"])[0].endswith("VPN down")
+    assert teams.desk.get(TicketRef("id", str(ticket.id)), user).status == STATUS_COMPLETE
+
+    await teams.say(dm(url, VPN))
+    cancelled = await teams.post(click(url, connector.messages()[-1], actions.CREATE_CANCEL))
+    assert texts(cancelled.body["value"])[0].startswith("OK, I won't open a ticket")
+    assert teams.desk.list_open(user) == []
+
+
+async def test_the_help_and_list_cards_buttons_work(
+    make_teams: MakeTeams, connector: FakeBotConnector
+) -> None:
+    teams = await make_teams(teams=SUBMIT)
+    url = teams.service_url
+    await open_ticket(teams, "the monitor flickers")
+    await open_ticket(teams, "the mouse is dead")
+    await teams.say(dm(url, "ticket help"))
+    help_message = connector.messages()[-1]
+
+    await teams.say(click(url, help_message, actions.LIST_TICKETS))
+    listed = connector.messages()[-1]
+    assert title_of(listed) == "Your open tickets"
+    await teams.say(click(url, help_message, actions.NEW_TICKET))
+    assert connector.messages()[-1].text.startswith("Sure. What's the problem?")
+
+    # "Show T..." on the list: the list card turns into that ticket's card.
+    await teams.say(click(url, listed, actions.REFRESH))
+    (shown,) = connector.updates()
+    assert shown.activity_id == listed.id
+    (facts,) = [b for b in listed.card["body"] if b["type"] == "FactSet"]
+    first_title = facts["facts"][0]["value"].split(" — ")[0]
+    assert title_of(shown).endswith(first_title)
 
 
 async def test_an_update_that_teams_refuses_is_posted_instead(
