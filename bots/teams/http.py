@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 import jwt
 from aiohttp import web
 from botbuilder.core import Bot
+from botbuilder.schema import Activity
 
 from bots.teams.app import TEAMS_ADAPTER_KEY, TeamsAdapter, build_teams_adapter
 from bots.teams.gateway import RunnerGateway
@@ -54,7 +55,7 @@ def add_routes(
         except (json.JSONDecodeError, UnicodeDecodeError):
             log.warning("Teams request refused: body is not JSON")
             return web.json_response({"error": "body is not JSON"}, status=400)
-        if not isinstance(body, dict) or not body.get("type"):
+        if not isinstance(body, dict) or not body.get("type") or not _readable(body):
             log.warning("Teams request refused: not an activity")
             return web.json_response({"error": "not an activity"}, status=400)
         if teams.local and not is_loopback(str(body.get("serviceUrl") or "")):
@@ -79,6 +80,16 @@ def add_routes(
     app[TEAMS_ADAPTER_KEY] = teams
     app.router.add_post(MESSAGES_PATH, messages)
     app.on_shutdown.append(finish)
+
+
+def _readable(body: dict[str, Any]) -> bool:
+    """The SDK can read it as an activity (it would answer a malformed one with a 500)."""
+    try:
+        Activity().deserialize(body)
+    except ValueError as exc:  # msrest's DeserializationError is a ValueError
+        log.info("unreadable activity: %s", str(exc)[:200])
+        return False
+    return True
 
 
 def is_loopback(url: str) -> bool:

@@ -395,6 +395,10 @@ async def test_requests_that_are_not_activities_are_refused(make_teams: MakeTeam
         assert r.status == 400
     async with teams.session.post(url, json={"text": "no type"}) as r:
         assert r.status == 400
+    malformed = dm(teams.service_url, "hi")
+    malformed["timestamp"] = "yesterday"
+    async with teams.session.post(url, json=malformed) as r:
+        assert r.status == 400
     async with teams.session.post(url, data="x", headers={"Content-Type": "text/plain"}) as r:
         assert r.status == 415
     async with teams.session.get(url) as r:
