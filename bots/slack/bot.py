@@ -17,6 +17,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.background import BackgroundWork
 from bots.slack import home, modals
 from bots.slack.delivery import Delivery
 from bots.slack.destination import Destination
@@ -61,30 +62,17 @@ class SlackBot:
         self.clock = clock
         self.slow_notice_seconds = slow_notice_seconds
         self.delivery = Delivery(client, stash)
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.background = BackgroundWork("slack")
 
     # -- background work ----------------------------------------------------------------------
 
     def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         """Run ``work`` after the acknowledgement; failures are logged, never lost silently."""
-        task = asyncio.create_task(self._guard(work, name), name=f"slack:{name}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.background.spawn(work, name)
 
     async def drain(self, timeout: float | None = None) -> bool:
         """Wait for work in flight (tests, shutdown). True when everything finished."""
-        while self._tasks:
-            _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
-            if pending:
-                return False
-        return True
-
-    @staticmethod
-    async def _guard(work: Coroutine[Any, Any, None], name: str) -> None:
-        try:
-            await work
-        except Exception:
-            log.exception("Slack work failed: %s", name)
+        return await self.background.drain(timeout)
 
     # -- conversations ------------------------------------------------------------------------
 

@@ -8,8 +8,8 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
 
+from bots.gateway import RunnerGateway
 from bots.slack.app import SLACK_ADAPTER_KEY, SlackAdapter, build_slack_adapter
-from bots.slack.gateway import RunnerGateway
 
 if TYPE_CHECKING:
     from bots.composition import Runtime

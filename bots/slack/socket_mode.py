@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+from bots.gateway import RunnerGateway
 from bots.slack.app import SLACK_ADAPTER_KEY, SlackAdapter, build_slack_adapter
 from bots.slack.errors import SLACK_CALL_ERRORS, reason
-from bots.slack.gateway import RunnerGateway
 
 if TYPE_CHECKING:
     from bots.composition import Runtime

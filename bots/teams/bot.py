@@ -22,6 +22,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import ChannelAccount, ConversationReference
 from botbuilder.schema.teams import TeamInfo, TeamsChannelAccount
 
+from bots.background import BackgroundWork
 from bots.teams import invoke, translate
 from bots.teams.cards import render_card, text_card
 from bots.teams.conversations import Conversations
@@ -63,30 +64,17 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         # Teams waits about 15 s for an invoke's answer: what takes longer is posted later.
         self.invoke_budget_seconds = invoke_budget_seconds
         self.typing_every_seconds = typing_every_seconds
-        self._tasks: set[asyncio.Task[None]] = set()
+        self.background = BackgroundWork("teams")
 
     # -- background work ----------------------------------------------------------------------
 
     def spawn(self, work: Coroutine[Any, Any, None], name: str) -> None:
         """Run ``work`` after the acknowledgement; failures are logged, never lost silently."""
-        task = asyncio.create_task(self._guard(work, name), name=f"teams:{name}")
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
+        self.background.spawn(work, name)
 
     async def drain(self, timeout: float | None = None) -> bool:
         """Wait for work in flight (tests, shutdown). True when everything finished."""
-        while self._tasks:
-            _, pending = await asyncio.wait(set(self._tasks), timeout=timeout)
-            if pending:
-                return False
-        return True
-
-    @staticmethod
-    async def _guard(work: Coroutine[Any, Any, None], name: str) -> None:
-        try:
-            await work
-        except Exception:
-            log.exception("Teams work failed: %s", name)
+        return await self.background.drain(timeout)
 
     # -- messages -----------------------------------------------------------------------------
 

@@ -13,8 +13,8 @@ from aiohttp import web
 from botbuilder.core import Bot
 from botbuilder.schema import Activity
 
+from bots.gateway import RunnerGateway
 from bots.teams.app import TEAMS_ADAPTER_KEY, TeamsAdapter, build_teams_adapter
-from bots.teams.gateway import RunnerGateway
 
 if TYPE_CHECKING:
     from bots.composition import Runtime

@@ -1,0 +1,45 @@
+"""The core as the platform adapters see it: async calls, each run in the server's worker pool
+(the core itself is synchronous). Each adapter declares the part it needs as a Protocol in its
+own ``gateway`` module; :class:`RunnerGateway` serves them all."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from core.messages import ConversationRef, Event, Reply, UserRef
+from core.ports import ConversationState, PendingAction
+from core.tickets import Ticket
+
+if TYPE_CHECKING:
+    from bots.composition import Runtime
+    from bots.server import CoreRunner
+
+
+class RunnerGateway:
+    """The server's runtime behind async calls, every one in the core's worker pool."""
+
+    def __init__(self, runtime: Runtime, runner: CoreRunner) -> None:
+        self._runtime = runtime
+        self._runner = runner
+
+    async def handle(self, event: Event) -> list[Reply]:
+        """The core's answer to one event (``[]`` for a redelivery)."""
+        return await self._runner.handle(event)
+
+    async def list_open(self, user: UserRef, limit: int) -> list[Ticket]:
+        """The person's open tickets. Raises ``TicketingError`` when unavailable."""
+        ticketing = self._runtime.ticketing
+        return cast(list[Ticket], await self._runner.run(lambda: ticketing.list_open(user, limit)))
+
+    async def pending(self, conversation: ConversationRef) -> PendingAction | None:
+        """The confirmation the conversation is waiting for, with its full values."""
+        return (await self._open(conversation)).pending
+
+    async def remember(self, conversation: ConversationRef) -> None:
+        """Store the conversation and its delivery reference (for later proactive messages)."""
+        await self._open(conversation)
+
+    async def _open(self, conversation: ConversationRef) -> ConversationState:
+        store, clock = self._runtime.store, self._runtime.clock
+        state = await self._runner.run(lambda: store.open_conversation(conversation, clock()))
+        return cast(ConversationState, state)
