@@ -23,20 +23,19 @@ doing the work, or hang after doing it, so tests can drive the client's retry an
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import json
 import re
-import socket
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.fakes.loopback import JsonHandler, LoopbackServer
 
 # tests/fakes/autotask_server.py -> parents[2] is the clone; CI checks out shared/ beside it
 # (/work/main/tests/fakes -> /work/shared).
@@ -231,24 +230,13 @@ class FakeAutotask:
             "resources": 29682900,
         }
         self._numbers: Counter[str] = Counter()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LoopbackServer | None = None
         self.api_resource_id = self.add_resource("api-user@example.test", "API", "User")
 
     # -- lifecycle --------------------------------------------------------------------------
 
     def start(self) -> FakeAutotask:
-        fake = self
-
-        class Handler(_Handler):
-            owner = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._server = LoopbackServer(self)
         return self
 
     def stop(self) -> None:
@@ -256,15 +244,12 @@ class FakeAutotask:
         for event in self._holds.values():
             event.set()
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._server.stop()
 
     @property
     def origin(self) -> str:
         assert self._server is not None, "start() the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
+        return f"{self._server.origin}"
 
     @property
     def api_url(self) -> str:
@@ -410,7 +395,7 @@ class FakeAutotask:
 
     # -- request handling -------------------------------------------------------------------
 
-    def handle(self, handler: _Handler, method: str) -> None:
+    def handle(self, handler: JsonHandler, method: str) -> None:
         parts = urlsplit(handler.path)
         query = parse_qs(parts.query)
         raw = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
@@ -479,7 +464,7 @@ class FakeAutotask:
             return 500, {"errors": ["Zone information could not be determined"]}
         return 200, {"zoneName": "Fake Zone", "url": self.api_url, "webUrl": self.web_url, "ci": 99}
 
-    def _authenticate(self, handler: _Handler) -> tuple[int, Any] | None:
+    def _authenticate(self, handler: JsonHandler) -> tuple[int, Any] | None:
         headers = handler.headers
         if headers.get("UserName") != self.username:
             return 500, AUTH_500_BODY
@@ -863,46 +848,6 @@ def _compare(op: str, actual: Any, value: Any) -> bool:
     if op == "endsWith":
         return text.endswith(needle)
     return needle in text  # contains
-
-
-class _Handler(BaseHTTPRequestHandler):
-    owner: FakeAutotask
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes
-
-    def do_GET(self) -> None:
-        self.owner.handle(self, "GET")
-
-    def do_POST(self) -> None:
-        self.owner.handle(self, "POST")
-
-    def do_PATCH(self) -> None:
-        self.owner.handle(self, "PATCH")
-
-    def do_PUT(self) -> None:
-        self.owner.handle(self, "PUT")
-
-    def do_DELETE(self) -> None:
-        self.owner.handle(self, "DELETE")
-
-    def answer(self, status: int, body: Any, headers: Mapping[str, str] | None = None) -> None:
-        data = b"" if body is None else json.dumps(body).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
-
-    def drop(self) -> None:
-        """Close the connection without an answer (a dropped connection or a dead proxy)."""
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: the tests inspect :attr:`FakeAutotask.requests` instead."""
 
 
 def run_fake(models: Mapping[str, Mapping[str, str]], **options: Any) -> FakeAutotask:

@@ -15,16 +15,15 @@ after doing the work.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import re
-import socket
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import urlsplit
+
+from tests.fakes.loopback import JsonHandler, LoopbackServer
 
 BASE_PATH = "/api/v1"
 FIELDS = {"title", "description", "priority", "status"}
@@ -58,34 +57,20 @@ class FakeWaystone:
         self._faults: list[WaystoneFault] = []
         self._next_id = 700
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._server: LoopbackServer | None = None
 
     def start(self) -> FakeWaystone:
-        fake = self
-
-        class Handler(_Handler):
-            owner = fake
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        self._thread = threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self._thread.start()
+        self._server = LoopbackServer(self)
         return self
 
     def stop(self) -> None:
         if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-        if self._thread is not None:
-            self._thread.join(timeout=5)
+            self._server.stop()
 
     @property
     def base_url(self) -> str:
         assert self._server is not None, "start() the fake first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}{BASE_PATH}"
+        return f"{self._server.origin}{BASE_PATH}"
 
     def fail(self, method: str, path: str, mode: str = "status", **options: Any) -> None:
         """Script a fault for requests whose path (after the base) fully matches ``path``."""
@@ -111,7 +96,7 @@ class FakeWaystone:
         }
         return ticket_id
 
-    def handle(self, handler: _Handler, method: str) -> None:
+    def handle(self, handler: JsonHandler, method: str) -> None:
         parts = urlsplit(handler.path)
         raw = handler.rfile.read(int(handler.headers.get("Content-Length") or 0))
         try:
@@ -177,37 +162,3 @@ class FakeWaystone:
             return 400, {"errors": ["status must be New for a new ticket"]}
         ticket_id = self.add_ticket(**body)
         return 201, self.tickets[ticket_id]
-
-
-class _Handler(BaseHTTPRequestHandler):
-    owner: FakeWaystone
-    protocol_version = "HTTP/1.1"
-    disable_nagle_algorithm = True  # headers and body go out in two writes
-
-    def do_GET(self) -> None:
-        self.owner.handle(self, "GET")
-
-    def do_POST(self) -> None:
-        self.owner.handle(self, "POST")
-
-    def do_PATCH(self) -> None:
-        self.owner.handle(self, "PATCH")
-
-    def do_DELETE(self) -> None:
-        self.owner.handle(self, "DELETE")
-
-    def answer(self, status: int, body: Any) -> None:
-        data = json.dumps(body).encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
-
-    def drop(self) -> None:
-        self.close_connection = True
-        with contextlib.suppress(OSError):
-            self.connection.shutdown(socket.SHUT_RDWR)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: tests read :attr:`FakeWaystone.requests`."""
