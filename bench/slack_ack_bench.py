@@ -32,19 +32,13 @@ import aiohttp
 import requests
 from aiohttp import web
 
-from bots.composition import Runtime
+from bots.composition import Runtime, build_runtime
 from bots.server import build_web_app
 from bots.slack.app import SLACK_ADAPTER_KEY
-from core.assistant import Assistant
 from core.intents import Classification, Intent
-from core.knowledge import YamlKnowledgeBase
 from core.messages import UserRef
-from core.ports import Turn
-from core.settings import DEFAULT_KNOWLEDGE_FILE
+from core.ports import TicketingSystem, Turn
 from core.tickets import Ticket, TicketDraft, TicketRef
-from storage.db import Database
-from storage.history import SqlConversationStore
-from storage.local_desk import LocalDesk
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack.harness import (
     ALICE,
@@ -103,7 +97,7 @@ class SlowDesk:
 
     name = "slow-local"
 
-    def __init__(self, desk: LocalDesk, url: str, seconds: float) -> None:
+    def __init__(self, desk: TicketingSystem, url: str, seconds: float) -> None:
         self._desk, self._url, self._seconds = desk, url, seconds
 
     def _wait(self) -> None:
@@ -138,25 +132,12 @@ def now_utc() -> datetime:
 
 
 def build(tmp: Path, fake: FakeSlackApi, url: str, llm: float, backend: float) -> Runtime:
-    settings = make_settings(tmp, fake)
-    database = Database.connect(settings.bot.database_url)
-    store = SqlConversationStore(database)
-    ticketing = SlowDesk(LocalDesk(database, clock=now_utc), url, backend)
-    classifier = SlowClassifier(url, llm)
-    knowledge = YamlKnowledgeBase.load(DEFAULT_KNOWLEDGE_FILE)
-    assistant = Assistant(
-        store=store, ticketing=ticketing, classifier=classifier, knowledge=knowledge, clock=now_utc
-    )
-    return Runtime(
-        settings=settings,
-        database=database,
-        store=store,
-        ticketing=ticketing,
-        classifier=classifier,
-        knowledge=knowledge,
-        assistant=assistant,
-        clock=now_utc,
-    )
+    """The real runtime, with a slow classifier and a slow help desk in front of the local one."""
+    runtime = build_runtime(make_settings(tmp, fake), clock=now_utc)
+    slow_desk = SlowDesk(runtime.assistant.ticketing, url, backend)
+    runtime.assistant.ticketing = runtime.ticketing = slow_desk
+    runtime.assistant.classifier = runtime.classifier = SlowClassifier(url, llm)
+    return runtime
 
 
 def request_for(n: int, response_url: str) -> tuple[str, str, str]:
