@@ -69,6 +69,36 @@ class ActionInvoked:
 Event = InboundMessage | ActionInvoked
 
 
+def make_event(
+    *,
+    event_id: str,
+    conversation: ConversationRef,
+    user: UserRef,
+    received_at: datetime,
+    text: str | None = None,
+    action_id: str | None = None,
+    values: Mapping[str, str] | None = None,
+) -> Event:
+    """An :class:`ActionInvoked` when ``action_id`` is given, else an :class:`InboundMessage`
+    (what adapters build once they know who the person is)."""
+    if action_id is not None:
+        return ActionInvoked(
+            event_id=event_id,
+            conversation=conversation,
+            user=user,
+            action_id=action_id,
+            values=MappingProxyType(dict(values or {})),
+            received_at=received_at,
+        )
+    return InboundMessage(
+        event_id=event_id,
+        conversation=conversation,
+        user=user,
+        text=text or "",
+        received_at=received_at,
+    )
+
+
 @dataclass(frozen=True)
 class CardField:
     """A label/value pair, rendered as a Block Kit field or an Adaptive Card fact."""

@@ -24,7 +24,7 @@ from bots.slack.destination import (
     conversation_key_from_block_id,
     private_key,
 )
-from core.messages import ActionInvoked, Event, InboundMessage, UserRef
+from core.messages import Event, UserRef, make_event
 
 _ANGLE_RE = re.compile(r"<([^<>]*)>")
 
@@ -45,22 +45,14 @@ class Inbound:
         return self.destination.user_id
 
     def to_event(self, user: UserRef) -> Event:
-        conversation = self.destination.conversation()
-        if self.action_id is not None:
-            return ActionInvoked(
-                event_id=self.event_id,
-                conversation=conversation,
-                user=user,
-                action_id=self.action_id,
-                values=MappingProxyType(dict(self.values)),
-                received_at=self.received_at,
-            )
-        return InboundMessage(
+        return make_event(
             event_id=self.event_id,
-            conversation=conversation,
+            conversation=self.destination.conversation(),
             user=user,
-            text=self.text or "",
             received_at=self.received_at,
+            text=self.text,
+            action_id=self.action_id,
+            values=self.values,
         )
 
 

@@ -30,7 +30,7 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ConversationReference
 
 from bots.teams.cards import DATA_ACTION, DATA_VALUES, INPUT_IDS
-from core.messages import ActionInvoked, ConversationRef, Event, InboundMessage, UserRef
+from core.messages import ConversationRef, Event, UserRef, make_event
 
 log = logging.getLogger(__name__)
 
@@ -63,21 +63,14 @@ class Inbound:
     source_activity_id: str | None = None
 
     def to_event(self, user: UserRef) -> Event:
-        if self.action_id is not None:
-            return ActionInvoked(
-                event_id=self.event_id,
-                conversation=self.conversation,
-                user=user,
-                action_id=self.action_id,
-                values=MappingProxyType(dict(self.values)),
-                received_at=self.received_at,
-            )
-        return InboundMessage(
+        return make_event(
             event_id=self.event_id,
             conversation=self.conversation,
             user=user,
-            text=self.text or "",
             received_at=self.received_at,
+            text=self.text,
+            action_id=self.action_id,
+            values=self.values,
         )
 
 
