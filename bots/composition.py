@@ -117,6 +117,20 @@ def build_classifier(settings: Settings, knowledge: YamlKnowledgeBase) -> Classi
     return LlmClassifier.from_settings(settings.llm, fallback=offline, knowledge=knowledge)
 
 
+def watch_backend(backend: TicketingSystem, metrics: Metrics) -> None:
+    """Export what a backend knows about its own limits (Autotask's hourly API threshold)."""
+    from core.backends.autotask.tickets import AutotaskTicketing
+
+    if isinstance(backend, AutotaskTicketing):
+        client = backend.client
+
+        def share() -> float | None:
+            status = client.threshold_status
+            return status.share if status else None
+
+        metrics.watch_autotask(lambda: client.requests_this_hour, share)
+
+
 def rate_policy(bot: TicketbotSettings) -> RatePolicy:
     """The limits from ``TICKETBOT_RATE_*``; the backend's bucket holds one hour's allowance."""
     return RatePolicy(
@@ -136,7 +150,9 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
     metrics = Metrics()
     limiter = SqlRateLimiter(database, rate_policy(settings.bot))
     audit = SqlAuditLog(database)
-    ticketing: TicketingSystem = MeteredTicketing(build_ticketing(settings, database), metrics)
+    backend = build_ticketing(settings, database)
+    watch_backend(backend, metrics)
+    ticketing: TicketingSystem = MeteredTicketing(backend, metrics)
     if settings.bot.rate_backend_per_hour > 0:  # 0 turns the backend's limit off
         ticketing = RateLimitedTicketing(ticketing, limiter, clock)
     classifier = MeteredClassifier(build_classifier(settings, knowledge), metrics)

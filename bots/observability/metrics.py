@@ -8,7 +8,7 @@ import time
 from collections.abc import Callable, Sequence
 from typing import TypeVar
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from core import actions
 from core.errors import (
@@ -115,6 +115,24 @@ class Metrics:
             buckets=ACK_BUCKETS,
             registry=r,
         )
+        self.autotask_requests_this_hour = Gauge(
+            "ticketbot_autotask_requests_this_hour",
+            "Requests this process sent to Autotask in the last 60 minutes",
+            registry=r,
+        )
+        self.autotask_threshold_used = Gauge(
+            "ticketbot_autotask_threshold_used_ratio",
+            "The tenant's share of its hourly API limit in use (every integration), as last read",
+            registry=r,
+        )
+
+    def watch_autotask(
+        self, requests_this_hour: Callable[[], int], threshold_share: Callable[[], float | None]
+    ) -> None:
+        """Read the Autotask client's own counters at scrape time (the limit is per tenant and
+        shared by every integration, so admins want to see it before it suspends the API)."""
+        self.autotask_requests_this_hour.set_function(requests_this_hour)
+        self.autotask_threshold_used.set_function(lambda: threshold_share() or 0.0)
 
 
 def intent_label(intent: str) -> str:

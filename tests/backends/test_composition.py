@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+from prometheus_client import generate_latest
+from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
-from bots.composition import build_ticketing
+from bots.composition import build_runtime, build_ticketing
 from core.backends.autotask import AutotaskTicketing
 from core.backends.waystone import WaystoneTicketing
 from core.settings import AutotaskSettings, Settings, TicketbotSettings, WaystoneSettings
 from storage.db import Database
+from tests.backends.conftest import ALICE, autotask_settings
+from tests.fakes.autotask_server import FakeAutotask
+from tests.support import message
 
 
 def _settings(backend: str, **sections: Any) -> Settings:
@@ -55,3 +61,32 @@ def test_waystone(database: Database) -> None:
         ),
     )
     assert isinstance(build_ticketing(settings, database), WaystoneTicketing)
+
+
+def test_autotask_request_counts_are_exported_as_metrics(
+    tmp_path: Path, fake: FakeAutotask
+) -> None:
+    settings = Settings(
+        _env_file=None,
+        bot=TicketbotSettings(
+            _env_file=None, backend="autotask", database_url=f"sqlite:///{tmp_path / 'bot.db'}"
+        ),
+        autotask=autotask_settings(fake),
+    )
+    runtime = build_runtime(settings)
+    try:
+        runtime.assistant.handle(message("ticket list", ALICE))
+        scraped = {
+            sample.name: sample.value
+            for family in text_string_to_metric_families(
+                generate_latest(runtime.metrics.registry).decode()
+            )
+            for sample in family.samples
+        }
+    finally:
+        runtime.close()
+
+    sent = len(fake.requests)
+    assert sent > 0
+    assert scraped["ticketbot_autotask_requests_this_hour"] == sent
+    assert 0.0 <= scraped["ticketbot_autotask_threshold_used_ratio"] < 1.0
