@@ -7,7 +7,10 @@ import importlib
 import sys
 from collections.abc import Sequence
 
+from pydantic import ValidationError
+
 from bots.cli import SUBCOMMAND_MODULES, Subcommand
+from core.settings import describe_invalid
 
 
 def build_parser() -> tuple[argparse.ArgumentParser, dict[str, Subcommand]]:
@@ -32,7 +35,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         # The embedded default: a terminal chat on the local desk.
         args = parser.parse_args(["chat", *(argv or [])])
-    return commands[args.command].run(args)
+    try:
+        return commands[args.command].run(args)
+    except ValidationError as exc:
+        print("ticketbot: some settings (environment or .env) are not valid:", file=sys.stderr)
+        for line in describe_invalid(exc):
+            print(f"  {line}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

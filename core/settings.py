@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, SecretStr
+from pydantic import BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_KNOWLEDGE_FILE = Path(__file__).with_name("knowledge.yaml")
@@ -227,6 +227,28 @@ class Settings(BaseSettings):
     llm: LlmSettings = Field(default_factory=LlmSettings)
     slack: SlackSettings = Field(default_factory=SlackSettings)
     teams: TeamsSettings = Field(default_factory=TeamsSettings)
+
+
+def describe_invalid(exc: ValidationError) -> list[str]:
+    """One line per invalid setting, named as the admin writes it (``PORT``,
+    ``AUTOTASK_DEFAULT_QUEUE_ID``). Values are left out: one might be a secret."""
+    sections = (
+        TicketbotSettings,
+        ServerSettings,
+        AutotaskSettings,
+        WaystoneSettings,
+        LlmSettings,
+        SlackSettings,
+        TeamsSettings,
+    )
+    prefix = next(
+        (str(c.model_config.get("env_prefix", "")) for c in sections if c.__name__ == exc.title),
+        "",
+    )
+    return [
+        f"{prefix}{'_'.join(str(part) for part in error['loc'])}".upper() + f": {error['msg']}"
+        for error in exc.errors()
+    ]
 
 
 def load_settings() -> Settings:

@@ -145,3 +145,13 @@ def test_help_lists_the_subcommands() -> None:
     assert result.returncode == 0
     for name in ("chat", "classify", "demo", "serve"):
         assert name in result.stdout
+
+
+def test_an_invalid_setting_is_named_without_a_traceback_or_its_value(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("AUTOTASK_DEFAULT_QUEUE_ID=not-a-number-s3cr3t\n")
+
+    result = ticketbot("chat", stdin="hi\n", cwd=tmp_path)
+
+    assert result.returncode == 2
+    assert "AUTOTASK_DEFAULT_QUEUE_ID: Input should be a valid integer" in result.stderr
+    assert "Traceback" not in result.stderr and "s3cr3t" not in result.stderr

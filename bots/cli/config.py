@@ -6,13 +6,12 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import ArgumentError
 
@@ -215,15 +214,7 @@ def render(settings: Settings) -> tuple[str, list[Problem]]:
 
 
 def run(args: argparse.Namespace) -> int:
-    try:
-        settings = load_settings()
-    except ValidationError as exc:
-        # Only where and what: the input value might be a secret.
-        print("The settings are not valid:", file=sys.stderr)
-        for error in exc.errors():
-            where = ".".join(str(part) for part in error["loc"])
-            print(f"  {where}: {error['msg']}", file=sys.stderr)
-        return 2
+    settings = load_settings()  # invalid settings are reported by the CLI's main()
     text, found = render(settings)
     print(text)
     return 1 if any(p.level == "error" for p in found) else 0

@@ -129,4 +129,4 @@ def test_invalid_settings_are_reported_without_their_values(
     assert main(["config"]) == 2
 
     err = capsys.readouterr().err
-    assert "backend" in err and "sekrit-backend-name" not in err
+    assert "TICKETBOT_BACKEND" in err and "sekrit-backend-name" not in err
