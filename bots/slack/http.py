@@ -6,7 +6,8 @@ import logging
 from typing import TYPE_CHECKING
 
 from aiohttp import web
-from slack_bolt.adapter.aiohttp import to_aiohttp_response, to_bolt_request
+from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bots.gateway import RunnerGateway
 from bots.slack.app import SLACK_ADAPTER_KEY, SlackAdapter, build_slack_adapter
@@ -41,7 +42,10 @@ def add_routes(
             # an invalid signature.
             log.warning("Slack request refused: malformed %s header", TIMESTAMP_HEADER)
             return web.json_response({"error": "invalid request"}, status=401)
-        bolt_response = await adapter.app.async_dispatch(await to_bolt_request(request))
+        bolt_request = await _bolt_request(request)
+        if bolt_request is None:
+            return web.json_response({"error": "invalid request body"}, status=400)
+        bolt_response = await adapter.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
     async def finish(_: web.Application) -> None:
@@ -50,3 +54,23 @@ def add_routes(
     app[SLACK_ADAPTER_KEY] = adapter
     app.router.add_post(EVENTS_PATH, slack_events)
     app.on_shutdown.append(finish)
+
+
+async def _bolt_request(request: web.Request) -> AsyncBoltRequest | None:
+    """The request as Bolt reads it, or ``None`` when its body cannot be read that way.
+
+    Bolt parses the body (JSON, or a form whose ``payload`` is JSON, expected to be an object)
+    before it checks the signature, and fails with a 500 on anything else: such a body is a bad
+    request, whoever sent it."""
+    raw = await request.read()
+    try:
+        return AsyncBoltRequest(
+            body=raw.decode("utf-8"),
+            query=request.query_string,
+            headers=request.headers,  # type: ignore[arg-type]
+        )
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+        # ValueError covers bodies that are not UTF-8 or not JSON; the others, JSON that is
+        # not the object Bolt reads fields from.
+        log.warning("Slack request refused: unreadable body (%s)", type(exc).__name__)
+        return None

@@ -191,3 +191,38 @@ async def test_a_slack_api_failure_is_logged_and_later_messages_still_work(
 
     assert "channel_not_found" in caplog.text
     assert len(slack.fake.calls_to("chat.postMessage")) == 2
+
+
+@pytest.mark.parametrize(
+    ("body", "content_type"),
+    [
+        ("{", "application/json"),
+        ("[1, 2]", "application/json"),
+        ('"text"', "application/json"),
+        ("payload=not-json", "application/x-www-form-urlencoded"),
+        ("payload=%5B1%5D", "application/x-www-form-urlencoded"),
+        ("\udcff", "application/json"),
+    ],
+)
+@pytest.mark.parametrize("sign", [True, False])
+async def test_an_unreadable_body_is_a_400_signed_or_not(
+    make_slack, caplog, body: str, content_type: str, sign: bool
+) -> None:
+    slack = await make_slack()
+    raw = body.encode("utf-8", "surrogateescape")  # "\udcff": a byte that is not UTF-8
+    headers = (
+        signed_headers(raw.decode("latin-1"), content_type=content_type)
+        if sign
+        else {"Content-Type": content_type}
+    )
+
+    async with slack.session.post(
+        f"{slack.base_url}/slack/events", data=raw, headers=headers
+    ) as response:
+        status = response.status
+    await slack.settle()
+
+    assert status == 400
+    assert "Traceback" not in caplog.text
+    assert slack.core_calls == []
+    assert slack.fake.calls == []
