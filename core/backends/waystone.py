@@ -246,10 +246,7 @@ class WaystoneTicketing:
         return WaystoneRejected(status, messages, where)
 
     def _ticket(self, answer: Mapping[str, Any], *, fallback_priority: str = "") -> Ticket:
-        found = Item(answer)
-        nested = found.get("ticket") or found.get("item") or found.get("data")
-        if isinstance(nested, Mapping):
-            found = Item(nested)
+        found = _unwrapped(answer)
         ticket_id = found.integer("id") or found.integer("ticket_id") or found.integer("ticketId")
         if ticket_id is None:
             raise BackendUnavailable(f"Waystone answered without a ticket id: {answer!r:.200}")
@@ -283,12 +280,17 @@ def _who(requester: UserRef) -> str:
     return requester.email or requester.display_name or ""
 
 
+def _unwrapped(answer: Mapping[str, Any]) -> Item:
+    """The ticket itself, whether Waystone answers it bare or inside ``ticket``, ``item`` or
+    ``data``. (Reading the owner from anywhere else would skip the authorization check.)"""
+    found = Item(answer)
+    nested = found.get("ticket") or found.get("item") or found.get("data")
+    return Item(nested) if isinstance(nested, Mapping) else found
+
+
 def _owner(answer: Mapping[str, Any]) -> str | None:
     """The requester's e-mail if Waystone reports one (then only they may read the ticket)."""
-    found = Item(answer)
-    nested = found.get("ticket")
-    if isinstance(nested, Mapping):
-        found = Item(nested)
+    found = _unwrapped(answer)
     for key in _REQUESTER_KEYS:
         value = found.get(key)
         if isinstance(value, Mapping):

@@ -72,6 +72,19 @@ def test_a_ticket_that_names_another_requester_answers_like_a_missing_one(
         backend.get(TicketRef("id", str(ticket_id)), BOB)
 
 
+@pytest.mark.parametrize("envelope", ["ticket", "item", "data"])
+def test_the_requester_is_checked_in_whichever_envelope_the_ticket_comes(
+    waystone: FakeWaystone, envelope: str
+) -> None:
+    ticket_id = waystone.add_ticket(requester_email="alice@example.com")
+    wrapped = {envelope: waystone.tickets[ticket_id]}
+    waystone.fail("GET", rf"/tickets/{ticket_id}", status=200, body=wrapped, times=2)
+    backend = _backend(waystone)
+    assert backend.get(TicketRef("id", str(ticket_id)), ALICE).requester == "alice@example.com"
+    with pytest.raises(TicketNotFound):
+        backend.get(TicketRef("id", str(ticket_id)), BOB)
+
+
 def test_ticket_numbers_notes_lists_and_closing_are_plainly_unsupported(
     waystone: FakeWaystone,
 ) -> None:
