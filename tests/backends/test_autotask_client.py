@@ -320,6 +320,17 @@ def test_the_fake_ignores_unknown_operators_like_the_real_api(at: Harness) -> No
     at.fake.ignored_ops.clear()
 
 
+def test_the_fake_flags_filter_items_with_names_outside_the_filter_model(at: Harness) -> None:
+    at.fake.add_ticket(title="Printer")
+    body = {"filter": [{"op": "eq", "field": "title", "val": "Printer"}], "MaxRecords": 10}
+    at.client.request("POST", "Tickets/query", body=body)
+    assert at.fake.violations == ["filter item: names not in the Swagger Filter model: ['val']"]
+    at.fake.violations.clear()
+    grouped = any_of(eq("title", "Printer"), cond("exist", "id"))
+    at.client.request("POST", "Tickets/query", body=query_body([grouped]))
+    assert at.fake.violations == []
+
+
 def test_the_fake_enforces_max_records(at: Harness) -> None:
     with pytest.raises(AutotaskRejected) as caught:
         at.client.request(

@@ -15,7 +15,8 @@ It follows the contract in ``../shared/reference/AUTOTASK.md`` strictly:
   unknown company or contact all answer 500 with a message naming the field.
 - Every request body's field names are checked against the Ticket, TicketNote, Contact, Resource
   and Query models of the Swagger document; an unknown name is answered 500 and recorded in
-  :attr:`FakeAutotask.violations` (the tests assert it stays empty).
+  :attr:`FakeAutotask.violations` (the tests assert it stays empty). Filter items are checked
+  against the Filter model (recorded only: the real API drops the names it does not know).
 
 Faults (:meth:`FakeAutotask.fail`) make it answer an error, drop the connection before or after
 doing the work, or hang after doing it, so tests can drive the client's retry and recovery paths.
@@ -49,6 +50,7 @@ MODEL_NAMES = {
     "contacts": "ContactModel",
     "resources": "ResourceModel",
     "query": "QueryModel",
+    "filter": "Filter",
 }
 VALID_OPS = {
     op.lower(): op
@@ -644,6 +646,11 @@ class FakeAutotask:
         if not isinstance(item, dict):
             return lambda row: True
         spec = {key.lower(): value for key, value in item.items()}
+        unknown = [key for key in item if key.lower() not in self.models.get("filter", spec)]
+        if unknown:
+            # The real API drops names it does not know, so such an item silently filters
+            # by less than the client meant.
+            self.violations.append(f"filter item: names not in the Swagger Filter model: {unknown}")
         op = str(spec.get("op", "")).lower()
         if op in ("and", "or"):
             parts = [self._compile(sub, entity) for sub in spec.get("items") or []]
