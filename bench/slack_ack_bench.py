@@ -30,7 +30,6 @@ from urllib.parse import urlencode
 
 import aiohttp
 import requests
-from aiohttp import web
 
 from bots.composition import Runtime, build_runtime
 from bots.server import build_web_app
@@ -39,6 +38,7 @@ from core.intents import Classification, Intent
 from core.messages import UserRef
 from core.ports import TicketingSystem, Turn
 from core.tickets import Ticket, TicketDraft, TicketRef
+from tests.fakes.loopback import start_app
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack.harness import (
     ALICE,
@@ -156,11 +156,8 @@ async def run(args: argparse.Namespace) -> None:
     with tempfile.TemporaryDirectory() as tmp, sleeper() as url:
         runtime = build(Path(tmp), fake, url, args.llm_seconds, args.backend_seconds)
         app = build_web_app(runtime)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        site = web.TCPSite(runner, "127.0.0.1", 0)
-        await site.start()
-        endpoint = f"http://127.0.0.1:{runner.addresses[0][1]}/slack/events"
+        runner, port = await start_app(app)
+        endpoint = f"http://127.0.0.1:{port}/slack/events"
         latencies: dict[str, list[float]] = {"command": [], "event": []}
         statuses: list[int] = []
         async with aiohttp.ClientSession() as session:

@@ -14,7 +14,7 @@ from core.assistant import Assistant
 from core.errors import BackendUnavailable
 from core.intents import Classification, Intent
 from core.knowledge import YamlKnowledgeBase
-from core.messages import ActionInvoked, ConversationRef, InboundMessage, Reply, UserRef
+from core.messages import ActionInvoked, ConversationRef, Event, InboundMessage, Reply, UserRef
 from core.ports import Turn
 from core.settings import DEFAULT_KNOWLEDGE_FILE
 from core.tickets import Ticket, TicketDraft, TicketRef
@@ -160,6 +160,17 @@ def make_bot(
         **options,
     )
     return Bot(assistant, desk, store, classifier, clock)
+
+
+def count_core_calls(assistant: Assistant, calls: list[Event]) -> None:
+    """Record every event that reaches ``assistant.handle`` (to prove what never did)."""
+    original = assistant.handle
+
+    def counting_handle(event: Event) -> list[Reply]:
+        calls.append(event)
+        return original(event)
+
+    assistant.handle = counting_handle  # type: ignore[method-assign]
 
 
 def only(replies: list[Reply]) -> Reply:

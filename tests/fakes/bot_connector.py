@@ -23,6 +23,7 @@ from typing import Any, Literal
 
 from aiohttp import web
 
+from tests.fakes.loopback import start_app
 from tests.teams.adaptive_card_1_5 import validate
 
 CARD_CONTENT_TYPE = "application/vnd.microsoft.card.adaptive"
@@ -83,11 +84,7 @@ class FakeBotConnector:
         app.router.add_post(base + "/activities/{activity_id}", self._reply)
         app.router.add_put(base + "/activities/{activity_id}", self._update)
         app.router.add_get(base + "/members/{member_id}", self._member)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        self._port = int(self._runner.addresses[0][1])
+        self._runner, self._port = await start_app(app, access_log=None)
         return self
 
     async def stop(self) -> None:

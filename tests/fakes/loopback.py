@@ -10,6 +10,8 @@ from collections.abc import Mapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Protocol
 
+from aiohttp import web
+
 
 class Service(Protocol):
     def handle(self, handler: JsonHandler, method: str) -> None:
@@ -84,3 +86,11 @@ class LoopbackServer:
         self._server.shutdown()
         self._server.server_close()
         self._thread.join(timeout=5)
+
+
+async def start_app(app: web.Application, **runner_options: Any) -> tuple[web.AppRunner, int]:
+    """Start an aiohttp ``app`` on 127.0.0.1 (a free port); the caller cleans the runner up."""
+    runner = web.AppRunner(app, **runner_options)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner, int(runner.addresses[0][1])

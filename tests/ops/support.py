@@ -23,6 +23,7 @@ from storage.db import Database
 from storage.history import SqlConversationStore
 from storage.local_desk import LocalDesk
 from storage.rate_limits import SqlRateLimiter
+from tests.fakes.loopback import start_app
 from tests.support import ALICE, ScriptedClassifier, conversation_for
 
 _ids = itertools.count(1)
@@ -98,11 +99,7 @@ def ops_bot(
 @asynccontextmanager
 async def serving(app: web.Application) -> AsyncIterator[str]:
     """``app`` on 127.0.0.1 (a free port) for the block; yields its base URL."""
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = int(runner.addresses[0][1])
+    runner, port = await start_app(app)
     try:
         yield f"http://127.0.0.1:{port}"
     finally:

@@ -24,7 +24,6 @@ from bots.server import build_web_app
 from bots.slack.app import SLACK_ADAPTER_KEY, SlackAdapter
 from core.intents import Classification
 from core.messages import Event
-from core.messages import Reply as CoreReply
 from core.ports import TicketingSystem
 from core.settings import (
     LlmSettings,
@@ -33,8 +32,9 @@ from core.settings import (
     TicketbotSettings,
 )
 from storage.local_desk import LocalDesk
+from tests.fakes.loopback import start_app
 from tests.fakes.slack_api import BOT_TOKEN, TEAM_ID, FakeSlackApi
-from tests.support import ScriptedClassifier
+from tests.support import ScriptedClassifier, count_core_calls
 
 SECRET = "test-secret"
 ALICE = "UALICE01"
@@ -383,11 +383,7 @@ async def start_harness(
     settings = make_settings(tmp_path, fake, app_token=app_token, **bot)
     runtime, desk, classifier = make_runtime(settings, script=script, ticketing=ticketing)
     app = build_web_app(runtime)  # default mounts: Slack HTTP mode from the settings
-    web_runner = web.AppRunner(app)
-    await web_runner.setup()
-    site = web.TCPSite(web_runner, "127.0.0.1", 0)
-    await site.start()
-    port = int(web_runner.addresses[0][1])
+    web_runner, port = await start_app(app)
     harness = SlackHarness(
         fake=fake,
         runtime=runtime,
@@ -398,13 +394,7 @@ async def start_harness(
         web_runner=web_runner,
         app=app,
     )
-    original = runtime.assistant.handle
-
-    def counting_handle(event: Event) -> list[CoreReply]:
-        harness.core_calls.append(event)
-        return original(event)
-
-    runtime.assistant.handle = counting_handle  # type: ignore[method-assign]
+    count_core_calls(runtime.assistant, harness.core_calls)
     return harness
 
 

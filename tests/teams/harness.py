@@ -21,7 +21,6 @@ from bots.teams.cards import DATA_ACTION, INPUT_IDS
 from core.actions import ALL_ACTIONS
 from core.intents import Classification
 from core.messages import Event
-from core.messages import Reply as CoreReply
 from core.ports import TicketingSystem
 from core.settings import (
     LlmSettings,
@@ -32,7 +31,8 @@ from core.settings import (
 )
 from storage.local_desk import LocalDesk
 from tests.fakes.bot_connector import FakeBotConnector, Sent
-from tests.support import ScriptedClassifier
+from tests.fakes.loopback import start_app
+from tests.support import ScriptedClassifier, count_core_calls
 from tests.teams.adaptive_card_1_5 import buttons, inputs, validate
 
 TENANT = "tenant-1"
@@ -328,11 +328,7 @@ async def start_harness(
         runtime.assistant.ticketing = ticketing
         runtime.ticketing = ticketing
     app = build_web_app(runtime)  # the default mounts: Teams is always there
-    web_runner = web.AppRunner(app)
-    await web_runner.setup()
-    site = web.TCPSite(web_runner, "127.0.0.1", 0)
-    await site.start()
-    port = int(web_runner.addresses[0][1])
+    web_runner, port = await start_app(app)
     harness = TeamsHarness(
         fake=fake,
         runtime=runtime,
@@ -343,11 +339,5 @@ async def start_harness(
         web_runner=web_runner,
         app=app,
     )
-    original = runtime.assistant.handle
-
-    def counting_handle(event: Event) -> list[CoreReply]:
-        harness.core_calls.append(event)
-        return original(event)
-
-    runtime.assistant.handle = counting_handle  # type: ignore[method-assign]
+    count_core_calls(runtime.assistant, harness.core_calls)
     return harness
