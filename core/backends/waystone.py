@@ -16,6 +16,7 @@ from typing import Any
 
 import requests
 
+from core.backends.http import JsonHttp, Rejected, WriteOutcomeUnknown, json_object
 from core.backends.parsing import Item, parse_time
 from core.errors import (
     BackendUnavailable,
@@ -32,48 +33,11 @@ log = logging.getLogger("ticketbot.waystone")
 
 BACKEND = "Waystone"
 CLOSED_STATUSES = frozenset({STATUS_COMPLETE.casefold(), "completed", "closed", "resolved", "done"})
+# How the person hears of it: they know "the help desk", not the intermediary's name.
+SPOKEN = "The help desk"
 _REQUESTER_KEYS = ("requester_email", "requesterEmail", "requester", "contact_email", "email")
-_USER_TEXT_MAX = 400
-
-
-class WaystoneRejected(TicketingError):
-    """Waystone answered with an error of its own; its words reach the person."""
-
-    def __init__(self, status: int, messages: list[str], where: str) -> None:
-        said = " ".join(" ".join(m.split()) for m in messages)[:_USER_TEXT_MAX]
-        user_message = (
-            f"The help desk didn't accept that: {said}"
-            if said
-            else f"The help desk didn't accept that (it answered HTTP {status})."
-        )
-        super().__init__(user_message, detail=f"Waystone {where} answered HTTP {status}: {said}")
-        self.status = status
-
-
-def error_messages(response: requests.Response) -> list[str]:
-    """``{"errors": [...]}``, ``{"error": "..."|{"message"}}``, ``{"message"}`` or
-    ``{"detail"}``."""
-    try:
-        body = response.json()
-    except ValueError:
-        return []
-    if not isinstance(body, Mapping):
-        return []
-    found = Item(body)
-    messages: list[str] = []
-    for key in ("errors", "error", "message", "detail"):
-        value = found.get(key)
-        entries = value if isinstance(value, list) else [value]
-        for entry in entries:
-            if isinstance(entry, str) and entry.strip():
-                messages.append(entry)
-            elif isinstance(entry, Mapping):
-                text = Item(entry).text("message")
-                if text:
-                    messages.append(text)
-        if messages:
-            break
-    return messages
+# Waystone cannot look a ticket up by anything but its id, so the bot cannot check for itself.
+_UNCONFIRMED_CREATE = "Please ask the help desk whether it arrived before sending it again."
 
 
 class WaystoneTicketing:
@@ -91,12 +55,17 @@ class WaystoneTicketing:
         read_retries: int = 2,
         sleep: Callable[[float], None] = time.sleep,
     ) -> None:
-        self._session = session
         self._base = base_url.rstrip("/")
         self._api_key = api_key
-        self._timeout = timeout
-        self._read_retries = max(0, read_retries)
-        self._sleep = sleep
+        self._http = JsonHttp(
+            session,
+            service=BACKEND,
+            spoken=SPOKEN,
+            timeout=timeout,
+            read_retries=read_retries,
+            sleep=sleep,
+            log=log,
+        )
 
     @classmethod
     def from_settings(
@@ -134,7 +103,10 @@ class WaystoneTicketing:
             "status": STATUS_NEW,
         }
         headers = {"Idempotency-Key": draft.idempotency_key} if draft.idempotency_key else {}
-        answer = self._request("POST", "/tickets", body=body, extra_headers=headers)
+        try:
+            answer = self._request("POST", "/tickets", body=body, extra_headers=headers)
+        except WriteOutcomeUnknown as exc:
+            raise exc.reworded("your new ticket", "it was filed", _UNCONFIRMED_CREATE) from exc
         return self._ticket(answer, fallback_priority=draft.priority.value)
 
     def get(self, ref: TicketRef, requester: UserRef) -> Ticket:
@@ -146,7 +118,7 @@ class WaystoneTicketing:
             )
         try:
             answer = self._request("GET", f"/tickets/{ref.ticket_id}")
-        except WaystoneRejected as exc:
+        except Rejected as exc:
             if exc.status == 404:
                 raise TicketNotFound(ref) from exc
             raise
@@ -167,10 +139,10 @@ class WaystoneTicketing:
 
     def check_ready(self) -> None:
         """An authenticated read of a ticket that cannot exist: 404 means the API and the key
-        work; 401/403 is a key problem; no answer is an outage."""
+        work; 401/403 is a key problem; no answer is an outage. One try: a probe."""
         try:
-            self._request("GET", "/tickets/0")
-        except WaystoneRejected as exc:
+            self._request("GET", "/tickets/0", retries=0)
+        except Rejected as exc:
             if exc.status != 404:
                 raise
 
@@ -183,67 +155,25 @@ class WaystoneTicketing:
         *,
         body: Mapping[str, Any] | None = None,
         extra_headers: Mapping[str, str] | None = None,
+        retries: int | None = None,
     ) -> dict[str, Any]:
         is_read = method == "GET"
         where = f"{method} {path}"
-        headers = {
-            "Authorization": f"Bearer {self._api_key}",
-            "Accept": "application/json",
-            **(extra_headers or {}),
-        }
-        attempts = 1 + (self._read_retries if is_read else 0)
-        for attempt in range(attempts):
-            last = attempt == attempts - 1
-            try:
-                response = self._session.request(
-                    method,
-                    self._base + path,
-                    json=dict(body) if body is not None else None,
-                    headers=headers,
-                    timeout=self._timeout,
-                )
-            except requests.RequestException as exc:
-                if not last:
-                    self._backoff(attempt, where, type(exc).__name__)
-                    continue
-                if is_read:
-                    raise BackendUnavailable(f"Waystone {where}: {type(exc).__name__}") from exc
-                raise _unconfirmed(
-                    f"Waystone {where}: sent, no answer ({type(exc).__name__})"
-                ) from exc
-            status = response.status_code
-            if (
-                is_read
-                and not last
-                and (status == 429 or (status >= 500 and not error_messages(response)))
-            ):
-                self._backoff(attempt, where, f"HTTP {status}")
-                continue
-            if 200 <= status < 300:
-                return _json_object(response, where)
-            raise self._error(response, where, is_read=is_read)
-        raise AssertionError("unreachable")
-
-    def _backoff(self, attempt: int, where: str, why: str) -> None:
-        delay = min(0.5 * 2**attempt, 8.0)
-        log.warning("waystone %s failed (%s); retrying in %.1fs", where, why, delay)
-        self._sleep(delay)
-
-    def _error(self, response: requests.Response, where: str, *, is_read: bool) -> TicketingError:
-        status = response.status_code
-        messages = error_messages(response)
-        if status in (401, 403):
-            said = f" ({'; '.join(messages)})" if messages else ""
-            return ConfigurationError(
-                f"Waystone refused the API key (HTTP {status}){said}: check WAYSTONE_API_KEY."
-            )
-        if status >= 500 and not messages:
-            if is_read:
-                return BackendUnavailable(f"Waystone {where}: HTTP {status}")
-            return _unconfirmed(f"Waystone {where}: HTTP {status} with no error text")
-        if status == 429:
-            return BackendUnavailable(f"Waystone {where}: HTTP 429 (too many requests)")
-        return WaystoneRejected(status, messages, where)
+        headers = {"Authorization": f"Bearer {self._api_key}", **(extra_headers or {})}
+        response = self._http.send(
+            method,
+            self._base + path,
+            where=where,
+            is_read=is_read,
+            body=body,
+            headers=headers,
+            retries=retries,
+        )
+        if 200 <= response.status_code < 300:
+            answer = json_object(response, f"{BACKEND} {where}")
+            self._http.health.ok()
+            return answer
+        raise self._http.failure(response, where, is_read=is_read, refused=_refused)
 
     def _ticket(self, answer: Mapping[str, Any], *, fallback_priority: str = "") -> Ticket:
         found = _unwrapped(answer)
@@ -300,21 +230,8 @@ def _owner(answer: Mapping[str, Any]) -> str | None:
     return None
 
 
-def _json_object(response: requests.Response, where: str) -> dict[str, Any]:
-    try:
-        answer = response.json()
-    except ValueError as exc:
-        raise BackendUnavailable(f"Waystone {where}: answer is not JSON") from exc
-    if not isinstance(answer, dict):
-        raise BackendUnavailable(f"Waystone {where}: answer is not a JSON object")
-    return answer
-
-
-def _unconfirmed(detail: str) -> BackendUnavailable:
-    error = BackendUnavailable(detail)
-    # Waystone has no way to look a ticket up by anything but its id, so the bot cannot check.
-    error.user_message = (
-        "I sent your ticket to the help desk but got no answer, so I can't tell whether it was "
-        "filed. Please wait a few minutes before trying again, or ask the help desk directly."
+def _refused(status: int, messages: list[str]) -> TicketingError:
+    said = f" ({'; '.join(messages)})" if messages else ""
+    return ConfigurationError(
+        f"Waystone refused the API key (HTTP {status}){said}: check WAYSTONE_API_KEY."
     )
-    return error

@@ -10,12 +10,7 @@ from typing import Any
 import pytest
 import requests
 
-from core.backends.autotask.client import (
-    AutotaskClient,
-    AutotaskRejected,
-    endpoint_key,
-    normalise_api_url,
-)
+from core.backends.autotask.client import AutotaskClient, endpoint_key, normalise_api_url
 from core.backends.autotask.query import any_of, cond, eq, query_body
 from core.backends.autotask.throttle import pause_for
 from core.backends.parsing import Item, parse_time
@@ -159,9 +154,9 @@ def test_reads_give_up_after_the_configured_retries(fake: FakeAutotask, clock: F
     harness = make_harness(fake, clock, read_retries=2)
     fake.fail("GET", r"ThresholdInformation", mode="drop", times=10)
     with pytest.raises(BackendUnavailable) as caught:
-        harness.backend.check_ready()
+        harness.client.threshold()
     assert len(fake.calls("GET", r"ThresholdInformation")) == 3
-    assert "isn't answering" in caught.value.user_message
+    assert caught.value.user_message.startswith("Autotask isn't answering right now; I'll")
 
 
 def test_a_dropped_connection_on_a_read_is_retried(at: Harness) -> None:
@@ -176,16 +171,33 @@ def test_retry_after_is_honoured(at: Harness) -> None:
     assert 7.0 in at.sleeps
 
 
-def test_an_error_text_on_a_read_is_an_answer_not_an_outage(at: Harness) -> None:
+def test_a_transient_500_with_error_text_on_a_read_is_retried(at: Harness) -> None:
     at.fake.fail(
-        "POST", r"Contacts/query", status=500, body={"errors": ["The query is too complex."]}
+        "POST",
+        r"Contacts/query",
+        status=500,
+        body={"errors": ["An unexpected error has occurred."]},
+        times=2,
     )
-    with pytest.raises(AutotaskRejected) as caught:
+    assert at.backend.list_open(ALICE) == []
+    assert len(at.fake.calls("POST", r"Contacts/query")) == 3
+    assert at.sleeps == [0.5, 1.0]
+
+
+def test_a_read_that_keeps_failing_is_an_outage_to_the_person(at: Harness) -> None:
+    at.fake.fail(
+        "POST",
+        r"Contacts/query",
+        status=500,
+        body={"errors": ["The query is too complex."]},
+        times=9,
+    )
+    with pytest.raises(BackendUnavailable) as caught:
         at.backend.list_open(ALICE)
-    assert (
-        caught.value.user_message == "The help desk didn't accept that: The query is too complex."
-    )
-    assert len(at.fake.calls("POST", r"Contacts/query")) == 1
+    # The person asked nothing wrong; the admin reads Autotask's words in the log.
+    assert caught.value.user_message.startswith("Autotask isn't answering right now")
+    assert "The query is too complex." in caught.value.detail
+    assert len(at.fake.calls("POST", r"Contacts/query")) == 4
 
 
 def test_writes_are_never_retried_blindly(at: Harness) -> None:
@@ -332,8 +344,8 @@ def test_the_fake_flags_filter_items_with_names_outside_the_filter_model(at: Har
 
 
 def test_the_fake_enforces_max_records(at: Harness) -> None:
-    with pytest.raises(AutotaskRejected) as caught:
+    with pytest.raises(BackendUnavailable) as caught:
         at.client.request(
             "POST", "Tickets/query", body={"filter": [eq("id", 1)], "MaxRecords": 1000}
         )
-    assert "MaxRecords" in caught.value.user_message
+    assert "MaxRecords must be a number from 1 to 500." in caught.value.detail

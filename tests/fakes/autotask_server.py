@@ -1,6 +1,6 @@
 """A loopback Autotask REST API for tests: real HTTP on 127.0.0.1, standard library only.
 
-It follows the contract in ``../shared/reference/AUTOTASK.md`` strictly:
+It follows Autotask's documented REST contract strictly:
 
 - ``GET /atservicesrest/v1.0/zoneInformation?user=`` answers the zone (no auth), or
   ``{"errors": ["Zone information could not be determined"]}`` for an unknown user.
@@ -13,10 +13,13 @@ It follows the contract in ``../shared/reference/AUTOTASK.md`` strictly:
   API does) and an unknown field name gives 500.
 - Errors are ``{"errors": [...]}``: a missing required field, an inactive picklist value, an
   unknown company or contact all answer 500 with a message naming the field.
-- Every request body's field names are checked against the Ticket, TicketNote, Contact, Resource
-  and Query models of the Swagger document; an unknown name is answered 500 and recorded in
-  :attr:`FakeAutotask.violations` (the tests assert it stays empty). Filter items are checked
-  against the Filter model (recorded only: the real API drops the names it does not know).
+- Every request body's field names and value types are checked against the Ticket, TicketNote,
+  Contact, Resource, TicketCategory, TicketCategoryFieldDefaults and Query models of the Swagger
+  document (their fields are kept in ``tests/data/autotask_models.json``, written by
+  ``bench/autotask_models.py``); an unknown name is answered 500 and recorded in
+  :attr:`FakeAutotask.violations` (the tests assert it stays empty), a value of the wrong type is
+  recorded. Filter items are checked against the Filter model (recorded only: the real API drops
+  the names it does not know).
 
 Faults (:meth:`FakeAutotask.fail`) make it answer an error, drop the connection before or after
 doing the work, or hang after doing it, so tests can drive the client's retry and recovery paths.
@@ -38,20 +41,7 @@ from urllib.parse import parse_qs, urlsplit
 
 from tests.fakes.loopback import JsonHandler, LoopbackServer
 
-# tests/fakes/autotask_server.py -> parents[2] is the clone; CI checks out shared/ beside it
-# (/work/main/tests/fakes -> /work/shared).
-SWAGGER_PATH = (
-    Path(__file__).resolve().parents[3] / "shared" / "reference" / "autotask-rest-v1.swagger.json"
-)
-
-MODEL_NAMES = {
-    "tickets": "TicketModel",
-    "ticketnotes": "TicketNoteModel",
-    "contacts": "ContactModel",
-    "resources": "ResourceModel",
-    "query": "QueryModel",
-    "filter": "Filter",
-}
+MODELS_PATH = Path(__file__).resolve().parents[1] / "data" / "autotask_models.json"
 VALID_OPS = {
     op.lower(): op
     for op in (
@@ -82,19 +72,28 @@ READ_ONLY_TICKET_FIELDS = {
 }
 
 
-@functools.lru_cache(maxsize=2)
-def load_models(path: Path = SWAGGER_PATH) -> dict[str, dict[str, str]] | None:
-    """For each entity, lower-case property name -> camelCase name, from the Swagger models.
+@functools.lru_cache(maxsize=1)
+def _model_fields() -> dict[str, dict[str, str]]:
+    """Entity -> Swagger property name -> its type, from the in-repo extract."""
+    raw = json.loads(MODELS_PATH.read_text(encoding="utf-8"))
+    return {entity: dict(model["fields"]) for entity, model in raw.items()}
 
-    ``None`` when the Swagger file is absent (the tests that need it then skip)."""
-    if not path.is_file():
-        return None
-    definitions = json.loads(path.read_text(encoding="utf-8"))["definitions"]
-    models: dict[str, dict[str, str]] = {}
-    for entity, model in MODEL_NAMES.items():
-        names = definitions[model]["properties"].keys()
-        models[entity] = {name.lower(): _camel(name) for name in names}
-    return models
+
+def load_models() -> dict[str, dict[str, str]]:
+    """For each entity, lower-case property name -> camelCase name, from the Swagger models."""
+    return {
+        entity: {name.lower(): _camel(name) for name in fields}
+        for entity, fields in _model_fields().items()
+    }
+
+
+def model_types() -> dict[str, dict[str, str]]:
+    """For each entity, lower-case property name -> Swagger type (``integer``, ``string``,
+    ``date-time``, ``boolean``, ``number``, ``array``, ``object``)."""
+    return {
+        entity: {name.lower(): kind for name, kind in fields.items()}
+        for entity, fields in _model_fields().items()
+    }
 
 
 def _camel(name: str) -> str:
@@ -199,6 +198,7 @@ class FakeAutotask:
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self.models = {entity: dict(names) for entity, names in models.items()}
+        self.types = model_types()
         self.username = username
         self.secret = secret
         self.integration_code = integration_code
@@ -675,6 +675,11 @@ class FakeAutotask:
         if unknown:
             self.violations.append(f"{what}: names not in the Swagger model: {unknown}")
             return f"Unknown field(s): {', '.join(unknown)}"
+        types = self.types.get(entity, {})
+        for key, value in body.items():
+            kind = types.get(key.lower(), "object")
+            if not _of_type(kind, value):
+                self.violations.append(f"{what}: {key}={value!r} is not of the model's {kind}")
         return None
 
     def _picklist_problem(
@@ -784,6 +789,27 @@ class _UnknownField(Exception):
     pass
 
 
+def _of_type(kind: str, value: Any) -> bool:
+    """Whether a JSON value fits a Swagger property type (``null`` fits any)."""
+    if value is None or kind == "object":
+        return True
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind in ("integer", "number"):
+        numeric = (int,) if kind == "integer" else (int, float)
+        return isinstance(value, numeric) and not isinstance(value, bool)
+    if kind == "array":
+        return isinstance(value, list)
+    if not isinstance(value, str):
+        return False
+    if kind == "date-time":
+        try:
+            datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return False
+    return True
+
+
 def _search(query: dict[str, list[str]]) -> Any:
     raw = (query.get("search") or [""])[0]
     try:
@@ -863,10 +889,11 @@ def run_fake(models: Mapping[str, Mapping[str, str]], **options: Any) -> FakeAut
 
 
 __all__ = [
-    "SWAGGER_PATH",
+    "MODELS_PATH",
     "FakeAutotask",
     "Picklist",
     "Recorded",
     "load_models",
+    "model_types",
     "run_fake",
 ]

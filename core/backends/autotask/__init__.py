@@ -15,8 +15,9 @@ from datetime import datetime
 
 import requests
 
-from core.backends.autotask.client import AutotaskClient, utc_now
+from core.backends.autotask.client import AutotaskClient
 from core.backends.autotask.tickets import AutotaskTicketing
+from core.backends.http import utc_now
 from core.settings import AutotaskSettings
 
 __all__ = ["AutotaskClient", "AutotaskTicketing", "build_autotask"]

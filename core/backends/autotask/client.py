@@ -1,9 +1,10 @@
 """HTTP access to Autotask's REST API (``requests``).
 
 One :class:`AutotaskClient` per process: it discovers the tenant's zone once, sends the three
-authentication headers on every call, pins ``V1.0``, turns Autotask's answers into
-:mod:`core.errors` exceptions, retries reads (never writes) with backoff, keeps at most three
-requests in flight per endpoint and slows down as the tenant's hourly threshold gets near.
+authentication headers on every call, pins ``V1.0``, keeps at most three requests in flight per
+endpoint and slows down as the tenant's hourly threshold gets near. Sending, retrying reads and
+reading errors is :mod:`core.backends.http`'s; this module adds what is Autotask's own: a wrong
+user name or integration code answers 500, not 401.
 """
 
 from __future__ import annotations
@@ -15,16 +16,23 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import requests
-import urllib3.exceptions
 
 from core.backends.autotask.query import MAX_RECORDS, Filter, cond, query_body
 from core.backends.autotask.throttle import RequestMeter, ThresholdStatus
+from core.backends.http import (
+    GATEWAY_STATUSES,
+    Health,
+    JsonHttp,
+    error_messages,
+    json_object,
+    utc_now,
+)
 from core.backends.parsing import Item, as_int, items_of
-from core.errors import BackendUnavailable, ConfigurationError, TicketingError
+from core.errors import ConfigurationError, TicketingError
 from core.settings import AutotaskSettings
 
 log = logging.getLogger("ticketbot.autotask")
@@ -32,18 +40,18 @@ log = logging.getLogger("ticketbot.autotask")
 API_VERSION = "V1.0"
 DEFAULT_ZONE_LOOKUP_URL = "https://webservices.autotask.net/atservicesrest/v1.0/zoneInformation"
 MAX_PAGES = 100  # 50,000 rows: far beyond any one requester's tickets
-MAX_RETRY_AFTER = 60.0
+SERVICE = "Autotask"
+# A readiness probe gets one short try: /readyz gives up after 5 s anyway.
+PROBE_TIMEOUT = 4.0
 _NOT_ENDPOINT = frozenset({"query", "count", "entityinformation", "fields", "userdefinedfields"})
 _AUTH_WORDS = re.compile(
     r"integration\s*code|user\s*name|username|authenticat|credential|unauthori[sz]ed|"
     r"impersonat|api\s*user|api\s*tracking",
     re.IGNORECASE,
 )
-_USER_TEXT_MAX = 400
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+SIGN_IN_DOUBT = (
+    "The help desk didn't accept the bot's sign-in just now; I've told the administrators."
+)
 
 
 @dataclass(frozen=True)
@@ -57,71 +65,6 @@ class Zone:
     @property
     def root(self) -> str:
         return f"{self.api_url}{API_VERSION}/"
-
-
-class AutotaskRejected(TicketingError):
-    """Autotask answered with an error of its own (validation, business rule, bad URL).
-
-    ``user_message`` carries Autotask's own words, so that, for example, a missing required
-    field is named to the person; ``detail`` adds the request and a hint for the admin.
-    """
-
-    def __init__(
-        self, status: int, messages: list[str], *, method: str, path: str, hint: str | None = None
-    ) -> None:
-        said = plain_words(messages)
-        user_message = (
-            f"The help desk didn't accept that: {said}"
-            if said
-            else f"The help desk didn't accept that (Autotask answered HTTP {status})."
-        )
-        detail = f"Autotask {method} {path} answered HTTP {status}: {'; '.join(messages) or '-'}"
-        if hint:
-            detail = f"{detail}. {hint}"
-        super().__init__(user_message, detail=detail)
-        self.status = status
-        self.messages = tuple(messages)
-
-
-class WriteOutcomeUnknown(BackendUnavailable):
-    """A write was sent but no answer came back: it may or may not have happened.
-
-    Never repeat the write blindly; look for its effect first."""
-
-
-def plain_words(messages: list[str]) -> str:
-    """Autotask's messages as one readable sentence for the person."""
-    text = " ".join(" ".join(message.split()) for message in messages if message.strip())
-    if len(text) > _USER_TEXT_MAX:
-        text = text[: _USER_TEXT_MAX - 1].rstrip() + "…"
-    if text and text[-1] not in ".!?…":
-        text += "."
-    return text
-
-
-def error_messages(response: requests.Response) -> list[str]:
-    """The ``{"errors": [...]}`` strings of an answer (also ``message``), else empty."""
-    try:
-        body = response.json()
-    except ValueError:
-        return []
-    if not isinstance(body, Mapping):
-        return []
-    found = Item(body)
-    errors = found.get("errors")
-    messages: list[str] = []
-    if isinstance(errors, list):
-        for entry in errors:
-            if isinstance(entry, str):
-                messages.append(entry)
-            elif isinstance(entry, Mapping):
-                text = Item(entry).text("message")
-                if text:
-                    messages.append(text)
-    message = found.get("message")
-    if not messages and isinstance(message, str):
-        messages.append(message)
-    return [message for message in messages if message.strip()]
 
 
 def endpoint_key(path: str) -> str:
@@ -139,15 +82,6 @@ def normalise_api_url(url: str) -> str:
     if url.lower().endswith("/" + API_VERSION.lower()):
         url = url[: -len(API_VERSION) - 1]
     return url + "/"
-
-
-def _never_sent(exc: requests.RequestException) -> bool:
-    """True when the request surely never reached the server (safe to send again)."""
-    if isinstance(exc, requests.ConnectTimeout):
-        return True
-    reason: object = exc.args[0] if exc.args else None
-    reason = getattr(reason, "reason", reason)
-    return isinstance(reason, urllib3.exceptions.NewConnectionError)
 
 
 class AutotaskClient:
@@ -183,8 +117,6 @@ class AutotaskClient:
             else None
         )
         self._web_url_override = _with_slash(web_url)
-        self._timeout = timeout
-        self._read_retries = max(0, read_retries)
         self._max_concurrent = max(1, max_concurrent_per_endpoint)
         self._sleep = sleep
         self._meter = RequestMeter(clock, check_interval=threshold_check)
@@ -192,8 +124,20 @@ class AutotaskClient:
         self._limits_lock = threading.Lock()
         self._limits: dict[str, threading.BoundedSemaphore] = {}
         self._threshold_lock = threading.Lock()
-        self._clock = clock
-        self._last_answer: datetime | None = None
+        self._http = JsonHttp(
+            session,
+            service=SERVICE,
+            spoken=SERVICE,
+            timeout=timeout,
+            read_retries=read_retries,
+            sleep=sleep,
+            clock=clock,
+            transmit=self._transmit,
+            log=log,
+        )
+        # Set once Autotask accepted the credentials: after that, a 500 from
+        # ThresholdInformation is Autotask failing, not a wrong user name.
+        self._verified = False
 
     @classmethod
     def from_settings(
@@ -241,19 +185,18 @@ class AutotaskClient:
 
     def _discover_zone(self) -> Zone:
         where = f"GET {self._zone_lookup_url}?user=…"
-        response = self._send_with_retries(
-            "GET",
-            self._zone_lookup_url,
-            where=where,
-            params={"user": self._username},
-            auth=False,
-            is_read=True,
+        response = self._http.send(
+            "GET", self._zone_lookup_url, where=where, params={"user": self._username}, is_read=True
         )
-        answer = self._json(response, where) if response.status_code == 200 else {}
+        status = response.status_code
+        messages = error_messages(response)
+        if status == 429 or status in GATEWAY_STATUSES or (status >= 500 and not messages):
+            raise self._http.failure(response, where, is_read=True, refused=self._refused(where))
+        answer = json_object(response, f"{SERVICE} {where}") if status == 200 else {}
         found = Item(answer)
         api_url = found.text("url")
-        if response.status_code != 200 or not api_url:
-            said = "; ".join(error_messages(response)) or f"HTTP {response.status_code}"
+        if status != 200 or not api_url:
+            said = "; ".join(messages) or f"HTTP {status}"
             raise ConfigurationError(
                 f"Autotask could not find the zone of API user {self._username!r} ({said}). "
                 "Check AUTOTASK_USERNAME (the API-only user's name), or set AUTOTASK_BASE_URL "
@@ -264,6 +207,7 @@ class AutotaskClient:
             self._web_url_override or _with_slash(found.text("webUrl")),
             name=found.text("zoneName"),
         )
+        self._http.health.ok()
         log.info("autotask zone %s: %s", zone.name, zone.api_url)
         return zone
 
@@ -279,6 +223,11 @@ class AutotaskClient:
         """The tenant's threshold figures as last read (every few minutes)."""
         return self._meter.status
 
+    @property
+    def health(self) -> Health:
+        """How Autotask answered lately (for readiness)."""
+        return self._http.health
+
     def get(self, path: str, *, params: Mapping[str, str] | None = None) -> dict[str, Any]:
         return self.request("GET", path, params=params)
 
@@ -292,22 +241,30 @@ class AutotaskClient:
     ) -> dict[str, Any]:
         """Send ``method`` to ``{zone}/V1.0/{path}`` and return the JSON answer.
 
-        Reads (``GET`` and ``.../query``) are retried on connection errors, 429 and 5xx answers
-        without Autotask error text. Writes are sent once: a write whose answer never came raises
-        :class:`WriteOutcomeUnknown`, and the caller decides by looking at the data.
+        Reads (``GET`` and ``.../query``) are retried on connection errors, timeouts, 429 and
+        5xx. Writes are sent once: a write whose answer never came raises
+        :class:`~core.backends.http.WriteOutcomeUnknown`, and the caller decides by looking at
+        the data.
         """
         method = method.upper()
         is_read = method == "GET" or path.rstrip("/").lower().endswith(("/query", "/query/count"))
         self._before_request()
         url = self.zone().root + path.lstrip("/")
         where = f"{method} {path.split('?')[0]}"
-        response = self._send_with_retries(
-            method, url, where=where, body=body, params=params, auth=True, is_read=is_read
+        response = self._http.send(
+            method,
+            url,
+            where=where,
+            is_read=is_read,
+            body=body,
+            params=params,
+            headers=self._auth_headers(),
         )
         if response.status_code == 200:
-            self._last_answer = self._clock()
-            return self._json(response, where)
-        raise self._error(response, method, path, is_read=is_read)
+            answer = json_object(response, f"{SERVICE} {where}")
+            self._accepted()
+            return answer
+        raise self._error(response, where, is_read=is_read)
 
     def query_all(
         self,
@@ -338,15 +295,11 @@ class AutotaskClient:
         log.warning("autotask %s query stopped after %d pages", entity, MAX_PAGES)
         return rows
 
-    def answered_within(self, age: timedelta) -> bool:
-        """True when Autotask answered a request successfully less than ``age`` ago."""
-        last = self._last_answer
-        return last is not None and self._clock() - last < age
-
-    def threshold(self) -> ThresholdStatus:
-        """Read ``ThresholdInformation`` now (also checks the credentials)."""
+    def threshold(self, *, probe: bool = False) -> ThresholdStatus:
+        """Read ``ThresholdInformation`` now (also checks the credentials). A ``probe`` (for
+        readiness) is one short try, without retries."""
         with self._threshold_lock:
-            return self._read_threshold()
+            return self._read_threshold(probe=probe)
 
     # -- internals --------------------------------------------------------------------------
 
@@ -371,18 +324,31 @@ class AutotaskClient:
             )
             self._sleep(pause)
 
-    def _read_threshold(self) -> ThresholdStatus:
+    def _read_threshold(self, *, probe: bool = False) -> ThresholdStatus:
         url = self.zone().root + "ThresholdInformation"
         where = "GET ThresholdInformation"
-        response = self._send_with_retries("GET", url, where=where, auth=True, is_read=True)
-        if response.status_code in (401, 500):
-            # ThresholdInformation validates nothing but the credentials: a 500 here is the
-            # API's answer to a wrong user name or integration code.
-            raise self._auth_error(response.status_code, error_messages(response))
-        if response.status_code != 200:
-            raise self._error(response, "GET", "ThresholdInformation", is_read=True)
-        found = Item(self._json(response, where))
-        self._last_answer = self._clock()
+        response = self._http.send(
+            "GET",
+            url,
+            where=where,
+            is_read=True,
+            headers=self._auth_headers(),
+            retries=0 if probe else None,
+            timeout=min(PROBE_TIMEOUT, self._http.timeout) if probe else None,
+        )
+        answered = response.status_code
+        if answered != 200:
+            messages = error_messages(response)
+            if answered == 500 and messages and not self._verified:
+                # ThresholdInformation takes no input: Autotask's own error envelope here, while
+                # the credentials never worked yet, is its answer to a wrong user name or
+                # integration code. (Once they worked, a 500 is Autotask failing.)
+                error = self._auth_error(answered, messages, unverified=True)
+                self._http.health.failed(error)
+                raise error
+            raise self._error(response, where, is_read=True)
+        found = Item(json_object(response, f"{SERVICE} {where}"))
+        self._accepted()
         status = ThresholdStatus(
             threshold=found.integer("externalRequestThreshold") or 0,
             timeframe_minutes=found.integer("requestThresholdTimeframe") or 60,
@@ -397,60 +363,17 @@ class AutotaskClient:
         )
         return status
 
-    def _send_with_retries(
-        self,
-        method: str,
-        url: str,
-        *,
-        where: str,
-        body: Mapping[str, Any] | None = None,
-        params: Mapping[str, str] | None = None,
-        auth: bool,
-        is_read: bool,
-    ) -> requests.Response:
-        attempts = 1 + self._read_retries
-        for attempt in range(attempts):
-            last = attempt == attempts - 1
-            try:
-                response = self._send(method, url, body=body, params=params, auth=auth)
-            except requests.RequestException as exc:
-                if (is_read or _never_sent(exc)) and not last:
-                    self._backoff(attempt, None, where, type(exc).__name__)
-                    continue
-                if is_read or _never_sent(exc):
-                    raise BackendUnavailable(f"Autotask {where}: {type(exc).__name__}") from exc
-                raise WriteOutcomeUnknown(
-                    f"Autotask {where}: sent, but no answer ({type(exc).__name__})"
-                ) from exc
-            if is_read and not last and self._retryable(response):
-                self._backoff(attempt, response, where, f"HTTP {response.status_code}")
-                continue
-            return response
-        raise AssertionError("unreachable")  # the loop returns or raises on its last attempt
+    def _accepted(self) -> None:
+        """Autotask answered an authenticated request successfully."""
+        self._verified = True
+        self._http.health.ok()
 
-    def _send(
-        self,
-        method: str,
-        url: str,
-        *,
-        body: Mapping[str, Any] | None,
-        params: Mapping[str, str] | None,
-        auth: bool,
-    ) -> requests.Response:
-        headers = {"Accept": "application/json"}
-        if auth:
-            headers.update(self._auth_headers())
+    def _transmit(self, method: str, url: str, **options: Any) -> requests.Response:
+        """One attempt, inside the endpoint's concurrency limit and counted by the meter."""
         started = time.monotonic()
         with self._limit(endpoint_key(url.split(f"/{API_VERSION}/", 1)[-1])):
             self._meter.record()
-            response = self._session.request(
-                method,
-                url,
-                json=dict(body) if body is not None else None,
-                params=dict(params) if params else None,
-                headers=headers,
-                timeout=self._timeout,
-            )
+            response = self._session.request(method, url, **options)
         log.debug(
             "autotask %s %s -> %d in %.0f ms",
             method,
@@ -479,35 +402,9 @@ class AutotaskClient:
         with semaphore:
             yield
 
-    @staticmethod
-    def _retryable(response: requests.Response) -> bool:
-        if response.status_code == 429:
-            return True
-        # A 5xx carrying Autotask's own error text is an answer, not an outage: asking again
-        # would only get the same text.
-        return response.status_code >= 500 and not error_messages(response)
-
-    def _backoff(
-        self, attempt: int, response: requests.Response | None, where: str, why: str
-    ) -> None:
-        delay = min(0.5 * 2**attempt, 8.0)
-        retry_after = response.headers.get("Retry-After") if response is not None else None
-        if retry_after and retry_after.strip().isdigit():
-            delay = min(float(retry_after.strip()), MAX_RETRY_AFTER)
-        log.warning("autotask %s failed (%s); retrying in %.1fs", where, why, delay)
-        self._sleep(delay)
-
-    @staticmethod
-    def _json(response: requests.Response, where: str) -> dict[str, Any]:
-        try:
-            answer = response.json()
-        except ValueError as exc:
-            raise BackendUnavailable(f"Autotask {where}: answer is not JSON") from exc
-        if not isinstance(answer, dict):
-            raise BackendUnavailable(f"Autotask {where}: answer is not a JSON object")
-        return answer
-
-    def _auth_error(self, status: int, messages: list[str]) -> ConfigurationError:
+    def _auth_error(
+        self, status: int, messages: list[str], *, unverified: bool = False
+    ) -> ConfigurationError:
         said = f" ({'; '.join(messages)})" if messages else ""
         if status == 401:
             return ConfigurationError(
@@ -519,34 +416,36 @@ class AutotaskClient:
                 f"Autotask refused the impersonation (HTTP {status}){said}: check "
                 "AUTOTASK_IMPERSONATION_RESOURCE_ID."
             )
-        return ConfigurationError(
+        error = ConfigurationError(
             f"Autotask refused the credentials (HTTP {status}){said}: Autotask answers this way "
             f"to a wrong user name or integration code; check AUTOTASK_USERNAME "
             f"({self._username!r}) and AUTOTASK_INTEGRATION_CODE (the API tracking identifier)."
+            + (" If both are right, Autotask itself is failing right now." if unverified else "")
         )
+        if unverified:
+            error.user_message = SIGN_IN_DOUBT
+        return error
 
-    def _error(
-        self, response: requests.Response, method: str, path: str, *, is_read: bool
-    ) -> TicketingError:
-        status = response.status_code
-        messages = error_messages(response)
-        where = f"{method} {path.split('?')[0]}"
-        if status == 401:
-            return self._auth_error(status, messages)
-        if status == 403:
+    def _refused(self, where: str) -> Callable[[int, list[str]], TicketingError]:
+        def refused(status: int, messages: list[str]) -> TicketingError:
+            if status == 401:
+                return self._auth_error(status, messages)
             return ConfigurationError(
-                f"Autotask says the API user may not do {where} (HTTP 403): give its security "
-                "level access to that entity."
+                f"Autotask says the API user may not do {where} (HTTP {status}): give its "
+                "security level access to that entity."
             )
-        if status == 429:
-            return BackendUnavailable(f"Autotask {where}: HTTP 429 (too many requests)")
-        if status >= 500 and messages and _AUTH_WORDS.search(" ".join(messages)):
-            return self._auth_error(status, messages)
-        if status >= 500 and not messages:
-            if is_read:
-                return BackendUnavailable(f"Autotask {where}: HTTP {status}")
-            return WriteOutcomeUnknown(f"Autotask {where}: HTTP {status} with no error text")
-        return AutotaskRejected(status, messages, method=method, path=path, hint=_hint(messages))
+
+        return refused
+
+    def _error(self, response: requests.Response, where: str, *, is_read: bool) -> TicketingError:
+        messages = error_messages(response)
+        if response.status_code >= 500 and messages and _AUTH_WORDS.search(" ".join(messages)):
+            error = self._auth_error(response.status_code, messages)
+            self._http.health.failed(error)
+            return error
+        return self._http.failure(
+            response, where, is_read=is_read, refused=self._refused(where), hint=_hint
+        )
 
 
 # Required-field errors name the field; the admin fixes them with these settings.

@@ -9,10 +9,11 @@ from datetime import datetime
 
 import requests
 
-from core.backends.autotask.client import AutotaskClient, utc_now
+from core.backends.autotask.client import AutotaskClient
 from core.backends.autotask.picklists import FieldInfo
 from core.backends.autotask.tickets import AutotaskTicketing
 from core.backends.autotask.vocabulary import TICKETS
+from core.backends.http import utc_now
 from core.errors import TicketingError
 from core.settings import AutotaskSettings
 from core.tickets import Priority

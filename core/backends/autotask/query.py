@@ -27,7 +27,6 @@ COMPARISONS = frozenset(
         "notIn",
     }
 )
-GROUPS = frozenset({"and", "or"})
 MAX_RECORDS = 500
 
 Filter = dict[str, Any]

@@ -16,19 +16,28 @@ import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TypeVar
 
-from core.backends.autotask.client import AutotaskClient, AutotaskRejected, WriteOutcomeUnknown
+from core.backends.autotask.client import AutotaskClient
 from core.backends.autotask.identity import Directory, Requester
 from core.backends.autotask.picklists import EntityFields
 from core.backends.autotask.query import Filter, any_of, cond, eq, query_body
 from core.backends.autotask.vocabulary import TICKETS, TicketVocabulary
+from core.backends.http import Rejected, WriteOutcomeUnknown
 from core.backends.parsing import Item, format_time, item_of, items_of
-from core.errors import BackendUnavailable, RequesterUnknown, TicketNotFound
+from core.errors import (
+    BackendUnavailable,
+    ConfigurationError,
+    RequesterUnknown,
+    TicketingError,
+    TicketNotFound,
+)
 from core.messages import UserRef
 from core.settings import AutotaskSettings
 from core.tickets import Note, Ticket, TicketDraft, TicketRef
 
 log = logging.getLogger("ticketbot.autotask")
+_T = TypeVar("_T")
 
 TITLE_MAX = 255
 DESCRIPTION_MAX = 8000
@@ -44,7 +53,11 @@ CREATE_ATTEMPTS = 2
 # Give a create that timed out a moment to land before looking for it.
 SETTLE_SECONDS = 2.0
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-READY_FRESH = timedelta(minutes=1)
+# Readiness: a success this recent counts without asking; after a failure this recent the
+# answer is "not ready" without asking; otherwise one short probe. So probes cost the tenant's
+# shared hourly budget at most twice a minute, and any failed request shows at once.
+READY_FRESH = timedelta(seconds=30)
+FAILURE_HOLD = timedelta(seconds=30)
 
 # What a list or a card needs; asking for less keeps 500-row pages small.
 TICKET_FIELDS = (
@@ -137,12 +150,16 @@ class AutotaskTicketing:
                 answer = Item(self._client.request("POST", TICKETS, body=body))
             except WriteOutcomeUnknown as exc:
                 log.warning("autotask create: outcome unknown (%s); looking for it", exc.detail)
-                self._sleep(SETTLE_SECONDS)
-                found = self._find_stamped(stamp)
+                unknown = exc.reworded(
+                    "your new ticket",
+                    "it was filed",
+                    "In a few minutes, “ticket list” will show it if it was filed.",
+                )
+                found = self._look_after(unknown, lambda: self._find_stamped(stamp))
                 if found is not None:
                     return self._created(found, who)
                 if attempt == CREATE_ATTEMPTS - 1:
-                    raise
+                    raise unknown from exc
                 continue  # it was not filed: sending it again cannot make a second one
             item_id = answer.integer("itemId")
             if item_id is None:
@@ -195,13 +212,18 @@ class AutotaskTicketing:
             "publish": self.vocabulary.note_publish().value,
         }
         path = f"{TICKETS}/{item.id}/Notes"
+        number = item.text("ticketNumber") or str(item.id)
         try:
             self._client.request("POST", path, body=body)
-        except WriteOutcomeUnknown:
-            self._sleep(SETTLE_SECONDS)
-            notes = self._fetch_notes(item.id)
+        except WriteOutcomeUnknown as exc:
+            unknown = exc.reworded(
+                "your note",
+                "it was added",
+                f"In a few minutes, “ticket {number}” will show it if it was added.",
+            )
+            notes = self._look_after(unknown, lambda: self._fetch_notes(item.id))
             if not any(n.note.text == words and n.note.title == title for n in notes):
-                raise
+                raise unknown from exc
         finally:
             self._forget_notes(item.id)
         fresh = self._read(item.id) or item
@@ -214,21 +236,44 @@ class AutotaskTicketing:
         if item.integer("status") != complete:
             try:
                 self._client.request("PATCH", TICKETS, body={"id": item.id, "status": complete})
-            except WriteOutcomeUnknown:
-                self._sleep(SETTLE_SECONDS)
-                again = self._read(item.id)
+            except WriteOutcomeUnknown as exc:
+                number = item.text("ticketNumber") or str(item.id)
+                unknown = exc.reworded(
+                    "the close",
+                    "the ticket is closed",
+                    f"In a few minutes, “ticket {number}” will show whether it is.",
+                )
+                again = self._look_after(unknown, lambda: self._read(item.id))
                 if again is None or again.integer("status") != complete:
-                    raise
+                    raise unknown from exc
             item = self._read(item.id) or item
         return self._ticket(item, who)
 
     def check_ready(self) -> None:
-        """Cheap enough for a readiness probe: a recent good answer counts, else one request.
+        """Cheap enough for a readiness probe: the latest outcome of any request counts when it
+        is recent (a failed request makes the bot unready at once), else one short request.
         (Probes every few seconds would otherwise spend the tenant's shared hourly budget.)"""
-        if self._client.answered_within(READY_FRESH):
+        health = self._client.health
+        failure = health.failed_within(FAILURE_HOLD)
+        if isinstance(failure, ConfigurationError):
+            raise ConfigurationError(failure.detail)
+        if failure is not None:
+            raise BackendUnavailable(f"the last Autotask request failed: {failure.detail}")
+        if health.answered_within(READY_FRESH):
             return
         self._client.zone()
-        self._client.threshold()
+        self._client.threshold(probe=True)
+
+    def _look_after(self, unknown: WriteOutcomeUnknown, look: Callable[[], _T]) -> _T:
+        """Look for the effect of a write whose answer was lost, after giving it a moment to
+        land. If Autotask cannot be read either, the outcome stays unknown: say that, not an
+        outage's "ask me again"."""
+        self._sleep(SETTLE_SECONDS)
+        try:
+            return look()
+        except TicketingError as exc:
+            log.warning("autotask: could not look for the write's effect: %s", exc.detail)
+            raise unknown from exc
 
     # -- identity and authorization --------------------------------------------------------
 
@@ -325,7 +370,7 @@ class AutotaskTicketing:
     def _read(self, ticket_id: int) -> Item | None:
         try:
             return item_of(self._client.get(f"{TICKETS}/{ticket_id}"))
-        except AutotaskRejected as exc:
+        except Rejected as exc:
             if exc.status == 404:
                 return None
             raise
