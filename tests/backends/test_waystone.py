@@ -149,3 +149,15 @@ def test_check_ready(waystone: FakeWaystone) -> None:
     _backend(waystone).check_ready()
     with pytest.raises(ConfigurationError):
         _backend(waystone, key="nope").check_ready()
+
+
+def test_an_outage_reads_as_an_outage(waystone: FakeWaystone) -> None:
+    ticket_id = waystone.add_ticket()
+    waystone.fail(
+        "GET", rf"/tickets/{ticket_id}", status=503, body={"error": "Service Unavailable"}, times=9
+    )
+    with pytest.raises(BackendUnavailable) as caught:
+        _backend(waystone).get(TicketRef("id", str(ticket_id)), ALICE)
+    assert caught.value.user_message.startswith("The help desk isn't answering right now; I'll")
+    assert "Service Unavailable" in caught.value.detail
+    assert len(waystone.calls("GET")) == 3

@@ -119,7 +119,8 @@ class Recorded:
 class Fault:
     """A scripted misbehaviour for the next ``times`` requests matching ``method`` and ``path``.
 
-    ``mode``: ``status`` (answer ``status``/``body`` without doing the work), ``drop`` (close the
+    ``mode``: ``status`` (answer ``status``/``body`` without doing the work; a ``str`` body is
+    sent as an HTML page, the way a proxy or IIS answers an outage), ``drop`` (close the
     connection without doing the work), ``drop_after`` (do the work, then close without an
     answer), ``hang_after`` (do the work, then hold the answer until the fake stops or
     :meth:`FakeAutotask.release` is called)."""
@@ -424,7 +425,10 @@ class FakeAutotask:
             self.threshold_used += 1
         fault = self._take_fault(method, path)
         if fault is not None and fault.mode == "status":
-            handler.answer(fault.status, fault.body, fault.headers)
+            if isinstance(fault.body, str):  # a proxy's or the web server's own error page
+                _answer_page(handler, fault.status, fault.body)
+            else:
+                handler.answer(fault.status, fault.body, fault.headers)
             return
         if fault is not None and fault.mode == "drop":
             handler.drop()
@@ -787,6 +791,15 @@ class FakeAutotask:
 
 class _UnknownField(Exception):
     pass
+
+
+def _answer_page(handler: JsonHandler, status: int, page: str) -> None:
+    data = page.encode("utf-8")
+    handler.send_response(status)
+    handler.send_header("Content-Type", "text/html; charset=utf-8")
+    handler.send_header("Content-Length", str(len(data)))
+    handler.end_headers()
+    handler.wfile.write(data)
 
 
 def _of_type(kind: str, value: Any) -> bool:
