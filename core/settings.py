@@ -65,8 +65,9 @@ class AutotaskSettings(BaseSettings):
     source: int | None = None
     issue_type: int | None = None
     due_hours: int | None = None
-    note_type: int | None = None
-    note_publish: int | None = None
+    # Label or value, e.g. "Task Notes" or 3; unset: the picklist's default, else "Task Notes".
+    note_type: int | str | None = None
+    note_publish: int | str | None = None
     unknown_contact: Literal["refuse", "default_company"] = "refuse"
     company_visibility: bool = False
     picklist_ttl_seconds: int = 3600

@@ -1,5 +1,6 @@
 """``ticketbot doctor``: check the help desk configuration against the live API and print what
-is fine (OK) and what to fix (FIX). Exits 1 when something must be fixed."""
+is fine (OK), what works on a guess worth confirming (WARN) and what to fix (FIX). Exits 1 when
+something must be fixed."""
 
 from __future__ import annotations
 
@@ -68,29 +69,33 @@ def _waystone(settings: Settings) -> list[Check]:
 
 
 def render(title: str, checks: list[Check]) -> str:
-    """A plain-text table: ``OK``/``FIX``, the check, and its detail wrapped under it."""
+    """A plain-text table: ``OK``/``WARN``/``FIX``, the check, and its detail wrapped under it."""
     width = max(60, min(shutil.get_terminal_size((100, 20)).columns, 120))
     name_width = min(max((len(check.name) for check in checks), default=0), 28)
     indent = " " * (2 + 3 + 2 + name_width + 2)
     lines = [title, ""]
     for check in checks:
-        head = f"  {'OK ' if check.ok else 'FIX'}  {check.name:<{name_width}}  "
+        head = f"  {check.status:<4} {check.name:<{name_width}}  "
         wrapped = textwrap.wrap(
             check.detail, width=max(30, width - len(indent)), break_on_hyphens=False
         ) or [""]
         lines.append(head + wrapped[0])
         lines.extend(indent + more for more in wrapped[1:])
     problems = sum(1 for check in checks if not check.ok)
+    warnings = sum(1 for check in checks if check.ok and check.warn)
     lines.append("")
-    lines.append(
-        "All good." if not problems else f"{problems} thing{'s' if problems > 1 else ''} to fix."
-    )
+    if problems:
+        lines.append(f"{problems} thing{'s' if problems > 1 else ''} to fix.")
+    elif warnings:
+        lines.append(f"Working; {warnings} thing{'s' if warnings > 1 else ''} to look at (WARN).")
+    else:
+        lines.append("All good.")
     return "\n".join(lines)
 
 
 COMMAND = Subcommand(
     "doctor",
-    "check the help desk settings against the live API (OK / FIX)",
+    "check the help desk settings against the live API (OK / WARN / FIX)",
     add_arguments,
     run,
 )

@@ -25,7 +25,7 @@ from tests.backends.conftest import (
     Harness,
     make_harness,
 )
-from tests.fakes.autotask_server import FakeAutotask
+from tests.fakes.autotask_server import FakeAutotask, Picklist
 from tests.support import FakeClock
 
 
@@ -432,3 +432,44 @@ def test_an_unknown_email_asking_about_a_ticket_is_told_plainly(at: Harness) -> 
     with pytest.raises(RequesterUnknown):
         at.backend.list_open(NOBODY)
     assert at.fake.calls("GET", r"Tickets/\d+") == []
+
+
+NO_DEFAULT_NOTE_TYPES = [
+    (1, "Task Summary", True, False),
+    (2, "Task Detail", True, False),
+    (3, "Task Notes", True, False),
+    (0, "Old Notes", False, False),
+]
+
+
+def test_notes_work_on_a_tenant_that_flags_no_default_note_type(at: Harness) -> None:
+    at.fake.note_picklists["noteType"] = Picklist(NO_DEFAULT_NOTE_TYPES)
+    ticket_id = _alices_ticket(at.fake)
+    at.backend.add_note(TicketRef("id", str(ticket_id)), "hello", ALICE)
+    [post] = at.fake.calls("POST", rf"Tickets/{ticket_id}/Notes")
+    assert post.body["noteType"] == 3  # "Task Notes", the value commonly used
+
+
+def test_without_task_notes_the_lowest_active_note_type_is_used(
+    fake: FakeAutotask, clock: FakeClock
+) -> None:
+    fake.note_picklists["noteType"] = Picklist(
+        [entry for entry in NO_DEFAULT_NOTE_TYPES if entry[1] != "Task Notes"]
+    )
+    harness = make_harness(fake, clock)
+    choice = harness.backend.vocabulary.note_type_choice()
+    assert (choice.value.value, choice.guessed) == (1, True)  # 0 is retired
+
+
+def test_the_note_type_setting_takes_a_label_or_a_value(
+    monkeypatch: pytest.MonkeyPatch, fake: FakeAutotask, clock: FakeClock
+) -> None:
+    from core.settings import AutotaskSettings
+
+    fake.note_picklists["noteType"] = Picklist(NO_DEFAULT_NOTE_TYPES)
+    monkeypatch.setenv("AUTOTASK_NOTE_TYPE", "task detail")
+    from_env = AutotaskSettings(_env_file=None).note_type
+    assert make_harness(fake, clock, note_type=from_env).backend.vocabulary.note_type().value == 2
+    monkeypatch.setenv("AUTOTASK_NOTE_TYPE", "1")
+    from_env = AutotaskSettings(_env_file=None).note_type
+    assert make_harness(fake, clock, note_type=from_env).backend.vocabulary.note_type().value == 1

@@ -29,11 +29,11 @@ def env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path, fake: FakeAutotask) -> 
 
 
 def _rows(output: str) -> dict[str, tuple[str, str]]:
-    """check name -> (OK or FIX, its detail with wrapped lines joined)."""
+    """check name -> (OK, WARN or FIX, its detail with wrapped lines joined)."""
     rows: dict[str, tuple[str, str]] = {}
     last = None
     for line in output.splitlines():
-        match = re.match(r"^  (OK|FIX)\s+(.+?)\s{2,}(.*)$", line)
+        match = re.match(r"^  (OK|WARN|FIX)\s+(.+?)\s{2,}(.*)$", line)
         if match:
             last = match.group(2)
             rows[last] = (match.group(1), match.group(3))
@@ -84,6 +84,24 @@ def test_what_to_fix_is_named(
     assert "'Severity 4 - TwoDays' (4)" in rows["priority Low"][1]
     assert rows["priority Critical"] == ("OK", "-> 'Severity 1 - Critical' (1)")
     assert output.rstrip().endswith("5 things to fix.")
+
+
+def test_a_guessed_note_type_is_a_warning_not_a_fix(
+    env: pytest.MonkeyPatch, fake: FakeAutotask, capsys: pytest.CaptureFixture[str]
+) -> None:
+    fake.note_picklists["noteType"] = Picklist(
+        [(1, "Task Summary", True, False), (3, "Task Notes", True, False)]
+    )
+    assert main(["doctor"]) == 0
+    output = capsys.readouterr().out
+    status, detail = _rows(output)["note type"]
+    assert status == "WARN"
+    assert detail.startswith("-> 'Task Notes' (3): no default flagged")
+    assert "AUTOTASK_NOTE_TYPE" in detail and "1 = 'Task Summary'" in detail
+    assert output.rstrip().endswith("Working; 1 thing to look at (WARN).")
+    env.setenv("AUTOTASK_NOTE_TYPE", "Task Summary")
+    assert main(["doctor"]) == 0
+    assert _rows(capsys.readouterr().out)["note type"] == ("OK", "-> 'Task Summary' (1)")
 
 
 def test_a_wrong_secret_is_reported(

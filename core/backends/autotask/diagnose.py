@@ -1,5 +1,5 @@
 """``ticketbot doctor`` for Autotask: checks a configuration against the live API and says,
-line by line, what is fine and what to fix."""
+line by line, what is fine, what the bot guessed (worth a look) and what to fix."""
 
 from __future__ import annotations
 
@@ -12,7 +12,7 @@ import requests
 from core.backends.autotask.client import AutotaskClient
 from core.backends.autotask.picklists import FieldInfo
 from core.backends.autotask.tickets import AutotaskTicketing
-from core.backends.autotask.vocabulary import TICKETS
+from core.backends.autotask.vocabulary import TICKET_NOTES, TICKETS
 from core.backends.http import utc_now
 from core.errors import TicketingError
 from core.settings import AutotaskSettings
@@ -21,11 +21,19 @@ from core.tickets import Priority
 
 @dataclass(frozen=True)
 class Check:
-    """One line of the report: ``ok`` False means the admin must fix something."""
+    """One line of the report: ``ok`` False means the admin must fix something; ``warn`` means
+    it works on a guess the admin may want to confirm with a setting."""
 
     ok: bool
     name: str
     detail: str
+    warn: bool = False
+
+    @property
+    def status(self) -> str:
+        if not self.ok:
+            return "FIX"
+        return "WARN" if self.warn else "OK"
 
 
 # Required ticket fields the bot fills itself on every create.
@@ -177,7 +185,6 @@ def _mappings(backend: AutotaskTicketing) -> list[Check]:
         *((f"priority {p.value}", lambda p=p: vocabulary.priority(p)) for p in Priority),
         ("status New", vocabulary.status_new),
         ("status Complete", vocabulary.status_complete),
-        ("note type", vocabulary.note_type),
         ("note visibility", vocabulary.note_publish),
     ]
     for name, resolve in attempts:
@@ -189,6 +196,18 @@ def _mappings(backend: AutotaskTicketing) -> list[Check]:
         label = getattr(value, "label", "?")
         number = getattr(value, "value", "?")
         checks.append(Check(True, name, f"-> {label!r} ({number})"))
+    try:
+        note_type = vocabulary.note_type_choice()
+    except TicketingError as exc:
+        checks.append(Check(False, "note type", exc.detail))
+    else:
+        detail = f"-> {note_type.value.label!r} ({note_type.value.value})"
+        if note_type.guessed:
+            detail += (
+                f": {note_type.why}; set AUTOTASK_NOTE_TYPE (label or value) to choose"
+                f"{_choices(backend.fields.field(TICKET_NOTES, 'noteType'))}"
+            )
+        checks.append(Check(True, "note type", detail, warn=note_type.guessed))
     return checks
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from core.backends.autotask.picklists import EntityFields, FieldInfo, PicklistValue
 from core.errors import ConfigurationError
 from core.settings import AutotaskSettings
@@ -10,6 +12,17 @@ from core.tickets import STATUS_COMPLETE, STATUS_NEW, Priority
 TICKETS = "Tickets"
 TICKET_NOTES = "TicketNotes"
 ALL_USERS_LABEL = "All Autotask Users"
+COMMON_NOTE_TYPE = "Task Notes"
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A picklist value the bot chose and why; ``guessed`` when no setting or tenant default
+    decided it."""
+
+    value: PicklistValue
+    why: str
+    guessed: bool = False
 
 
 class TicketVocabulary:
@@ -40,10 +53,28 @@ class TicketVocabulary:
         )
 
     def note_type(self) -> PicklistValue:
+        return self.note_type_choice().value
+
+    def note_type_choice(self) -> Choice:
+        """The note type: ``AUTOTASK_NOTE_TYPE`` (label or value), else the picklist's default,
+        else the commonly used "Task Notes", else the lowest active value (a guess ``doctor``
+        warns about: many tenants flag no default)."""
         field = self._picklist(TICKET_NOTES, "noteType")
         if self._settings.note_type is not None:
-            return field.resolve(str(self._settings.note_type), setting="AUTOTASK_NOTE_TYPE")
-        return _default_or_only(field, setting="AUTOTASK_NOTE_TYPE")
+            value = field.resolve(str(self._settings.note_type), setting="AUTOTASK_NOTE_TYPE")
+            return Choice(value, "AUTOTASK_NOTE_TYPE")
+        default = field.default()
+        if default is not None:
+            return Choice(default, "the picklist's default")
+        if not field.active:
+            raise ConfigurationError(
+                f"Autotask's {field.name} picklist has no active value: add one in Autotask."
+            )
+        for entry in field.active:
+            if entry.label.strip().casefold() == COMMON_NOTE_TYPE.casefold():
+                return Choice(entry, f"no default flagged; the common {COMMON_NOTE_TYPE!r}", True)
+        lowest = min(field.active, key=lambda entry: entry.value)
+        return Choice(lowest, "no default flagged; the lowest active value", True)
 
     def note_publish(self) -> PicklistValue:
         field = self._picklist(TICKET_NOTES, "publish")
