@@ -64,7 +64,11 @@ class AutotaskSettings(BaseSettings):
     ticket_type: int | None = None
     source: int | None = None
     issue_type: int | None = None
-    due_hours: int | None = None
+    # Name, nickname or id of the category new tickets get; unset: the tenant's default.
+    ticket_category: int | str | None = None
+    # Hours until a new ticket is due: one number, or JSON by priority, e.g. '{"High": 4}';
+    # unset: Critical 4, High 8, Medium 24, Low 72; 0: send no due date.
+    due_hours: dict[str, int] | int | None = None
     # Label or value, e.g. "Task Notes" or 3; unset: the picklist's default, else "Task Notes".
     note_type: int | str | None = None
     note_publish: int | str | None = None

@@ -53,7 +53,9 @@ def test_a_good_configuration_is_all_ok(
     assert {status for status, _ in rows.values()} == {"OK"}
     assert rows["zone"][1] == f"{fake.api_url} (discovered)"
     assert rows["credentials"][1].startswith("accepted;")
-    assert rows["field queueID"][1] == f"required; AUTOTASK_DEFAULT_QUEUE_ID={LEVEL_ONE}"
+    assert rows["field queueID"][1] == (
+        f"required; {LEVEL_ONE} ('Level I Support') from AUTOTASK_DEFAULT_QUEUE_ID"
+    )
     assert rows["priority Low"][1] == "-> 'Low' (3)"
     assert rows["status Complete"][1] == "-> 'Complete' (5)"
     assert rows["note visibility"][1] == "-> 'All Autotask Users' (1)"
@@ -102,6 +104,57 @@ def test_a_guessed_note_type_is_a_warning_not_a_fix(
     env.setenv("AUTOTASK_NOTE_TYPE", "Task Summary")
     assert main(["doctor"]) == 0
     assert _rows(capsys.readouterr().out)["note type"] == ("OK", "-> 'Task Summary' (1)")
+
+
+def test_what_the_category_fills_and_what_the_bot_fills_are_shown(
+    env: pytest.MonkeyPatch, fake: FakeAutotask, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["doctor"]) == 0
+    rows = _rows(capsys.readouterr().out)
+    standard = fake.ids["standard"]
+    assert rows["ticket category"] == (
+        "OK",
+        f"-> 'Standard' ({standard}), the tenant's default (isGlobalDefault); its defaults fill "
+        "no ticket field the bot sends",
+    )
+    assert rows["filled by the bot"][1] == (
+        f"ticketCategory={standard} ('Standard') (the tenant's default (isGlobalDefault)); "
+        f"queueID={LEVEL_ONE} ('Level I Support') (AUTOTASK_DEFAULT_QUEUE_ID); "
+        "dueDateTime = now + Low 72 h, Medium 24 h, High 8 h, Critical 4 h (AUTOTASK_DUE_HOURS)"
+    )
+
+    env.delenv("AUTOTASK_DEFAULT_QUEUE_ID")
+    env.setenv("AUTOTASK_TICKET_CATEGORY", "aem")
+    fake.add_category("Monitoring Alert", nickname="AEM", queueID=29683355)
+    fake.required_ticket_fields.append("dueDateTime")
+    assert main(["doctor"]) == 0
+    rows = _rows(capsys.readouterr().out)
+    assert rows["ticket category"][1].endswith(
+        "AUTOTASK_TICKET_CATEGORY=aem; its defaults fill queueID=29683355 ('Level II Support')"
+    )
+    assert rows["field queueID"] == (
+        "OK",
+        "required; 29683355 ('Level II Support') from ticket category 'Monitoring Alert'",
+    )
+    assert rows["field dueDateTime"][0] == "OK"
+
+    env.setenv("AUTOTASK_DUE_HOURS", '{"Low": 0}')
+    assert main(["doctor"]) == 1
+    rows = _rows(capsys.readouterr().out)
+    assert rows["field dueDateTime"] == (
+        "FIX",
+        "required, but AUTOTASK_DUE_HOURS sends none for Low: give it hours",
+    )
+
+
+def test_an_unknown_ticket_category_is_a_fix(
+    env: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    env.setenv("AUTOTASK_TICKET_CATEGORY", "Nope")
+    assert main(["doctor"]) == 1
+    status, detail = _rows(capsys.readouterr().out)["ticket category"]
+    assert status == "FIX"
+    assert "AUTOTASK_TICKET_CATEGORY" in detail and "'Standard'" in detail
 
 
 def test_a_wrong_secret_is_reported(

@@ -211,6 +211,13 @@ class FakeAutotask:
         self.required_note_fields = ["description", "noteType", "publish"]
         self.tickets: dict[int, dict[str, Any]] = {}
         self.notes: dict[int, dict[str, Any]] = {}
+        self.categories: dict[int, dict[str, Any]] = {}
+        self.category_defaults: dict[int, dict[str, Any]] = {}
+        # category id -> ticket fields that category makes required on create (Autotask's
+        # field list does not flag them: only the create's error names them).
+        self.category_required: dict[int, list[str]] = {}
+        # The ticketCategory picklist's default when it is not the isGlobalDefault category.
+        self.category_picklist_default: int | None = None
         self.contacts: dict[int, dict[str, Any]] = {}
         self.resources: dict[int, dict[str, Any]] = {}
         self.companies: set[int] = {0}
@@ -231,10 +238,14 @@ class FakeAutotask:
             "ticketnotes": 9001,
             "contacts": 30682000,
             "resources": 29682900,
+            "ticketcategories": 100,
+            "ticketcategoryfielddefaults": 300,
         }
         self._numbers: Counter[str] = Counter()
         self._server: LoopbackServer | None = None
         self.api_resource_id = self.add_resource("api-user@example.test", "API", "User")
+        # Autotask's built-in category, the tenant's default; its defaults fill no ticket field.
+        self.ids["standard"] = self.add_category("Standard", global_default=True, status=1)
 
     # -- lifecycle --------------------------------------------------------------------------
 
@@ -312,6 +323,38 @@ class FakeAutotask:
             "userName": email.split("@")[0],
         }
         return resource_id
+
+    def add_category(
+        self,
+        name: str,
+        *,
+        nickname: str | None = None,
+        active: bool = True,
+        global_default: bool = False,
+        **defaults: Any,
+    ) -> int:
+        """A ticket category and its one ``TicketCategoryFieldDefaults`` row (``defaults`` by
+        their camelCase model names, e.g. ``queueID=29683355``)."""
+        category_id = self._next_id("ticketcategories")
+        if global_default:
+            for other in self.categories.values():
+                other["isGlobalDefault"] = False
+        self.categories[category_id] = {
+            "id": category_id,
+            "name": name,
+            "nickname": nickname or name,
+            "isActive": active,
+            "isApiOnly": False,
+            "isGlobalDefault": global_default,
+            "displayColorRGB": 0,
+        }
+        model = self.models["ticketcategoryfielddefaults"]
+        row: dict[str, Any] = {name: None for name in model.values() if name != "userDefinedFields"}
+        row.update({"id": self._next_id("ticketcategoryfielddefaults")})
+        row.update({model[key.lower()]: value for key, value in defaults.items()})
+        row["ticketCategoryID"] = category_id
+        self.category_defaults[row["id"]] = row
+        return category_id
 
     def add_ticket(self, **fields: Any) -> int:
         """A ticket as if someone filed it in Autotask (defaults fill what is not given)."""
@@ -490,7 +533,14 @@ class FakeAutotask:
     ) -> tuple[int, Any]:
         segments = path.split("/")
         lowered = [segment.lower() for segment in segments]
-        entities = {"tickets", "ticketnotes", "contacts", "resources"}
+        entities = {
+            "tickets",
+            "ticketnotes",
+            "contacts",
+            "resources",
+            "ticketcategories",
+            "ticketcategoryfielddefaults",
+        }
         if lowered == ["thresholdinformation"]:
             return self._only(method, "GET") or (200, self._threshold())
         if len(lowered) >= 3 and lowered[-2:] == ["entityinformation", "fields"]:
@@ -559,6 +609,8 @@ class FakeAutotask:
             "ticketnotes": self.notes,
             "contacts": self.contacts,
             "resources": self.resources,
+            "ticketcategories": self.categories,
+            "ticketcategoryfielddefaults": self.category_defaults,
         }[entity]
 
     # -- entity information -----------------------------------------------------------------
@@ -571,6 +623,8 @@ class FakeAutotask:
         fields = []
         for name in self.models[entity].values():
             picklist = picklists.get(name)
+            if entity == "tickets" and name == "ticketCategory":
+                picklist = self._category_picklist()
             fields.append(
                 {
                     "name": name,
@@ -601,6 +655,21 @@ class FakeAutotask:
                 }
             )
         return fields
+
+    def _category_picklist(self) -> Picklist:
+        """The tickets' ``ticketCategory`` picklist: the categories, the global one default."""
+        chosen = self.category_picklist_default
+        return Picklist(
+            [
+                (
+                    row["id"],
+                    row["name"],
+                    bool(row["isActive"]),
+                    row["id"] == chosen if chosen is not None else bool(row["isGlobalDefault"]),
+                )
+                for row in self.categories.values()
+            ]
+        )
 
     # -- queries ----------------------------------------------------------------------------
 
@@ -704,10 +773,17 @@ class FakeAutotask:
         if problem:
             return 500, {"errors": [problem]}
         record = {self.models["tickets"][key.lower()]: value for key, value in body.items()}
-        missing = [name for name in self.required_ticket_fields if record.get(name) in (None, "")]
+        category = record.get("ticketCategory")
+        if category is None:
+            category = next(
+                (key for key, row in self.categories.items() if row["isGlobalDefault"]), None
+            )
+        required = [*self.required_ticket_fields, *self.category_required.get(category or 0, [])]
+        missing = [name for name in required if record.get(name) in (None, "")]
         if missing:
             return 500, {"errors": [f"Missing Required Field: {name}" for name in missing]}
-        problem = self._picklist_problem(self.ticket_picklists, record) or self._relations(record)
+        picklists = {**self.ticket_picklists, "ticketCategory": self._category_picklist()}
+        problem = self._picklist_problem(picklists, record) or self._relations(record)
         if problem:
             return 500, {"errors": [problem]}
         now = self.clock()

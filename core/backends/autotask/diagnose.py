@@ -9,6 +9,7 @@ from datetime import datetime
 
 import requests
 
+from core.backends.autotask.categories import due_hours
 from core.backends.autotask.client import AutotaskClient
 from core.backends.autotask.picklists import FieldInfo
 from core.backends.autotask.tickets import AutotaskTicketing
@@ -44,13 +45,12 @@ _FILLED_BY_BOT = {
     "priority": "the chosen priority (mapped below)",
     "contactid": "the requester's contact",
 }
-# Required ticket fields a setting fills: (setting name, attribute, picklist field or None).
+# Required ticket fields a setting (or the ticket category) fills: (setting, attribute, picklist).
 _FILLED_BY_SETTING = {
     "queueid": ("AUTOTASK_DEFAULT_QUEUE_ID", "default_queue_id", "queueID"),
     "tickettype": ("AUTOTASK_TICKET_TYPE", "ticket_type", "ticketType"),
     "source": ("AUTOTASK_SOURCE", "source", "source"),
     "issuetype": ("AUTOTASK_ISSUE_TYPE", "issue_type", "issueType"),
-    "duedatetime": ("AUTOTASK_DUE_HOURS", "due_hours", None),
 }
 
 
@@ -109,12 +109,67 @@ def diagnose(
         fields = backend.fields.fields(TICKETS)
     except TicketingError as exc:
         return [*checks, Check(False, "ticket fields", exc.detail)]
-    checks.extend(_required_fields(settings, fields))
+    try:
+        sent = {name.lower(): found for name, found in backend.ticket_defaults().items()}
+    except TicketingError as exc:
+        return [*checks, Check(False, "ticket category", exc.detail)]
+    checks.append(_category_check(backend, fields))
+    checks.extend(_required_fields(settings, fields, sent))
+    checks.append(_filled_check(settings, fields, sent))
     checks.extend(_mappings(backend))
     return checks
 
 
-def _required_fields(settings: AutotaskSettings, fields: dict[str, FieldInfo]) -> list[Check]:
+def _category_check(backend: AutotaskTicketing, fields: dict[str, FieldInfo]) -> Check:
+    """The category new tickets get, and what its defaults fill."""
+    category = backend.categories.chosen()
+    if category is None:
+        return Check(
+            True,
+            "ticket category",
+            "none: the tenant has no default ticket category the API user can read, so tickets "
+            "are filed without one; set AUTOTASK_TICKET_CATEGORY (name or id) to choose one",
+            warn=True,
+        )
+    filled = ", ".join(
+        f"{name}={_labelled(fields, name, value)}" for name, value in category.defaults.items()
+    )
+    return Check(
+        True,
+        "ticket category",
+        f"-> {category.name!r} ({category.id}), {category.why}; its defaults fill "
+        + (filled or "no ticket field the bot sends"),
+    )
+
+
+def _filled_check(
+    settings: AutotaskSettings, fields: dict[str, FieldInfo], sent: dict[str, tuple[int, str]]
+) -> Check:
+    """What the bot itself sends on every create beyond the person's own words and what the
+    category's defaults fill: the category, the settings' values and the due date."""
+    by_setting = [
+        f"{fields[key].name if key in fields else key}={_labelled(fields, key, value)} ({origin})"
+        for key, (value, origin) in sent.items()
+        if not origin.startswith("ticket category ")
+    ]
+    hours = [(priority, due_hours(settings, priority)) for priority in Priority]
+    if all(value == 0 for _, value in hours):
+        due = "no dueDateTime (AUTOTASK_DUE_HOURS=0)"
+    else:
+        spans = ", ".join(f"{p.value} {h} h" if h else f"{p.value} none" for p, h in hours)
+        due = f"dueDateTime = now + {spans} (AUTOTASK_DUE_HOURS)"
+    return Check(True, "filled by the bot", "; ".join([*by_setting, due]))
+
+
+def _labelled(fields: dict[str, FieldInfo], name: str, value: int) -> str:
+    info = fields.get(name.lower())
+    label = info.label_for(value) if info is not None else None
+    return f"{value} ({label!r})" if label else str(value)
+
+
+def _required_fields(
+    settings: AutotaskSettings, fields: dict[str, FieldInfo], sent: dict[str, tuple[int, str]]
+) -> list[Check]:
     checks: list[Check] = []
     for key, info in sorted(fields.items()):
         if not info.is_required or info.is_read_only or key == "id":
@@ -124,14 +179,22 @@ def _required_fields(settings: AutotaskSettings, fields: dict[str, FieldInfo]) -
             checks.append(Check(True, label, f"required; filled from {_FILLED_BY_BOT[key]}"))
         elif key == "companyid":
             checks.append(_company_check(settings, label))
+        elif key in sent:
+            value, origin = sent[key]
+            shown = _labelled(fields, key, value)
+            checks.append(Check(True, label, f"required; {shown} from {origin}"))
+        elif key == "duedatetime":
+            checks.append(_due_check(settings, label))
         elif key in _FILLED_BY_SETTING:
-            setting, attribute, picklist = _FILLED_BY_SETTING[key]
-            value = getattr(settings, attribute)
-            if value is None:
-                choices = _choices(fields.get(picklist.lower())) if picklist else ""
-                checks.append(Check(False, label, f"required: set {setting}{choices}"))
-            else:
-                checks.append(Check(True, label, f"required; {setting}={value}"))
+            setting, _, picklist = _FILLED_BY_SETTING[key]
+            choices = _choices(fields.get(picklist.lower()))
+            checks.append(
+                Check(
+                    False,
+                    label,
+                    f"required: set {setting}, or give the ticket category a default{choices}",
+                )
+            )
         else:
             checks.append(
                 Check(
@@ -160,6 +223,17 @@ def _required_fields(settings: AutotaskSettings, fields: dict[str, FieldInfo]) -
                 )
             )
     return checks
+
+
+def _due_check(settings: AutotaskSettings, label: str) -> Check:
+    unset = [p.value for p in Priority if due_hours(settings, p) == 0]
+    if unset:
+        return Check(
+            False,
+            label,
+            f"required, but AUTOTASK_DUE_HOURS sends none for {', '.join(unset)}: give it hours",
+        )
+    return Check(True, label, "required; the bot fills it from AUTOTASK_DUE_HOURS (see below)")
 
 
 def _company_check(settings: AutotaskSettings, label: str) -> Check:

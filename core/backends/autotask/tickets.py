@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from core.backends.autotask.categories import TicketCategories, due_hours
 from core.backends.autotask.client import AutotaskClient
 from core.backends.autotask.identity import Directory, Requester
 from core.backends.autotask.picklists import EntityFields
@@ -119,6 +120,13 @@ class AutotaskTicketing:
             client, ttl=timedelta(seconds=settings.picklist_ttl_seconds), clock=clock
         )
         self.vocabulary = TicketVocabulary(self.fields, settings)
+        self.categories = TicketCategories(
+            client,
+            self.fields,
+            settings,
+            ttl=timedelta(seconds=settings.picklist_ttl_seconds),
+            clock=clock,
+        )
         self.directory = Directory(
             client,
             clock=clock,
@@ -465,16 +473,39 @@ class AutotaskTicketing:
         }
         if contact_id is not None:
             body["contactID"] = contact_id
-        optional = {
-            "queueID": settings.default_queue_id,
-            "ticketType": settings.ticket_type,
-            "source": settings.source,
-            "issueType": settings.issue_type,
-        }
-        body.update({name: value for name, value in optional.items() if value is not None})
-        if settings.due_hours is not None:
-            body["dueDateTime"] = format_time(self._clock() + timedelta(hours=settings.due_hours))
+        body.update(self._defaults())
+        hours = due_hours(settings, draft.priority)
+        if hours > 0:  # no category default sets a due date: the API has no such field
+            body["dueDateTime"] = format_time(self._clock() + timedelta(hours=hours))
         return body
+
+    def _defaults(self) -> dict[str, object]:
+        return {name: value for name, (value, _) in self.ticket_defaults().items()}
+
+    def ticket_defaults(self) -> dict[str, tuple[int, str]]:
+        """Ticket field -> (value, where it comes from) for the fields a create fills beyond the
+        person's own: the ticket category, what its defaults fill, and the settings on top."""
+        settings = self._settings
+        category = self.categories.chosen()
+        filled: dict[str, tuple[int, str]] = {}
+        if category is not None:
+            origin = f"ticket category {category.name!r}"
+            filled["ticketCategory"] = (category.id, category.why)
+            filled.update({name: (value, origin) for name, value in category.defaults.items()})
+        configured = {
+            "queueID": ("AUTOTASK_DEFAULT_QUEUE_ID", settings.default_queue_id),
+            "ticketType": ("AUTOTASK_TICKET_TYPE", settings.ticket_type),
+            "source": ("AUTOTASK_SOURCE", settings.source),
+            "issueType": ("AUTOTASK_ISSUE_TYPE", settings.issue_type),
+        }
+        for name, (setting, value) in configured.items():
+            if value is not None:
+                filled[name] = (value, setting)
+        # A sub-issue type belongs to one issue type: keep the category's only with its own.
+        issue = filled.get("issueType", (None, ""))[0]
+        if category is None or issue != category.defaults.get("issueType"):
+            filled.pop("subIssueType", None)
+        return filled
 
     # -- shaping ----------------------------------------------------------------------------
 
