@@ -3,6 +3,7 @@
 - :mod:`.client`: HTTP, zone discovery, authentication headers, errors, retries and limits.
 - :mod:`.picklists` / :mod:`.vocabulary`: field definitions and the bot's words as tenant values.
 - :mod:`.identity`: chat e-mail -> contact (requester) or resource (staff).
+- :mod:`.categories`: the ticket category of new tickets and what its defaults fill.
 - :mod:`.tickets`: :class:`AutotaskTicketing`, the :class:`core.ports.TicketingSystem`.
 - :mod:`.diagnose`: the checks behind ``ticketbot doctor``.
 """
