@@ -18,7 +18,7 @@ from core.backends.http import WriteOutcomeUnknown
 from core.errors import BackendUnavailable, ConfigurationError
 from core.settings import Settings, TicketbotSettings
 from core.tickets import TicketDraft, TicketRef
-from tests.backends.conftest import ALICE, COMPANY, Harness, autotask_settings, make_harness
+from tests.backends.conftest import ALICE, BOB, COMPANY, Harness, autotask_settings, make_harness
 from tests.fakes.autotask_server import AUTH_500_BODY, FakeAutotask
 from tests.ops.support import serving
 from tests.support import FakeClock, message, only
@@ -206,3 +206,15 @@ async def test_readyz_reports_an_outage_as_soon_as_a_person_meets_it(
     reasons = body["reasons"]
     assert isinstance(reasons, dict)
     assert "HTTP 503" in reasons["backend"]
+
+
+def test_during_an_outage_the_routine_threshold_check_is_tried_once(at: Harness) -> None:
+    at.backend.list_open(ALICE)
+    at.clock.advance(minutes=6)
+    at.fake.reset_log()
+    at.fake.fail("GET", r"ThresholdInformation", status=503, times=9)
+    at.fake.fail("POST", r"Contacts/query", status=503, times=9)
+    with pytest.raises(BackendUnavailable):
+        at.backend.list_open(BOB)
+    assert len(at.fake.calls("GET", r"ThresholdInformation")) == 1
+    assert len(at.fake.calls("POST", r"Contacts/query")) == 4

@@ -307,7 +307,9 @@ class AutotaskClient:
         if self._meter.check_due() and self._threshold_lock.acquire(blocking=False):
             try:
                 if self._meter.check_due():
-                    self._read_threshold()
+                    # Once the credentials worked, this check only informs the slow-down: one
+                    # try, so that an outage does not double the person's wait.
+                    self._read_threshold(probe=self._verified)
             except ConfigurationError:
                 raise
             except TicketingError as exc:
