@@ -5,8 +5,8 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import jwt
 from aiohttp import web
@@ -22,21 +22,37 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MESSAGES_PATH = "/api/messages"
+# Activities Teams sends nest a few levels; anything far deeper is not one (and deep enough
+# nesting would exhaust the parser's or the SDK's recursion).
+MAX_DEPTH = 64
+# A plain http(s) URL with a host name or address, an optional port and a plain path: no user
+# info, backslash, query, fragment or percent-encoding, nothing two URL parsers could read as
+# two different hosts.
+_PLAIN_URL = re.compile(
+    r"https?://(?:(?P<name>[A-Za-z0-9.-]+)|\[(?P<ipv6>[0-9A-Fa-f:]+)\])"
+    r"(?::(?P<port>[0-9]{1,5}))?(?:/[A-Za-z0-9._~/-]*)?"
+)
 
 
 def mount(app: web.Application, runtime: Runtime, runner: CoreRunner) -> None:
     """A :data:`bots.server.Mount`: Teams at ``/api/messages``. With ``MICROSOFT_APP_ID`` set,
-    requests must carry the Bot Framework's token (401 otherwise); without it, local mode."""
+    requests must carry the Bot Framework's token (401 otherwise); without it, every request
+    gets 401 unless ``TEAMS_LOCAL_MODE`` is on."""
     settings = runtime.settings.teams
     try:
         teams = build_teams_adapter(settings, RunnerGateway(runtime, runner), clock=runtime.clock)
     except ValueError as exc:
         raise SystemExit(f"{exc}. `ticketbot config` lists what is missing.") from exc
-    if teams.local:
+    if teams.auth == "local":
         log.warning(
-            "Teams endpoint %s in local mode: MICROSOFT_APP_ID is not set, so requests are not "
+            "Teams endpoint %s in local mode (TEAMS_LOCAL_MODE): requests are not "
             "authenticated and only a loopback serviceUrl is answered (Bot Framework Emulator, "
             "tests). Production needs MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD.",
+            MESSAGES_PATH,
+        )
+    elif teams.auth == "off":
+        log.info(
+            "Teams is off: MICROSOFT_APP_ID is not set, so %s answers every request with 401",
             MESSAGES_PATH,
         )
     add_routes(app, teams, shutdown_timeout=runtime.settings.bot.shutdown_timeout_seconds)
@@ -48,17 +64,26 @@ def add_routes(
     """Route ``POST /api/messages`` to ``teams``; on shutdown wait for its work in flight."""
 
     async def messages(request: web.Request) -> web.StreamResponse:
+        if teams.auth == "off":
+            # Nothing to authenticate against: a Slack-only deployment exposes no Teams bot.
+            log.warning(
+                "Teams request refused: MICROSOFT_APP_ID is not set and TEAMS_LOCAL_MODE is off"
+            )
+            return web.json_response({"error": "unauthorized"}, status=401)
         if "application/json" not in request.headers.get("Content-Type", ""):
             return web.json_response({"error": "expected application/json"}, status=415)
         try:
             body: Any = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
+        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             log.warning("Teams request refused: body is not JSON")
             return web.json_response({"error": "body is not JSON"}, status=400)
+        if _too_deep(body):
+            log.warning("Teams request refused: JSON nested deeper than %d levels", MAX_DEPTH)
+            return web.json_response({"error": "not an activity"}, status=400)
         if not isinstance(body, dict) or not body.get("type") or not _readable(body):
             log.warning("Teams request refused: not an activity")
             return web.json_response({"error": "not an activity"}, status=400)
-        if teams.local and not is_loopback(str(body.get("serviceUrl") or "")):
+        if teams.auth == "local" and not is_loopback(body.get("serviceUrl")):
             # Unauthenticated mode must not post (or look people up) anywhere a caller names.
             log.warning(
                 "Teams request refused in local mode: serviceUrl is not a loopback address; "
@@ -92,11 +117,40 @@ def _readable(body: dict[str, Any]) -> bool:
     return True
 
 
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
+def _too_deep(body: object) -> bool:
+    """Nested deeper than :data:`MAX_DEPTH` (walked without recursion)."""
+    level: list[object] = [body]
+    for _ in range(MAX_DEPTH):
+        level = [
+            child
+            for node in level
+            if isinstance(node, dict | list)
+            for child in (node.values() if isinstance(node, dict) else node)
+        ]
+        if not level:
+            return False
+    return any(isinstance(node, dict | list) for node in level)
+
+
+def is_loopback(url: object) -> bool:
+    """``url`` is a plain ``http(s)://`` URL of this machine (``localhost``, 127.0.0.0/8 or
+    ``[::1]``) with an optional port and path, and nothing else a connector could resolve
+    differently (``http://127.0.0.1:1\\@127.0.0.1:2/`` is refused: Python's ``urlsplit`` reads
+    the host after the ``@``, the Bot Connector client connects to the one before the ``\\``)."""
+    if not isinstance(url, str):
+        return False
+    match = _PLAIN_URL.fullmatch(url)
+    if match is None:
+        return False
+    port = match["port"]
+    if port is not None and not 0 < int(port) < 65536:
+        return False
+    name, ipv6 = match["name"], match["ipv6"]
     try:
-        return ipaddress.ip_address(host).is_loopback
+        if ipv6 is not None:
+            return ipaddress.IPv6Address(ipv6) == ipaddress.IPv6Address("::1")
+        if name.lower() == "localhost":
+            return True
+        return ipaddress.IPv4Address(name).is_loopback
     except ValueError:
         return False

@@ -292,6 +292,10 @@ class TeamsHarness:
         self.runtime.close()
 
 
+# Unauthenticated, loopback serviceUrls only: what these tests post.
+LOCAL = TeamsSettings(microsoft_app_id="", microsoft_app_password="", teams_local_mode=True)
+
+
 def make_settings(tmp_path: Path, *, teams: TeamsSettings | None = None, **bot: Any) -> Settings:
     """Local mode unless ``teams`` says otherwise. Rate limits are off: these tests send many
     requests from one person."""
@@ -300,7 +304,7 @@ def make_settings(tmp_path: Path, *, teams: TeamsSettings | None = None, **bot: 
     return Settings(
         bot=TicketbotSettings(database_url=f"sqlite:///{tmp_path / 'ticketbot.db'}", **bot),
         slack=SlackSettings(bot_token=None, signing_secret=None, app_token=None),
-        teams=teams or TeamsSettings(microsoft_app_id="", microsoft_app_password=""),
+        teams=teams or LOCAL,
         llm=LlmSettings(
             openai_api_key=None,
             openai_base_url=None,

@@ -10,6 +10,7 @@ from typing import Any
 
 import jwt
 import pytest
+from aiohttp import web
 from sqlalchemy import select
 
 from bots.teams.bot import WELCOME
@@ -26,6 +27,7 @@ from core.settings import TeamsSettings
 from core.tickets import STATUS_COMPLETE, Priority, TicketRef
 from storage.models import ConversationRow
 from tests.fakes.bot_connector import FakeBotConnector, Sent
+from tests.fakes.loopback import start_app
 from tests.support import DownTicketing
 from tests.teams.conftest import MakeTeams
 from tests.teams.harness import (
@@ -34,6 +36,7 @@ from tests.teams.harness import (
     BOB,
     BOT,
     CHANNEL,
+    LOCAL,
     TENANT,
     TeamsHarness,
     check_card,
@@ -42,12 +45,13 @@ from tests.teams.harness import (
     members_added,
     mention,
 )
+from tests.teams.proactive import send_to_conversation
 
 pytestmark = pytest.mark.anyio
 
 VPN = "the VPN drops every ten minutes"
 SCRIPT = {VPN: Classification(Intent.CREATE_TICKET, title="VPN drops every ten minutes")}
-SUBMIT = TeamsSettings(microsoft_app_id="", microsoft_app_password="", teams_card_actions="submit")
+SUBMIT = LOCAL.model_copy(update={"teams_card_actions": "submit"})
 
 
 def texts(card: dict[str, Any]) -> list[str]:
@@ -351,7 +355,9 @@ async def test_with_an_app_id_an_unauthenticated_request_gets_401(
     make_teams: MakeTeams, connector: FakeBotConnector
 ) -> None:
     settings = TeamsSettings(
-        microsoft_app_id=str(uuid.uuid4()), microsoft_app_password="test-secret"
+        microsoft_app_id=str(uuid.uuid4()),
+        microsoft_app_password="test-secret",
+        microsoft_app_tenant_id=TENANT,
     )
     teams = await make_teams(teams=settings)
     activity = dm(teams.service_url, "ticket list")
@@ -369,6 +375,83 @@ async def test_with_an_app_id_an_unauthenticated_request_gets_401(
     assert foreign.status == 401
     assert teams.core_calls == []
     assert connector.sent == []
+
+
+async def test_without_an_app_id_or_local_mode_every_request_gets_401(
+    make_teams: MakeTeams, connector: FakeBotConnector, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A Slack-only deployment: Teams is mounted, but nobody turned local mode on.
+    teams = await make_teams(teams=LOCAL.model_copy(update={"teams_local_mode": False}))
+
+    answer = await teams.post(dm(teams.service_url, "ticket list"))
+    garbage = await teams.post({"type": "message"}, headers={"Authorization": "Bearer x"})
+
+    assert (answer.status, garbage.status) == (401, 401)
+    assert teams.core_calls == []
+    assert connector.sent == [] and connector.member_lookups == []
+    refusals = [r for r in caplog.records if "TEAMS_LOCAL_MODE is off" in r.getMessage()]
+    assert len(refusals) == 2
+
+
+async def test_a_service_url_that_parsers_read_two_ways_is_refused_in_local_mode(
+    make_teams: MakeTeams, connector: FakeBotConnector
+) -> None:
+    # The attack: urlsplit() reads the host after "@" (the real connector's loopback port)
+    # while the Bot Connector client connects to the one before the backslash (the attacker's).
+    received: list[str] = []
+
+    async def anything(request: web.Request) -> web.Response:
+        received.append(f"{request.method} {request.raw_path}")
+        if "/members/" in request.raw_path:  # the roster lookup: "Alice" is a technician
+            member = {"id": ALICE["id"], "name": "Tech", "email": "technician@example.com"}
+            return web.json_response(member)
+        return web.json_response({"id": "1"})
+
+    attacker = web.Application()
+    attacker.router.add_route("*", "/{tail:.*}", anything)
+    runner, attacker_port = await start_app(attacker)
+    teams = await make_teams()
+    port = connector.service_url.rsplit(":", 1)[1].strip("/")
+    forged = f"http://127.0.0.1:{attacker_port}\\@127.0.0.1:{port}/"
+    try:
+        answer = await teams.say(dm(forged, "ticket list"))
+        with_userinfo = await teams.say(dm(f"http://x@127.0.0.1:{port}/", "ticket list"))
+    finally:
+        await runner.cleanup()
+
+    assert (answer.status, with_userinfo.status) == (403, 403)
+    assert received == []
+    assert connector.sent == [] and connector.member_lookups == []
+    assert teams.core_calls == []  # no roster e-mail was trusted for anything
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:1\\@127.0.0.1:2/",
+        "http://user@127.0.0.1/",
+        "http://user:pw@localhost:3978/",
+        "http://127.0.0.1:3978/?next=https://evil.example",
+        "http://127.0.0.1:3978/#x",
+        "http://127.0.0.1:3978/%2e%2e",
+        "http://127.0.0.1:99999/",
+        "http://127.1/",
+        "http://0x7f.0.0.1/",
+        "http://localhost.evil.example/",
+        "http://[::ffff:7f00:1]/",
+        "http://[::1%25eth0]/",
+        "ftp://127.0.0.1/",
+        "http://127.0.0.1:3978/\n",
+        " http://127.0.0.1/",
+        "//127.0.0.1/",
+        "not a url",
+        "",
+        None,
+        ["http://127.0.0.1/"],
+    ],
+)
+def test_only_a_plain_loopback_url_counts_as_loopback(url: object) -> None:
+    assert not is_loopback(url)
 
 
 async def test_local_mode_answers_only_a_loopback_service_url(
@@ -422,7 +505,8 @@ async def test_a_stored_conversation_can_be_sent_to_later(
     assert delivery_ref is not None
     before = len(connector.sent)
 
-    sent = await teams.teams.proactive.send_to_conversation(
+    sent = await send_to_conversation(
+        teams.teams,
         delivery_ref,
         Reply(f"Ticket {ticket.number} was updated.", card=ticket_card(ticket)),
     )
@@ -434,6 +518,6 @@ async def test_a_stored_conversation_can_be_sent_to_later(
     assert title_of(notice) == title_of(posted)
     assert notice.activity["recipient"]["id"] == ALICE["id"]
 
-    assert await teams.teams.proactive.send_to_conversation("not a reference", Reply("x")) is False
+    assert await send_to_conversation(teams.teams, "not a reference", Reply("x")) is False
     connector.fail("send", 403)
-    assert await teams.teams.proactive.send_to_conversation(delivery_ref, Reply("x")) is False
+    assert await send_to_conversation(teams.teams, delivery_ref, Reply("x")) is False
