@@ -15,6 +15,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
+from http import HTTPStatus
 from typing import Any
 
 from botbuilder.core import InvokeResponse, TurnContext
@@ -143,7 +144,13 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name == translate.EXECUTE_INVOKE:
             return await self._on_execute(turn_context)
-        return await super().on_invoke_activity(turn_context)
+        response: InvokeResponse | None = await super().on_invoke_activity(turn_context)
+        if response is None or response.status == HTTPStatus.NOT_IMPLEMENTED:
+            # The SDK answers an invoke nobody handles with 501: it is the request that is
+            # wrong (our app offers no such invoke), not the server.
+            log.warning("Teams invoke not handled name=%r", turn_context.activity.name)
+            return InvokeResponse(status=int(HTTPStatus.BAD_REQUEST))
+        return response
 
     async def _on_execute(self, turn_context: TurnContext) -> InvokeResponse:
         activity = turn_context.activity

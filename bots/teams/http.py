@@ -11,9 +11,9 @@ from typing import TYPE_CHECKING, Any
 import jwt
 from aiohttp import web
 from botbuilder.core import Bot
-from botbuilder.schema import Activity
 
 from bots.gateway import RunnerGateway
+from bots.teams import shape
 from bots.teams.app import TEAMS_ADAPTER_KEY, TeamsAdapter, build_teams_adapter
 
 if TYPE_CHECKING:
@@ -22,9 +22,6 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MESSAGES_PATH = "/api/messages"
-# Activities Teams sends nest a few levels; anything far deeper is not one (and deep enough
-# nesting would exhaust the parser's or the SDK's recursion).
-MAX_DEPTH = 64
 # A plain http(s) URL with a host name or address, an optional port and a plain path: no user
 # info, backslash, query, fragment or percent-encoding, nothing two URL parsers could read as
 # two different hosts.
@@ -77,11 +74,9 @@ def add_routes(
         except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
             log.warning("Teams request refused: body is not JSON")
             return web.json_response({"error": "body is not JSON"}, status=400)
-        if _too_deep(body):
-            log.warning("Teams request refused: JSON nested deeper than %d levels", MAX_DEPTH)
-            return web.json_response({"error": "not an activity"}, status=400)
-        if not isinstance(body, dict) or not body.get("type") or not _readable(body):
-            log.warning("Teams request refused: not an activity")
+        found = shape.problem(body)
+        if found is not None:
+            log.warning("Teams request refused: not an activity (%s)", found)
             return web.json_response({"error": "not an activity"}, status=400)
         if teams.auth == "local" and not is_loopback(body.get("serviceUrl")):
             # Unauthenticated mode must not post (or look people up) anywhere a caller names.
@@ -105,31 +100,6 @@ def add_routes(
     app[TEAMS_ADAPTER_KEY] = teams
     app.router.add_post(MESSAGES_PATH, messages)
     app.on_shutdown.append(finish)
-
-
-def _readable(body: dict[str, Any]) -> bool:
-    """The SDK can read it as an activity (it would answer a malformed one with a 500)."""
-    try:
-        Activity().deserialize(body)
-    except ValueError as exc:  # msrest's DeserializationError is a ValueError
-        log.info("unreadable activity: %s", str(exc)[:200])
-        return False
-    return True
-
-
-def _too_deep(body: object) -> bool:
-    """Nested deeper than :data:`MAX_DEPTH` (walked without recursion)."""
-    level: list[object] = [body]
-    for _ in range(MAX_DEPTH):
-        level = [
-            child
-            for node in level
-            if isinstance(node, dict | list)
-            for child in (node.values() if isinstance(node, dict) else node)
-        ]
-        if not level:
-            return False
-    return any(isinstance(node, dict | list) for node in level)
 
 
 def is_loopback(url: object) -> bool:

@@ -5,6 +5,7 @@ the local desk on SQLite behind it."""
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from typing import Any
 
@@ -486,6 +487,59 @@ async def test_requests_that_are_not_activities_are_refused(make_teams: MakeTeam
         assert r.status == 415
     async with teams.session.get(url) as r:
         assert r.status == 405
+    assert teams.core_calls == []
+
+
+MALFORMED: dict[str, dict[str, Any]] = {
+    "from is a string": {"from": "x"},
+    "conversation id is a number": {"conversation": {"id": 5}},
+    "text is an object": {"text": {"a": 1}},
+    "type is a number": {"type": 5},
+    "id is an object": {"id": {"a": 1}},
+    "entities is a string": {"entities": "x"},
+    "channelData is a string": {"channelData": "x"},
+    "channelData.team is a string": {"type": "conversationUpdate", "channelData": {"team": "x"}},
+    "membersAdded holds numbers": {"type": "conversationUpdate", "membersAdded": [1, None]},
+    "an invoke without a name": {"type": "invoke"},
+    "an invoke nobody handles": {"type": "invoke", "name": "composeExtension/query"},
+    "localTimestamp is not a time": {"localTimestamp": "soon"},
+}
+
+
+@pytest.mark.parametrize("change", MALFORMED.values(), ids=list(MALFORMED))
+async def test_a_malformed_activity_gets_400_and_one_log_line(
+    make_teams: MakeTeams,
+    connector: FakeBotConnector,
+    caplog: pytest.LogCaptureFixture,
+    change: dict[str, Any],
+) -> None:
+    teams = await make_teams()
+    activity = {**dm(teams.service_url, "ticket list"), **change}
+    caplog.clear()
+
+    answer = await teams.say(activity)
+
+    assert answer.status == 400
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].exc_info is None
+    assert teams.core_calls == [] and connector.sent == []
+
+
+@pytest.mark.parametrize("depth", [100, 100_000])
+async def test_deeply_nested_json_gets_400_and_one_log_line(
+    make_teams: MakeTeams, caplog: pytest.LogCaptureFixture, depth: int
+) -> None:
+    teams = await make_teams()
+    nested = "[" * depth + "]" * depth
+    body = f'{{"type": "message", "serviceUrl": "{teams.service_url}", "value": {nested}}}'
+    caplog.clear()
+
+    async with teams.session.post(
+        f"{teams.base_url}/api/messages", data=body, headers={"Content-Type": "application/json"}
+    ) as response:
+        assert response.status == 400
+    (refused,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert refused.getMessage().startswith("Teams request refused") and not refused.exc_info
     assert teams.core_calls == []
 
 
