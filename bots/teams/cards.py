@@ -9,7 +9,8 @@ and uses only elements and properties that version defines.
 - Times are Adaptive Cards' ``{{DATE(...)}}`` / ``{{TIME(...)}}``: each reader sees local time.
 - The link becomes an ``Action.OpenUrl``.
 - Each :class:`~core.messages.CardAction` becomes an ``Action.Execute`` (Universal Actions: the
-  card can be answered in place) or an ``Action.Submit``; its ``data`` carries the core's action
+  card can be answered in place) falling back to the equivalent ``Action.Submit`` on older
+  clients, or an ``Action.Submit`` alone; its ``data`` carries the core's action
   id and values (:data:`DATA_ACTION`, :data:`DATA_VALUES`). Teams merges the card's inputs into
   that object under their ids, which :mod:`bots.teams.translate` reads back.
 - An action with ``inputs`` (Add note) becomes an ``Action.ShowCard`` holding the inputs and the
@@ -180,20 +181,23 @@ def _actions(card: Card, action_type: ActionType) -> list[dict[str, Any]]:
 
 
 def _button(action: CardAction, action_type: ActionType, *, skip_inputs: bool) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": action_type,
+    """An ``Action.Submit``, or an ``Action.Execute`` that falls back to the same
+    ``Action.Submit`` on clients without Universal Actions (both send the same data; the
+    handler reads either)."""
+    submit: dict[str, Any] = {
+        "type": SUBMIT,
         "title": _trim(action.label, LABEL_MAX),
         "data": action_data(action),
     }
-    if action_type == EXECUTE:
-        button["verb"] = action.action_id
     style = _STYLES.get(action.style)
     if style:
-        button["style"] = style
+        submit["style"] = style
     if skip_inputs:
         # "Cancel" must not be blocked by (or send) the inputs another button is for.
-        button["associatedInputs"] = "None"
-    return button
+        submit["associatedInputs"] = "None"
+    if action_type == SUBMIT:
+        return submit
+    return {**submit, "type": EXECUTE, "verb": action.action_id, "fallback": submit}
 
 
 def _show_card(action: CardAction, action_type: ActionType) -> dict[str, Any]:

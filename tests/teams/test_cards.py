@@ -24,7 +24,7 @@ from core import actions
 from core.cards import close_confirm_card, draft_card, help_card, ticket_card, ticket_list_card
 from core.messages import Card, CardAction, CardField, CardLink, CardNote, Reply
 from core.tickets import Note, Priority, Ticket, TicketDraft
-from tests.teams.adaptive_card_1_5 import buttons, inputs, validate
+from tests.teams.adaptive_card_1_5 import buttons, inputs, sensible, validate
 from tests.teams.harness import check_card, find_button
 
 WHEN = datetime(2026, 11, 4, 9, 30, tzinfo=UTC)
@@ -98,6 +98,13 @@ def test_a_ticket_card_has_facts_notes_a_link_and_working_actions() -> None:
     assert close["style"] == "destructive"
     assert close["verb"] == actions.CLOSE_REQUEST
     assert close["data"] == {DATA_ACTION: actions.CLOSE_REQUEST, DATA_VALUES: {"ticket": "48213"}}
+    # Clients without Universal Actions show the same button as an Action.Submit.
+    assert close["fallback"] == {
+        "type": "Action.Submit",
+        "title": "Close",
+        "data": close["data"],
+        "style": "destructive",
+    }
 
 
 def test_add_note_unfolds_a_required_text_input_with_its_own_send_button() -> None:
@@ -283,20 +290,94 @@ def test_the_validator_rejects_what_adaptive_cards_1_5_does_not_have() -> None:
     good = render_card(help_card())
     assert validate(good) == []
 
+    def body(*elements: dict[str, Any]) -> list[str]:
+        return validate({**good, "body": list(elements)})
+
     assert validate({**good, "version": "1.6"}) == ["version is '1.6', not '1.5'"]
-    assert validate({**good, "msteams": {"width": "Full"}}) == ["AdaptiveCard.msteams: not in 1.5"]
-    assert validate({**good, "body": [{"type": "Icon", "name": "Calendar"}]}) == [
-        "body[0]: element 'Icon' is not in 1.5"
+    assert validate({**good, "msteams": {"width": "Full"}}) == [
+        "card (AdaptiveCard): property 'msteams' is not in 1.5"
     ]
-    problems = validate(
-        {**good, "body": [{"type": "TextBlock", "text": "x", "style": "columnHeader"}]}
-    )
-    assert problems == ["body[0]: TextBlock.style 'columnHeader' is not in 1.5"]
+    assert body({"type": "Icon", "name": "Calendar"}) == [
+        "card.body[0]: element 'Icon' is not in 1.5"
+    ]
+    assert body({"type": "TextBlock", "text": "x", "style": "columnHeader"}) == [
+        "card.body[0].style: 'columnHeader' is not one of ['default', 'heading']"
+    ]
     menu = {"type": "Action.Submit", "title": "x", "menuActions": []}
     assert validate({**good, "actions": [menu]}) == [
-        "actions[0] (Action.Submit): property 'menuActions' is not in 1.5"
+        "card.actions[0] (Action.Submit): property 'menuActions' is not in 1.5"
     ]
-    assert validate({**good, "body": [{"type": "TextBlock", "text": "x", "spacing": "huge"}]})
-    assert validate({**good, "body": [{"type": "FactSet"}]})
+    assert body({"type": "TextBlock", "text": "x", "spacing": "huge"})
+    assert body({"type": "TextBlock", "text": "x", "size": "auto"})  # an image size
+    assert body({"type": "TextBlock", "text": "x", "wrap": "yes"})
+    assert body({"type": "FactSet"})
+    assert body({"type": "Input.Text"})  # an input needs an id
+    assert body({"type": "FactSet", "facts": [{"title": "a", "value": 1}]})
+
+
+def test_the_validator_accepts_what_adaptive_cards_1_5_has() -> None:
+    submit = {"type": "Action.Submit", "title": "Send", "data": {"x": "1"}}
+    card = {
+        "type": "AdaptiveCard",
+        "version": "1.5",
+        "body": [
+            {"type": "TextBlock", "text": "x", "size": "ExtraLarge", "fallback": "drop"},
+            {"type": "FactSet", "facts": [{"type": "Fact", "title": "a", "value": "b"}]},
+            {"type": "RichTextBlock", "inlines": ["plain", {"type": "TextRun", "text": "t"}]},
+            {"type": "Image", "url": "https://x.example/a.png", "height": "50px"},
+            {
+                "type": "Container",
+                "items": [{"type": "TextBlock", "text": "y"}],
+                "requires": {"adaptiveCards": "1.5"},
+                "fallback": {"type": "TextBlock", "text": "older"},
+            },
+            {"type": "ColumnSet", "columns": [{"type": "Column", "width": 2, "items": []}]},
+            {
+                "type": "Input.ChoiceSet",
+                "id": "c",
+                "choices": [{"type": "Input.Choice", "title": "A", "value": "a"}],
+            },
+        ],
+        "actions": [
+            {"type": "Action.Execute", "title": "Go", "verb": "go", "fallback": submit},
+            {"type": "Action.Execute", "title": "Go", "verb": "go", "fallback": "Drop"},
+            {**submit, "associatedInputs": "none", "mode": "Secondary", "isEnabled": True},
+        ],
+    }
+
+    assert validate(card) == []
+    assert sensible(card) == []
+
+
+def test_a_fallback_is_drop_or_the_same_kind_of_thing() -> None:
+    good = render_card(help_card())
+    execute = {"type": "Action.Execute", "title": "Go", "verb": "go"}
+
+    assert validate({**good, "actions": [{**execute, "fallback": "hide"}]}) == [
+        "card.actions[0].fallback: fallback 'hide' is neither 'drop' nor an action"
+    ]
+    assert validate({**good, "actions": [{**execute, "fallback": {"type": "TextBlock"}}]}) == [
+        "card.actions[0].fallback: action 'TextBlock' is not in 1.5"
+    ]
+    inner = {**execute, "fallback": {"type": "Action.Submit", "title": "x", "verb": "go"}}
+    assert validate({**good, "actions": [inner]}) == [
+        "card.actions[0].fallback (Action.Submit): property 'verb' is not in 1.5"
+    ]
+    text = {"type": "TextBlock", "text": "x", "fallback": {"type": "Action.Submit"}}
+    assert validate({**good, "body": [text]}) == [
+        "card.body[0].fallback: element 'Action.Submit' is not in 1.5"
+    ]
+
+
+def test_the_sensible_checks_catch_cards_that_would_not_work() -> None:
+    good = render_card(help_card())
     twice = {"type": "Input.Text", "id": "note"}
-    assert validate({**good, "body": [twice, twice]}) == ["duplicate input ids ['note']"]
+
+    assert sensible({**good, "body": [twice, twice]}) == ["duplicate input ids ['note']"]
+    assert sensible({**good, "body": [{"type": "TextBlock", "text": " "}]}) == [
+        "a TextBlock without text"
+    ]
+    assert sensible({**good, "actions": [{"type": "Action.OpenUrl", "url": "javascript:x"}]}) == [
+        "Action.OpenUrl without a title",
+        "Action.OpenUrl url 'javascript:x' is not a web address",
+    ]

@@ -228,6 +228,38 @@ async def test_execute_actions_are_answered_in_the_invoke_response(
     assert teams.desk.list_open(user) == []
 
 
+def as_older_client(node: Any) -> Any:
+    """What a client without Universal Actions shows: every Action.Execute's fallback."""
+    if isinstance(node, dict):
+        if node.get("type") == "Action.Execute":
+            return as_older_client(node["fallback"])
+        return {k: as_older_client(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [as_older_client(item) for item in node]
+    return node
+
+
+async def test_an_older_client_submits_the_fallback_of_execute_buttons(
+    make_teams: MakeTeams, connector: FakeBotConnector
+) -> None:
+    teams = await make_teams(script=SCRIPT)  # Action.Execute cards
+    url = teams.service_url
+    await teams.say(dm(url, VPN))
+    (draft,) = connector.messages()
+    older = as_older_client(draft.card)
+
+    answer = await teams.say(
+        click(url, draft, actions.CREATE_CONFIRM, card=older, typed={"title": "VPN down"})
+    )
+
+    assert answer.status in (200, 201)
+    (update,) = connector.updates()  # a message activity: the card is updated by a PUT
+    assert update.activity_id == draft.id
+    assert title_of(update).endswith("VPN down")
+    (ticket,) = teams.desk.list_open(teams.core_calls[-1].user)
+    assert ticket.title == "VPN down"
+
+
 async def test_the_help_and_list_cards_buttons_work(
     make_teams: MakeTeams, connector: FakeBotConnector
 ) -> None:
