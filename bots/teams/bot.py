@@ -5,7 +5,8 @@
   pool (typing again every few seconds while it is slow), and its replies are posted as soon as
   they are ready, to the same chat or reply chain.
 - An ``Action.Execute`` invoke is answered within Teams' time limit: with the card that replaces
-  the clicked one, or a short message; replies that take longer are posted when ready.
+  the clicked one (and the message is updated for everyone else in the conversation), or a
+  short message; replies that take longer are posted when ready.
 - A person joining a personal chat with the bot gets a welcome and the help card.
 """
 
@@ -193,6 +194,12 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             self.spawn(self._deliver(reference, rest, source_activity_id), "invoke replies")
         if in_place is None:
             return invoke.message_response(replies[0].text)
+        if source_activity_id:
+            # The invoke's answer changes the card only for the person who clicked: everyone
+            # else in a group chat or channel sees the new card once the message is updated.
+            self.spawn(
+                self._replace(reference, in_place, source_activity_id), "update clicked card"
+            )
         action_type = self.delivery.action_type
         card = (
             render_card(in_place.card, action_type=action_type, fallback_text=in_place.text)
@@ -200,6 +207,14 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             else text_card(in_place.text)
         )
         return invoke.card_response(card)
+
+    async def _replace(
+        self, reference: ConversationReference, reply: Reply, activity_id: str
+    ) -> None:
+        async def work(turn_context: TurnContext) -> None:
+            await self.delivery.replace(turn_context, reply, activity_id)
+
+        await self.conversations.continue_with(reference, work)
 
     async def _deliver_when_ready(
         self,

@@ -196,7 +196,10 @@ async def test_execute_actions_are_answered_in_the_invoke_response(
     assert created.body["type"] == CARD_CONTENT_TYPE
     check_card(created.body["value"])
     assert texts(created.body["value"])[0].endswith("VPN down")
-    assert connector.updates() == []  # Teams replaces the card from the invoke response
+    # Teams replaces the clicker's card from the invoke response, everyone else's by the PUT.
+    (put,) = connector.updates()
+    assert (put.conversation_id, put.activity_id) == (ALICE_DM, draft.id)
+    assert put.card == created.body["value"]
 
     user = teams.core_calls[-1].user
     (ticket,) = teams.desk.list_open(user)
@@ -258,6 +261,26 @@ async def test_an_older_client_submits_the_fallback_of_execute_buttons(
     assert title_of(update).endswith("VPN down")
     (ticket,) = teams.desk.list_open(teams.core_calls[-1].user)
     assert ticket.title == "VPN down"
+
+
+async def test_a_card_answered_in_a_channel_changes_for_everyone(
+    make_teams: MakeTeams, connector: FakeBotConnector
+) -> None:
+    teams = await make_teams(script=SCRIPT)
+    url = teams.service_url
+    post = mention(url, VPN)
+    thread = f"{CHANNEL};messageid={post['id']}"
+    await teams.say(post)
+    (draft,) = connector.messages()
+
+    created = await teams.say(click(url, draft, actions.CREATE_CONFIRM, sender=BOB))
+
+    assert created.body["type"] == CARD_CONTENT_TYPE  # what Bob, who clicked, sees at once
+    (put,) = connector.updates()  # what Alice and everyone else in the channel see
+    assert (put.kind, put.conversation_id, put.activity_id) == ("update", thread, draft.id)
+    assert put.card == created.body["value"]
+    assert title_of(put).endswith("VPN drops every ten minutes")
+    assert connector.messages() == [draft]  # nothing posted twice
 
 
 async def test_the_help_and_list_cards_buttons_work(
