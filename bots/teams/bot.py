@@ -97,7 +97,10 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     async def _converse(
         self, reference: ConversationReference, inbound: Inbound, channel_data: object
     ) -> None:
+        asked = False
+
         async def work(turn_context: TurnContext) -> None:
+            nonlocal asked
             await self.delivery.typing(turn_context)
             user = await self.roster.lookup(
                 turn_context,
@@ -105,6 +108,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                 inbound.account_name,
                 inbound.conversation.tenant_id,
             )
+            asked = True
             replies = await self._ask_core(inbound.to_event(user), turn_context)
             await self.delivery.send(
                 turn_context, replies, source_activity_id=inbound.source_activity_id
@@ -113,6 +117,23 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         await self.conversations.continue_with(
             reference, work, channel_data=channel_data if isinstance(channel_data, dict) else None
         )
+        if not asked:
+            await self._without_a_turn(inbound)
+
+    async def _without_a_turn(self, inbound: Inbound) -> None:
+        """The turn to answer in could not start (no token for the Bot Connector, say): the
+        core still gets the message, so it is stored like any other; its answer can't be
+        posted now and stays in the conversation's history."""
+        user = self.roster.known(
+            inbound.account_id, inbound.account_name, inbound.conversation.tenant_id
+        )
+        log.warning(
+            "Teams message handled without a turn to answer in event_id=%s", inbound.event_id
+        )
+        try:
+            await self.core.handle(inbound.to_event(user))
+        except Exception:
+            log.exception("the core failed event_id=%s", inbound.event_id)
 
     async def _ask_core(self, event: Event, turn_context: TurnContext) -> list[Reply]:
         """The core's replies; a typing indicator every few seconds while it is slow."""
