@@ -71,8 +71,9 @@ def add_routes(
             return web.json_response({"error": "expected application/json"}, status=415)
         try:
             body: Any = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError, RecursionError):
-            log.warning("Teams request refused: body is not JSON")
+        except (json.JSONDecodeError, UnicodeDecodeError, LookupError, RecursionError) as exc:
+            # LookupError: a charset Python doesn't know; RecursionError: nesting too deep.
+            log.warning("Teams request refused: body is not JSON (%s)", type(exc).__name__)
             return web.json_response({"error": "body is not JSON"}, status=400)
         found = shape.problem(body)
         if found is not None:

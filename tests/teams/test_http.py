@@ -540,6 +540,9 @@ async def test_requests_that_are_not_activities_are_refused(make_teams: MakeTeam
         assert r.status == 400
     async with teams.session.post(url, data="x", headers={"Content-Type": "text/plain"}) as r:
         assert r.status == 415
+    unknown = {"Content-Type": "application/json; charset=no-such-charset"}
+    async with teams.session.post(url, data='{"type": "message"}', headers=unknown) as r:
+        assert r.status == 400
     async with teams.session.get(url) as r:
         assert r.status == 405
     assert teams.core_calls == []
