@@ -68,6 +68,7 @@ def add_routes(
             )
             return web.json_response({"error": "unauthorized"}, status=401)
         if "application/json" not in request.headers.get("Content-Type", ""):
+            log.warning("Teams request refused: Content-Type is not application/json")
             return web.json_response({"error": "expected application/json"}, status=415)
         try:
             body: Any = await request.json()
