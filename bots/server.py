@@ -118,7 +118,8 @@ def default_mounts(runtime: Runtime) -> list[Mount]:
         from bots.slack.socket_mode import mount as slack_socket_mode
 
         mounts.append(slack_socket_mode)
-    # Teams is always there: local mode (no authentication, loopback only) without an app id.
+    # Teams is always there: without an app id it answers 401 (or, with TEAMS_LOCAL_MODE,
+    # unauthenticated loopback requests only).
     from bots.teams.http import mount as teams_http
 
     mounts.append(teams_http)

@@ -170,8 +170,12 @@ class TeamsSettings(BaseSettings):
 
     microsoft_app_id: str = ""
     microsoft_app_password: SecretStr = SecretStr("")
-    microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "MultiTenant"
+    # Azure issues new bot registrations as SingleTenant (with MICROSOFT_APP_TENANT_ID).
+    microsoft_app_type: Literal["MultiTenant", "SingleTenant", "UserAssignedMSI"] = "SingleTenant"
     microsoft_app_tenant_id: str = ""
+    # Without MICROSOFT_APP_ID, /api/messages answers 401 unless this is on: then it answers
+    # unauthenticated activities from a loopback serviceUrl (Bot Framework Emulator, tests).
+    teams_local_mode: bool = False
     # Card buttons: "execute" (Universal Actions: a card updates in place) or "submit" (for the
     # Bot Framework Emulator and clients without Universal Actions).
     teams_card_actions: Literal["execute", "submit"] = "execute"

@@ -135,8 +135,20 @@ def _backend(settings: Settings) -> Iterator[Problem]:
 def _teams(settings: Settings) -> Iterator[Problem]:
     teams = settings.teams
     app_id, password = bool(teams.microsoft_app_id), _set(teams.microsoft_app_password)
-    if teams.microsoft_app_type == "SingleTenant" and not teams.microsoft_app_tenant_id:
+    chosen = app_id or "microsoft_app_type" in teams.model_fields_set
+    if teams.microsoft_app_type == "SingleTenant" and not teams.microsoft_app_tenant_id and chosen:
+        # SingleTenant is the default (what Azure issues): without the tenant no reply goes out.
         yield Problem("error", "MICROSOFT_APP_TYPE=SingleTenant needs MICROSOFT_APP_TENANT_ID.")
+    if teams.teams_local_mode and app_id:
+        yield Problem(
+            "warning", "TEAMS_LOCAL_MODE is ignored: MICROSOFT_APP_ID is set, tokens are checked."
+        )
+    elif teams.teams_local_mode:
+        yield Problem(
+            "warning",
+            "TEAMS_LOCAL_MODE is on: /api/messages answers unauthenticated requests from a "
+            "loopback serviceUrl (Bot Framework Emulator, tests), never for production.",
+        )
     if teams.microsoft_app_type == "UserAssignedMSI" and not app_id:
         yield Problem(
             "error", "MICROSOFT_APP_TYPE=UserAssignedMSI needs MICROSOFT_APP_ID (the identity)."

@@ -1,11 +1,13 @@
 """The Bot Framework ``CloudAdapter`` from the settings (nothing is read from the environment
-here). With no ``MICROSOFT_APP_ID`` it runs in local mode: requests are not authenticated (the
-Bot Framework Emulator and tests); with one, an unauthenticated request gets 401."""
+here), and how ``/api/messages`` authenticates (:func:`auth_mode`): with ``MICROSOFT_APP_ID``,
+every request needs the Bot Framework's token; without it, every request is refused unless
+``TEAMS_LOCAL_MODE`` is on (unauthenticated, loopback only: the Bot Framework Emulator, tests)."""
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from typing import Literal
 
 from botbuilder.core import TurnContext
 from botbuilder.integration.aiohttp import (
@@ -28,16 +30,26 @@ class AdapterConfig:
     APP_TENANTID: str
 
 
-def local_mode(settings: TeamsSettings) -> bool:
-    """No app id: no authentication, for the emulator and tests only."""
-    return not settings.microsoft_app_id.strip()
+# "token": Bot Framework tokens required; "local": unauthenticated, loopback serviceUrl only;
+# "off": no app id and local mode not asked for, so every request is refused.
+AuthMode = Literal["token", "local", "off"]
+
+
+def auth_mode(settings: TeamsSettings) -> AuthMode:
+    """How ``/api/messages`` treats requests under ``settings``."""
+    if settings.microsoft_app_id.strip():
+        return "token"
+    return "local" if settings.teams_local_mode else "off"
 
 
 def adapter_config(settings: TeamsSettings) -> AdapterConfig:
+    app_id = settings.microsoft_app_id.strip()
     return AdapterConfig(
-        APP_ID=settings.microsoft_app_id.strip(),
+        APP_ID=app_id,
         APP_PASSWORD=settings.microsoft_app_password.get_secret_value(),
-        APP_TYPE=settings.microsoft_app_type,
+        # Without an app id there is nothing to authenticate, and the SDK's anonymous mode
+        # only exists for MultiTenant (SingleTenant, the default, would demand an app id).
+        APP_TYPE=settings.microsoft_app_type if app_id else "MultiTenant",
         APP_TENANTID=settings.microsoft_app_tenant_id.strip(),
     )
 

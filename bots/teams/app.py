@@ -1,5 +1,5 @@
-"""Building the Teams adapter: the Bot Framework adapter, the activity handler and the
-proactive sender, from the settings handed in."""
+"""Building the Teams adapter: the Bot Framework adapter and the activity handler, from the
+settings handed in."""
 
 from __future__ import annotations
 
@@ -11,13 +11,12 @@ from datetime import UTC, datetime
 from aiohttp import web
 from botbuilder.core import BotAdapter
 
-from bots.teams.adapter import build_cloud_adapter, local_mode
+from bots.teams.adapter import AuthMode, auth_mode, build_cloud_adapter
 from bots.teams.bot import TeamsBot
 from bots.teams.cards import EXECUTE, SUBMIT, ActionType
 from bots.teams.conversations import Conversations
 from bots.teams.delivery import Delivery
 from bots.teams.gateway import CoreGateway
-from bots.teams.proactive import Proactive
 from bots.teams.roster import Roster
 from core.settings import TeamsSettings
 
@@ -34,8 +33,7 @@ class TeamsAdapter:
 
     adapter: BotAdapter
     bot: TeamsBot
-    proactive: Proactive
-    local: bool
+    auth: AuthMode
 
     async def aclose(self, timeout: float) -> None:
         """Let work in flight finish (up to ``timeout`` seconds)."""
@@ -77,6 +75,5 @@ def build_teams_adapter(
     return TeamsAdapter(
         adapter=bot_adapter,
         bot=bot,
-        proactive=Proactive(conversations, delivery),
-        local=local_mode(settings),
+        auth=auth_mode(settings),
     )

@@ -5,7 +5,8 @@
   pool (typing again every few seconds while it is slow), and its replies are posted as soon as
   they are ready, to the same chat or reply chain.
 - An ``Action.Execute`` invoke is answered within Teams' time limit: with the card that replaces
-  the clicked one, or a short message; replies that take longer are posted when ready.
+  the clicked one (and the message is updated for everyone else in the conversation), or a
+  short message; replies that take longer are posted when ready.
 - A person joining a personal chat with the bot gets a welcome and the help card.
 """
 
@@ -15,6 +16,7 @@ import asyncio
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
+from http import HTTPStatus
 from typing import Any
 
 from botbuilder.core import InvokeResponse, TurnContext
@@ -95,7 +97,10 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     async def _converse(
         self, reference: ConversationReference, inbound: Inbound, channel_data: object
     ) -> None:
+        asked = False
+
         async def work(turn_context: TurnContext) -> None:
+            nonlocal asked
             await self.delivery.typing(turn_context)
             user = await self.roster.lookup(
                 turn_context,
@@ -103,6 +108,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                 inbound.account_name,
                 inbound.conversation.tenant_id,
             )
+            asked = True
             replies = await self._ask_core(inbound.to_event(user), turn_context)
             await self.delivery.send(
                 turn_context, replies, source_activity_id=inbound.source_activity_id
@@ -111,6 +117,23 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         await self.conversations.continue_with(
             reference, work, channel_data=channel_data if isinstance(channel_data, dict) else None
         )
+        if not asked:
+            await self._without_a_turn(inbound)
+
+    async def _without_a_turn(self, inbound: Inbound) -> None:
+        """The turn to answer in could not start (no token for the Bot Connector, say): the
+        core still gets the message, so it is stored like any other; its answer can't be
+        posted now and stays in the conversation's history."""
+        user = self.roster.known(
+            inbound.account_id, inbound.account_name, inbound.conversation.tenant_id
+        )
+        log.warning(
+            "Teams message handled without a turn to answer in event_id=%s", inbound.event_id
+        )
+        try:
+            await self.core.handle(inbound.to_event(user))
+        except Exception:
+            log.exception("the core failed event_id=%s", inbound.event_id)
 
     async def _ask_core(self, event: Event, turn_context: TurnContext) -> list[Reply]:
         """The core's replies; a typing indicator every few seconds while it is slow."""
@@ -143,7 +166,13 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
         if turn_context.activity.name == translate.EXECUTE_INVOKE:
             return await self._on_execute(turn_context)
-        return await super().on_invoke_activity(turn_context)
+        response: InvokeResponse | None = await super().on_invoke_activity(turn_context)
+        if response is None or response.status == HTTPStatus.NOT_IMPLEMENTED:
+            # The SDK answers an invoke nobody handles with 501: it is the request that is
+            # wrong (our app offers no such invoke), not the server.
+            log.warning("Teams invoke not handled name=%r", turn_context.activity.name)
+            return InvokeResponse(status=int(HTTPStatus.BAD_REQUEST))
+        return response
 
     async def _on_execute(self, turn_context: TurnContext) -> InvokeResponse:
         activity = turn_context.activity
@@ -186,6 +215,12 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             self.spawn(self._deliver(reference, rest, source_activity_id), "invoke replies")
         if in_place is None:
             return invoke.message_response(replies[0].text)
+        if source_activity_id:
+            # The invoke's answer changes the card only for the person who clicked: everyone
+            # else in a group chat or channel sees the new card once the message is updated.
+            self.spawn(
+                self._replace(reference, in_place, source_activity_id), "update clicked card"
+            )
         action_type = self.delivery.action_type
         card = (
             render_card(in_place.card, action_type=action_type, fallback_text=in_place.text)
@@ -193,6 +228,14 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             else text_card(in_place.text)
         )
         return invoke.card_response(card)
+
+    async def _replace(
+        self, reference: ConversationReference, reply: Reply, activity_id: str
+    ) -> None:
+        async def work(turn_context: TurnContext) -> None:
+            await self.delivery.replace(turn_context, reply, activity_id)
+
+        await self.conversations.continue_with(reference, work)
 
     async def _deliver_when_ready(
         self,

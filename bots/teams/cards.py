@@ -4,9 +4,13 @@ Teams renders Adaptive Cards up to version 1.5 in bot messages, so every card de
 and uses only elements and properties that version defines.
 
 - Fields become a ``FactSet``; the body, the latest notes and the subtitle are ``TextBlock`` s.
+  Teams reads both as Markdown: every text from a person or a ticket is escaped
+  (:func:`escape_markdown`), so ``[Reset your password](https://evil.example)`` stays text.
+- Times are Adaptive Cards' ``{{DATE(...)}}`` / ``{{TIME(...)}}``: each reader sees local time.
 - The link becomes an ``Action.OpenUrl``.
 - Each :class:`~core.messages.CardAction` becomes an ``Action.Execute`` (Universal Actions: the
-  card can be answered in place) or an ``Action.Submit``; its ``data`` carries the core's action
+  card can be answered in place) falling back to the equivalent ``Action.Submit`` on older
+  clients, or an ``Action.Submit`` alone; its ``data`` carries the core's action
   id and values (:data:`DATA_ACTION`, :data:`DATA_VALUES`). Teams merges the card's inputs into
   that object under their ids, which :mod:`bots.teams.translate` reads back.
 - An action with ``inputs`` (Add note) becomes an ``Action.ShowCard`` holding the inputs and the
@@ -17,10 +21,11 @@ and uses only elements and properties that version defines.
 from __future__ import annotations
 
 import logging
+import re
+from datetime import UTC, datetime
 from typing import Any, Literal
 
 from core import actions
-from core.cards import format_time
 from core.messages import ActionStyle, Card, CardAction, CardInput, CardLink
 
 log = logging.getLogger(__name__)
@@ -61,10 +66,10 @@ def render_card(
     render it (the reply's text)."""
     input_labels = {i.label.casefold() for i in card.inputs}
     body: list[dict[str, Any]] = [
-        _text(card.title, TITLE_MAX, size="Medium", weight="Bolder", style="heading")
+        _text(_one_line(card.title), TITLE_MAX, size="Medium", weight="Bolder", style="heading")
     ]
     if card.subtitle:
-        body.append(_text(card.subtitle, TEXT_MAX, isSubtle=True, spacing="None"))
+        body.append(_text(_one_line(card.subtitle), TEXT_MAX, isSubtle=True, spacing="None"))
     if card.body:
         body.extend(_lines(card.body, TEXT_MAX))
     # A field the person can edit below is shown once: as the input.
@@ -74,7 +79,7 @@ def render_card(
             {
                 "type": "FactSet",
                 "facts": [
-                    {"title": _trim(f.label, LABEL_MAX), "value": _trim(f.value or "—", FACT_MAX)}
+                    {"title": _plain(f.label, LABEL_MAX), "value": _fact_value(f.value)}
                     for f in facts
                 ],
             }
@@ -82,9 +87,9 @@ def render_card(
     if card.notes:
         body.append(_text("Latest notes", TITLE_MAX, weight="Bolder", separator=True))
         for note in card.notes:
-            heading = f"**{_trim(note.author or 'Someone', LABEL_MAX)}** · "
-            heading += format_time(note.created_at)
-            body.append(_text(heading, TITLE_MAX, isSubtle=True, size="Small"))
+            author = _plain(note.author or "Someone", LABEL_MAX)
+            heading = f"**{author}** · {local_time(note.created_at)}"
+            body.append(_markup(heading, isSubtle=True, size="Small"))
             body.extend(_lines(note.text, NOTE_MAX, first_spacing="None"))
     body.extend(input_element(i) for i in card.inputs)
     rendered: dict[str, Any] = {
@@ -176,20 +181,23 @@ def _actions(card: Card, action_type: ActionType) -> list[dict[str, Any]]:
 
 
 def _button(action: CardAction, action_type: ActionType, *, skip_inputs: bool) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": action_type,
+    """An ``Action.Submit``, or an ``Action.Execute`` that falls back to the same
+    ``Action.Submit`` on clients without Universal Actions (both send the same data; the
+    handler reads either)."""
+    submit: dict[str, Any] = {
+        "type": SUBMIT,
         "title": _trim(action.label, LABEL_MAX),
         "data": action_data(action),
     }
-    if action_type == EXECUTE:
-        button["verb"] = action.action_id
     style = _STYLES.get(action.style)
     if style:
-        button["style"] = style
+        submit["style"] = style
     if skip_inputs:
         # "Cancel" must not be blocked by (or send) the inputs another button is for.
-        button["associatedInputs"] = "None"
-    return button
+        submit["associatedInputs"] = "None"
+    if action_type == SUBMIT:
+        return submit
+    return {**submit, "type": EXECUTE, "verb": action.action_id, "fallback": submit}
 
 
 def _show_card(action: CardAction, action_type: ActionType) -> dict[str, Any]:
@@ -219,8 +227,57 @@ def _is_web_url(link: CardLink) -> bool:
 # -- text ---------------------------------------------------------------------------------------
 
 
+# What Adaptive Cards' Markdown (a CommonMark subset) or its DATE/TIME functions act on anywhere
+# in a line (links, emphasis, code, HTML and entities, mentions, braces) ...
+_MARKDOWN_CHARS = re.compile(r"([\\`*_{}\[\]()<>~&])")
+# ... and at the start of one: list items ("- ", "+ ", "1. ", "1) ") and headings ("# ").
+_LINE_START = re.compile(r"(^|[\r\n])([ \t]*)([-+]|[0-9]+[.)]|#+)(?=\s|$)")
+# core.cards.format_time's form: a moment the card can show in the reader's own time zone.
+_UTC_TIME = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2} [0-9]{2}:[0-9]{2} UTC")
+
+
+def escape_markdown(text: str) -> str:
+    """``text`` as Teams should show it, character for character: every Markdown character
+    backslash-escaped (CommonMark), so nobody's text becomes a link, emphasis or a list."""
+    escaped = _MARKDOWN_CHARS.sub(r"\\\1", text)
+    return _LINE_START.sub(lambda m: m[1] + m[2] + _escape_marker(m[3]), escaped)
+
+
+def _escape_marker(marker: str) -> str:
+    # "1." -> "1\." (a digit can't be escaped); "-" -> "\-", "##" -> "\##".
+    return f"{marker[:-1]}\\{marker[-1]}" if marker[0].isdigit() else f"\\{marker}"
+
+
+def local_time(moment: datetime) -> str:
+    """``moment`` in the reader's time zone (Adaptive Cards' DATE/TIME: RFC 3339 with Z)."""
+    stamp = moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return f"{{{{DATE({stamp}, SHORT)}}}} {{{{TIME({stamp})}}}}"
+
+
+def _fact_value(value: str) -> str:
+    value = value.strip()
+    if _UTC_TIME.fullmatch(value):
+        return local_time(datetime.strptime(value, "%Y-%m-%d %H:%M UTC").replace(tzinfo=UTC))
+    return _plain(value or "—", FACT_MAX)
+
+
+def _plain(text: str, limit: int) -> str:
+    """One line of someone's text, trimmed to ``limit`` and escaped."""
+    return escape_markdown(_trim(_one_line(text), limit))
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
+
+
 def _text(text: str, limit: int, **style: Any) -> dict[str, Any]:
-    return {"type": "TextBlock", "text": _trim(text, limit), "wrap": True, **style}
+    """A ``TextBlock`` showing ``text`` as it is (escaped)."""
+    return _markup(escape_markdown(_trim(text, limit)), **style)
+
+
+def _markup(markup: str, **style: Any) -> dict[str, Any]:
+    """A ``TextBlock`` of Markdown we wrote ourselves (user text in it already escaped)."""
+    return {"type": "TextBlock", "text": markup, "wrap": True, **style}
 
 
 def _lines(text: str, limit: int, *, first_spacing: str | None = None) -> list[dict[str, Any]]:

@@ -1,5 +1,5 @@
 """Turns of our own in a conversation (``continue_conversation``): how replies go out after the
-request that caused them has been answered, and how proactive messages go out at all."""
+request that caused them has been answered."""
 
 from __future__ import annotations
 

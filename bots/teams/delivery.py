@@ -98,15 +98,18 @@ class Delivery:
             return False
         return True
 
+    async def replace(self, turn_context: TurnContext, reply: Reply, activity_id: str) -> bool:
+        """Put ``reply`` in place of the message ``activity_id`` for everyone in the
+        conversation. False (and a log line) when Teams refused."""
+        return await self._update(turn_context, reply, activity_id)
+
     async def _update(self, turn_context: TurnContext, reply: Reply, activity_id: str) -> bool:
         try:
             await turn_context.update_activity(
                 replacement_activity(reply, self.action_type, activity_id)
             )
         except CONNECTOR_ERRORS as exc:
-            # The message may be gone or too old to edit: the answer is posted instead.
-            log.warning(
-                "Teams update failed activity=%s, posting instead: %s", activity_id, reason(exc)
-            )
+            # The message may be gone or too old to edit (send() then posts the answer).
+            log.warning("Teams update failed activity=%s: %s", activity_id, reason(exc))
             return False
         return True

@@ -5,15 +5,15 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+import re
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
 
 import jwt
 from aiohttp import web
 from botbuilder.core import Bot
-from botbuilder.schema import Activity
 
 from bots.gateway import RunnerGateway
+from bots.teams import shape
 from bots.teams.app import TEAMS_ADAPTER_KEY, TeamsAdapter, build_teams_adapter
 
 if TYPE_CHECKING:
@@ -22,21 +22,34 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MESSAGES_PATH = "/api/messages"
+# A plain http(s) URL with a host name or address, an optional port and a plain path: no user
+# info, backslash, query, fragment or percent-encoding, nothing two URL parsers could read as
+# two different hosts.
+_PLAIN_URL = re.compile(
+    r"https?://(?:(?P<name>[A-Za-z0-9.-]+)|\[(?P<ipv6>[0-9A-Fa-f:]+)\])"
+    r"(?::(?P<port>[0-9]{1,5}))?(?:/[A-Za-z0-9._~/-]*)?"
+)
 
 
 def mount(app: web.Application, runtime: Runtime, runner: CoreRunner) -> None:
     """A :data:`bots.server.Mount`: Teams at ``/api/messages``. With ``MICROSOFT_APP_ID`` set,
-    requests must carry the Bot Framework's token (401 otherwise); without it, local mode."""
+    requests must carry the Bot Framework's token (401 otherwise); without it, every request
+    gets 401 unless ``TEAMS_LOCAL_MODE`` is on."""
     settings = runtime.settings.teams
     try:
         teams = build_teams_adapter(settings, RunnerGateway(runtime, runner), clock=runtime.clock)
     except ValueError as exc:
         raise SystemExit(f"{exc}. `ticketbot config` lists what is missing.") from exc
-    if teams.local:
+    if teams.auth == "local":
         log.warning(
-            "Teams endpoint %s in local mode: MICROSOFT_APP_ID is not set, so requests are not "
+            "Teams endpoint %s in local mode (TEAMS_LOCAL_MODE): requests are not "
             "authenticated and only a loopback serviceUrl is answered (Bot Framework Emulator, "
             "tests). Production needs MICROSOFT_APP_ID and MICROSOFT_APP_PASSWORD.",
+            MESSAGES_PATH,
+        )
+    elif teams.auth == "off":
+        log.info(
+            "Teams is off: MICROSOFT_APP_ID is not set, so %s answers every request with 401",
             MESSAGES_PATH,
         )
     add_routes(app, teams, shutdown_timeout=runtime.settings.bot.shutdown_timeout_seconds)
@@ -48,17 +61,26 @@ def add_routes(
     """Route ``POST /api/messages`` to ``teams``; on shutdown wait for its work in flight."""
 
     async def messages(request: web.Request) -> web.StreamResponse:
+        if teams.auth == "off":
+            # Nothing to authenticate against: a Slack-only deployment exposes no Teams bot.
+            log.warning(
+                "Teams request refused: MICROSOFT_APP_ID is not set and TEAMS_LOCAL_MODE is off"
+            )
+            return web.json_response({"error": "unauthorized"}, status=401)
         if "application/json" not in request.headers.get("Content-Type", ""):
+            log.warning("Teams request refused: Content-Type is not application/json")
             return web.json_response({"error": "expected application/json"}, status=415)
         try:
             body: Any = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError):
-            log.warning("Teams request refused: body is not JSON")
+        except (json.JSONDecodeError, UnicodeDecodeError, LookupError, RecursionError) as exc:
+            # LookupError: a charset Python doesn't know; RecursionError: nesting too deep.
+            log.warning("Teams request refused: body is not JSON (%s)", type(exc).__name__)
             return web.json_response({"error": "body is not JSON"}, status=400)
-        if not isinstance(body, dict) or not body.get("type") or not _readable(body):
-            log.warning("Teams request refused: not an activity")
+        found = shape.problem(body)
+        if found is not None:
+            log.warning("Teams request refused: not an activity (%s)", found)
             return web.json_response({"error": "not an activity"}, status=400)
-        if teams.local and not is_loopback(str(body.get("serviceUrl") or "")):
+        if teams.auth == "local" and not is_loopback(body.get("serviceUrl")):
             # Unauthenticated mode must not post (or look people up) anywhere a caller names.
             log.warning(
                 "Teams request refused in local mode: serviceUrl is not a loopback address; "
@@ -82,21 +104,25 @@ def add_routes(
     app.on_shutdown.append(finish)
 
 
-def _readable(body: dict[str, Any]) -> bool:
-    """The SDK can read it as an activity (it would answer a malformed one with a 500)."""
-    try:
-        Activity().deserialize(body)
-    except ValueError as exc:  # msrest's DeserializationError is a ValueError
-        log.info("unreadable activity: %s", str(exc)[:200])
+def is_loopback(url: object) -> bool:
+    """``url`` is a plain ``http(s)://`` URL of this machine (``localhost``, 127.0.0.0/8 or
+    ``[::1]``) with an optional port and path, and nothing else a connector could resolve
+    differently (``http://127.0.0.1:1\\@127.0.0.1:2/`` is refused: Python's ``urlsplit`` reads
+    the host after the ``@``, the Bot Connector client connects to the one before the ``\\``)."""
+    if not isinstance(url, str):
         return False
-    return True
-
-
-def is_loopback(url: str) -> bool:
-    host = urlsplit(url).hostname or ""
-    if host == "localhost":
-        return True
+    match = _PLAIN_URL.fullmatch(url)
+    if match is None:
+        return False
+    port = match["port"]
+    if port is not None and not 0 < int(port) < 65536:
+        return False
+    name, ipv6 = match["name"], match["ipv6"]
     try:
-        return ipaddress.ip_address(host).is_loopback
+        if ipv6 is not None:
+            return ipaddress.IPv6Address(ipv6) == ipaddress.IPv6Address("::1")
+        if name.lower() == "localhost":
+            return True
+        return ipaddress.IPv4Address(name).is_loopback
     except ValueError:
         return False

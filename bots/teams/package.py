@@ -158,6 +158,7 @@ def _https(setting: str, url: str) -> str:
             "privacy and terms (TEAMS_WEBSITE_URL is enough; the others default to it)"
         )
     parts = urlsplit(url)
-    if parts.scheme != "https" or not parts.netloc:
+    # A backslash or user info makes parsers disagree on the host (browsers read "\\" as "/").
+    if parts.scheme != "https" or not parts.hostname or "@" in parts.netloc or "\\" in url:
         raise PackageError(f"{setting} {url!r} is not an https address")
     return url

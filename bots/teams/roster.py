@@ -47,14 +47,19 @@ class Roster:
         self._clock = clock
         self._cache: OrderedDict[tuple[str, str], tuple[float, UserRef]] = OrderedDict()
 
+    def known(self, member_id: str, name: str, tenant_id: str) -> UserRef:
+        """The member as last looked up, without asking the roster (when there is no turn to
+        ask in); a reference without an e-mail if they are not in the cache."""
+        cached = self._cached((tenant_id, member_id))
+        return cached if cached is not None else user_ref(member_id, name)
+
     async def lookup(
         self, turn_context: TurnContext, member_id: str, name: str, tenant_id: str
     ) -> UserRef:
         key = (tenant_id, member_id)
-        cached = self._cache.get(key)
-        if cached is not None and cached[0] > self._clock():
-            self._cache.move_to_end(key)
-            return cached[1]
+        cached = self._cached(key)
+        if cached is not None:
+            return cached
         try:
             member = await self._fetch(turn_context, member_id)
         except CONNECTOR_ERRORS as exc:
@@ -71,3 +76,10 @@ class Roster:
         while len(self._cache) > self._max_entries:
             self._cache.popitem(last=False)
         return user
+
+    def _cached(self, key: tuple[str, str]) -> UserRef | None:
+        cached = self._cache.get(key)
+        if cached is None or cached[0] <= self._clock():
+            return None
+        self._cache.move_to_end(key)
+        return cached[1]

@@ -9,7 +9,7 @@ identity (the Teams roster) is known.
 Where a conversation is, for the core: ``tenant_id`` from ``channelData.tenant.id``,
 ``channel_id`` the conversation id (a channel's without its reply chain), ``thread_id`` the reply
 chain's root message in a channel, and ``delivery_ref`` the serialised conversation reference
-that :mod:`bots.teams.proactive` posts to later.
+(enough to post to the conversation later).
 """
 
 from __future__ import annotations
@@ -278,17 +278,3 @@ def reference_to_json(reference: ConversationReference) -> str:
     data = reference.serialize()
     data.pop("activityId", None)
     return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
-
-
-def reference_from_json(raw: str) -> ConversationReference:
-    """The reverse of :func:`reference_to_json`. Raises ``ValueError`` for anything else."""
-    try:
-        data = json.loads(raw)
-    except json.JSONDecodeError as exc:
-        raise ValueError(f"not JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ValueError("not a JSON object")
-    reference = ConversationReference().deserialize(data)
-    if not reference.service_url or reference.conversation is None or not reference.conversation.id:
-        raise ValueError("no serviceUrl or conversation id")
-    return reference

@@ -5,7 +5,8 @@ API documents them, and recording every one:
 - ``POST /v3/conversations/{conversationId}/activities`` (send to conversation) and
   ``POST /v3/conversations/{conversationId}/activities/{activityId}`` (reply to an activity):
   messages and typing indicators; answered ``{"id": ...}``.
-- ``PUT /v3/conversations/{conversationId}/activities/{activityId}``: update a message.
+- ``PUT /v3/conversations/{conversationId}/activities/{activityId}``: update a message (one
+  this connector posted in that conversation; ``404`` otherwise).
 - ``GET /v3/conversations/{conversationId}/members/{memberId}``: one member of the roster (from
   :meth:`FakeBotConnector.add_member`); ``404 MemberNotFound`` otherwise.
 
@@ -157,6 +158,8 @@ class FakeBotConnector:
         activity = await request.json()
         conversation_id = request.match_info["conversation_id"]
         activity_id = request.match_info.get("activity_id")
+        if kind == "update" and (conversation_id, activity_id) not in self._posted():
+            return _error(404, "ActivityNotFound", f"no activity {activity_id} to update")
         sent = Sent(
             kind=kind,
             conversation_id=conversation_id,
@@ -185,6 +188,9 @@ class FakeBotConnector:
         if member is None:
             return _error(404, "MemberNotFound", f"member {member_id} not found")
         return web.json_response(member)
+
+    def _posted(self) -> set[tuple[str, str | None]]:
+        return {(s.conversation_id, s.id) for s in self.sent if s.kind in ("send", "reply")}
 
     def _failure(self, kind: Kind) -> web.Response | None:
         if self._down:

@@ -33,7 +33,7 @@ from storage.local_desk import LocalDesk
 from tests.fakes.bot_connector import FakeBotConnector, Sent
 from tests.fakes.loopback import start_app
 from tests.support import ScriptedClassifier, count_core_calls
-from tests.teams.adaptive_card_1_5 import buttons, inputs, validate
+from tests.teams.adaptive_card_1_5 import buttons, inputs, sensible, validate
 
 TENANT = "tenant-1"
 BOT = {"id": "28:bot-ticketbot", "name": "Ticketbot"}
@@ -212,19 +212,32 @@ def find_button(
 
 
 def understood(card: Mapping[str, Any]) -> list[str]:
-    """Buttons and inputs the handler would not understand (action ids the core doesn't have,
-    input ids translate doesn't read)."""
-    problems = []
+    """What a working card needs beyond the schema (:func:`sensible`), and buttons and inputs
+    the handler would not understand (action ids the core doesn't have, input ids translate
+    doesn't read, an Action.Execute whose Action.Submit fallback sends something else)."""
+    problems = sensible(dict(card))
     for button in buttons(card):
         action_id = (button.get("data") or {}).get(DATA_ACTION)
         if action_id not in ALL_ACTIONS:
             problems.append(f"button {button.get('title')!r} sends unknown action {action_id!r}")
         if button["type"] == "Action.Execute" and button.get("verb") != action_id:
             problems.append(f"button {button.get('title')!r}: verb and action id differ")
+        if button["type"] == "Action.Execute" and not _falls_back_to_submit(button):
+            problems.append(f"button {button.get('title')!r}: no equivalent Action.Submit")
     for field_ in inputs(card):
         if field_["id"] not in INPUT_IDS:
             problems.append(f"input {field_['id']!r} is not read by the handler")
     return problems
+
+
+def _falls_back_to_submit(button: Mapping[str, Any]) -> bool:
+    """Older clients see an Action.Submit that sends the same data and inputs."""
+    fallback = button.get("fallback")
+    return (
+        isinstance(fallback, dict)
+        and fallback.get("type") == "Action.Submit"
+        and all(fallback.get(k) == button.get(k) for k in ("title", "data", "associatedInputs"))
+    )
 
 
 def check_card(card: Mapping[str, Any]) -> None:
@@ -292,6 +305,10 @@ class TeamsHarness:
         self.runtime.close()
 
 
+# Unauthenticated, loopback serviceUrls only: what these tests post.
+LOCAL = TeamsSettings(microsoft_app_id="", microsoft_app_password="", teams_local_mode=True)
+
+
 def make_settings(tmp_path: Path, *, teams: TeamsSettings | None = None, **bot: Any) -> Settings:
     """Local mode unless ``teams`` says otherwise. Rate limits are off: these tests send many
     requests from one person."""
@@ -300,7 +317,7 @@ def make_settings(tmp_path: Path, *, teams: TeamsSettings | None = None, **bot: 
     return Settings(
         bot=TicketbotSettings(database_url=f"sqlite:///{tmp_path / 'ticketbot.db'}", **bot),
         slack=SlackSettings(bot_token=None, signing_secret=None, app_token=None),
-        teams=teams or TeamsSettings(microsoft_app_id="", microsoft_app_password=""),
+        teams=teams or LOCAL,
         llm=LlmSettings(
             openai_api_key=None,
             openai_base_url=None,

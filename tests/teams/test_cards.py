@@ -3,10 +3,12 @@ validated against 1.5 and against what the handler reads back."""
 
 from __future__ import annotations
 
+import html
 from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from markdown_it import MarkdownIt
 
 from bots.teams.cards import (
     DATA_ACTION,
@@ -20,12 +22,13 @@ from bots.teams.cards import (
 from bots.teams.delivery import reply_activity
 from core import actions
 from core.cards import close_confirm_card, draft_card, help_card, ticket_card, ticket_list_card
-from core.messages import Card, CardAction, CardLink, CardNote, Reply
+from core.messages import Card, CardAction, CardField, CardLink, CardNote, Reply
 from core.tickets import Note, Priority, Ticket, TicketDraft
-from tests.teams.adaptive_card_1_5 import buttons, inputs, validate
+from tests.teams.adaptive_card_1_5 import buttons, inputs, sensible, validate
 from tests.teams.harness import check_card, find_button
 
 WHEN = datetime(2026, 11, 4, 9, 30, tzinfo=UTC)
+STAMP = "2026-11-04T09:30:00Z"
 
 
 def ticket(**changes: Any) -> Ticket:
@@ -80,7 +83,7 @@ def test_a_ticket_card_has_facts_notes_a_link_and_working_actions() -> None:
     assert {"title": "Assigned to", "value": "Sam Tech"} in facts["facts"]
     texts = [b["text"] for b in body if b["type"] == "TextBlock"]
     assert "Latest notes" in texts
-    assert "**Sam Tech** · 2026-11-04 09:30 UTC" in texts
+    assert f"**Sam Tech** · {{{{DATE({STAMP}, SHORT)}}}} {{{{TIME({STAMP})}}}}" in texts
     # A note's lines are separate blocks, so every host breaks the line.
     assert "Collected logs." in texts and "Looking at them." in texts
     titles = [a["title"] for a in rendered["actions"]]
@@ -95,6 +98,13 @@ def test_a_ticket_card_has_facts_notes_a_link_and_working_actions() -> None:
     assert close["style"] == "destructive"
     assert close["verb"] == actions.CLOSE_REQUEST
     assert close["data"] == {DATA_ACTION: actions.CLOSE_REQUEST, DATA_VALUES: {"ticket": "48213"}}
+    # Clients without Universal Actions show the same button as an Action.Submit.
+    assert close["fallback"] == {
+        "type": "Action.Submit",
+        "title": "Close",
+        "data": close["data"],
+        "style": "destructive",
+    }
 
 
 def test_add_note_unfolds_a_required_text_input_with_its_own_send_button() -> None:
@@ -198,7 +208,79 @@ def test_notes_without_an_author_still_render() -> None:
 
     texts = [b["text"] for b in render_card(card)["body"]]
 
-    assert "**Someone** · 2026-11-04 09:30 UTC" in texts
+    assert f"**Someone** · {{{{DATE({STAMP}, SHORT)}}}} {{{{TIME({STAMP})}}}}" in texts
+
+
+# -- people's text stays text -------------------------------------------------------------------
+
+HOSTILE = (
+    "[Reset your password](https://evil.example)",
+    "<https://evil.example/login>",
+    "**urgent** and _now_ and `code`",
+    "- first\n+ second\n* third\n1. fourth\n2) fifth",
+    "# Heading\n> quoted",
+    "<at>Sam Tech</at> please look",
+    "R&amp;D &lt;b&gt;bold&lt;/b&gt; &#91;x&#93;",
+    "<img src=x onerror=alert(1)>",
+    "{{DATE(2030-01-01T00:00:00Z, SHORT)}}",
+    "C:\\Users\\alice\\*.txt ~~gone~~",
+)
+_MARKUP_TAGS = ("<a", "<strong", "<em", "<li", "<code", "<h1", "<blockquote", "<img", "<at")
+
+
+def as_read(markdown: str) -> str:
+    """What a CommonMark renderer shows for ``markdown``. Markup is a failure, except the bold
+    author our note headings start with ("**Author** · time")."""
+    rendered = MarkdownIt("commonmark").render(markdown).strip()
+    if markdown.startswith("**"):
+        rendered = rendered.replace("<strong>", "", 1).replace("</strong>", "", 1)
+    made = [tag for tag in _MARKUP_TAGS if tag in rendered]
+    assert not made, f"{markdown!r} became {rendered!r}"
+    assert rendered.startswith("<p>") and rendered.endswith("</p>"), rendered
+    return html.unescape(rendered.removeprefix("<p>").removesuffix("</p>"))
+
+
+def shown(card: dict[str, Any]) -> list[str]:
+    """Every text of ``card`` that Teams reads as Markdown, as a reader sees it."""
+    found = [as_read(b["text"]) for b in card["body"] if b["type"] == "TextBlock"]
+    for facts in (b for b in card["body"] if b["type"] == "FactSet"):
+        found.extend(as_read(f["value"]) for f in facts["facts"])
+        found.extend(as_read(f["title"]) for f in facts["facts"])
+    return found
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_text_from_people_and_tickets_is_shown_as_typed_never_as_markdown(hostile: str) -> None:
+    one_line = " ".join(hostile.split())
+    lines = [line.strip() for line in hostile.splitlines()]
+    short = "[**x**](https://e.example)"  # labels and authors are trimmed to 40 characters
+    card = Card(
+        title=hostile,
+        subtitle=hostile,
+        body=hostile,
+        fields=(CardField(short, hostile),),
+        notes=(CardNote(short, hostile, WHEN),),
+    )
+
+    seen = shown(render_card(card))
+
+    heading = f"{short} · {{{{DATE({STAMP}, SHORT)}}}} {{{{TIME({STAMP})}}}}"
+    texts = [one_line, one_line, *lines, "Latest notes", heading, *lines]
+    assert seen == [*texts, one_line, short]
+    assert shown(text_card(hostile)) == lines
+
+
+def test_a_ticket_with_a_hostile_title_and_note_shows_them_as_typed() -> None:
+    link = "[Reset your password](https://evil.example)"
+    rendered = render_card(
+        ticket_card(ticket(title=link, notes=(Note("**Mallory**", link, WHEN),)))
+    )
+
+    seen = shown(rendered)
+
+    assert f"T20261104.0031 · {link}" in seen
+    assert link in seen
+    assert any(s.startswith("**Mallory** · ") for s in seen)
 
 
 # -- the validator itself fails on what 1.5 doesn't have --------------------------------------
@@ -208,20 +290,94 @@ def test_the_validator_rejects_what_adaptive_cards_1_5_does_not_have() -> None:
     good = render_card(help_card())
     assert validate(good) == []
 
+    def body(*elements: dict[str, Any]) -> list[str]:
+        return validate({**good, "body": list(elements)})
+
     assert validate({**good, "version": "1.6"}) == ["version is '1.6', not '1.5'"]
-    assert validate({**good, "msteams": {"width": "Full"}}) == ["AdaptiveCard.msteams: not in 1.5"]
-    assert validate({**good, "body": [{"type": "Icon", "name": "Calendar"}]}) == [
-        "body[0]: element 'Icon' is not in 1.5"
+    assert validate({**good, "msteams": {"width": "Full"}}) == [
+        "card (AdaptiveCard): property 'msteams' is not in 1.5"
     ]
-    problems = validate(
-        {**good, "body": [{"type": "TextBlock", "text": "x", "style": "columnHeader"}]}
-    )
-    assert problems == ["body[0]: TextBlock.style 'columnHeader' is not in 1.5"]
+    assert body({"type": "Icon", "name": "Calendar"}) == [
+        "card.body[0]: element 'Icon' is not in 1.5"
+    ]
+    assert body({"type": "TextBlock", "text": "x", "style": "columnHeader"}) == [
+        "card.body[0].style: 'columnHeader' is not one of ['default', 'heading']"
+    ]
     menu = {"type": "Action.Submit", "title": "x", "menuActions": []}
     assert validate({**good, "actions": [menu]}) == [
-        "actions[0] (Action.Submit): property 'menuActions' is not in 1.5"
+        "card.actions[0] (Action.Submit): property 'menuActions' is not in 1.5"
     ]
-    assert validate({**good, "body": [{"type": "TextBlock", "text": "x", "spacing": "huge"}]})
-    assert validate({**good, "body": [{"type": "FactSet"}]})
+    assert body({"type": "TextBlock", "text": "x", "spacing": "huge"})
+    assert body({"type": "TextBlock", "text": "x", "size": "auto"})  # an image size
+    assert body({"type": "TextBlock", "text": "x", "wrap": "yes"})
+    assert body({"type": "FactSet"})
+    assert body({"type": "Input.Text"})  # an input needs an id
+    assert body({"type": "FactSet", "facts": [{"title": "a", "value": 1}]})
+
+
+def test_the_validator_accepts_what_adaptive_cards_1_5_has() -> None:
+    submit = {"type": "Action.Submit", "title": "Send", "data": {"x": "1"}}
+    card = {
+        "type": "AdaptiveCard",
+        "version": "1.5",
+        "body": [
+            {"type": "TextBlock", "text": "x", "size": "ExtraLarge", "fallback": "drop"},
+            {"type": "FactSet", "facts": [{"type": "Fact", "title": "a", "value": "b"}]},
+            {"type": "RichTextBlock", "inlines": ["plain", {"type": "TextRun", "text": "t"}]},
+            {"type": "Image", "url": "https://x.example/a.png", "height": "50px"},
+            {
+                "type": "Container",
+                "items": [{"type": "TextBlock", "text": "y"}],
+                "requires": {"adaptiveCards": "1.5"},
+                "fallback": {"type": "TextBlock", "text": "older"},
+            },
+            {"type": "ColumnSet", "columns": [{"type": "Column", "width": 2, "items": []}]},
+            {
+                "type": "Input.ChoiceSet",
+                "id": "c",
+                "choices": [{"type": "Input.Choice", "title": "A", "value": "a"}],
+            },
+        ],
+        "actions": [
+            {"type": "Action.Execute", "title": "Go", "verb": "go", "fallback": submit},
+            {"type": "Action.Execute", "title": "Go", "verb": "go", "fallback": "Drop"},
+            {**submit, "associatedInputs": "none", "mode": "Secondary", "isEnabled": True},
+        ],
+    }
+
+    assert validate(card) == []
+    assert sensible(card) == []
+
+
+def test_a_fallback_is_drop_or_the_same_kind_of_thing() -> None:
+    good = render_card(help_card())
+    execute = {"type": "Action.Execute", "title": "Go", "verb": "go"}
+
+    assert validate({**good, "actions": [{**execute, "fallback": "hide"}]}) == [
+        "card.actions[0].fallback: fallback 'hide' is neither 'drop' nor an action"
+    ]
+    assert validate({**good, "actions": [{**execute, "fallback": {"type": "TextBlock"}}]}) == [
+        "card.actions[0].fallback: action 'TextBlock' is not in 1.5"
+    ]
+    inner = {**execute, "fallback": {"type": "Action.Submit", "title": "x", "verb": "go"}}
+    assert validate({**good, "actions": [inner]}) == [
+        "card.actions[0].fallback (Action.Submit): property 'verb' is not in 1.5"
+    ]
+    text = {"type": "TextBlock", "text": "x", "fallback": {"type": "Action.Submit"}}
+    assert validate({**good, "body": [text]}) == [
+        "card.body[0].fallback: element 'Action.Submit' is not in 1.5"
+    ]
+
+
+def test_the_sensible_checks_catch_cards_that_would_not_work() -> None:
+    good = render_card(help_card())
     twice = {"type": "Input.Text", "id": "note"}
-    assert validate({**good, "body": [twice, twice]}) == ["duplicate input ids ['note']"]
+
+    assert sensible({**good, "body": [twice, twice]}) == ["duplicate input ids ['note']"]
+    assert sensible({**good, "body": [{"type": "TextBlock", "text": " "}]}) == [
+        "a TextBlock without text"
+    ]
+    assert sensible({**good, "actions": [{"type": "Action.OpenUrl", "url": "javascript:x"}]}) == [
+        "Action.OpenUrl without a title",
+        "Action.OpenUrl url 'javascript:x' is not a web address",
+    ]

@@ -20,6 +20,7 @@ from botbuilder.schema import (
 )
 from botbuilder.schema.teams import TeamsChannelAccount
 from msrest.exceptions import ClientRequestError
+from sqlalchemy import select
 
 from bots.teams.app import TeamsAdapter, build_teams_adapter
 from bots.teams.bot import ALREADY_DONE, SORRY, STILL_WORKING, WELCOME
@@ -29,11 +30,11 @@ from bots.teams.roster import Roster
 from bots.teams.translate import PLATFORM
 from core import actions
 from core.intents import Classification, Intent
-from core.messages import ConversationRef, Event, Reply
+from core.messages import ConversationRef, Event, InboundMessage, Reply
 from core.settings import TeamsSettings
 from core.tickets import Priority, TicketDraft, TicketRef
 from storage.db import Database
-from storage.models import ConversationRow
+from storage.models import ConversationRow, TurnRow
 from tests.support import Bot, make_bot
 from tests.teams.harness import ALICE, ALICE_DM, BOT, TENANT, check_card, find_button
 
@@ -111,6 +112,7 @@ def start_flow(
     action: str = "execute",
     gate: asyncio.Event | None = None,
     fail: bool = False,
+    adapter_class: type[TestAdapter] = TestAdapter,
     **opts: Any,
 ) -> Flow:
     bot = make_bot(database, script=SCRIPT)
@@ -118,7 +120,7 @@ def start_flow(
     fetch = FakeRosterFetch(
         {ALICE["id"]: TeamsChannelAccount(id=ALICE["id"], name="Alice E.", email="a@x.example")}
     )
-    adapter = TestAdapter(
+    adapter = adapter_class(
         template_or_conversation=Activity(
             channel_id="msteams",
             service_url="https://smba.example.test/",
@@ -354,6 +356,40 @@ async def test_a_failing_core_gets_a_polite_answer(database: Database) -> None:
 
     (answer,) = flow.messages()
     assert answer.text == SORRY
+
+
+class NoTurnAdapter(TestAdapter):  # type: ignore[misc]
+    """A connector the bot can't get a token for: msal refuses the app (AADSTS700016, the
+    botbuilder SDK raises PermissionError) before a turn of our own can start."""
+
+    async def continue_conversation(self, *args: Any, **kwargs: Any) -> None:
+        raise PermissionError("Failed to get access token with error: unauthorized_client")
+
+
+class NoAuthorityAdapter(TestAdapter):  # type: ignore[misc]
+    """The turn starts, but its first post fails the way msal does for a tenant it can't
+    find (a ValueError, not a Bot Connector error)."""
+
+    async def send_activities(self, *args: Any, **kwargs: Any) -> Any:
+        raise ValueError("Unable to get authority configuration for https://login.example/x")
+
+
+@pytest.mark.parametrize("adapter_class", [NoTurnAdapter, NoAuthorityAdapter])
+async def test_a_message_whose_turn_cannot_start_is_still_stored(
+    database: Database, caplog: pytest.LogCaptureFixture, adapter_class: type[TestAdapter]
+) -> None:
+    flow = start_flow(database, adapter_class=adapter_class)
+    text = "the scanner on floor 3 is broken"
+
+    await flow.adapter.send(text)
+    assert await flow.teams.bot.drain(timeout=30)
+
+    (event,) = flow.core.calls
+    assert isinstance(event, InboundMessage) and event.text == text
+    with database.sessions() as session:
+        said = session.scalars(select(TurnRow.text).where(TurnRow.role == "user")).all()
+    assert text in said
+    assert "handled without a turn to answer in" in caplog.text
 
 
 # -- welcome and identity -----------------------------------------------------------------------

@@ -5,11 +5,13 @@ the local desk on SQLite behind it."""
 from __future__ import annotations
 
 import json
+import logging
 import uuid
 from typing import Any
 
 import jwt
 import pytest
+from aiohttp import web
 from sqlalchemy import select
 
 from bots.teams.bot import WELCOME
@@ -26,6 +28,7 @@ from core.settings import TeamsSettings
 from core.tickets import STATUS_COMPLETE, Priority, TicketRef
 from storage.models import ConversationRow
 from tests.fakes.bot_connector import FakeBotConnector, Sent
+from tests.fakes.loopback import start_app
 from tests.support import DownTicketing
 from tests.teams.conftest import MakeTeams
 from tests.teams.harness import (
@@ -34,6 +37,7 @@ from tests.teams.harness import (
     BOB,
     BOT,
     CHANNEL,
+    LOCAL,
     TENANT,
     TeamsHarness,
     check_card,
@@ -42,12 +46,13 @@ from tests.teams.harness import (
     members_added,
     mention,
 )
+from tests.teams.proactive import send_to_conversation
 
 pytestmark = pytest.mark.anyio
 
 VPN = "the VPN drops every ten minutes"
 SCRIPT = {VPN: Classification(Intent.CREATE_TICKET, title="VPN drops every ten minutes")}
-SUBMIT = TeamsSettings(microsoft_app_id="", microsoft_app_password="", teams_card_actions="submit")
+SUBMIT = LOCAL.model_copy(update={"teams_card_actions": "submit"})
 
 
 def texts(card: dict[str, Any]) -> list[str]:
@@ -191,7 +196,10 @@ async def test_execute_actions_are_answered_in_the_invoke_response(
     assert created.body["type"] == CARD_CONTENT_TYPE
     check_card(created.body["value"])
     assert texts(created.body["value"])[0].endswith("VPN down")
-    assert connector.updates() == []  # Teams replaces the card from the invoke response
+    # Teams replaces the clicker's card from the invoke response, everyone else's by the PUT.
+    (put,) = connector.updates()
+    assert (put.conversation_id, put.activity_id) == (ALICE_DM, draft.id)
+    assert put.card == created.body["value"]
 
     user = teams.core_calls[-1].user
     (ticket,) = teams.desk.list_open(user)
@@ -221,6 +229,58 @@ async def test_execute_actions_are_answered_in_the_invoke_response(
     cancelled = await teams.post(click(url, connector.messages()[-1], actions.CREATE_CANCEL))
     assert texts(cancelled.body["value"])[0].startswith("OK, I won't open a ticket")
     assert teams.desk.list_open(user) == []
+
+
+def as_older_client(node: Any) -> Any:
+    """What a client without Universal Actions shows: every Action.Execute's fallback."""
+    if isinstance(node, dict):
+        if node.get("type") == "Action.Execute":
+            return as_older_client(node["fallback"])
+        return {k: as_older_client(v) for k, v in node.items()}
+    if isinstance(node, list):
+        return [as_older_client(item) for item in node]
+    return node
+
+
+async def test_an_older_client_submits_the_fallback_of_execute_buttons(
+    make_teams: MakeTeams, connector: FakeBotConnector
+) -> None:
+    teams = await make_teams(script=SCRIPT)  # Action.Execute cards
+    url = teams.service_url
+    await teams.say(dm(url, VPN))
+    (draft,) = connector.messages()
+    older = as_older_client(draft.card)
+
+    answer = await teams.say(
+        click(url, draft, actions.CREATE_CONFIRM, card=older, typed={"title": "VPN down"})
+    )
+
+    assert answer.status in (200, 201)
+    (update,) = connector.updates()  # a message activity: the card is updated by a PUT
+    assert update.activity_id == draft.id
+    assert title_of(update).endswith("VPN down")
+    (ticket,) = teams.desk.list_open(teams.core_calls[-1].user)
+    assert ticket.title == "VPN down"
+
+
+async def test_a_card_answered_in_a_channel_changes_for_everyone(
+    make_teams: MakeTeams, connector: FakeBotConnector
+) -> None:
+    teams = await make_teams(script=SCRIPT)
+    url = teams.service_url
+    post = mention(url, VPN)
+    thread = f"{CHANNEL};messageid={post['id']}"
+    await teams.say(post)
+    (draft,) = connector.messages()
+
+    created = await teams.say(click(url, draft, actions.CREATE_CONFIRM, sender=BOB))
+
+    assert created.body["type"] == CARD_CONTENT_TYPE  # what Bob, who clicked, sees at once
+    (put,) = connector.updates()  # what Alice and everyone else in the channel see
+    assert (put.kind, put.conversation_id, put.activity_id) == ("update", thread, draft.id)
+    assert put.card == created.body["value"]
+    assert title_of(put).endswith("VPN drops every ten minutes")
+    assert connector.messages() == [draft]  # nothing posted twice
 
 
 async def test_the_help_and_list_cards_buttons_work(
@@ -351,7 +411,9 @@ async def test_with_an_app_id_an_unauthenticated_request_gets_401(
     make_teams: MakeTeams, connector: FakeBotConnector
 ) -> None:
     settings = TeamsSettings(
-        microsoft_app_id=str(uuid.uuid4()), microsoft_app_password="test-secret"
+        microsoft_app_id=str(uuid.uuid4()),
+        microsoft_app_password="test-secret",
+        microsoft_app_tenant_id=TENANT,
     )
     teams = await make_teams(teams=settings)
     activity = dm(teams.service_url, "ticket list")
@@ -369,6 +431,83 @@ async def test_with_an_app_id_an_unauthenticated_request_gets_401(
     assert foreign.status == 401
     assert teams.core_calls == []
     assert connector.sent == []
+
+
+async def test_without_an_app_id_or_local_mode_every_request_gets_401(
+    make_teams: MakeTeams, connector: FakeBotConnector, caplog: pytest.LogCaptureFixture
+) -> None:
+    # A Slack-only deployment: Teams is mounted, but nobody turned local mode on.
+    teams = await make_teams(teams=LOCAL.model_copy(update={"teams_local_mode": False}))
+
+    answer = await teams.post(dm(teams.service_url, "ticket list"))
+    garbage = await teams.post({"type": "message"}, headers={"Authorization": "Bearer x"})
+
+    assert (answer.status, garbage.status) == (401, 401)
+    assert teams.core_calls == []
+    assert connector.sent == [] and connector.member_lookups == []
+    refusals = [r for r in caplog.records if "TEAMS_LOCAL_MODE is off" in r.getMessage()]
+    assert len(refusals) == 2
+
+
+async def test_a_service_url_that_parsers_read_two_ways_is_refused_in_local_mode(
+    make_teams: MakeTeams, connector: FakeBotConnector
+) -> None:
+    # The attack: urlsplit() reads the host after "@" (the real connector's loopback port)
+    # while the Bot Connector client connects to the one before the backslash (the attacker's).
+    received: list[str] = []
+
+    async def anything(request: web.Request) -> web.Response:
+        received.append(f"{request.method} {request.raw_path}")
+        if "/members/" in request.raw_path:  # the roster lookup: "Alice" is a technician
+            member = {"id": ALICE["id"], "name": "Tech", "email": "technician@example.com"}
+            return web.json_response(member)
+        return web.json_response({"id": "1"})
+
+    attacker = web.Application()
+    attacker.router.add_route("*", "/{tail:.*}", anything)
+    runner, attacker_port = await start_app(attacker)
+    teams = await make_teams()
+    port = connector.service_url.rsplit(":", 1)[1].strip("/")
+    forged = f"http://127.0.0.1:{attacker_port}\\@127.0.0.1:{port}/"
+    try:
+        answer = await teams.say(dm(forged, "ticket list"))
+        with_userinfo = await teams.say(dm(f"http://x@127.0.0.1:{port}/", "ticket list"))
+    finally:
+        await runner.cleanup()
+
+    assert (answer.status, with_userinfo.status) == (403, 403)
+    assert received == []
+    assert connector.sent == [] and connector.member_lookups == []
+    assert teams.core_calls == []  # no roster e-mail was trusted for anything
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:1\\@127.0.0.1:2/",
+        "http://user@127.0.0.1/",
+        "http://user:pw@localhost:3978/",
+        "http://127.0.0.1:3978/?next=https://evil.example",
+        "http://127.0.0.1:3978/#x",
+        "http://127.0.0.1:3978/%2e%2e",
+        "http://127.0.0.1:99999/",
+        "http://127.1/",
+        "http://0x7f.0.0.1/",
+        "http://localhost.evil.example/",
+        "http://[::ffff:7f00:1]/",
+        "http://[::1%25eth0]/",
+        "ftp://127.0.0.1/",
+        "http://127.0.0.1:3978/\n",
+        " http://127.0.0.1/",
+        "//127.0.0.1/",
+        "not a url",
+        "",
+        None,
+        ["http://127.0.0.1/"],
+    ],
+)
+def test_only_a_plain_loopback_url_counts_as_loopback(url: object) -> None:
+    assert not is_loopback(url)
 
 
 async def test_local_mode_answers_only_a_loopback_service_url(
@@ -401,8 +540,64 @@ async def test_requests_that_are_not_activities_are_refused(make_teams: MakeTeam
         assert r.status == 400
     async with teams.session.post(url, data="x", headers={"Content-Type": "text/plain"}) as r:
         assert r.status == 415
+    unknown = {"Content-Type": "application/json; charset=no-such-charset"}
+    async with teams.session.post(url, data='{"type": "message"}', headers=unknown) as r:
+        assert r.status == 400
     async with teams.session.get(url) as r:
         assert r.status == 405
+    assert teams.core_calls == []
+
+
+MALFORMED: dict[str, dict[str, Any]] = {
+    "from is a string": {"from": "x"},
+    "conversation id is a number": {"conversation": {"id": 5}},
+    "text is an object": {"text": {"a": 1}},
+    "type is a number": {"type": 5},
+    "id is an object": {"id": {"a": 1}},
+    "entities is a string": {"entities": "x"},
+    "channelData is a string": {"channelData": "x"},
+    "channelData.team is a string": {"type": "conversationUpdate", "channelData": {"team": "x"}},
+    "membersAdded holds numbers": {"type": "conversationUpdate", "membersAdded": [1, None]},
+    "an invoke without a name": {"type": "invoke"},
+    "an invoke nobody handles": {"type": "invoke", "name": "composeExtension/query"},
+    "localTimestamp is not a time": {"localTimestamp": "soon"},
+}
+
+
+@pytest.mark.parametrize("change", MALFORMED.values(), ids=list(MALFORMED))
+async def test_a_malformed_activity_gets_400_and_one_log_line(
+    make_teams: MakeTeams,
+    connector: FakeBotConnector,
+    caplog: pytest.LogCaptureFixture,
+    change: dict[str, Any],
+) -> None:
+    teams = await make_teams()
+    activity = {**dm(teams.service_url, "ticket list"), **change}
+    caplog.clear()
+
+    answer = await teams.say(activity)
+
+    assert answer.status == 400
+    warnings = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert len(warnings) == 1 and warnings[0].exc_info is None
+    assert teams.core_calls == [] and connector.sent == []
+
+
+@pytest.mark.parametrize("depth", [100, 100_000])
+async def test_deeply_nested_json_gets_400_and_one_log_line(
+    make_teams: MakeTeams, caplog: pytest.LogCaptureFixture, depth: int
+) -> None:
+    teams = await make_teams()
+    nested = "[" * depth + "]" * depth
+    body = f'{{"type": "message", "serviceUrl": "{teams.service_url}", "value": {nested}}}'
+    caplog.clear()
+
+    async with teams.session.post(
+        f"{teams.base_url}/api/messages", data=body, headers={"Content-Type": "application/json"}
+    ) as response:
+        assert response.status == 400
+    (refused,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+    assert refused.getMessage().startswith("Teams request refused") and not refused.exc_info
     assert teams.core_calls == []
 
 
@@ -422,7 +617,8 @@ async def test_a_stored_conversation_can_be_sent_to_later(
     assert delivery_ref is not None
     before = len(connector.sent)
 
-    sent = await teams.teams.proactive.send_to_conversation(
+    sent = await send_to_conversation(
+        teams.teams,
         delivery_ref,
         Reply(f"Ticket {ticket.number} was updated.", card=ticket_card(ticket)),
     )
@@ -434,6 +630,6 @@ async def test_a_stored_conversation_can_be_sent_to_later(
     assert title_of(notice) == title_of(posted)
     assert notice.activity["recipient"]["id"] == ALICE["id"]
 
-    assert await teams.teams.proactive.send_to_conversation("not a reference", Reply("x")) is False
+    assert await send_to_conversation(teams.teams, "not a reference", Reply("x")) is False
     connector.fail("send", 403)
-    assert await teams.teams.proactive.send_to_conversation(delivery_ref, Reply("x")) is False
+    assert await send_to_conversation(teams.teams, delivery_ref, Reply("x")) is False

@@ -144,6 +144,8 @@ def test_the_website_defaults_to_the_first_valid_domain() -> None:
         ({"teams_accent_color": "blue"}, "TEAMS_ACCENT_COLOR"),
         ({"teams_valid_domains": ["https://helpdesk.example.com/x"]}, "TEAMS_VALID_DOMAINS"),
         ({"teams_website_url": "http://helpdesk.example.com"}, "not an https address"),
+        ({"teams_website_url": "https://evil.example\\@helpdesk.example.com/"}, "not an https"),
+        ({"teams_privacy_url": "https://user@helpdesk.example.com/"}, "not an https address"),
         ({"teams_website_url": "", "teams_valid_domains": []}, "TEAMS_WEBSITE_URL is not set"),
     ],
 )

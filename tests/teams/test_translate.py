@@ -15,6 +15,7 @@ from bots.teams.translate import Ignored, Inbound
 from core import actions
 from core.messages import ActionInvoked, InboundMessage, UserRef
 from tests.teams.harness import ALICE, BOT, CHANNEL, TENANT, dm, mention
+from tests.teams.proactive import reference_from_json
 
 SERVICE = "http://127.0.0.1:1234/"
 NOW = datetime(2026, 11, 4, 9, 30, tzinfo=UTC)
@@ -180,7 +181,7 @@ def test_a_conversation_reference_survives_json_without_its_activity_id() -> Non
     ref = translate.conversation_ref(activity(raw))
     assert ref.delivery_ref is not None
     data = json.loads(ref.delivery_ref)
-    reference = translate.reference_from_json(ref.delivery_ref)
+    reference = reference_from_json(ref.delivery_ref)
 
     assert "activityId" not in data
     assert reference.service_url == SERVICE
@@ -196,7 +197,7 @@ def test_a_conversation_reference_survives_json_without_its_activity_id() -> Non
 @pytest.mark.parametrize("raw", ["", "not json", "[]", '{"serviceUrl": "http://x/"}'])
 def test_an_unusable_reference_is_refused(raw: str) -> None:
     with pytest.raises(ValueError):
-        translate.reference_from_json(raw)
+        reference_from_json(raw)
 
 
 def test_personal_chats_are_told_apart_from_groups() -> None:
