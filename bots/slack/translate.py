@@ -142,8 +142,10 @@ def from_app_mention(
 
 
 def from_slash_command(body: Mapping[str, Any], now: datetime) -> Inbound:
-    """``/ticket <text>``: the core's command grammar reads ``/ticket <text>``."""
-    text = f"{body.get('command') or '/ticket'} {body.get('text') or ''}".strip()
+    """``/ticket <text>``: the core's command grammar reads ``/ticket <text>``. Slack escapes
+    the text as it escapes messages, so it is read the same way."""
+    words = clean_text(str(body.get("text") or ""))
+    text = f"{body.get('command') or '/ticket'} {words}".strip()
     return Inbound(
         event_id=str(body["trigger_id"]),
         destination=command_destination(body),

@@ -180,3 +180,17 @@ async def test_the_message_shortcut_drafts_a_ticket_from_the_message(make_slack)
     # The click continued the person's private conversation of the shortcut.
     assert slack.core_calls[1].conversation == slack.core_calls[0].conversation
     assert slack.fake.posted() == []
+
+
+async def test_slack_entities_in_the_command_text_are_unescaped(make_slack) -> None:
+    """Slack escapes ``& < >`` in slash-command text as it does in messages."""
+    slack = await make_slack()
+
+    await slack.command("new R&amp;D printer &lt;3rd floor&gt; jams")
+    await slack.settle()
+
+    (created,) = slack.desk.list_open(ALICE_REF)
+    assert created.title == "R&D printer <3rd floor> jams"
+    (event,) = slack.core_calls
+    assert isinstance(event, InboundMessage)
+    assert event.text == "/ticket new R&D printer <3rd floor> jams"
