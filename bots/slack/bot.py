@@ -88,6 +88,14 @@ class SlackBot:
         if where.from_home:
             await self.publish_home(inbound.user_id)
 
+    async def continue_thread(self, inbound: Inbound) -> None:
+        """A reply in a channel thread: answered only in a thread the bot has a conversation
+        in (it started there with a mention), never for other channel chatter."""
+        if await self.core.has_conversation(inbound.destination.conversation()):
+            await self.converse(inbound)
+        else:
+            log.debug("thread reply ignored: no conversation in the thread")
+
     async def act(
         self,
         inbound: Inbound,

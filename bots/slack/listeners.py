@@ -34,6 +34,7 @@ from bots.slack.translate import (
     from_message_event,
     from_message_shortcut,
     from_slash_command,
+    from_thread_reply,
     interaction_id,
     view_state_values,
 )
@@ -64,7 +65,10 @@ class Listener:
 
 
 LISTENERS: tuple[Listener, ...] = (
-    Listener("event", "message", "on_message", ("message.im",)),
+    # Direct messages, and replies in the channel threads the bot has a conversation in.
+    Listener(
+        "event", "message", "on_message", ("message.im", "message.channels", "message.groups")
+    ),
     Listener("event", "app_mention", "on_app_mention", ("app_mention",)),
     Listener("event", "app_home_opened", "on_home_opened", ("app_home_opened",)),
     Listener("command", SLASH_COMMAND, "on_command", (SLASH_COMMAND,)),
@@ -96,10 +100,14 @@ class SlackListeners:
 
     async def on_message(self, body: Body, context: AsyncBoltContext) -> None:
         inbound = from_message_event(body, context.bot_user_id, self.clock())
-        if inbound is None:
-            log.debug("message ignored event_id=%s", body.get("event_id"))
+        if inbound is not None:
+            self.bot.spawn(self.bot.converse(inbound), "message")
             return
-        self.bot.spawn(self.bot.converse(inbound), "message")
+        reply = from_thread_reply(body, context.bot_user_id, self.clock())
+        if reply is not None:
+            self.bot.spawn(self.bot.continue_thread(reply), "thread reply")
+            return
+        log.debug("message ignored event_id=%s", body.get("event_id"))
 
     async def on_app_mention(self, body: Body, context: AsyncBoltContext) -> None:
         inbound = from_app_mention(body, context.bot_user_id, self.clock())

@@ -123,10 +123,38 @@ def from_app_mention(
     event = body.get("event") or {}
     if event.get("subtype") or is_from_bot(event, bot_user_id):
         return None
+    return _in_thread(body, str(event.get("thread_ts") or event["ts"]), bot_user_id, now)
+
+
+def from_thread_reply(
+    body: Mapping[str, Any], bot_user_id: str | None, now: datetime
+) -> Inbound | None:
+    """A ``message.channels`` / ``message.groups`` event that may continue a conversation: a
+    person's reply inside a channel thread. Everything else in channels is ignored: messages
+    outside threads, a thread's root, bots, edits, and replies that mention the bot (Slack
+    sends those as ``app_mention`` too, answered from there). Whether the bot has a
+    conversation in the thread is for the caller to check."""
+    event = body.get("event") or {}
+    if event.get("channel_type") not in ("channel", "group"):
+        return None
+    if event.get("subtype") not in (None, "thread_broadcast") or is_from_bot(event, bot_user_id):
+        return None
+    thread_ts = event.get("thread_ts")
+    if not thread_ts or thread_ts == event.get("ts"):
+        return None
+    text = str(event.get("text") or "")
+    if bot_user_id and (f"<@{bot_user_id}>" in text or f"<@{bot_user_id}|" in text):
+        return None
+    return _in_thread(body, str(thread_ts), bot_user_id, now)
+
+
+def _in_thread(
+    body: Mapping[str, Any], thread_ts: str, bot_user_id: str | None, now: datetime
+) -> Inbound | None:
+    event = body.get("event") or {}
     user_id, channel = event.get("user"), event.get("channel")
     if not user_id or not channel:
         return None
-    thread_ts = str(event.get("thread_ts") or event["ts"])
     return Inbound(
         event_id=str(body["event_id"]),
         destination=Destination(

@@ -22,6 +22,7 @@ from bots.slack import users
 from bots.slack.http import EVENTS_PATH
 from bots.slack.listeners import LISTENERS
 from tests.slack.harness import (
+    channel_message,
     command_form,
     dm_event,
     event_body,
@@ -188,6 +189,10 @@ async def test_everything_the_manifest_subscribes_to_is_handled(make_slack) -> N
     requests: list[tuple[str, str]] = []
     samples: dict[str, dict[str, Any]] = {
         "message.im": dm_event("hello"),
+        "message.channels": channel_message("hello", thread_ts="1700000000.000100"),
+        "message.groups": channel_message(
+            "hello", thread_ts="1700000000.000100", channel="GPRIVATE1", channel_type="group"
+        ),
         "app_mention": mention_event("<@UBOT0001> hello"),
         "app_home_opened": {"type": "app_home_opened", "user": "UALICE01", "tab": "home"},
     }
