@@ -82,6 +82,8 @@ class SlackBot:
         if where is None:
             return
         user = await self.users.lookup(inbound.user_id)
+        if inbound.mentioned:
+            inbound = inbound.named(await self.users.names(inbound.mentioned))
         event = replace(inbound, destination=where).to_event(user)
         replies = await self._ask_core(event, where)
         await self.delivery.send(replies, where)
