@@ -25,7 +25,16 @@ from bots.slack.bot import EXPIRED, SlackBot
 from bots.slack.destination import Destination
 from bots.slack.home import HOME_NEW_TICKET_ACTION
 from bots.slack.modals import CARD_INPUTS_VIEW, NEW_TICKET_VIEW, input_block_id
-from bots.slack.packing import Unpacked, unpack
+from bots.slack.packing import (
+    ACTION,
+    DESTINATION,
+    INPUTS,
+    LABEL,
+    MISSING,
+    REQUIRED,
+    Unpacked,
+    unpack,
+)
 from bots.slack.translate import (
     Inbound,
     action_destination,
@@ -157,7 +166,7 @@ class SlackListeners:
             work = self.bot.open_new_ticket(trigger, where, description=description)
             self.bot.spawn(work, "new ticket form")
             return
-        specs = packed.extra.get("i") or []
+        specs = packed.extra.get(INPUTS) or []
         if specs:
             label = str((action.get("text") or {}).get("text") or "Submit")
             form = self.bot.open_card_inputs(
@@ -188,11 +197,11 @@ class SlackListeners:
             form = self.bot.open_card_inputs(
                 str(body.get("trigger_id") or ""),
                 where,
-                action_id=str(packed.extra.get("a", "")),
+                action_id=str(packed.extra.get(ACTION, "")),
                 values=packed.values,
-                inputs=[input_from_spec(s) for s in packed.extra.get("i") or []],
+                inputs=[input_from_spec(s) for s in packed.extra.get(INPUTS) or []],
                 title="Edit details",
-                submit=str(packed.extra.get("l") or "Save"),
+                submit=str(packed.extra.get(LABEL) or "Save"),
                 missing=packed.missing,
             )
             self.bot.spawn(form, "edit form")
@@ -226,7 +235,7 @@ class SlackListeners:
         if packed is not None:
             inbound = Inbound(
                 event_id=interaction_id(body),
-                destination=Destination.from_compact(packed.extra["d"]),
+                destination=Destination.from_compact(packed.extra[DESTINATION]),
                 received_at=self.clock(),
                 action_id=actions.NEW_TICKET,
                 values={**packed.values, **submitted},
@@ -240,20 +249,20 @@ class SlackListeners:
         if packed is None:
             await ack()
             return
-        blank = [i for i in packed.extra.get("q") or [] if not submitted.get(i, "x").strip()]
+        blank = [i for i in packed.extra.get(REQUIRED) or [] if not submitted.get(i, "x").strip()]
         if blank:
             await ack(
                 response_action="errors",
                 errors={input_block_id(i): "This can't be empty." for i in blank},
             )
             return
-        lost = [*packed.missing, *(packed.extra.get("m") or [])]
+        lost = [*packed.missing, *(packed.extra.get(MISSING) or [])]
         missing = [m for m in lost if m not in submitted]
         inbound = Inbound(
             event_id=interaction_id(body),
-            destination=Destination.from_compact(packed.extra["d"]),
+            destination=Destination.from_compact(packed.extra[DESTINATION]),
             received_at=self.clock(),
-            action_id=str(packed.extra.get("a", "")),
+            action_id=str(packed.extra.get(ACTION, "")),
             values={**packed.values, **submitted},
         )
         self.bot.spawn(self.bot.act(inbound, missing), "card inputs")
@@ -275,7 +284,7 @@ class SlackListeners:
         except ValueError:
             log.warning("modal metadata unreadable view=%s", view.get("id"))
             return None
-        if not isinstance(packed.extra.get("d"), dict):
+        if not isinstance(packed.extra.get(DESTINATION), dict):
             log.warning("modal metadata without destination view=%s", view.get("id"))
             return None
         return packed
