@@ -15,6 +15,7 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MethodType
 from typing import Any, Literal
 
 from slack_bolt.async_app import AsyncApp
@@ -64,38 +65,14 @@ ListenerKind = Literal["event", "command", "shortcut", "action", "view"]
 
 @dataclass(frozen=True)
 class Listener:
-    """One registration: Bolt's ``app.<kind>(key)``, the handler method, and the manifest
-    entries it needs (``message`` events arrive as ``message.im``)."""
+    """One registration: Bolt's ``app.<kind>(key)``, the :class:`SlackListeners` method that
+    handles it, and the manifest entries it needs (``message`` events arrive as
+    ``message.im``, ``message.channels``, ``message.groups``)."""
 
     kind: ListenerKind
     key: str | re.Pattern[str]
-    handler: str
+    handler: Callable[..., Awaitable[None]]
     manifest: tuple[str, ...] = ()
-
-
-LISTENERS: tuple[Listener, ...] = (
-    # Direct messages, and replies in the channel threads the bot has a conversation in.
-    Listener(
-        "event", "message", "on_message", ("message.im", "message.channels", "message.groups")
-    ),
-    Listener("event", "app_mention", "on_app_mention", ("app_mention",)),
-    Listener("event", "app_home_opened", "on_home_opened", ("app_home_opened",)),
-    Listener("command", SLASH_COMMAND, "on_command", (SLASH_COMMAND,)),
-    Listener("shortcut", MESSAGE_SHORTCUT, "on_message_shortcut", (MESSAGE_SHORTCUT,)),
-    Listener("action", CORE_ACTIONS, "on_card_action"),
-    Listener("action", EDIT_ACTION, "on_edit"),
-    Listener("action", LINK_ACTION, "on_link"),
-    Listener("action", HOME_NEW_TICKET_ACTION, "on_home_new_ticket"),
-    Listener("view", NEW_TICKET_VIEW, "on_new_ticket_submitted"),
-    Listener("view", CARD_INPUTS_VIEW, "on_card_inputs_submitted"),
-)
-
-
-def register(app: AsyncApp, handlers: SlackListeners) -> None:
-    """Register every entry of :data:`LISTENERS` on ``app``."""
-    for listener in LISTENERS:
-        decorator = getattr(app, listener.kind)(listener.key)
-        decorator(getattr(handlers, listener.handler))
 
 
 class SlackListeners:
@@ -288,3 +265,37 @@ class SlackListeners:
             log.warning("modal metadata without destination view=%s", view.get("id"))
             return None
         return packed
+
+
+LISTENERS: tuple[Listener, ...] = (
+    # Direct messages, and replies in the channel threads the bot has a conversation in.
+    Listener(
+        "event",
+        "message",
+        SlackListeners.on_message,
+        ("message.im", "message.channels", "message.groups"),
+    ),
+    Listener("event", "app_mention", SlackListeners.on_app_mention, ("app_mention",)),
+    Listener("event", "app_home_opened", SlackListeners.on_home_opened, ("app_home_opened",)),
+    Listener("command", SLASH_COMMAND, SlackListeners.on_command, (SLASH_COMMAND,)),
+    Listener("shortcut", MESSAGE_SHORTCUT, SlackListeners.on_message_shortcut, (MESSAGE_SHORTCUT,)),
+    Listener("action", CORE_ACTIONS, SlackListeners.on_card_action),
+    Listener("action", EDIT_ACTION, SlackListeners.on_edit),
+    Listener("action", LINK_ACTION, SlackListeners.on_link),
+    Listener("action", HOME_NEW_TICKET_ACTION, SlackListeners.on_home_new_ticket),
+    Listener("view", NEW_TICKET_VIEW, SlackListeners.on_new_ticket_submitted),
+    Listener("view", CARD_INPUTS_VIEW, SlackListeners.on_card_inputs_submitted),
+)
+
+
+def register(app: AsyncApp, handlers: SlackListeners) -> None:
+    """Register every entry of :data:`LISTENERS` on ``app``, bound to ``handlers``."""
+    kinds = {
+        "event": app.event,
+        "command": app.command,
+        "shortcut": app.shortcut,
+        "action": app.action,
+        "view": app.view,
+    }
+    for listener in LISTENERS:
+        kinds[listener.kind](listener.key)(MethodType(listener.handler, handlers))

@@ -227,3 +227,11 @@ async def test_slacks_url_verification_of_the_request_url_is_answered(make_slack
     assert reply.status == 200
     assert json.loads(reply.text) == {"challenge": "c-123"}
     assert slack.core_calls == []
+
+
+def test_listeners_are_registered_as_the_methods_themselves() -> None:
+    """No method names in strings: a renamed handler fails at import, not at the first request."""
+    assert all(
+        callable(entry.handler) and entry.handler.__qualname__.startswith("SlackListeners.on_")
+        for entry in LISTENERS
+    )
