@@ -42,7 +42,11 @@ def add_routes(
     """Route ``POST /slack/events`` to ``adapter``; on shutdown wait for its work in flight."""
 
     async def slack_events(request: web.Request) -> web.Response:
-        raw = await request.read()
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            log.warning("Slack request refused: body over %d bytes", request.client_max_size)
+            return web.json_response({"error": "request body too large"}, status=413)
         refusal = _unauthenticated(raw, request.headers, adapter)
         if refusal is not None:
             log.warning("Slack request refused: %s", refusal)

@@ -205,3 +205,16 @@ async def test_a_well_formed_request_still_works_after_the_checks(make_slack) ->
 
     assert [r.status for r in replies] == [200, 200, 200]
     assert len(slack.core_calls) == 3
+
+
+async def test_an_oversized_body_is_a_413_with_one_line(make_slack, caplog) -> None:
+    slack = await make_slack()
+    caplog.clear()
+    body = "{" + " " * 3_000_000 + "}"
+
+    status = await _post(slack, body, JSON, signed_headers(body, content_type=JSON))
+    await slack.settle()
+
+    assert status == 413
+    _assert_one_line(caplog)
+    assert slack.core_calls == []
