@@ -6,9 +6,12 @@ import logging
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bots.gateway import RunnerGateway
@@ -91,9 +94,10 @@ def _bolt_request(raw: bytes, request: web.Request) -> AsyncBoltRequest | None:
 
     Bolt parses the body (JSON, or a form whose ``payload`` is JSON, expected to be an object)
     and fails with a 500 on anything else: such a body is a bad request."""
+    text = raw.decode("utf-8")
     try:
-        return AsyncBoltRequest(
-            body=raw.decode("utf-8"),
+        bolt_request = AsyncBoltRequest(
+            body=text,
             query=request.query_string,
             headers=request.headers,  # type: ignore[arg-type]
         )
@@ -102,3 +106,11 @@ def _bolt_request(raw: bytes, request: web.Request) -> AsyncBoltRequest | None:
         # to parse; the others, JSON that is not the object Bolt reads fields from.
         log.warning("Slack request refused: unreadable body (%s)", type(exc).__name__)
         return None
+    if bolt_request.body == {} and "payload" in text:
+        # Bolt takes any form whose text contains "payload" for an interaction and, finding
+        # no such field, reads it as empty: "/ticket note 4 the payload is wrong" was lost.
+        fields = dict(parse_qsl(text, keep_blank_values=True))
+        if fields and "payload" not in fields:
+            bolt_request.body = fields
+            bolt_request.context = build_async_context(AsyncBoltContext({}), fields)
+    return bolt_request

@@ -225,3 +225,16 @@ async def test_mentions_in_a_direct_message_become_names(make_slack) -> None:
     assert event.text == "ticket new give @Bob Example access to the share"
     (ticket,) = slack.desk.list_open(ALICE_REF)
     assert ticket.title == "Give @Bob Example access to the share"
+
+
+async def test_a_command_whose_words_include_payload_is_answered(make_slack) -> None:
+    """Bolt reads any form containing "payload" as an interaction (and finds it empty): a
+    slash command is read by its fields whatever its words."""
+    slack = await make_slack()
+
+    reply = await slack.command("new the payload field of the export is empty")
+    await slack.settle()
+
+    assert reply.status == 200
+    (created,) = slack.desk.list_open(ALICE_REF)
+    assert created.title == "The payload field of the export is empty"
