@@ -160,6 +160,19 @@ def input_from_spec(spec: Sequence[Any]) -> CardInput:
     )
 
 
+def inputs_from(specs: object) -> list[CardInput]:
+    """The inputs a list of :func:`input_spec` entries describes (none for ``None``).
+    Raises ``ValueError`` for anything else."""
+    if specs is None:
+        return []
+    if not isinstance(specs, list):
+        raise ValueError("input specs are not a list")
+    try:
+        return [input_from_spec(spec) for spec in specs]
+    except (TypeError, ValueError) as exc:
+        raise ValueError("not an input spec") from exc
+
+
 def _action_blocks(card: Card, stash: Stash, conversation_key: str | None) -> list[Block]:
     elements: list[ButtonElement] = []
     for index, action in enumerate(card.actions):

@@ -21,7 +21,7 @@ from typing import Any, Literal
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bots.slack.blocks import EDIT_ACTION, LINK_ACTION, core_action_id, input_from_spec
+from bots.slack.blocks import EDIT_ACTION, LINK_ACTION, core_action_id, inputs_from
 from bots.slack.bot import EXPIRED, SlackBot
 from bots.slack.destination import Destination
 from bots.slack.home import HOME_NEW_TICKET_ACTION
@@ -143,15 +143,15 @@ class SlackListeners:
             work = self.bot.open_new_ticket(trigger, where, description=description)
             self.bot.spawn(work, "new ticket form")
             return
-        specs = packed.extra.get(INPUTS) or []
-        if specs:
+        inputs = inputs_from(packed.extra.get(INPUTS))  # checked by _unpack
+        if inputs:
             label = str((action.get("text") or {}).get("text") or "Submit")
             form = self.bot.open_card_inputs(
                 trigger,
                 where,
                 action_id=action_id,
                 values=packed.values,
-                inputs=[input_from_spec(s) for s in specs],
+                inputs=inputs,
                 title=label,
                 submit=label,
                 missing=packed.missing,
@@ -176,7 +176,7 @@ class SlackListeners:
                 where,
                 action_id=str(packed.extra.get(ACTION, "")),
                 values=packed.values,
-                inputs=[input_from_spec(s) for s in packed.extra.get(INPUTS) or []],
+                inputs=inputs_from(packed.extra.get(INPUTS)),
                 title="Edit details",
                 submit=str(packed.extra.get(LABEL) or "Save"),
                 missing=packed.missing,
@@ -248,21 +248,31 @@ class SlackListeners:
     # -- helpers --------------------------------------------------------------------------------
 
     def _unpack(self, raw: object, where: Destination) -> Unpacked | None:
+        """A button's value as :func:`~bots.slack.packing.pack` wrote it, its inputs readable;
+        anything else is answered as an expired button."""
         try:
-            return unpack(str(raw or ""), self.bot.stash)
+            packed = unpack(str(raw or ""), self.bot.stash)
+            inputs_from(packed.extra.get(INPUTS))
         except ValueError:
             log.warning("button value unreadable user=%s", where.user_id)
             self.bot.spawn(self.bot.tell(where, EXPIRED), "expired")
             return None
+        return packed
 
     def _unpack_metadata(self, view: Body) -> Unpacked | None:
+        """A modal's metadata as the bot wrote it (destination, input ids), or ``None``."""
         try:
             packed = unpack(str(view.get("private_metadata") or ""), self.bot.stash)
-        except ValueError:
-            log.warning("modal metadata unreadable view=%s", view.get("id"))
-            return None
-        if not isinstance(packed.extra.get(DESTINATION), dict):
-            log.warning("modal metadata without destination view=%s", view.get("id"))
+            place = packed.extra.get(DESTINATION)
+            if not isinstance(place, dict):
+                raise ValueError("no destination")
+            Destination.from_compact(place)
+            for key in (REQUIRED, MISSING):
+                ids = packed.extra.get(key) or []
+                if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+                    raise ValueError(f"{key} is not a list of input ids")
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("modal metadata unreadable view=%s: %s", view.get("id"), exc)
             return None
         return packed
 

@@ -76,7 +76,8 @@ class _State(_Shape):
 
 class _View(_Shape):
     id: NonEmpty
-    callback_id: str = ""
+    type: Literal["modal"]  # Bolt reads it; legacy workflow-step views are not ours
+    callback_id: str
     private_metadata: str = ""
     hash: str | None = None
     state: _State | None = None

@@ -12,6 +12,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
+from bots.slack.modals import CARD_INPUTS_VIEW
 from tests.slack.harness import (
     ALICE,
     SlackHarness,
@@ -21,6 +22,7 @@ from tests.slack.harness import (
     event_body,
     message_action,
     signed_headers,
+    view_submission,
 )
 
 pytestmark = pytest.mark.anyio
@@ -170,6 +172,9 @@ MALFORMED = {
             "message": {"type": "message", "text": ["x"], "ts": "1.2"},
         }
     ),
+    "view_submission-view-without-type": _interaction(
+        view_submission({"id": "V1", "callback_id": CARD_INPUTS_VIEW, "private_metadata": ""}, {})
+    ),
     "view_submission-without-view": _interaction(
         {"type": "view_submission", "user": {"id": ALICE}, "team": {"id": "T0000001"}}
     ),
@@ -216,5 +221,56 @@ async def test_an_oversized_body_is_a_413_with_one_line(make_slack, caplog) -> N
     await slack.settle()
 
     assert status == 413
+    _assert_one_line(caplog)
+    assert slack.core_calls == []
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        '{"values": {}, "inputs": "not a list"}',
+        '{"values": {}, "inputs": [["title", "Title"]]}',
+        '{"values": {}, "inputs": 5}',
+    ],
+)
+async def test_a_button_value_with_broken_parts_gets_a_polite_answer(
+    make_slack, caplog, value: str
+) -> None:
+    """Signed, well-shaped, but the button's value is not one we wrote: the person is told,
+    with one log line and no traceback."""
+    slack = await make_slack()
+    caplog.clear()
+    click = dict(_CLICK, value=value)
+
+    reply = await slack.interact(block_actions(click, block_id="b1", message_ts="1.000100"))
+    await slack.settle()
+
+    assert reply.status == 200
+    _assert_one_line(caplog)
+    assert slack.core_calls == []
+    (told,) = slack.fake.posted()
+    assert "no longer available" in told.params["text"]
+
+
+@pytest.mark.parametrize(
+    "metadata",
+    [
+        '{"values": {}, "destination": {"user": "UALICE01"}}',
+        '{"values": {}, "destination": {"team": "T1", "user": "U1"}, "required": 5}',
+        '{"values": {}, "destination": {"team": "T1", "user": "U1"}, "missing": [1, {}]}',
+    ],
+)
+async def test_modal_metadata_with_broken_parts_is_refused_with_one_line(
+    make_slack, caplog, metadata: str
+) -> None:
+    slack = await make_slack()
+    caplog.clear()
+    view = {"id": "V1", "type": "modal", "callback_id": CARD_INPUTS_VIEW}
+    view["private_metadata"] = metadata
+
+    reply = await slack.interact(view_submission(view, {}))
+    await slack.settle()
+
+    assert reply.status == 200
     _assert_one_line(caplog)
     assert slack.core_calls == []
