@@ -35,6 +35,11 @@ class RunnerGateway:
         """The confirmation the conversation is waiting for, with its full values."""
         return (await self._open(conversation)).pending
 
+    async def has_conversation(self, conversation: ConversationRef) -> bool:
+        """Whether the core has a conversation there (nothing is created)."""
+        store = self._runtime.store
+        return cast(bool, await self._runner.run(lambda: store.has_conversation(conversation)))
+
     async def remember(self, conversation: ConversationRef) -> None:
         """Store the conversation and its delivery reference (for later proactive messages)."""
         await self._open(conversation)

@@ -100,6 +100,10 @@ class ConversationStore(Protocol):
         """Find or create the conversation for ``ref`` (keeps ``delivery_ref`` current)."""
         ...
 
+    def has_conversation(self, ref: ConversationRef) -> bool:
+        """Whether a conversation for ``ref`` exists (read only: nothing is created)."""
+        ...
+
     def recent_turns(self, conversation_id: int, limit: int) -> list[Turn]:
         """The last ``limit`` turns, oldest first."""
         ...

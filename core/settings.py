@@ -158,10 +158,6 @@ class SlackSettings(BaseSettings):
     app_token: SecretStr | None = None
     api_url: str = "https://slack.com/api/"
 
-    @property
-    def configured(self) -> bool:
-        return bool(self.bot_token and (self.signing_secret or self.app_token))
-
 
 class TeamsSettings(BaseSettings):
     """``MICROSOFT_APP_*``: the Bot Framework's names; ``TEAMS_*`` for the app package."""

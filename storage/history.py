@@ -111,6 +111,16 @@ class SqlConversationStore:
             session.commit()
         return int(getattr(deleted, "rowcount", 0) or 0)
 
+    def has_conversation(self, ref: ConversationRef) -> bool:
+        found = select(ConversationRow.id).filter_by(
+            platform=ref.platform,
+            tenant_id=ref.tenant_id,
+            channel_id=ref.channel_id,
+            thread_id=ref.thread_id or "",
+        )
+        with self._db.sessions() as session:
+            return session.scalars(found.limit(1)).first() is not None
+
 
 def _row_from_turn(conversation_id: int, turn: Turn) -> TurnRow:
     usage = turn.usage or LlmUsage()

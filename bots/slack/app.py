@@ -10,13 +10,17 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack.bot import SlackBot
 from bots.slack.gateway import CoreGateway
 from bots.slack.listeners import SlackListeners, register
 from bots.slack.packing import Stash
+from bots.slack.payloads import problem
 from bots.slack.users import UserDirectory
 from core.settings import Settings, SlackSettings
 
@@ -43,6 +47,8 @@ class SlackAdapter:
 
     app: AsyncApp
     bot: SlackBot
+    verifier: SignatureVerifier | None = None
+    """Checks the signature of HTTP requests (``None`` in Socket Mode)."""
 
     async def aclose(self, timeout: float) -> None:
         """Let work in flight finish (up to ``timeout`` seconds)."""
@@ -64,22 +70,21 @@ def build_slack_adapter(
     slack = settings.slack
     if slack.bot_token is None:
         raise ValueError("SLACK_BOT_TOKEN is not set")
-    client = AsyncWebClient(
-        token=slack.bot_token.get_secret_value(),
-        base_url=slack.api_url,
-        logger=logging.getLogger("slack_sdk.web"),
-    )
-    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
     # Single-workspace authorization calls auth.test once, on the first request, and learns
-    # the bot's own user id there (used to ignore its own messages).
-    app = AsyncApp(
-        client=client,
+    # the bot's own user id there (used to ignore its own messages). Bolt builds the Web API
+    # client from the token; given a client too, it would warn that the token is unused
+    # (it reads SLACK_BOT_TOKEN from the environment itself when no token is passed).
+    app = CheckedApp(
+        token=slack.bot_token.get_secret_value(),
         signing_secret=slack.signing_secret.get_secret_value() if slack.signing_secret else "",
         name="ticketbot",
         logger=logging.getLogger("slack_bolt"),
         # Bolt's ack-first mode: the HTTP response goes out as soon as ack() is called.
         process_before_response=False,
     )
+    client: AsyncWebClient = app.client
+    client.base_url = slack.api_url
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
     stash = Stash() if stash is None else stash
     bot = SlackBot(
         core=core,
@@ -90,4 +95,21 @@ def build_slack_adapter(
         slow_notice_seconds=settings.bot.slow_reply_notice_seconds,
     )
     register(app, SlackListeners(bot, clock))
-    return SlackAdapter(app=app, bot=bot)
+    secret = slack.signing_secret
+    verifier = SignatureVerifier(secret.get_secret_value()) if secret else None
+    return SlackAdapter(app=app, bot=bot, verifier=verifier)
+
+
+class CheckedApp(AsyncApp):
+    """Bolt's app behind a check of the payload's shape (HTTP and Socket Mode alike): Bolt
+    indexes into payloads before any middleware runs (``body["actions"][0]``...), so a
+    malformed one would fail with a 500. It gets a 400 and one log line instead.
+
+    In HTTP mode the signature is checked before this (see :mod:`bots.slack.http`)."""
+
+    async def async_dispatch(self, req: AsyncBoltRequest) -> BoltResponse:
+        reason = problem(req.body)
+        if reason is not None:
+            log.warning("Slack request refused: %s", reason)
+            return BoltResponse(status=400, body={"error": "malformed payload"})
+        return await super().async_dispatch(req)

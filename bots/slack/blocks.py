@@ -27,7 +27,7 @@ from slack_sdk.models.blocks import (
 
 from bots.slack import mrkdwn
 from bots.slack.destination import actions_block_id
-from bots.slack.packing import BUTTON_VALUE_MAX, Stash, pack
+from bots.slack.packing import ACTION, BUTTON_VALUE_MAX, INPUTS, LABEL, Stash, pack
 from core.messages import Card, CardAction, CardInput, Reply
 
 log = logging.getLogger(__name__)
@@ -160,6 +160,19 @@ def input_from_spec(spec: Sequence[Any]) -> CardInput:
     )
 
 
+def inputs_from(specs: object) -> list[CardInput]:
+    """The inputs a list of :func:`input_spec` entries describes (none for ``None``).
+    Raises ``ValueError`` for anything else."""
+    if specs is None:
+        return []
+    if not isinstance(specs, list):
+        raise ValueError("input specs are not a list")
+    try:
+        return [input_from_spec(spec) for spec in specs]
+    except (TypeError, ValueError) as exc:
+        raise ValueError("not an input spec") from exc
+
+
 def _action_blocks(card: Card, stash: Stash, conversation_key: str | None) -> list[Block]:
     elements: list[ButtonElement] = []
     for index, action in enumerate(card.actions):
@@ -195,7 +208,7 @@ def _action_blocks(card: Card, stash: Stash, conversation_key: str | None) -> li
 
 
 def _button(action: CardAction, index: int, stash: Stash) -> ButtonElement | None:
-    extra = {"i": [input_spec(i) for i in action.inputs]} if action.inputs else None
+    extra = {INPUTS: [input_spec(i) for i in action.inputs]} if action.inputs else None
     try:
         value = pack(action.values, stash, limit=BUTTON_VALUE_MAX, extra=extra)
     except ValueError:
@@ -211,9 +224,9 @@ def _button(action: CardAction, index: int, stash: Stash) -> ButtonElement | Non
 
 def _edit_button(card: Card, target: CardAction, stash: Stash) -> ButtonElement | None:
     extra = {
-        "a": target.action_id,
-        "l": target.label,
-        "i": [input_spec(i) for i in card.inputs],
+        ACTION: target.action_id,
+        LABEL: target.label,
+        INPUTS: [input_spec(i) for i in card.inputs],
     }
     try:
         value = pack(target.values, stash, limit=BUTTON_VALUE_MAX, extra=extra)

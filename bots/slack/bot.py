@@ -23,7 +23,15 @@ from bots.slack.delivery import Delivery
 from bots.slack.destination import Destination
 from bots.slack.errors import SLACK_CALL_ERRORS, reason
 from bots.slack.gateway import CoreGateway
-from bots.slack.packing import PRIVATE_METADATA_MAX, Stash, pack
+from bots.slack.packing import (
+    ACTION,
+    DESTINATION,
+    MISSING,
+    PRIVATE_METADATA_MAX,
+    REQUIRED,
+    Stash,
+    pack,
+)
 from bots.slack.translate import Inbound
 from bots.slack.users import UserDirectory
 from core.errors import TicketingError
@@ -82,11 +90,21 @@ class SlackBot:
         if where is None:
             return
         user = await self.users.lookup(inbound.user_id)
+        if inbound.mentioned:
+            inbound = inbound.named(await self.users.names(inbound.mentioned))
         event = replace(inbound, destination=where).to_event(user)
         replies = await self._ask_core(event, where)
         await self.delivery.send(replies, where)
         if where.from_home:
             await self.publish_home(inbound.user_id)
+
+    async def continue_thread(self, inbound: Inbound) -> None:
+        """A reply in a channel thread: answered only in a thread the bot has a conversation
+        in (it started there with a mention), never for other channel chatter."""
+        if await self.core.has_conversation(inbound.destination.conversation()):
+            await self.converse(inbound)
+        else:
+            log.debug("thread reply ignored: no conversation in the thread")
 
     async def act(
         self,
@@ -170,7 +188,7 @@ class SlackBot:
         # A description too long to edit in Slack rides along in the metadata, unchanged.
         carried = {"description": description} if description else {}
         metadata = pack(
-            carried, self.stash, limit=PRIVATE_METADATA_MAX, extra={"d": where.compact()}
+            carried, self.stash, limit=PRIVATE_METADATA_MAX, extra={DESTINATION: where.compact()}
         )
         view = modals.new_ticket_modal(metadata, title=title, description=description)
         await self._open(trigger_id, view)
@@ -189,12 +207,12 @@ class SlackBot:
     ) -> None:
         """A modal for ``inputs``; its submission sends ``action_id`` with ``values`` plus what
         was entered. ``missing``: values already lost, recovered (or not) on submission."""
-        extra: dict[str, Any] = {"a": action_id, "d": where.compact()}
+        extra: dict[str, Any] = {ACTION: action_id, DESTINATION: where.compact()}
         required = [i.input_id for i in inputs if i.required]
         if required:
-            extra["q"] = required
+            extra[REQUIRED] = required
         if missing:
-            extra["m"] = list(missing)
+            extra[MISSING] = list(missing)
         metadata = pack(values, self.stash, limit=PRIVATE_METADATA_MAX, extra=extra)
         fields = [replace(i, value=values.get(i.input_id, i.value)) for i in inputs]
         view = modals.card_inputs_modal(title, submit, fields, metadata)

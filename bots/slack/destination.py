@@ -76,28 +76,43 @@ class Destination:
     def compact(self) -> dict[str, Any]:
         """A small dict for a modal's ``private_metadata`` (defaults left out)."""
         data = {
-            "t": self.team_id,
-            "u": self.user_id,
-            "c": self.channel_id,
-            "th": self.thread_ts,
-            "k": self.conversation_key,
-            "r": self.response_url,
-            "s": self.source_ts,
-            "e": self.source_ephemeral or None,
-            "h": self.from_home or None,
+            "team": self.team_id,
+            "user": self.user_id,
+            "channel": self.channel_id,
+            "thread": self.thread_ts,
+            "conversation": self.conversation_key,
+            "response_url": self.response_url,
+            "source_ts": self.source_ts,
+            "source_ephemeral": self.source_ephemeral or None,
+            "from_home": self.from_home or None,
         }
         return {key: value for key, value in data.items() if value is not None}
 
     @classmethod
-    def from_compact(cls, data: dict[str, Any]) -> Destination:
+    def from_compact(cls, compact: dict[str, Any]) -> Destination:
+        """Read :meth:`compact`'s dict, or the one-letter keys of modals opened before."""
+        data = {_LEGACY.get(key, key): value for key, value in compact.items()}
         return cls(
-            team_id=str(data["t"]),
-            user_id=str(data["u"]),
-            channel_id=data.get("c"),
-            thread_ts=data.get("th"),
-            conversation_key=data.get("k"),
-            response_url=data.get("r"),
-            source_ts=data.get("s"),
-            source_ephemeral=bool(data.get("e", False)),
-            from_home=bool(data.get("h", False)),
+            team_id=str(data["team"]),
+            user_id=str(data["user"]),
+            channel_id=data.get("channel"),
+            thread_ts=data.get("thread"),
+            conversation_key=data.get("conversation"),
+            response_url=data.get("response_url"),
+            source_ts=data.get("source_ts"),
+            source_ephemeral=bool(data.get("source_ephemeral", False)),
+            from_home=bool(data.get("from_home", False)),
         )
+
+
+_LEGACY = {
+    "t": "team",
+    "u": "user",
+    "c": "channel",
+    "th": "thread",
+    "k": "conversation",
+    "r": "response_url",
+    "s": "source_ts",
+    "e": "source_ephemeral",
+    "h": "from_home",
+}

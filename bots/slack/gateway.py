@@ -22,3 +22,7 @@ class CoreGateway(Protocol):
     async def pending(self, conversation: ConversationRef) -> PendingAction | None:
         """The confirmation the conversation is waiting for, with its full values."""
         ...
+
+    async def has_conversation(self, conversation: ConversationRef) -> bool:
+        """Whether the core has a conversation there (a thread the bot takes part in)."""
+        ...

@@ -20,7 +20,7 @@ from slack_sdk.models.views import View
 
 from bots.slack import mrkdwn
 from bots.slack.blocks import TEXT_MAX, action_slack_id, input_spec
-from bots.slack.packing import BUTTON_VALUE_MAX, Stash, pack
+from bots.slack.packing import BUTTON_VALUE_MAX, INPUTS, Stash, pack
 from core import actions
 from core.cards import ticket_card
 from core.tickets import Ticket
@@ -89,7 +89,7 @@ def _ticket_blocks(ticket: Ticket, index: int, stash: Stash) -> list[Block]:
             note.values,
             stash,
             limit=BUTTON_VALUE_MAX,
-            extra={"i": [input_spec(i) for i in note.inputs]},
+            extra={INPUTS: [input_spec(i) for i in note.inputs]},
         ),
     )
     return [SectionBlock(text=MarkdownTextObject(text=text), accessory=button), DividerBlock()]

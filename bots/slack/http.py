@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING
+from urllib.parse import parse_qsl
 
 from aiohttp import web
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
+from slack_bolt.context.async_context import AsyncBoltContext
+from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
 from bots.gateway import RunnerGateway
@@ -19,11 +24,15 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 EVENTS_PATH = "/slack/events"
 TIMESTAMP_HEADER = "X-Slack-Request-Timestamp"
+SIGNATURE_HEADER = "X-Slack-Signature"
+# Unix seconds in ASCII digits: str.isdigit() and int() also take other scripts' digits.
+_TIMESTAMP = re.compile(r"[0-9]{1,12}")
 
 
 def mount(app: web.Application, runtime: Runtime, runner: CoreRunner) -> None:
     """A :data:`bots.server.Mount`: Slack's events, commands and interactivity at
-    ``/slack/events`` (signature checked by Bolt: a bad or stale one gets 401)."""
+    ``/slack/events``. The signature is checked before anything reads the body: a missing, bad
+    or stale one gets 401; a signed body that is not a payload Slack sends gets 400."""
     adapter = build_slack_adapter(
         runtime.settings, RunnerGateway(runtime, runner), clock=runtime.clock
     )
@@ -36,13 +45,16 @@ def add_routes(
     """Route ``POST /slack/events`` to ``adapter``; on shutdown wait for its work in flight."""
 
     async def slack_events(request: web.Request) -> web.Response:
-        timestamp = request.headers.get(TIMESTAMP_HEADER)
-        if timestamp is not None and not timestamp.strip().isdigit():
-            # Bolt's verifier would fail with a 500 on a malformed timestamp: it is simply
-            # an invalid signature.
-            log.warning("Slack request refused: malformed %s header", TIMESTAMP_HEADER)
+        try:
+            raw = await request.read()
+        except web.HTTPRequestEntityTooLarge:
+            log.warning("Slack request refused: body over %d bytes", request.client_max_size)
+            return web.json_response({"error": "request body too large"}, status=413)
+        refusal = _unauthenticated(raw, request.headers, adapter)
+        if refusal is not None:
+            log.warning("Slack request refused: %s", refusal)
             return web.json_response({"error": "invalid request"}, status=401)
-        bolt_request = await _bolt_request(request)
+        bolt_request = _bolt_request(raw, request)
         if bolt_request is None:
             return web.json_response({"error": "invalid request body"}, status=400)
         bolt_response = await adapter.app.async_dispatch(bolt_request)
@@ -56,21 +68,49 @@ def add_routes(
     app.on_shutdown.append(finish)
 
 
-async def _bolt_request(request: web.Request) -> AsyncBoltRequest | None:
-    """The request as Bolt reads it, or ``None`` when its body cannot be read that way.
+def _unauthenticated(raw: bytes, headers: Mapping[str, str], adapter: SlackAdapter) -> str | None:
+    """Why the request is not signed by Slack, or ``None`` when it is.
+
+    Checked here, before anything parses the body: Bolt parses first (a deeply nested body
+    then fails with a 500) and its verifier fails on timestamps ``int()`` cannot turn into a
+    float or reads at all (``"1" * 400``, ``"²"``)."""
+    timestamp = headers.get(TIMESTAMP_HEADER)
+    signature = headers.get(SIGNATURE_HEADER)
+    if timestamp is None or signature is None:
+        return "no signature"
+    if not _TIMESTAMP.fullmatch(timestamp):
+        return f"malformed {TIMESTAMP_HEADER} header"
+    if adapter.verifier is None:
+        return "no signing secret configured"
+    try:
+        valid = adapter.verifier.is_valid(raw.decode("utf-8"), timestamp, signature)
+    except UnicodeDecodeError:
+        return "body is not UTF-8"
+    return None if valid else "invalid or stale signature"
+
+
+def _bolt_request(raw: bytes, request: web.Request) -> AsyncBoltRequest | None:
+    """The (signed) request as Bolt reads it, or ``None`` when its body cannot be read that way.
 
     Bolt parses the body (JSON, or a form whose ``payload`` is JSON, expected to be an object)
-    before it checks the signature, and fails with a 500 on anything else: such a body is a bad
-    request, whoever sent it."""
-    raw = await request.read()
+    and fails with a 500 on anything else: such a body is a bad request."""
+    text = raw.decode("utf-8")
     try:
-        return AsyncBoltRequest(
-            body=raw.decode("utf-8"),
+        bolt_request = AsyncBoltRequest(
+            body=text,
             query=request.query_string,
             headers=request.headers,  # type: ignore[arg-type]
         )
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
-        # ValueError covers bodies that are not UTF-8 or not JSON; the others, JSON that is
-        # not the object Bolt reads fields from.
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError) as exc:
+        # ValueError covers bodies that are not JSON; RecursionError, JSON nested too deeply
+        # to parse; the others, JSON that is not the object Bolt reads fields from.
         log.warning("Slack request refused: unreadable body (%s)", type(exc).__name__)
         return None
+    if bolt_request.body == {} and "payload" in text:
+        # Bolt takes any form whose text contains "payload" for an interaction and, finding
+        # no such field, reads it as empty: "/ticket note 4 the payload is wrong" was lost.
+        fields = dict(parse_qsl(text, keep_blank_values=True))
+        if fields and "payload" not in fields:
+            bolt_request.body = fields
+            bolt_request.context = build_async_context(AsyncBoltContext({}), fields)
+    return bolt_request

@@ -15,17 +15,27 @@ import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MethodType
 from typing import Any, Literal
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.async_context import AsyncBoltContext
 
-from bots.slack.blocks import EDIT_ACTION, LINK_ACTION, core_action_id, input_from_spec
+from bots.slack.blocks import EDIT_ACTION, LINK_ACTION, core_action_id, inputs_from
 from bots.slack.bot import EXPIRED, SlackBot
 from bots.slack.destination import Destination
 from bots.slack.home import HOME_NEW_TICKET_ACTION
 from bots.slack.modals import CARD_INPUTS_VIEW, NEW_TICKET_VIEW, input_block_id
-from bots.slack.packing import Unpacked, unpack
+from bots.slack.packing import (
+    ACTION,
+    DESTINATION,
+    INPUTS,
+    LABEL,
+    MISSING,
+    REQUIRED,
+    Unpacked,
+    unpack,
+)
 from bots.slack.translate import (
     Inbound,
     action_destination,
@@ -34,6 +44,7 @@ from bots.slack.translate import (
     from_message_event,
     from_message_shortcut,
     from_slash_command,
+    from_thread_reply,
     interaction_id,
     view_state_values,
 )
@@ -54,35 +65,14 @@ ListenerKind = Literal["event", "command", "shortcut", "action", "view"]
 
 @dataclass(frozen=True)
 class Listener:
-    """One registration: Bolt's ``app.<kind>(key)``, the handler method, and the manifest
-    entries it needs (``message`` events arrive as ``message.im``)."""
+    """One registration: Bolt's ``app.<kind>(key)``, the :class:`SlackListeners` method that
+    handles it, and the manifest entries it needs (``message`` events arrive as
+    ``message.im``, ``message.channels``, ``message.groups``)."""
 
     kind: ListenerKind
     key: str | re.Pattern[str]
-    handler: str
+    handler: Callable[..., Awaitable[None]]
     manifest: tuple[str, ...] = ()
-
-
-LISTENERS: tuple[Listener, ...] = (
-    Listener("event", "message", "on_message", ("message.im",)),
-    Listener("event", "app_mention", "on_app_mention", ("app_mention",)),
-    Listener("event", "app_home_opened", "on_home_opened", ("app_home_opened",)),
-    Listener("command", SLASH_COMMAND, "on_command", (SLASH_COMMAND,)),
-    Listener("shortcut", MESSAGE_SHORTCUT, "on_message_shortcut", (MESSAGE_SHORTCUT,)),
-    Listener("action", CORE_ACTIONS, "on_card_action"),
-    Listener("action", EDIT_ACTION, "on_edit"),
-    Listener("action", LINK_ACTION, "on_link"),
-    Listener("action", HOME_NEW_TICKET_ACTION, "on_home_new_ticket"),
-    Listener("view", NEW_TICKET_VIEW, "on_new_ticket_submitted"),
-    Listener("view", CARD_INPUTS_VIEW, "on_card_inputs_submitted"),
-)
-
-
-def register(app: AsyncApp, handlers: SlackListeners) -> None:
-    """Register every entry of :data:`LISTENERS` on ``app``."""
-    for listener in LISTENERS:
-        decorator = getattr(app, listener.kind)(listener.key)
-        decorator(getattr(handlers, listener.handler))
 
 
 class SlackListeners:
@@ -96,10 +86,14 @@ class SlackListeners:
 
     async def on_message(self, body: Body, context: AsyncBoltContext) -> None:
         inbound = from_message_event(body, context.bot_user_id, self.clock())
-        if inbound is None:
-            log.debug("message ignored event_id=%s", body.get("event_id"))
+        if inbound is not None:
+            self.bot.spawn(self.bot.converse(inbound), "message")
             return
-        self.bot.spawn(self.bot.converse(inbound), "message")
+        reply = from_thread_reply(body, context.bot_user_id, self.clock())
+        if reply is not None:
+            self.bot.spawn(self.bot.continue_thread(reply), "thread reply")
+            return
+        log.debug("message ignored event_id=%s", body.get("event_id"))
 
     async def on_app_mention(self, body: Body, context: AsyncBoltContext) -> None:
         inbound = from_app_mention(body, context.bot_user_id, self.clock())
@@ -149,15 +143,15 @@ class SlackListeners:
             work = self.bot.open_new_ticket(trigger, where, description=description)
             self.bot.spawn(work, "new ticket form")
             return
-        specs = packed.extra.get("i") or []
-        if specs:
+        inputs = inputs_from(packed.extra.get(INPUTS))  # checked by _unpack
+        if inputs:
             label = str((action.get("text") or {}).get("text") or "Submit")
             form = self.bot.open_card_inputs(
                 trigger,
                 where,
                 action_id=action_id,
                 values=packed.values,
-                inputs=[input_from_spec(s) for s in specs],
+                inputs=inputs,
                 title=label,
                 submit=label,
                 missing=packed.missing,
@@ -180,11 +174,11 @@ class SlackListeners:
             form = self.bot.open_card_inputs(
                 str(body.get("trigger_id") or ""),
                 where,
-                action_id=str(packed.extra.get("a", "")),
+                action_id=str(packed.extra.get(ACTION, "")),
                 values=packed.values,
-                inputs=[input_from_spec(s) for s in packed.extra.get("i") or []],
+                inputs=inputs_from(packed.extra.get(INPUTS)),
                 title="Edit details",
-                submit=str(packed.extra.get("l") or "Save"),
+                submit=str(packed.extra.get(LABEL) or "Save"),
                 missing=packed.missing,
             )
             self.bot.spawn(form, "edit form")
@@ -218,7 +212,7 @@ class SlackListeners:
         if packed is not None:
             inbound = Inbound(
                 event_id=interaction_id(body),
-                destination=Destination.from_compact(packed.extra["d"]),
+                destination=Destination.from_compact(packed.extra[DESTINATION]),
                 received_at=self.clock(),
                 action_id=actions.NEW_TICKET,
                 values={**packed.values, **submitted},
@@ -232,20 +226,20 @@ class SlackListeners:
         if packed is None:
             await ack()
             return
-        blank = [i for i in packed.extra.get("q") or [] if not submitted.get(i, "x").strip()]
+        blank = [i for i in packed.extra.get(REQUIRED) or [] if not submitted.get(i, "x").strip()]
         if blank:
             await ack(
                 response_action="errors",
                 errors={input_block_id(i): "This can't be empty." for i in blank},
             )
             return
-        lost = [*packed.missing, *(packed.extra.get("m") or [])]
+        lost = [*packed.missing, *(packed.extra.get(MISSING) or [])]
         missing = [m for m in lost if m not in submitted]
         inbound = Inbound(
             event_id=interaction_id(body),
-            destination=Destination.from_compact(packed.extra["d"]),
+            destination=Destination.from_compact(packed.extra[DESTINATION]),
             received_at=self.clock(),
-            action_id=str(packed.extra.get("a", "")),
+            action_id=str(packed.extra.get(ACTION, "")),
             values={**packed.values, **submitted},
         )
         self.bot.spawn(self.bot.act(inbound, missing), "card inputs")
@@ -254,20 +248,64 @@ class SlackListeners:
     # -- helpers --------------------------------------------------------------------------------
 
     def _unpack(self, raw: object, where: Destination) -> Unpacked | None:
+        """A button's value as :func:`~bots.slack.packing.pack` wrote it, its inputs readable;
+        anything else is answered as an expired button."""
         try:
-            return unpack(str(raw or ""), self.bot.stash)
+            packed = unpack(str(raw or ""), self.bot.stash)
+            inputs_from(packed.extra.get(INPUTS))
         except ValueError:
             log.warning("button value unreadable user=%s", where.user_id)
             self.bot.spawn(self.bot.tell(where, EXPIRED), "expired")
             return None
+        return packed
 
     def _unpack_metadata(self, view: Body) -> Unpacked | None:
+        """A modal's metadata as the bot wrote it (destination, input ids), or ``None``."""
         try:
             packed = unpack(str(view.get("private_metadata") or ""), self.bot.stash)
-        except ValueError:
-            log.warning("modal metadata unreadable view=%s", view.get("id"))
-            return None
-        if not isinstance(packed.extra.get("d"), dict):
-            log.warning("modal metadata without destination view=%s", view.get("id"))
+            place = packed.extra.get(DESTINATION)
+            if not isinstance(place, dict):
+                raise ValueError("no destination")
+            Destination.from_compact(place)
+            for key in (REQUIRED, MISSING):
+                ids = packed.extra.get(key) or []
+                if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+                    raise ValueError(f"{key} is not a list of input ids")
+        except (KeyError, TypeError, ValueError) as exc:
+            log.warning("modal metadata unreadable view=%s: %s", view.get("id"), exc)
             return None
         return packed
+
+
+LISTENERS: tuple[Listener, ...] = (
+    # Direct messages, and replies in the channel threads the bot has a conversation in.
+    Listener(
+        "event",
+        "message",
+        SlackListeners.on_message,
+        ("message.im", "message.channels", "message.groups"),
+    ),
+    Listener("event", "app_mention", SlackListeners.on_app_mention, ("app_mention",)),
+    Listener("event", "app_home_opened", SlackListeners.on_home_opened, ("app_home_opened",)),
+    Listener("command", SLASH_COMMAND, SlackListeners.on_command, (SLASH_COMMAND,)),
+    Listener("shortcut", MESSAGE_SHORTCUT, SlackListeners.on_message_shortcut, (MESSAGE_SHORTCUT,)),
+    Listener("action", CORE_ACTIONS, SlackListeners.on_card_action),
+    Listener("action", EDIT_ACTION, SlackListeners.on_edit),
+    Listener("action", LINK_ACTION, SlackListeners.on_link),
+    Listener("action", HOME_NEW_TICKET_ACTION, SlackListeners.on_home_new_ticket),
+    Listener("view", NEW_TICKET_VIEW, SlackListeners.on_new_ticket_submitted),
+    Listener("view", CARD_INPUTS_VIEW, SlackListeners.on_card_inputs_submitted),
+)
+
+
+def register(app: AsyncApp, handlers: SlackListeners) -> None:
+    """Register every entry of :data:`LISTENERS` on ``app``, bound to ``handlers``."""
+    kinds = {
+        "event": app.event,
+        "command": app.command,
+        "shortcut": app.shortcut,
+        "action": app.action,
+        "view": app.view,
+    }
+    for listener in LISTENERS:
+        kinds[listener.kind](listener.key)(MethodType(listener.handler, handlers))

@@ -20,6 +20,29 @@ from typing import Any
 BUTTON_VALUE_MAX = 2000
 PRIVATE_METADATA_MAX = 3000
 
+# The fields of a packed value: the values, where the parked ones are, and the callers' extras.
+VALUES = "values"
+STASH = "stash"
+PARKED = "parked"
+INPUTS = "inputs"  # the inputs a button's form asks for (``blocks.input_spec``)
+ACTION = "action"  # the core action an Edit form or a modal submits
+LABEL = "label"  # that action's label, for the modal's submit button
+DESTINATION = "destination"  # where a modal's answers go (``Destination.compact``)
+REQUIRED = "required"  # inputs that must not be left blank
+MISSING = "missing"  # values already lost when the modal opened
+# Buttons and modals posted before the fields had names carry one letter each.
+_LEGACY = {
+    "v": VALUES,
+    "s": STASH,
+    "k": PARKED,
+    "i": INPUTS,
+    "a": ACTION,
+    "l": LABEL,
+    "d": DESTINATION,
+    "q": REQUIRED,
+    "m": MISSING,
+}
+
 
 class Stash:
     """Values too large for Slack, by token; least recently stored entries go first."""
@@ -69,22 +92,23 @@ class Unpacked:
 def pack(
     values: Mapping[str, str], stash: Stash, *, limit: int, extra: Mapping[str, Any] | None = None
 ) -> str:
-    """Compact JSON of ``extra`` plus ``values`` (under ``v``), at most ``limit`` characters.
+    """Compact JSON of ``extra`` plus ``values`` (under :data:`VALUES`), at most ``limit``
+    characters.
 
     ``extra`` must be small: only ``values`` entries are moved to the stash.
     """
     inline = dict(values)
     parked: dict[str, str] = {}
-    doc: dict[str, Any] = {**(extra or {}), "v": inline}
+    doc: dict[str, Any] = {**(extra or {}), VALUES: inline}
     encoded = _dumps(doc)
     while len(encoded) > limit and inline:
         largest = max(inline, key=lambda key: len(inline[key]))
         parked[largest] = inline.pop(largest)
         # Placeholder length of the final token, so the size check is honest.
-        doc = {**(extra or {}), "v": inline, "s": "x" * 16, "k": sorted(parked)}
+        doc = {**(extra or {}), VALUES: inline, STASH: "x" * 16, PARKED: sorted(parked)}
         encoded = _dumps(doc)
     if parked:
-        doc["s"] = stash.put(parked)
+        doc[STASH] = stash.put(parked)
         encoded = _dumps(doc)
     if len(encoded) > limit:
         raise ValueError(f"cannot pack into {limit} characters: extra fields are too large")
@@ -92,16 +116,20 @@ def pack(
 
 
 def unpack(raw: str, stash: Stash) -> Unpacked:
-    """Read what :func:`pack` wrote. Raises ``ValueError`` for anything else."""
+    """Read what :func:`pack` wrote, now or with one-letter keys before. Raises
+    ``ValueError`` for anything else."""
     try:
-        doc = json.loads(raw)
+        found = json.loads(raw)
     except json.JSONDecodeError as exc:
         raise ValueError("not a packed value") from exc
-    if not isinstance(doc, dict) or not isinstance(doc.get("v"), dict):
+    if not isinstance(found, dict):
         raise ValueError("not a packed value")
-    values = {str(k): str(v) for k, v in doc.pop("v").items()}
-    token = doc.pop("s", None)
-    keys = [str(k) for k in doc.pop("k", [])]
+    doc: dict[str, Any] = {_LEGACY.get(str(key), str(key)): v for key, v in found.items()}
+    if not isinstance(doc.get(VALUES), dict):
+        raise ValueError("not a packed value")
+    values = {str(k): str(v) for k, v in doc.pop(VALUES).items()}
+    token = doc.pop(STASH, None)
+    keys = [str(k) for k in doc.pop(PARKED, [])]
     missing: tuple[str, ...] = ()
     if token is not None:
         parked = stash.get(str(token))

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
 from typing import Any
@@ -27,6 +27,8 @@ from bots.slack.destination import (
 from core.messages import Event, UserRef, make_event
 
 _ANGLE_RE = re.compile(r"<([^<>]*)>")
+# A person's mention without a name in it, as Slack writes it: <@U0123ABC> (W… on Enterprise Grid).
+_MENTION_RE = re.compile(r"<@([UW][A-Z0-9]+)>")
 
 
 @dataclass(frozen=True)
@@ -39,10 +41,30 @@ class Inbound:
     text: str | None = None
     action_id: str | None = None
     values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    mentioned: tuple[str, ...] = ()
+    """People mentioned in ``text`` or ``values``, shown as ``@<user id>`` until :meth:`named`."""
 
     @property
     def user_id(self) -> str:
         return self.destination.user_id
+
+    def named(self, names: Mapping[str, str]) -> Inbound:
+        """The same request with each mentioned person's ``@<user id>`` replaced by
+        ``@<name>`` (ids without a name in ``names`` stay as they are)."""
+        known = {user_id: name for user_id, name in names.items() if user_id in self.mentioned}
+        if not known:
+            return replace(self, mentioned=())
+        pattern = re.compile(r"@(" + "|".join(map(re.escape, known)) + r")\b")
+
+        def rename(text: str) -> str:
+            return pattern.sub(lambda m: f"@{known[m.group(1)]}", text)
+
+        return replace(
+            self,
+            text=None if self.text is None else rename(self.text),
+            values=MappingProxyType({k: rename(v) for k, v in self.values.items()}),
+            mentioned=(),
+        )
 
     def to_event(self, user: UserRef) -> Event:
         return make_event(
@@ -80,6 +102,12 @@ def clean_text(text: str, bot_user_id: str | None = None) -> str:
     return mrkdwn.unescape(_ANGLE_RE.sub(plain, text)).strip()
 
 
+def mentioned_users(text: str, bot_user_id: str | None = None) -> tuple[str, ...]:
+    """The people ``text`` mentions by id alone (``<@U…>``, not the bot), in order, once each."""
+    found = dict.fromkeys(m for m in _MENTION_RE.findall(text) if m != bot_user_id)
+    return tuple(found)
+
+
 def is_from_bot(event: Mapping[str, Any], bot_user_id: str | None) -> bool:
     """Messages from bots (this one included) are never answered: no loops."""
     return bool(
@@ -102,6 +130,7 @@ def from_message_event(
     if not user_id or not channel:
         return None
     thread_ts = event.get("thread_ts")
+    text = str(event.get("text") or "")
     return Inbound(
         event_id=str(body["event_id"]),
         destination=Destination(
@@ -112,7 +141,8 @@ def from_message_event(
             conversation_key=thread_ts,
         ),
         received_at=now,
-        text=clean_text(str(event.get("text") or ""), bot_user_id),
+        text=clean_text(text, bot_user_id),
+        mentioned=mentioned_users(text, bot_user_id),
     )
 
 
@@ -123,10 +153,39 @@ def from_app_mention(
     event = body.get("event") or {}
     if event.get("subtype") or is_from_bot(event, bot_user_id):
         return None
+    return _in_thread(body, str(event.get("thread_ts") or event["ts"]), bot_user_id, now)
+
+
+def from_thread_reply(
+    body: Mapping[str, Any], bot_user_id: str | None, now: datetime
+) -> Inbound | None:
+    """A ``message.channels`` / ``message.groups`` event that may continue a conversation: a
+    person's reply inside a channel thread. Everything else in channels is ignored: messages
+    outside threads, a thread's root, bots, edits, and replies that mention the bot (Slack
+    sends those as ``app_mention`` too, answered from there). Whether the bot has a
+    conversation in the thread is for the caller to check."""
+    event = body.get("event") or {}
+    if event.get("channel_type") not in ("channel", "group"):
+        return None
+    if event.get("subtype") not in (None, "thread_broadcast") or is_from_bot(event, bot_user_id):
+        return None
+    thread_ts = event.get("thread_ts")
+    if not thread_ts or thread_ts == event.get("ts"):
+        return None
+    text = str(event.get("text") or "")
+    if bot_user_id and (f"<@{bot_user_id}>" in text or f"<@{bot_user_id}|" in text):
+        return None
+    return _in_thread(body, str(thread_ts), bot_user_id, now)
+
+
+def _in_thread(
+    body: Mapping[str, Any], thread_ts: str, bot_user_id: str | None, now: datetime
+) -> Inbound | None:
+    event = body.get("event") or {}
     user_id, channel = event.get("user"), event.get("channel")
     if not user_id or not channel:
         return None
-    thread_ts = str(event.get("thread_ts") or event["ts"])
+    text = str(event.get("text") or "")
     return Inbound(
         event_id=str(body["event_id"]),
         destination=Destination(
@@ -137,18 +196,22 @@ def from_app_mention(
             conversation_key=thread_ts,
         ),
         received_at=now,
-        text=clean_text(str(event.get("text") or ""), bot_user_id),
+        text=clean_text(text, bot_user_id),
+        mentioned=mentioned_users(text, bot_user_id),
     )
 
 
 def from_slash_command(body: Mapping[str, Any], now: datetime) -> Inbound:
-    """``/ticket <text>``: the core's command grammar reads ``/ticket <text>``."""
-    text = f"{body.get('command') or '/ticket'} {body.get('text') or ''}".strip()
+    """``/ticket <text>``: the core's command grammar reads ``/ticket <text>``. Slack escapes
+    the text as it escapes messages, so it is read the same way."""
+    raw = str(body.get("text") or "")
+    text = f"{body.get('command') or '/ticket'} {clean_text(raw)}".strip()
     return Inbound(
         event_id=str(body["trigger_id"]),
         destination=command_destination(body),
         received_at=now,
         text=text,
+        mentioned=mentioned_users(raw),
     )
 
 
@@ -166,13 +229,14 @@ def command_destination(body: Mapping[str, Any]) -> Destination:
 def from_message_shortcut(body: Mapping[str, Any], action_id: str, now: datetime) -> Inbound:
     """ "Create ticket from message": the message's text is the description to draft from."""
     message = body.get("message") or {}
-    text = clean_text(str(message.get("text") or ""))
+    raw = str(message.get("text") or "")
     return Inbound(
         event_id=str(body["trigger_id"]),
         destination=shortcut_destination(body),
         received_at=now,
         action_id=action_id,
-        values=MappingProxyType({"description": text}),
+        values=MappingProxyType({"description": clean_text(raw)}),
+        mentioned=mentioned_users(raw),
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -67,3 +67,12 @@ class UserDirectory:
         while len(self._cache) > self._max_entries:
             self._cache.popitem(last=False)
         return user
+
+    async def names(self, user_ids: Iterable[str]) -> dict[str, str]:
+        """The names to show for ``user_ids`` (those Slack gives one for; others are left out)."""
+        found: dict[str, str] = {}
+        for user_id in user_ids:
+            name = (await self.lookup(user_id)).display_name
+            if name:
+                found[user_id] = name
+        return found

@@ -110,6 +110,33 @@ def mention_event(
     return event
 
 
+def channel_message(
+    text: str,
+    *,
+    user: str = ALICE,
+    ts: str | None = None,
+    thread_ts: str | None = None,
+    channel: str = CHANNEL,
+    channel_type: str = "channel",
+    **extra: Any,
+) -> dict[str, Any]:
+    """A ``message.channels`` event (``message.groups`` with ``channel_type="group"``): every
+    message in a channel the bot is in, thread replies included."""
+    event: dict[str, Any] = {
+        "type": "message",
+        "channel": channel,
+        "channel_type": channel_type,
+        "user": user,
+        "text": text,
+        "ts": ts or f"1700003{next(_ids):03d}.000400",
+        "team": TEAM_ID,
+        **extra,
+    }
+    if thread_ts:
+        event["thread_ts"] = thread_ts
+    return event
+
+
 def command_form(
     text: str,
     *,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -18,6 +19,7 @@ from tests.slack.harness import (
     block_actions,
     block_texts,
     button,
+    buttons,
     dm_event,
     view_submission,
 )
@@ -230,3 +232,59 @@ async def test_a_button_value_that_is_not_ours_gets_a_polite_answer(make_slack) 
     assert reply.status == 200
     assert slack.core_calls == []
     assert "no longer available" in slack.fake.calls_to("chat.postEphemeral")[-1].params["text"]
+
+
+# Button values and modal metadata before their keys had names (buttons already posted).
+_OLD_KEYS = {"values": "v", "stash": "s", "parked": "k", "inputs": "i", "action": "a"}
+_OLD_KEYS |= {"label": "l", "destination": "d", "required": "q", "missing": "m"}
+_OLD_PLACE = {"team": "t", "user": "u", "channel": "c", "thread": "th", "conversation": "k"}
+_OLD_PLACE |= {"response_url": "r", "source_ts": "s", "source_ephemeral": "e", "from_home": "h"}
+
+
+def as_posted_before(packed: str) -> str:
+    doc = {_OLD_KEYS.get(k, k): v for k, v in json.loads(packed).items()}
+    if isinstance(doc.get("d"), dict):
+        doc["d"] = {_OLD_PLACE.get(k, k): v for k, v in doc["d"].items()}
+    return json.dumps(doc)
+
+
+def one_letter_keys(packed: str) -> list[str]:
+    doc = json.loads(packed)
+    keys = [k for k in doc if len(k) <= 2]
+    place = doc.get("destination") or doc.get("d")
+    return keys + [k for k in (place or {}) if len(k) <= 2]
+
+
+async def test_button_values_and_modal_metadata_use_named_keys(make_slack) -> None:
+    slack = await make_slack(script=script_for(LONG))
+    draft = await draft_in_dm(slack, LONG)
+    values = [element["value"] for element, _ in buttons(draft["blocks"]) if "value" in element]
+
+    await click(slack, draft["blocks"], "ticketbot.edit", ts="1700000500.000100")
+    (opened,) = slack.fake.calls_to("views.open")
+
+    assert len(values) == 3
+    assert [one_letter_keys(v) for v in values] == [[], [], []]
+    assert one_letter_keys(opened.params["view"]["private_metadata"]) == []
+
+
+async def test_buttons_posted_with_one_letter_keys_still_work(make_slack) -> None:
+    slack = await make_slack(script=script_for(LONG))
+    draft = await draft_in_dm(slack, LONG)
+    old_blocks = json.loads(json.dumps(draft["blocks"]))
+    for element, _ in buttons(old_blocks):
+        if "value" in element:
+            element["value"] = as_posted_before(element["value"])
+
+    await click(slack, old_blocks, "ticketbot.edit", ts="1700000600.000100")
+    (opened,) = slack.fake.calls_to("views.open")
+    view = dict(opened.params["view"])
+    view["private_metadata"] = as_posted_before(view["private_metadata"])
+    await slack.interact(view_submission(view, {"title": "VPN unusable", "priority": "High"}))
+    await slack.settle()
+
+    (ticket,) = slack.desk.list_open(ALICE_REF)
+    assert (ticket.title, ticket.priority) == ("VPN unusable", "High")
+    assert ticket.description == LONG
+    (update,) = slack.fake.calls_to("chat.update")
+    assert update.params["ts"] == "1700000600.000100"

@@ -9,10 +9,12 @@ from core.messages import ActionInvoked, InboundMessage, UserRef
 from core.tickets import TicketDraft
 from tests.slack.harness import (
     ALICE,
+    BOB,
     CHANNEL,
     block_actions,
     block_texts,
     button,
+    dm_event,
     message_action,
     view_submission,
 )
@@ -180,3 +182,59 @@ async def test_the_message_shortcut_drafts_a_ticket_from_the_message(make_slack)
     # The click continued the person's private conversation of the shortcut.
     assert slack.core_calls[1].conversation == slack.core_calls[0].conversation
     assert slack.fake.posted() == []
+
+
+async def test_slack_entities_in_the_command_text_are_unescaped(make_slack) -> None:
+    """Slack escapes ``& < >`` in slash-command text as it does in messages."""
+    slack = await make_slack()
+
+    await slack.command("new R&amp;D printer &lt;3rd floor&gt; jams")
+    await slack.settle()
+
+    (created,) = slack.desk.list_open(ALICE_REF)
+    assert created.title == "R&D printer <3rd floor> jams"
+    (event,) = slack.core_calls
+    assert isinstance(event, InboundMessage)
+    assert event.text == "/ticket new R&D printer <3rd floor> jams"
+
+
+async def test_mentions_in_the_shortcuts_message_become_names(make_slack) -> None:
+    """Slack writes a mention as ``<@U…>``: the ticket shows the person's name, not the id."""
+    slack = await make_slack()
+    text = f"<@{BOB}> can't print since Monday, ask <@{ALICE}> or <@UGONE0001>"
+
+    await slack.interact(message_action(text, response_url=slack.fake.response_url("shortcut")))
+    await slack.settle()
+
+    (event,) = slack.core_calls
+    assert isinstance(event, ActionInvoked)
+    # A person Slack cannot find (users.info fails) keeps the id: nothing is dropped.
+    assert event.values["description"] == (
+        "@Bob Example can't print since Monday, ask @Alice Example or @UGONE0001"
+    )
+
+
+async def test_mentions_in_a_direct_message_become_names(make_slack) -> None:
+    slack = await make_slack()
+
+    await slack.event(dm_event(f"ticket new give <@{BOB}> access to the share"))
+    await slack.settle()
+
+    (event,) = slack.core_calls
+    assert isinstance(event, InboundMessage)
+    assert event.text == "ticket new give @Bob Example access to the share"
+    (ticket,) = slack.desk.list_open(ALICE_REF)
+    assert ticket.title == "Give @Bob Example access to the share"
+
+
+async def test_a_command_whose_words_include_payload_is_answered(make_slack) -> None:
+    """Bolt reads any form containing "payload" as an interaction (and finds it empty): a
+    slash command is read by its fields whatever its words."""
+    slack = await make_slack()
+
+    reply = await slack.command("new the payload field of the export is empty")
+    await slack.settle()
+
+    assert reply.status == 200
+    (created,) = slack.desk.list_open(ALICE_REF)
+    assert created.title == "The payload field of the export is empty"

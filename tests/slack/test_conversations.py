@@ -8,7 +8,16 @@ from core.intents import Classification, Intent
 from core.messages import InboundMessage, UserRef
 from core.tickets import Priority
 from tests.fakes.slack_api import BOT_ID, BOT_USER_ID
-from tests.slack.harness import ALICE, BOB, CHANNEL, DM, block_texts, dm_event, mention_event
+from tests.slack.harness import (
+    ALICE,
+    BOB,
+    CHANNEL,
+    DM,
+    block_texts,
+    channel_message,
+    dm_event,
+    mention_event,
+)
 
 pytestmark = pytest.mark.anyio
 
@@ -191,3 +200,87 @@ async def test_priority_words_reach_the_core_unchanged(make_slack) -> None:
 
     post = slack.fake.calls_to("chat.postMessage")[-1]
     assert "Critical" in block_texts(post.params["blocks"])
+
+
+async def test_a_typed_reply_in_the_thread_continues_the_conversation(make_slack) -> None:
+    """The bot asks "Create it? (yes / no)" in the thread: a plain "yes" there (no mention)
+    arrives as ``message.channels`` and confirms."""
+    slack = await make_slack(script=SCRIPT)
+    mention = mention_event(f"<@{BOT_USER_ID}> {VPN}", ts="1700008000.000100")
+    await slack.event(mention)
+    await slack.settle()
+
+    reply = await slack.event(channel_message("yes", thread_ts=mention["ts"]))
+    await slack.settle()
+
+    assert reply.status == 200
+    first, second = slack.fake.calls_to("chat.postMessage")
+    assert "yes / no" in first.params["text"]
+    assert second.params["channel"] == CHANNEL
+    assert second.params["thread_ts"] == mention["ts"]
+    assert "Created ticket" in second.params["text"]
+    (ticket,) = slack.desk.list_open(ALICE_REF)
+    assert ticket.title == "VPN drops every ten minutes"
+    one, two = slack.core_calls
+    assert one.conversation == two.conversation
+    assert isinstance(two, InboundMessage) and two.text == "yes"
+
+
+async def test_a_reply_in_a_private_channel_thread_continues_it_too(make_slack) -> None:
+    slack = await make_slack(script=SCRIPT)
+    mention = {**mention_event(f"<@{BOT_USER_ID}> {VPN}"), "channel": "GPRIVATE1"}
+    await slack.event(mention)
+    await slack.settle()
+
+    await slack.event(
+        channel_message("yes", thread_ts=mention["ts"], channel="GPRIVATE1", channel_type="group")
+    )
+    await slack.settle()
+
+    assert len(slack.core_calls) == 2
+    assert "Created ticket" in slack.fake.calls_to("chat.postMessage")[-1].params["text"]
+
+
+async def test_channel_messages_outside_the_bots_threads_are_never_handled(make_slack) -> None:
+    slack = await make_slack(script=SCRIPT)
+    mention = mention_event(f"<@{BOT_USER_ID}> {VPN}", ts="1700009000.000100")
+    await slack.event(mention)
+    await slack.settle()
+    calls_before = list(slack.fake.calls)
+
+    ignored = [
+        channel_message(VPN),  # an ordinary channel message
+        channel_message(VPN, ts="1700009100.000100", thread_ts="1700009100.000100"),  # a root
+        channel_message("yes", thread_ts="1700009999.000100"),  # someone else's thread
+        channel_message("yes", thread_ts=mention["ts"], channel="COTHER001"),  # same ts elsewhere
+        channel_message("yes", thread_ts=mention["ts"], user=BOT_USER_ID),  # the bot itself
+        channel_message("yes", thread_ts=mention["ts"], bot_id=BOT_ID, user=BOT_USER_ID),
+        channel_message("yes", thread_ts=mention["ts"], bot_id="BOTHER01"),  # another bot
+        channel_message("yes", thread_ts=mention["ts"], subtype="channel_join"),
+    ]
+    replies = [await slack.event(event) for event in ignored]
+    await slack.settle()
+
+    assert [r.status for r in replies] == [200] * len(ignored)
+    assert len(slack.core_calls) == 1  # only the mention
+    assert slack.fake.calls == calls_before  # not even users.info
+    assert slack.desk.list_open(ALICE_REF) == []
+
+
+async def test_a_mention_in_the_thread_is_handled_once_though_it_arrives_twice(
+    make_slack,
+) -> None:
+    """Slack sends a mention in a channel as ``app_mention`` and as ``message.channels``."""
+    slack = await make_slack(script=SCRIPT)
+    mention = mention_event(f"<@{BOT_USER_ID}> {VPN}", ts="1700010000.000100")
+    await slack.event(mention)
+    await slack.settle()
+
+    text, ts = f"<@{BOT_USER_ID}> yes", "1700010001.000100"
+    await slack.event(mention_event(text, ts=ts, thread_ts=mention["ts"]))
+    await slack.event(channel_message(text, ts=ts, thread_ts=mention["ts"]))
+    await slack.settle()
+
+    assert len(slack.core_calls) == 2
+    assert len(slack.desk.list_open(ALICE_REF)) == 1
+    assert len(slack.fake.calls_to("chat.postMessage")) == 2

@@ -1,11 +1,14 @@
 """``manifest.yaml`` declares exactly what the code handles: commands, events, shortcuts and the
-scopes of the Web API methods the code calls (read from the source, not a copy)."""
+scopes of the Web API methods the code calls (read from the source, not a copy), and it stays
+within what Slack accepts (``slack_manifest.schema.json``: every field's length and values)."""
 
 from __future__ import annotations
 
 import ast
+import copy
 import inspect
 import json
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -19,12 +22,14 @@ from bots.slack import users
 from bots.slack.http import EVENTS_PATH
 from bots.slack.listeners import LISTENERS
 from tests.slack.harness import (
+    channel_message,
     command_form,
     dm_event,
     event_body,
     mention_event,
     message_action,
 )
+from tests.slack.manifest_schema import load_schema, problems
 
 ROOT = Path(__file__).resolve().parents[2]
 MANIFEST = yaml.safe_load((ROOT / "manifest.yaml").read_text(encoding="utf-8"))
@@ -43,6 +48,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
 EVENT_SCOPES: dict[str, set[str]] = {
     "app_mention": {"app_mentions:read"},
     "message.im": {"im:history"},
+    "message.channels": {"channels:history"},
+    "message.groups": {"groups:history"},
     "app_home_opened": set(),
 }
 COMMAND_SCOPE = {"commands"}  # slash commands and shortcuts alike
@@ -78,6 +85,61 @@ def code_scopes() -> set[str]:
     if code_listeners("command") or code_listeners("shortcut"):
         scopes |= COMMAND_SCOPE
     return scopes
+
+
+def test_the_manifest_is_within_slacks_limits() -> None:
+    assert problems(MANIFEST, load_schema()) == []
+
+
+def _set(path: str, value: Any) -> Callable[[dict[str, Any]], None]:
+    def change(manifest: dict[str, Any]) -> None:
+        *parents, last = path.split(".")
+        node: Any = manifest
+        for part in parents:
+            node = node[int(part)] if part.isdigit() else node[part]
+        if isinstance(node, list):
+            node[int(last)] = value
+        else:
+            node[last] = value
+
+    return change
+
+
+@pytest.mark.parametrize(
+    ("change", "complaint"),
+    [
+        (_set("display_information.name", "n" * 36), "at most 35"),
+        (_set("display_information.description", "d" * 141), "at most 140"),
+        (_set("display_information.long_description", "l" * 174), "at least 175"),
+        (_set("display_information.long_description", "l" * 4001), "at most 4000"),
+        (_set("display_information.background_color", "blue"), "does not match"),
+        (_set("display_information.background_color", "#12345g"), "does not match"),
+        (_set("features.bot_user.display_name", "b" * 81), "at most 80"),
+        (_set("features.slash_commands.0.command", "/Ticket"), "does not match"),
+        (_set("features.slash_commands.0.command", "/" + "t" * 32), "at most 32"),
+        (_set("features.slash_commands.0.description", "d" * 2001), "at most 2000"),
+        (_set("features.slash_commands.0.usage_hint", "u" * 1001), "at most 1000"),
+        (_set("features.shortcuts.0.name", "Create ticket from message"), "at most 24"),
+        (_set("features.shortcuts.0.callback_id", "c" * 256), "at most 255"),
+        (_set("features.shortcuts.0.description", "d" * 151), "at most 150"),
+        (_set("features.shortcuts.0.type", "menu"), "not one of"),
+        (_set("oauth_config.scopes.bot.0", "chat:write:bot"), "not one of"),
+        (_set("settings.event_subscriptions.bot_events.0", "message.everything"), "not one of"),
+        (_set("settings.interactivity.is_enabled", "yes"), "expected boolean"),
+        (_set("settings.socket_mode", True), "not a field"),
+        (lambda m: m["features"]["shortcuts"][0].pop("description"), "is required"),
+    ],
+)
+def test_the_limits_check_catches_what_slack_rejects(
+    change: Callable[[dict[str, Any]], object], complaint: str
+) -> None:
+    """The guard of the test above: each of Slack's limits, broken once, is reported."""
+    broken = copy.deepcopy(MANIFEST)
+    change(broken)
+
+    found = problems(broken, load_schema())
+
+    assert len(found) == 1 and complaint in found[0], found
 
 
 def test_the_code_calls_the_methods_we_expect() -> None:
@@ -127,6 +189,10 @@ async def test_everything_the_manifest_subscribes_to_is_handled(make_slack) -> N
     requests: list[tuple[str, str]] = []
     samples: dict[str, dict[str, Any]] = {
         "message.im": dm_event("hello"),
+        "message.channels": channel_message("hello", thread_ts="1700000000.000100"),
+        "message.groups": channel_message(
+            "hello", thread_ts="1700000000.000100", channel="GPRIVATE1", channel_type="group"
+        ),
         "app_mention": mention_event("<@UBOT0001> hello"),
         "app_home_opened": {"type": "app_home_opened", "user": "UALICE01", "tab": "home"},
     }
@@ -161,3 +227,11 @@ async def test_slacks_url_verification_of_the_request_url_is_answered(make_slack
     assert reply.status == 200
     assert json.loads(reply.text) == {"challenge": "c-123"}
     assert slack.core_calls == []
+
+
+def test_listeners_are_registered_as_the_methods_themselves() -> None:
+    """No method names in strings: a renamed handler fails at import, not at the first request."""
+    assert all(
+        callable(entry.handler) and entry.handler.__qualname__.startswith("SlackListeners.on_")
+        for entry in LISTENERS
+    )

@@ -20,7 +20,7 @@ from bots.slack.blocks import (
 from bots.slack.destination import conversation_key_from_block_id
 from bots.slack.home import HOME_NEW_TICKET_ACTION, home_view
 from bots.slack.modals import card_inputs_modal, new_ticket_modal
-from bots.slack.packing import Stash, unpack
+from bots.slack.packing import ACTION, INPUTS, Stash, unpack
 from core import actions
 from core.cards import close_confirm_card, draft_card, help_card, ticket_card, ticket_list_card
 from core.messages import Card, CardAction, CardField, CardInput, CardLink, CardNote, Reply
@@ -137,8 +137,8 @@ def test_the_draft_card_gets_create_edit_cancel_and_edit_carries_the_inputs() ->
     assert [e["text"]["text"] for e in elements] == ["Create ticket", "Edit", "Cancel"]
     edit = unpack(elements[1]["value"], stash)
     assert elements[1]["action_id"] == EDIT_ACTION
-    assert edit.extra["a"] == actions.CREATE_CONFIRM
-    assert [input_from_spec(s).input_id for s in edit.extra["i"]] == ["title", "priority"]
+    assert edit.extra[ACTION] == actions.CREATE_CONFIRM
+    assert [input_from_spec(s).input_id for s in edit.extra[INPUTS]] == ["title", "priority"]
     assert edit.values == {
         "draft_id": "d1",
         "title": "Printer",

@@ -174,10 +174,10 @@ def test_pack_keeps_small_values_inline_and_parks_large_ones() -> None:
     assert unpack(small, stash).values == {"ticket": "48213"}
 
     big = {"draft_id": "d1", "description": "é" * 5000, "notes": "n" * 1500}
-    packed = pack(big, stash, limit=2000, extra={"a": "x"})
+    packed = pack(big, stash, limit=2000, extra={"action": "x"})
     assert len(packed) <= 2000
     restored = unpack(packed, stash)
-    assert restored.values == big and restored.extra == {"a": "x"} and restored.missing == ()
+    assert restored.values == big and restored.extra == {"action": "x"} and restored.missing == ()
     lost = unpack(packed, Stash())
     assert lost.values == {"draft_id": "d1", "notes": "n" * 1500}
     assert lost.missing == ("description",)
