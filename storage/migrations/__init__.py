@@ -111,7 +111,9 @@ def _locked(engine: Engine) -> Iterator[Connection]:
     with _file_lock(engine), engine.connect() as connection, connection.begin():
         if engine.dialect.name == "postgresql":
             # Released with the transaction, so a crashed upgrade never leaves it held.
-            connection.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+            connection.execute(
+                text("SELECT pg_advisory_xact_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+            )
         yield connection
 
 
