@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
+from sqlalchemy import DateTime, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -113,6 +113,14 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def serialise_transaction(session: Session, key: int) -> None:
+    """Make the rest of ``session``'s transaction run one at a time with every other
+    transaction that passes the same ``key``: a PostgreSQL advisory lock, released at commit
+    or rollback. SQLite already lets one writer at a time in, so there it does nothing."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
 
 
 def describe_unreachable(url: URL, exc: OperationalError) -> str:
