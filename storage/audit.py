@@ -9,6 +9,7 @@ retention and deletes what is past it.
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -21,6 +22,7 @@ from storage.db import Database
 from storage.models import AuditRetentionRow, AuditRow
 
 DetailValue = str | int | float | bool | None
+log = logging.getLogger(__name__)
 
 
 class SqlAuditLog:
@@ -61,6 +63,8 @@ class SqlAuditLog:
                 result = session.execute(delete(AuditRow).where(AuditRow.at < horizon))
                 deleted = int(getattr(result, "rowcount", 0) or 0)
             session.commit()
+        if deleted:
+            log.info("audit: deleted %d entries older than %d days", deleted, retention_days)
         return deleted
 
     def query(

@@ -4,11 +4,13 @@ ones, and long values kept rather than refused."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
+from bots.__main__ import main
 from core.ports import AuditEntry
 from storage.audit import SqlAuditLog
 from storage.db import Database
@@ -98,3 +100,20 @@ def test_query_matches_emails_case_insensitively_and_action_prefixes(database: D
     assert [e.user_id for e in log.query(action="ticket.")] == ["bob"]
     assert log.query(action="refused_") == []  # a LIKE wildcard is a plain character
     assert [e.action for e in log.query(since=at + timedelta(seconds=30))] == ["ticket.create"]
+
+
+def test_start_up_and_purge_apply_the_audit_retention_setting(
+    database: Database, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    log = SqlAuditLog(database)
+    log.record(_entry(datetime.now(UTC) - timedelta(days=40), "expired"))
+    log.record(_entry(datetime.now(UTC), "live"))
+    monkeypatch.chdir(tmp_path)  # no stray .env
+    monkeypatch.setenv("TICKETBOT_DATABASE_URL", str(database.engine.url.render_as_string(False)))
+
+    assert main(["purge"]) == 0  # default: keep forever
+    assert [e.user_id for e in log.query()] == ["expired", "live"]
+    monkeypatch.setenv("TICKETBOT_AUDIT_RETENTION_DAYS", "30")
+    assert main(["purge"]) == 0
+
+    assert [e.user_id for e in log.query()] == ["live"]
