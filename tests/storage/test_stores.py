@@ -183,8 +183,9 @@ def test_backup_copies_sqlite_and_points_postgresql_to_pg_dump(
 ) -> None:
     url = database.engine.url.render_as_string(hide_password=False)
     if database.dialect == "postgresql":
-        with pytest.raises(BackupError, match="pg_dump"):
+        with pytest.raises(BackupError, match="pg_dump --format=custom") as raised:
             backup_sqlite(url, tmp_path / "copy.db")
+        assert "@127.0.0.1:5432/test" in str(raised.value)
         return
     SqlConversationStore(database).claim_event("Ev1", NOW)
     report = backup_sqlite(url, tmp_path / "copy.db")
