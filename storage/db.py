@@ -89,9 +89,10 @@ class Database:
         return self.engine.dialect.name
 
     @classmethod
-    def connect(cls, url: str, *, migrate: bool = True) -> Database:
-        """Open ``url`` (SQLite by default) and, unless ``migrate`` is false, bring its schema
-        to the newest migration (under a lock, so replicas starting together don't race)."""
+    def connect(cls, url: str, *, create: bool = True) -> Database:
+        """Open ``url`` (SQLite by default) and, unless ``create`` is false, create its schema
+        or upgrade it to the newest migration (under a lock, so replicas starting together
+        don't race)."""
         parsed = database_url(url)
         is_sqlite = parsed.get_backend_name() == "sqlite"
         if is_sqlite and parsed.database and parsed.database != ":memory:":
@@ -101,7 +102,7 @@ class Database:
         if is_sqlite:
             event.listen(engine, "connect", _tune_sqlite)
         database = cls(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
-        if migrate:
+        if create:
             from storage.migrations import upgrade
 
             try:

@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(settings.bot.log_level, quiet=True, settings=settings)
     try:
-        database = Database.connect(settings.bot.database_url, migrate=False)
+        database = Database.connect(settings.bot.database_url, create=False)
     except DatabaseError as exc:
         print(f"ticketbot db: {exc}", file=sys.stderr)
         return 1

@@ -80,7 +80,7 @@ def test_db_upgrade_adopts_a_release_0_1_database_and_keeps_its_rows(
     assert main(["db", "upgrade"]) == 0
     assert f"adopted: made before migrations) to {head()}" in capsys.readouterr().out
 
-    database = Database.connect(database_url_for_test, migrate=False)
+    database = Database.connect(database_url_for_test, create=False)
     try:
         assert current_state(database.engine).current == head()
         store = SqlConversationStore(database)
