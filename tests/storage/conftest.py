@@ -5,6 +5,7 @@ so); ``TICKETBOT_TEST_POSTGRES_URL`` points them at another server."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import uuid
 from collections.abc import Iterator
@@ -44,12 +45,10 @@ def postgres_server() -> tuple[str | None, str]:
     return None, "; ".join(reasons)
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def database_url_for_test(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
-    """A URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'ticketbot.db'}"
-        return
+@contextlib.contextmanager
+def fresh_postgres_schema(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A URL whose connections use a new, empty schema (dropped afterwards); skips the test
+    when no PostgreSQL server answers."""
     server, reason = postgres_server()
     if server is None:
         _skipped.append(request.node.nodeid)
@@ -66,6 +65,23 @@ def database_url_for_test(request: pytest.FixtureRequest, tmp_path: Path) -> Ite
         with admin.begin() as connection:
             connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
         admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url_for_test(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """A URL of an empty database: a SQLite file, or a fresh PostgreSQL schema."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'ticketbot.db'}"
+        return
+    with fresh_postgres_schema(request) as url:
+        yield url
+
+
+@pytest.fixture
+def postgres_url(request: pytest.FixtureRequest) -> Iterator[str]:
+    """A fresh PostgreSQL schema, for what only PostgreSQL does."""
+    with fresh_postgres_schema(request) as url:
+        yield url
 
 
 @pytest.fixture

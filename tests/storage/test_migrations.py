@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
 
 import storage.models  # noqa: F401  (registers the tables)
@@ -19,7 +19,7 @@ from core.messages import ConversationRef
 from storage.audit import SqlAuditLog
 from storage.db import Base, Database, DatabaseError, database_url
 from storage.history import SqlConversationStore
-from storage.migrations import current_state, head, upgrade
+from storage.migrations import ADVISORY_LOCK_KEY, current_state, head, upgrade
 
 RELEASE_0_1 = Path(__file__).parent / "data"
 SLACK_C1 = ConversationRef(platform="slack", tenant_id="T1", channel_id="C1")
@@ -175,3 +175,39 @@ def test_an_unreachable_server_is_one_line_without_the_password(
     assert main(["db", "current"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "can't open the database" in err and "hunter2" not in err
+
+
+def test_on_postgresql_an_upgrade_waits_for_the_one_in_progress(postgres_url: str) -> None:
+    engine = create_engine(database_url(postgres_url))
+    results: list[str] = []
+    with engine.connect() as holder:
+        # Another replica is upgrading: it holds the lock.
+        holder.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
+        holder.commit()
+        starting = threading.Thread(
+            target=lambda: results.append(Database.connect(postgres_url).dialect)
+        )
+        starting.start()
+        waiting = False
+        for _ in range(600):  # until the starting replica is seen queued behind the lock
+            waiting = bool(
+                holder.scalar(
+                    text(
+                        "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' "
+                        "AND NOT granted AND objid = :key"
+                    ),
+                    {"key": ADVISORY_LOCK_KEY},
+                )
+            )
+            holder.commit()
+            if waiting or not starting.is_alive():
+                break
+            threading.Event().wait(0.05)
+        assert waiting and results == []  # queued, and nothing migrated meanwhile
+        assert not inspect(holder).has_table("alembic_version")
+        holder.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY})
+        holder.commit()
+    starting.join()
+    assert results == ["postgresql"]
+    assert current_state(engine).up_to_date
+    engine.dispose()
