@@ -31,7 +31,8 @@ def test_the_newest_revision_is_exactly_the_models(database: Database) -> None:
         differences = compare_metadata(context, Base.metadata)
 
     # A column or table added to storage/models.py without a migration shows up here.
-    assert differences == []
+    assert differences == [], 'models changed without a migration: python -m storage.migrations "…"'
+
     assert current_state(database.engine).current == head()
 
 
