@@ -3,6 +3,7 @@ before migrations is adopted with its rows, and replicas starting together upgra
 
 from __future__ import annotations
 
+import importlib.util
 import threading
 from datetime import UTC, datetime
 from pathlib import Path
@@ -212,3 +213,17 @@ def test_on_postgresql_an_upgrade_waits_for_the_one_in_progress(postgres_url: st
     assert results == ["postgresql"]
     assert current_state(engine).up_to_date
     engine.dispose()
+
+
+def test_postgresql_without_its_driver_says_which_extra_to_install(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    real_find_spec = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "psycopg" else real_find_spec(name, *a),
+    )
+
+    with pytest.raises(DatabaseError, match=r'pip install "ticketbot\[postgres\]"'):
+        Database.connect("postgres://bot@db.example/tickets")
