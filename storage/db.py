@@ -13,10 +13,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event, text
+from sqlalchemy import Connection, DateTime, Engine, create_engine, event, text
 from sqlalchemy.engine import URL, Dialect, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 POSTGRES_DRIVER = "postgresql+psycopg"
@@ -41,6 +41,18 @@ class UtcDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
         return value.replace(tzinfo=UTC) if value is not None else None
+
+
+def _without_nul(_: Mapper[Any], __: Connection, row: object) -> None:
+    # PostgreSQL text can't hold NUL characters (SQLite could): a message with one pasted in
+    # is kept, the same on every database, with U+FFFD in its place.
+    for key, value in vars(row).items():  # loaded values only: nothing is fetched here
+        if isinstance(value, str) and "\x00" in value:
+            setattr(row, key, value.replace("\x00", "\ufffd"))
+
+
+event.listen(Base, "before_insert", _without_nul, propagate=True)
+event.listen(Base, "before_update", _without_nul, propagate=True)
 
 
 class DatabaseError(Exception):

@@ -190,3 +190,16 @@ def test_backup_copies_sqlite_and_points_postgresql_to_pg_dump(
     SqlConversationStore(database).claim_event("Ev1", NOW)
     report = backup_sqlite(url, tmp_path / "copy.db")
     assert report.integrity == "ok" and report.rows["processed_events"] == 1
+
+
+def test_text_with_nul_characters_is_kept_on_every_database(database: Database) -> None:
+    store = SqlConversationStore(database)
+    conversation = store.open_conversation(DM, NOW).conversation_id
+    desk = LocalDesk(database, clock=FakeClock(NOW))
+
+    store.append_turn(conversation, Turn("user", "pasted\x00binary", NOW))
+    ticket = desk.create(TicketDraft("a\x00b", "c\x00d", Priority.LOW), ALICE)
+
+    [turn] = store.recent_turns(conversation, 1)
+    assert turn.text == "pasted\ufffdbinary"  # PostgreSQL text can't hold NUL: shown as �
+    assert (ticket.title, ticket.description) == ("a\ufffdb", "c\ufffdd")
