@@ -122,6 +122,9 @@ class Database:
             except OperationalError as exc:
                 engine.dispose()
                 raise DatabaseError(describe_unreachable(parsed, exc)) from exc
+            except DatabaseError:
+                engine.dispose()
+                raise
         return database
 
     def dispose(self) -> None:

@@ -65,7 +65,12 @@ def run(args: argparse.Namespace) -> int:
             current = state.current or (
                 "none (made before migrations)" if state.unversioned_tables else "none (empty)"
             )
+            if state.newer_than_release:
+                status = "newer than this release: run the newer ticketbot"
             print(f"{shown}: revision {current}, newest {state.head}: {status}")
+    except DatabaseError as exc:
+        print(f"ticketbot db: {exc}", file=sys.stderr)
+        return 1
     except OperationalError as exc:
         print(f"ticketbot db: {describe_unreachable(database.engine.url, exc)}", file=sys.stderr)
         return 1

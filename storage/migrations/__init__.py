@@ -23,6 +23,8 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 
+from storage.db import DatabaseError
+
 log = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
@@ -42,6 +44,11 @@ class SchemaState:
     @property
     def up_to_date(self) -> bool:
         return self.current == self.head
+
+    @property
+    def newer_than_release(self) -> bool:
+        """Stamped by a later release (this one was rolled back onto its database)."""
+        return self.current is not None and self.current not in _known()
 
 
 @dataclass(frozen=True)
@@ -65,6 +72,11 @@ def alembic_config(connection: Connection | None = None, stdout: TextIO | None =
 @cache
 def _scripts() -> ScriptDirectory:
     return ScriptDirectory.from_config(alembic_config())
+
+
+@cache
+def _known() -> frozenset[str]:
+    return frozenset(script.revision for script in _scripts().walk_revisions())
 
 
 def head() -> str:
@@ -96,6 +108,12 @@ def upgrade(engine: Engine, revision: str = "head") -> UpgradeResult:
         before = state(connection)  # another process may have upgraded while we waited
         if revision == "head" and before.up_to_date:
             return UpgradeResult(before, before.head)
+        if before.newer_than_release:
+            raise DatabaseError(
+                f"the database schema is at revision {before.current}, newer than this release "
+                f"knows (its newest is {before.head}): run the newer ticketbot, or restore a "
+                "backup taken before the upgrade"
+            )
         if before.unversioned_tables:
             log.info("adopting a database made before migrations: its tables are kept")
         command.upgrade(alembic_config(connection), revision)

@@ -227,3 +227,21 @@ def test_postgresql_without_its_driver_says_which_extra_to_install(
 
     with pytest.raises(DatabaseError, match=r'pip install "ticketbot\[postgres\]"'):
         Database.connect("postgres://bot@db.example/tickets")
+
+
+def test_a_database_from_a_newer_release_is_refused_in_one_line(
+    database: Database,
+    database_url_for_test: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with database.engine.begin() as connection:
+        connection.execute(text("UPDATE alembic_version SET version_num = '0099'"))
+
+    with pytest.raises(DatabaseError, match="revision 0099, newer than this release knows"):
+        Database.connect(database_url_for_test)  # a rolled-back bot starting up
+    monkeypatch.setenv("TICKETBOT_DATABASE_URL", database_url_for_test)
+    assert main(["db", "current"]) == 0
+    assert "revision 0099" in capsys.readouterr().out
+    assert main(["db", "upgrade"]) == 1
+    assert "newer than this release" in capsys.readouterr().err
