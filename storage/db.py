@@ -46,7 +46,7 @@ class UtcDateTime(TypeDecorator[datetime]):
 def _without_nul(_: Mapper[Any], __: Connection, row: object) -> None:
     # PostgreSQL text can't hold NUL characters (SQLite could): a message with one pasted in
     # is kept, the same on every database, with U+FFFD in its place.
-    for key, value in vars(row).items():  # loaded values only: nothing is fetched here
+    for key, value in list(vars(row).items()):  # loaded values only: nothing is fetched
         if isinstance(value, str) and "\x00" in value:
             setattr(row, key, value.replace("\x00", "\ufffd"))
 
@@ -141,5 +141,6 @@ def serialise_transaction(session: Session, key: int) -> None:
 
 def describe_unreachable(url: URL, exc: OperationalError) -> str:
     """One line for a database that can't be opened: where, and the driver's first line."""
-    reason = str(exc.orig or exc).strip().splitlines()[0] if str(exc.orig or exc).strip() else ""
+    lines = str(exc.orig or exc).strip().splitlines()
+    reason = lines[0] if lines else type(exc.orig or exc).__name__
     return f"can't open the database {url.render_as_string(hide_password=True)}: {reason}"
