@@ -43,9 +43,11 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
-def _without_nul(_: Mapper[Any], __: Connection, row: object) -> None:
-    # PostgreSQL text can't hold NUL characters (SQLite could): a message with one pasted in
-    # is kept, the same on every database, with U+FFFD in its place.
+def _without_nul(_: Mapper[Any], connection: Connection, row: object) -> None:
+    # PostgreSQL text can't hold NUL characters (SQLite keeps them): a message with one pasted
+    # in is still kept there, with U+FFFD in its place.
+    if connection.dialect.name != "postgresql":
+        return
     for key, value in list(vars(row).items()):  # loaded values only: nothing is fetched
         if isinstance(value, str) and "\x00" in value:
             setattr(row, key, value.replace("\x00", "\ufffd"))
