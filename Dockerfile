@@ -12,13 +12,15 @@ COPY pyproject.toml README.md /src/
 COPY bots /src/bots
 COPY core /src/core
 COPY storage /src/storage
-RUN pip install /src \
+# The postgres extra (psycopg) lets TICKETBOT_DATABASE_URL name a PostgreSQL server.
+RUN pip install /src[postgres] \
     && rm -rf /src \
     && useradd --system --uid 10001 --user-group --home-dir /data --no-create-home ticketbot \
     && mkdir -p /data /app \
     && chown ticketbot:ticketbot /data
 
-# The SQLite database (history, audit trail, rate limits, local desk) lives on the volume.
+# The SQLite database (history, audit trail, rate limits, local desk) lives on the volume,
+# unless TICKETBOT_DATABASE_URL names a PostgreSQL server.
 ENV TICKETBOT_DATABASE_URL=sqlite:////data/ticketbot.db \
     TICKETBOT_LOG_FORMAT=json \
     HOST=0.0.0.0 \

@@ -150,6 +150,7 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
     metrics = Metrics()
     limiter = SqlRateLimiter(database, rate_policy(settings.bot))
     audit = SqlAuditLog(database)
+    audit.purge_expired(settings.bot.audit_retention_days)
     backend = build_ticketing(settings, database)
     watch_backend(backend, metrics)
     ticketing: TicketingSystem = MeteredTicketing(backend, metrics)

@@ -196,6 +196,8 @@ class TicketbotSettings(BaseSettings):
     knowledge_file: Path = DEFAULT_KNOWLEDGE_FILE
     history_turns: int = 20
     history_retention_days: int = 90
+    # Audit entries older than this may be purged (start-up, `ticketbot purge`); None: keep all.
+    audit_retention_days: int | None = Field(default=None, ge=1)
     max_message_chars: int = 8000
     staff_emails: CommaList = Field(default_factory=list)
     log_level: str = "INFO"

@@ -1,22 +1,28 @@
 """The audit trail in the database (implements :class:`core.ports.AuditLog`) and its query.
 
-The bot only appends; on SQLite, triggers refuse any UPDATE or DELETE of ``audit_log``.
+The bot only appends. The database refuses any UPDATE of ``audit_log``, and any DELETE of an
+entry younger than the retention recorded in ``audit_retention`` (triggers, installed by the
+migrations on SQLite and PostgreSQL alike); :meth:`SqlAuditLog.purge_expired` records the
+retention and deletes what is past it.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import or_, select
+from sqlalchemy import String, delete, func, insert, or_, select, update
+from sqlalchemy.orm import Session
 
 from core.ports import AuditEntry
 from storage.db import Database
-from storage.models import AuditRow
+from storage.models import AuditRetentionRow, AuditRow
 
 DetailValue = str | int | float | bool | None
+log = logging.getLogger(__name__)
 
 
 class SqlAuditLog:
@@ -30,18 +36,36 @@ class SqlAuditLog:
             session.add(
                 AuditRow(
                     at=entry.at,
-                    action=entry.action,
+                    action=_fit("action", entry.action),
                     outcome=entry.outcome,
-                    platform=entry.platform,
-                    user_id=entry.user_id,
-                    user_email=entry.user_email,
-                    conversation=entry.conversation,
-                    ticket=entry.ticket,
-                    request_id=entry.request_id,
+                    platform=_fit("platform", entry.platform),
+                    user_id=_fit("user_id", entry.user_id),
+                    user_email=_fit("user_email", entry.user_email),
+                    conversation=_fit("conversation", entry.conversation),
+                    ticket=_fit("ticket", entry.ticket),
+                    request_id=_fit("request_id", entry.request_id),
                     detail=json.dumps(dict(entry.detail), ensure_ascii=False, default=str),
                 )
             )
             session.commit()
+
+    def purge_expired(self, retention_days: int | None) -> int:
+        """Record ``retention_days`` (None: keep everything) where the append-only guard reads
+        it, and delete the entries older than that; returns how many were deleted.
+
+        The horizon is taken from the database's clock, the one the guard judges by, so the
+        delete never reaches an entry the guard protects."""
+        with self._db.sessions() as session:
+            _set_retention(session, retention_days)
+            deleted = 0
+            if retention_days is not None:
+                horizon = _database_now(session) - timedelta(days=retention_days)
+                result = session.execute(delete(AuditRow).where(AuditRow.at < horizon))
+                deleted = int(getattr(result, "rowcount", 0) or 0)
+            session.commit()
+        if deleted:
+            log.info("audit: deleted %d entries older than %d days", deleted, retention_days)
+        return deleted
 
     def query(
         self,
@@ -71,6 +95,32 @@ class SqlAuditLog:
         with self._db.sessions() as session:
             rows = session.scalars(statement).all()
         return [_entry(row) for row in reversed(rows)]
+
+
+def _set_retention(session: Session, days: int | None) -> None:
+    changed = session.execute(
+        update(AuditRetentionRow).where(AuditRetentionRow.id == 1).values(days=days)
+    )
+    if not getattr(changed, "rowcount", 0):
+        session.execute(insert(AuditRetentionRow).values(id=1, days=days))
+
+
+def _database_now(session: Session) -> datetime:
+    now = session.scalar(select(func.current_timestamp()))
+    if not isinstance(now, datetime):
+        raise RuntimeError(f"the database's clock gave {now!r}")
+    # PostgreSQL answers with an offset; SQLite in UTC without one.
+    return now.astimezone(UTC) if now.tzinfo else now.replace(tzinfo=UTC)
+
+
+def _fit(column: str, value: str | None) -> str | None:
+    """``value`` cut to the column's length: PostgreSQL refuses longer text (SQLite kept it),
+    and an audit entry must never be lost for being long."""
+    column_type = AuditRow.__table__.c[column].type
+    length = column_type.length if isinstance(column_type, String) else None
+    if value is None or length is None or len(value) <= length:
+        return value
+    return value[: length - 1] + "…"
 
 
 def _entry(row: AuditRow) -> AuditEntry:

@@ -33,10 +33,17 @@ class BackupReport:
 def sqlite_file(database_url: str) -> Path:
     """The database file behind ``database_url``, or :class:`BackupError` if it has none."""
     url = make_url(database_url)
+    if url.get_backend_name() in ("postgres", "postgresql"):
+        plain = url._replace(drivername="postgresql", password=None).render_as_string()
+        raise BackupError(
+            "ticketbot backup copies SQLite databases; PostgreSQL has its own backup tools, "
+            f"for instance: pg_dump --format=custom --file=ticketbot.dump '{plain}' "
+            "(restore with pg_restore)."
+        )
     if url.get_backend_name() != "sqlite":
         raise BackupError(
             f"ticketbot backup copies SQLite databases; {url.get_backend_name()} has its own "
-            "backup tools (pg_dump, mysqldump...)."
+            "backup tools."
         )
     if not url.database or url.database == ":memory:":
         raise BackupError("The database is in memory: there is no file to back up.")

@@ -1,16 +1,25 @@
-"""The database: one SQLAlchemy engine, its session factory and the SQLite tuning."""
+"""The database: one SQLAlchemy engine, its session factory and the per-dialect tuning.
+
+SQLite is the embedded default; PostgreSQL (``pip install "ticketbot[postgres]"``) is the
+production database. The schema is brought to the current migration when the database is
+opened (see :mod:`storage.migrations`).
+"""
 
 from __future__ import annotations
 
+import importlib.util
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import DateTime, Engine, create_engine, event
-from sqlalchemy.engine import Dialect, make_url
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy import Connection, DateTime, Engine, create_engine, event, text
+from sqlalchemy.engine import URL, Dialect, make_url
+from sqlalchemy.exc import ArgumentError, OperationalError
+from sqlalchemy.orm import DeclarativeBase, Mapper, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
+
+POSTGRES_DRIVER = "postgresql+psycopg"
 
 
 class Base(DeclarativeBase):
@@ -34,6 +43,43 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value is not None else None
 
 
+def _without_nul(_: Mapper[Any], connection: Connection, row: object) -> None:
+    # PostgreSQL text can't hold NUL characters (SQLite keeps them): a message with one pasted
+    # in is still kept there, with U+FFFD in its place.
+    if connection.dialect.name != "postgresql":
+        return
+    for key, value in list(vars(row).items()):  # loaded values only: nothing is fetched
+        if isinstance(value, str) and "\x00" in value:
+            setattr(row, key, value.replace("\x00", "\ufffd"))
+
+
+event.listen(Base, "before_insert", _without_nul, propagate=True)
+event.listen(Base, "before_update", _without_nul, propagate=True)
+
+
+class DatabaseError(Exception):
+    """The database can't be used; the message says why, for the operator (no password)."""
+
+
+def database_url(url: str) -> URL:
+    """``url`` as SQLAlchemy should open it. ``postgres://`` and ``postgresql://`` (as hosting
+    platforms and users write them) use psycopg 3; a driver named explicitly is kept."""
+    try:
+        parsed = make_url(url.strip())
+    except ArgumentError:
+        raise DatabaseError(
+            "TICKETBOT_DATABASE_URL is not a database URL "
+            "(sqlite:///path/ticketbot.db or postgresql://user:password@host/database)."
+        ) from None
+    if parsed.drivername in ("postgres", "postgresql"):
+        parsed = parsed.set(drivername=POSTGRES_DRIVER)
+    if parsed.drivername == POSTGRES_DRIVER and importlib.util.find_spec("psycopg") is None:
+        raise DatabaseError(
+            'PostgreSQL needs the psycopg driver: pip install "ticketbot[postgres]".'
+        )
+    return parsed
+
+
 def _tune_sqlite(dbapi_connection: Any, _: Any) -> None:
     cursor = dbapi_connection.cursor()
     # WAL lets the server read while a worker writes; NORMAL is durable enough with WAL.
@@ -51,21 +97,52 @@ class Database:
     engine: Engine
     sessions: sessionmaker[Session]
 
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
     @classmethod
     def connect(cls, url: str, *, create: bool = True) -> Database:
-        """Open ``url`` (any SQLAlchemy URL; SQLite by default) and create missing tables."""
-        parsed = make_url(url)
+        """Open ``url`` (SQLite by default) and, unless ``create`` is false, create its schema
+        or upgrade it to the newest migration (under a lock, so replicas starting together
+        don't race)."""
+        parsed = database_url(url)
         is_sqlite = parsed.get_backend_name() == "sqlite"
         if is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, future=True)
+        # pre_ping: a PostgreSQL restart or an idle timeout must not fail the next message.
+        engine = create_engine(parsed, pool_pre_ping=not is_sqlite)
         if is_sqlite:
             event.listen(engine, "connect", _tune_sqlite)
+        database = cls(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
         if create:
-            import storage.models  # noqa: F401  (registers the tables)
+            from storage.migrations import upgrade
 
-            Base.metadata.create_all(engine)
-        return cls(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
+            try:
+                upgrade(engine)
+            except OperationalError as exc:
+                engine.dispose()
+                raise DatabaseError(describe_unreachable(parsed, exc)) from exc
+            except DatabaseError:
+                engine.dispose()
+                raise
+        return database
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def serialise_transaction(session: Session, key: int) -> None:
+    """Make the rest of ``session``'s transaction run one at a time with every other
+    transaction that passes the same ``key``: a PostgreSQL advisory lock, released at commit
+    or rollback. SQLite already lets one writer at a time in, so there it does nothing."""
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def describe_unreachable(url: URL, exc: OperationalError) -> str:
+    """One line for a database that can't be opened: where, and the driver's first line."""
+    lines = str(exc.orig or exc).strip().splitlines()
+    reason = lines[0] if lines else type(exc.orig or exc).__name__
+    return f"can't open the database {url.render_as_string(hide_password=True)}: {reason}"

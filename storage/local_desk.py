@@ -23,13 +23,15 @@ from core.tickets import (
     TicketDraft,
     TicketRef,
 )
-from storage.db import Database
+from storage.db import Database, serialise_transaction
 from storage.models import LocalNoteRow, LocalTicketRow
 
 FIRST_TICKET_ID = 10001
 LATEST_NOTES_SHOWN = 3
 TITLE_MAX = 255
 STATUSES = (STATUS_NEW, STATUS_IN_PROGRESS, STATUS_WAITING_CUSTOMER, STATUS_COMPLETE)
+_CREATE_ATTEMPTS = 20
+_NUMBERING_LOCK = 0x6465736B  # "desk": any fixed number, the same in every process
 
 
 class LocalDesk:
@@ -50,15 +52,18 @@ class LocalDesk:
 
     def create(self, draft: TicketDraft, requester: UserRef) -> Ticket:
         email = _requester_email(requester)
-        with self._db.sessions() as session:
-            if draft.idempotency_key:
-                existing = session.scalars(
-                    _with_notes().where(LocalTicketRow.idempotency_key == draft.idempotency_key)
-                ).one_or_none()
-                if existing is not None:
-                    return _to_ticket(existing)
-            now = self._clock()
-            for _ in range(5):  # a concurrent create may take the same id/number: try the next
+        for _ in range(_CREATE_ATTEMPTS):
+            with self._db.sessions() as session:
+                # Numbers come from what is there: creates take turns (PostgreSQL), or retry
+                # when a concurrent one took the same id or number (SQLite).
+                serialise_transaction(session, _NUMBERING_LOCK)
+                if draft.idempotency_key:
+                    existing = session.scalars(
+                        _with_notes().where(LocalTicketRow.idempotency_key == draft.idempotency_key)
+                    ).one_or_none()
+                    if existing is not None:
+                        return _to_ticket(existing)
+                now = self._clock()
                 row = LocalTicketRow(
                     id=_next_id(session),
                     number=_next_number(session, now),
@@ -76,7 +81,7 @@ class LocalDesk:
                 try:
                     session.commit()
                 except IntegrityError:
-                    session.rollback()
+                    session.rollback()  # taken meanwhile (or the same key): look again
                     continue
                 return self._load(session, TicketRef("id", str(row.id)), requester)
         raise RuntimeError("could not allocate a ticket number")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Connection, ForeignKey, Index, Integer, String, Text, UniqueConstraint, event
+from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.db import Base, UtcDateTime
@@ -105,7 +105,8 @@ class RateBucketRow(Base):
 
 
 class AuditRow(Base):
-    """One audit entry. Append-only: on SQLite, triggers refuse UPDATE and DELETE."""
+    """One audit entry. Append-only: database triggers refuse UPDATE, and DELETE of entries
+    younger than the retention in :class:`AuditRetentionRow` (see storage/migrations)."""
 
     __tablename__ = "audit_log"
     __table_args__ = (Index("ix_audit_log_user_at", "user_id", "at"),)
@@ -123,15 +124,15 @@ class AuditRow(Base):
     detail: Mapped[str] = mapped_column(Text, default="{}")  # JSON object
 
 
-def _append_only(target: object, connection: Connection, **_: object) -> None:
-    if connection.dialect.name != "sqlite":
-        return
-    for operation in ("UPDATE", "DELETE"):
-        connection.exec_driver_sql(
-            f"CREATE TRIGGER IF NOT EXISTS audit_log_no_{operation.lower()} "
-            f"BEFORE {operation} ON audit_log "
-            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END"
-        )
+class AuditRetentionRow(Base):
+    """One row (id 1): how many days of audit trail the append-only guard lets be deleted
+    past; ``days`` NULL keeps everything."""
 
+    __tablename__ = "audit_retention"
+    __table_args__ = (
+        CheckConstraint("id = 1", name="ck_audit_retention_one_row"),
+        CheckConstraint("days IS NULL OR days >= 1", name="ck_audit_retention_days"),
+    )
 
-event.listen(AuditRow.__table__, "after_create", _append_only)
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    days: Mapped[int | None] = mapped_column(Integer, default=None)

@@ -13,6 +13,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "chat",
     "classify",
     "config",
+    "db",
     "demo",
     "doctor",
     "purge",
