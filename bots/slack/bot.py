@@ -22,12 +22,14 @@ from bots.slack import home, modals
 from bots.slack.delivery import Delivery
 from bots.slack.destination import Destination
 from bots.slack.errors import SLACK_CALL_ERRORS, reason
+from bots.slack.files import SlackFiles
 from bots.slack.gateway import CoreGateway
 from bots.slack.packing import PRIVATE_METADATA_MAX, Stash, pack
 from bots.slack.translate import Inbound
 from bots.slack.users import UserDirectory
+from core.attachments import owner_of
 from core.errors import TicketingError
-from core.messages import CardInput, Event, Reply
+from core.messages import AttachmentRef, CardInput, Event, Reply, UserRef
 from core.tickets import Ticket
 
 log = logging.getLogger(__name__)
@@ -54,6 +56,7 @@ class SlackBot:
         stash: Stash,
         clock: Callable[[], datetime],
         slow_notice_seconds: float,
+        files: SlackFiles | None = None,
     ) -> None:
         self.core = core
         self.client = client
@@ -63,6 +66,7 @@ class SlackBot:
         self.slow_notice_seconds = slow_notice_seconds
         self.delivery = Delivery(client, stash)
         self.background = BackgroundWork("slack")
+        self.files = files  # attachments:
 
     # -- background work ----------------------------------------------------------------------
 
@@ -82,11 +86,18 @@ class SlackBot:
         if where is None:
             return
         user = await self.users.lookup(inbound.user_id)
-        event = replace(inbound, destination=where).to_event(user)
+        attachments = await self._take_files(inbound, user)  # attachments:
+        event = replace(inbound, destination=where).to_event(user, attachments)
         replies = await self._ask_core(event, where)
         await self.delivery.send(replies, where)
         if where.from_home:
             await self.publish_home(inbound.user_id)
+
+    async def _take_files(self, inbound: Inbound, user: UserRef) -> tuple[AttachmentRef, ...]:
+        """attachments: the message's files, downloaded and kept before the core sees it."""
+        if not inbound.files or self.files is None:
+            return ()
+        return await self.files.take(inbound.files, owner_of(user))
 
     async def act(
         self,

@@ -22,3 +22,7 @@ class CoreGateway(Protocol):
     async def pending(self, conversation: ConversationRef) -> PendingAction | None:
         """The confirmation the conversation is waiting for, with its full values."""
         ...
+
+    async def save_attachment(self, owner: str, name: str, content_type: str, data: bytes) -> str:
+        """Keep a downloaded file for the core; its id."""
+        ...

@@ -24,9 +24,11 @@ from bots.slack.destination import (
     conversation_key_from_block_id,
     private_key,
 )
-from core.messages import Event, UserRef, make_event
+from bots.slack.files import SlackFile, files_of
+from core.messages import AttachmentRef, Event, UserRef, make_event
 
 _ANGLE_RE = re.compile(r"<([^<>]*)>")
+FILE_SHARE = "file_share"
 
 
 @dataclass(frozen=True)
@@ -39,12 +41,13 @@ class Inbound:
     text: str | None = None
     action_id: str | None = None
     values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
+    files: tuple[SlackFile, ...] = ()  # shared with the message, still to download
 
     @property
     def user_id(self) -> str:
         return self.destination.user_id
 
-    def to_event(self, user: UserRef) -> Event:
+    def to_event(self, user: UserRef, attachments: tuple[AttachmentRef, ...] = ()) -> Event:
         return make_event(
             event_id=self.event_id,
             conversation=self.destination.conversation(),
@@ -53,6 +56,7 @@ class Inbound:
             text=self.text,
             action_id=self.action_id,
             values=self.values,
+            attachments=attachments,
         )
 
 
@@ -93,10 +97,12 @@ def is_from_bot(event: Mapping[str, Any], bot_user_id: str | None) -> bool:
 def from_message_event(
     body: Mapping[str, Any], bot_user_id: str | None, now: datetime
 ) -> Inbound | None:
-    """A ``message.im`` event: a direct message. Edits, deletions, bot messages and every
-    other subtype are ignored."""
+    """A ``message.im`` event: a direct message, maybe with files (``file_share``). Edits,
+    deletions, bot messages and every other subtype are ignored."""
     event = body.get("event") or {}
-    if event.get("channel_type") != "im" or event.get("subtype") or is_from_bot(event, bot_user_id):
+    if event.get("channel_type") != "im" or is_from_bot(event, bot_user_id):
+        return None
+    if event.get("subtype") not in (None, "", FILE_SHARE):
         return None
     user_id, channel = event.get("user"), event.get("channel")
     if not user_id or not channel:
@@ -113,6 +119,7 @@ def from_message_event(
         ),
         received_at=now,
         text=clean_text(str(event.get("text") or ""), bot_user_id),
+        files=files_of(event),
     )
 
 
@@ -138,6 +145,7 @@ def from_app_mention(
         ),
         received_at=now,
         text=clean_text(str(event.get("text") or ""), bot_user_id),
+        files=files_of(event),
     )
 
 

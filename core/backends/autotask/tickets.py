@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from core.backends.autotask.attachments import attach_file
 from core.backends.autotask.client import AutotaskClient, AutotaskRejected, WriteOutcomeUnknown
 from core.backends.autotask.identity import Directory, Requester
 from core.backends.autotask.picklists import EntityFields
@@ -221,6 +222,13 @@ class AutotaskTicketing:
                     raise
             item = self._read(item.id) or item
         return self._ticket(item, who)
+
+    def attach(
+        self, ref: TicketRef, name: str, content_type: str, data: bytes, requester: UserRef
+    ) -> None:
+        who = self._known(requester)
+        item = self._authorized(ref, who)
+        attach_file(self._client, item.id, name, data, sleep=self._sleep)
 
     def check_ready(self) -> None:
         """Cheap enough for a readiness probe: a recent good answer counts, else one request.
