@@ -27,11 +27,13 @@ from bots.teams import invoke, translate
 from bots.teams.cards import render_card, text_card
 from bots.teams.conversations import Conversations
 from bots.teams.delivery import Delivery
+from bots.teams.files import TeamsFiles
 from bots.teams.gateway import CoreGateway
 from bots.teams.roster import Roster
 from bots.teams.translate import Ignored, Inbound
+from core.attachments import owner_of
 from core.cards import HELP_TEXT, help_card
-from core.messages import ConversationRef, Event, Reply
+from core.messages import AttachmentRef, ConversationRef, Event, Reply, UserRef
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +56,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         clock: Callable[[], datetime],
         invoke_budget_seconds: float = 10.0,
         typing_every_seconds: float = 3.0,
+        files: TeamsFiles | None = None,
     ) -> None:
         super().__init__()
         self.core = core
@@ -65,6 +68,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         self.invoke_budget_seconds = invoke_budget_seconds
         self.typing_every_seconds = typing_every_seconds
         self.background = BackgroundWork("teams")
+        self.files = files  # attachments:
 
     # -- background work ----------------------------------------------------------------------
 
@@ -103,7 +107,8 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                 inbound.account_name,
                 inbound.conversation.tenant_id,
             )
-            replies = await self._ask_core(inbound.to_event(user), turn_context)
+            attachments = await self._take_files(turn_context, inbound, user)  # attachments:
+            replies = await self._ask_core(inbound.to_event(user, attachments), turn_context)
             await self.delivery.send(
                 turn_context, replies, source_activity_id=inbound.source_activity_id
             )
@@ -111,6 +116,14 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         await self.conversations.continue_with(
             reference, work, channel_data=channel_data if isinstance(channel_data, dict) else None
         )
+
+    async def _take_files(
+        self, turn_context: TurnContext, inbound: Inbound, user: UserRef
+    ) -> tuple[AttachmentRef, ...]:
+        """attachments: the message's files, downloaded and kept before the core sees it."""
+        if not inbound.files or self.files is None:
+            return ()
+        return await self.files.take(turn_context, inbound.files, owner_of(user))
 
     async def _ask_core(self, event: Event, turn_context: TurnContext) -> list[Reply]:
         """The core's replies; a typing indicator every few seconds while it is slow."""

@@ -29,7 +29,12 @@ def mount(app: web.Application, runtime: Runtime, runner: CoreRunner) -> None:
     requests must carry the Bot Framework's token (401 otherwise); without it, local mode."""
     settings = runtime.settings.teams
     try:
-        teams = build_teams_adapter(settings, RunnerGateway(runtime, runner), clock=runtime.clock)
+        teams = build_teams_adapter(
+            settings,
+            RunnerGateway(runtime, runner),
+            clock=runtime.clock,
+            attachment_policy=runtime.attachment_policy,
+        )
     except ValueError as exc:
         raise SystemExit(f"{exc}. `ticketbot config` lists what is missing.") from exc
     if teams.local:
