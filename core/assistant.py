@@ -466,7 +466,7 @@ class Assistant:
         *,
         files: tuple[AttachmentRef, ...] = (),
     ) -> None:
-        note = text.strip() or files_.note_for_files(files)  # attachments: a file is a note
+        note = text.strip()
         if not note:
             outcome.say(Reply(f"What should the note on {ref} say?"))
             return

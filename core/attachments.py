@@ -158,7 +158,7 @@ class AttachOutcome:
             lines.append(f"Attached to ticket {self.ticket}: {_names(self.attached)}.")
         if self.unsupported is not None:
             names = _names([name for name, _ in self.failed])
-            lines.append(f"{self.unsupported} So {names} isn't on the ticket.")
+            lines.append(f"{self.unsupported} Not on the ticket: {names}.")
         elif self.failed:
             reasons = "; ".join(f"{name} ({why})" for name, why in self.failed)
             lines.append(f"Not attached: {reasons}.")
@@ -240,13 +240,6 @@ def _names(names: Sequence[str]) -> str:
     if len(listed) <= 1:
         return "".join(listed)
     return ", ".join(listed[:-1]) + " and " + listed[-1]
-
-
-def note_for_files(attachments: Sequence[AttachmentRef]) -> str:
-    """The text of a note sent with files and no words of its own ("" without files)."""
-    if not attachments:
-        return ""
-    return f"Files sent from chat: {_names([a.name for a in attachments])}"
 
 
 class _NoStore:
