@@ -5,17 +5,26 @@ connector; both are attached to the ticket, and what could not be attached is na
 from __future__ import annotations
 
 import json
+from types import SimpleNamespace
 from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from botbuilder.core import BotAdapter, TurnContext
+from botbuilder.core.adapters import TestAdapter
+from botbuilder.schema import Activity, Attachment
+from botframework.connector.auth import AppCredentials
 from sqlalchemy import select
 
+from bots.attachments import FileIntake
+from bots.teams.files import TeamsFiles, files_of
 from bots.teams.package import build_manifest
+from core.attachments import AttachmentPolicy
 from core.intents import Classification, Intent
 from core.messages import InboundMessage, UserRef
 from core.settings import TeamsSettings
 from storage.models import LocalAttachmentRow
+from tests.fakes.bot_connector import FakeBotConnector
 from tests.teams.harness import ALICE, TeamsHarness, dm
 
 pytestmark = pytest.mark.anyio
@@ -137,3 +146,55 @@ def test_the_app_package_lets_personal_chats_send_files() -> None:
     (bot,) = manifest["bots"]
     assert bot["supportsFiles"] is True
     assert "personal" in bot["scopes"]
+
+
+class _Credentials(AppCredentials):  # type: ignore[misc]
+    """The bot's credentials as the connector client holds them (no call to Entra ID)."""
+
+    def get_access_token(self, force_refresh: bool = False) -> str:
+        return "bot-token-for-the-connector"
+
+
+async def test_the_bot_token_goes_to_the_connector_only(connector: FakeBotConnector) -> None:
+    image_url = connector.add_image("0-wus-d1-xyz", PNG)
+    link = connector.add_file("notes.txt", b"notes", "text/plain")
+    activity = Activity(
+        type="message",
+        service_url=connector.service_url,
+        attachments=[
+            Attachment(content_type="image/*", content_url=image_url),
+            Attachment(
+                content_type=DOWNLOAD_INFO,
+                name="notes.txt",
+                content={"downloadUrl": link, "fileType": "txt"},
+            ),
+            # The same image, but at another origin than the activity's serviceUrl.
+            Attachment(
+                content_type="image/png", content_url=image_url.replace("127.0.0.1", "localhost")
+            ),
+        ],
+    )
+    turn = TurnContext(TestAdapter(), activity)
+    client = SimpleNamespace(config=SimpleNamespace(credentials=_Credentials(app_id="app-1")))
+    turn.turn_state[BotAdapter.BOT_CONNECTOR_CLIENT_KEY] = client
+    saved: list[tuple[str, str, bytes]] = []
+
+    async def save(owner: str, name: str, content_type: str, data: bytes) -> str:
+        saved.append((owner, name, data))
+        return f"id-{len(saved)}"
+
+    files = TeamsFiles(FileIntake(AttachmentPolicy(), save))
+    refs = await files.take(turn, files_of(activity), "teams:29:alice")
+
+    image = urlsplit(image_url).path
+    assert connector.downloads == [
+        (image, "Bearer bot-token-for-the-connector"),
+        (urlsplit(link).path, None),  # a pre-authorised link: never the token
+        (image, None),  # not the connector the activity came from: never the token
+    ]
+    assert [(r.id, r.name, r.size) for r in refs] == [
+        ("id-1", "image.png", len(PNG)),
+        ("id-2", "notes.txt", 5),
+        ("id-3", "image.png", len(PNG)),
+    ]
+    assert {owner for owner, _, _ in saved} == {"teams:29:alice"}
