@@ -620,7 +620,7 @@ class Assistant:
     ) -> None:
         now = self.clock()
         if isinstance(event, InboundMessage):
-            said = event.text
+            said = event.text + files_.turn_suffix(event.attachments)  # attachments:
         else:
             said = f"[{event.action_id}] {json.dumps(dict(event.values), ensure_ascii=False)}"
         turns = [Turn("user", said, now, intent=outcome.intent, usage=outcome.usage)]

@@ -286,6 +286,13 @@ def unused_note(attachments: Sequence[AttachmentRef]) -> str | None:
     )
 
 
+def turn_suffix(attachments: Sequence[AttachmentRef]) -> str:
+    """What the stored turn says about the message's files ("" without files)."""
+    if not attachments:
+        return ""
+    return f"\n[files: {', '.join(a.name for a in attachments)}]"
+
+
 def files_only_text(attachments: Sequence[AttachmentRef]) -> str:
     """For a message with files and no words."""
     names = _names([a.name for a in attachments])

@@ -18,7 +18,7 @@ from storage.attachments import SqlAttachmentStore
 from storage.db import Database
 from storage.local_desk import LocalDesk
 from storage.models import AttachmentRow, LocalAttachmentRow
-from tests.support import ALICE, BOB, Bot, FakeClock, make_bot, message
+from tests.support import ALICE, BOB, Bot, FakeClock, conversation_for, make_bot, message
 
 VPN = "VPN keeps dropping, screenshot attached"
 CREATE = {VPN: Classification(Intent.CREATE_TICKET, title="VPN keeps dropping")}
@@ -164,6 +164,9 @@ def test_files_with_no_words_get_a_question(database: Database) -> None:
     (answer,) = say(bot, "", kept(store, ALICE, "screenshot.png"))
 
     assert answer.text.startswith("I got screenshot.png, but no words with it.")
+    state = bot.store.open_conversation(conversation_for(ALICE), bot.clock())
+    said, _ = bot.store.recent_turns(state.conversation_id, 2)
+    assert said.text == "\n[files: screenshot.png]"  # the history says what was sent
 
 
 def test_files_never_attached_are_purged(database: Database) -> None:
