@@ -425,7 +425,7 @@ class Assistant:
         )
         if files:  # attachments: say which files go with the draft
             outcome.files_used = True
-            outcome.say(Reply(files_.draft_note(files) or ""))
+            outcome.say(Reply(files_.draft_note(files)))
 
     def _create(
         self,
@@ -499,7 +499,7 @@ class Assistant:
     # attachments: files that came with a message nothing used are named, not dropped silently.
     def _unused_files(self, event: InboundMessage, outcome: _Outcome) -> None:
         if event.attachments and not outcome.files_used:
-            outcome.say(Reply(files_.unused_note(event.attachments) or ""))
+            outcome.say(Reply(files_.unused_note(event.attachments)))
 
     def _ask_close(self, ref: TicketRef, user: UserRef, outcome: _Outcome) -> None:
         ticket = self.ticketing.get(ref, user)

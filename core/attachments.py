@@ -187,11 +187,11 @@ def attach_all(
         if item.problem or not item.id:
             failed.append((item.name, item.problem or "I couldn't fetch it"))
             continue
-        stored = store.read(item.id, owner)
-        if stored is None:
-            failed.append((item.name, "I no longer have it"))
-            continue
         try:
+            stored = store.read(item.id, owner)
+            if stored is None:
+                failed.append((item.name, "I no longer have it"))
+                continue
             ticketing.attach(ref, stored.name, stored.content_type, stored.data, user)
         except UnsupportedOperation as exc:
             log.info("attachments not supported backend=%s", ticketing.name)
@@ -218,8 +218,11 @@ def attach_all(
             )
             failed.append((item.name, "something went wrong on my side"))
             continue
-        store.discard(item.id)
         attached.append(stored.name)
+        try:
+            store.discard(item.id)
+        except Exception:  # it is attached; the purge removes the copy later
+            log.exception("attached file not discarded file=%s", item.id)
     return AttachOutcome(ticket_label, tuple(attached), tuple(failed))
 
 
@@ -261,7 +264,7 @@ NO_STORE: AttachmentStore = _NoStore()
 # -- what the person is told when the files are not used yet --------------------------------
 
 
-def draft_note(attachments: Sequence[AttachmentRef]) -> str | None:
+def draft_note(attachments: Sequence[AttachmentRef]) -> str:
     """Added to a drafted ticket: which files go with it, which cannot."""
     usable = [a.name for a in attachments if not a.problem and a.id]
     refused_ = [(a.name, a.problem) for a in attachments if a.problem or not a.id]
@@ -271,13 +274,11 @@ def draft_note(attachments: Sequence[AttachmentRef]) -> str | None:
     if refused_:
         reasons = "; ".join(f"{name} ({why or 'I could not fetch it'})" for name, why in refused_)
         lines.append(f"I can't attach: {reasons}.")
-    return "\n".join(lines) or None
+    return "\n".join(lines)
 
 
-def unused_note(attachments: Sequence[AttachmentRef]) -> str | None:
+def unused_note(attachments: Sequence[AttachmentRef]) -> str:
     """For a message whose files went nowhere (a status question with a screenshot)."""
-    if not attachments:
-        return None
     names = _names([a.name for a in attachments])
     return (
         f"I didn't attach {names} to anything. To add it to a ticket, send it again with "
