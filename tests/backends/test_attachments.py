@@ -5,23 +5,30 @@ them: after the write, never instead of it."""
 from __future__ import annotations
 
 import base64
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
 from sqlalchemy import select
 
+from core.assistant import Assistant
 from core.attachments import AttachmentRejected
 from core.backends.autotask.client import WriteOutcomeUnknown
 from core.backends.waystone import WaystoneTicketing
 from core.errors import TicketNotFound, UnsupportedOperation
-from core.settings import WaystoneSettings
+from core.intents import Classification, Intent
+from core.knowledge import YamlKnowledgeBase
+from core.messages import AttachmentRef, InboundMessage
+from core.settings import DEFAULT_KNOWLEDGE_FILE, WaystoneSettings
 from core.tickets import TicketDraft, TicketRef
+from storage.attachments import SqlAttachmentStore
 from storage.db import Database
+from storage.history import SqlConversationStore
 from storage.local_desk import LocalDesk
 from storage.models import LocalAttachmentRow
 from tests.backends.conftest import ALICE, BOB, CAROL, COMPANY, Harness
 from tests.fakes.waystone_server import FakeWaystone
-from tests.support import FakeClock
+from tests.support import FakeClock, ScriptedClassifier, conversation_for
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 8
 
@@ -151,3 +158,48 @@ def test_waystone_says_it_cannot_hold_files(waystone: FakeWaystone) -> None:
         == "The Waystone help desk connection can't attach files to tickets, sorry."
     )
     assert waystone.calls() == []
+
+
+# -- the whole loop on Autotask -----------------------------------------------------------
+
+
+def test_a_confirmed_draft_with_a_screenshot_on_autotask(database: Database, at: Harness) -> None:
+    store = SqlAttachmentStore(database, clock=at.clock)
+    bot = Assistant(
+        store=SqlConversationStore(database),
+        ticketing=at.backend,
+        classifier=ScriptedClassifier(),
+        knowledge=YamlKnowledgeBase.load(DEFAULT_KNOWLEDGE_FILE),
+        clock=at.clock,
+        attachments=store,
+    )
+    bot.classifier = ScriptedClassifier(
+        {"VPN keeps dropping, screenshot attached": Classification(Intent.CREATE_TICKET)}
+    )
+    shot = AttachmentRef(
+        store.save("slack:U-ALICE", "screenshot.png", "image/png", PNG),
+        "screenshot.png",
+        "image/png",
+        len(PNG),
+    )
+    first = InboundMessage(
+        "evt-file-1",
+        conversation_for(ALICE),
+        ALICE,
+        "VPN keeps dropping, screenshot attached",
+        at.clock(),
+        attachments=(shot,),
+    )
+    # The create's answer is lost once: the ticket is found by its stamp, not filed twice, and
+    # the file is attached to it once.
+    at.fake.fail("POST", r"Tickets", mode="drop_after")
+
+    bot.handle(first)
+    created, files = bot.handle(replace(first, event_id="evt-file-2", text="yes", attachments=()))
+
+    [(ticket_id, ticket)] = at.fake.tickets.items()
+    assert ticket["ticketNumber"] in created.text
+    assert files.text == f"Attached to ticket {ticket['ticketNumber']}: screenshot.png."
+    [stored] = at.fake.attachments.values()
+    assert stored["parentID"] == ticket_id and stored["title"] == "screenshot.png"
+    assert at.fake.attachment_data[stored["id"]] == PNG
