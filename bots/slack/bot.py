@@ -17,6 +17,7 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.attachments import NOT_FETCHED
 from bots.background import BackgroundWork
 from bots.slack import home, modals
 from bots.slack.delivery import Delivery
@@ -27,7 +28,7 @@ from bots.slack.gateway import CoreGateway
 from bots.slack.packing import PRIVATE_METADATA_MAX, Stash, pack
 from bots.slack.translate import Inbound
 from bots.slack.users import UserDirectory
-from core.attachments import owner_of
+from core.attachments import owner_of, refused
 from core.errors import TicketingError
 from core.messages import AttachmentRef, CardInput, Event, Reply, UserRef
 from core.tickets import Ticket
@@ -97,7 +98,11 @@ class SlackBot:
         """attachments: the message's files, downloaded and kept before the core sees it."""
         if not inbound.files or self.files is None:
             return ()
-        return await self.files.take(inbound.files, owner_of(user))
+        try:
+            return await self.files.take(inbound.files, owner_of(user))
+        except Exception:  # the message still goes to the core; the files are named
+            log.exception("taking the files failed event_id=%s", inbound.event_id)
+            return tuple(refused(f.name, NOT_FETCHED, f.mimetype) for f in inbound.files)
 
     async def act(
         self,

@@ -22,6 +22,7 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import ChannelAccount, ConversationReference
 from botbuilder.schema.teams import TeamInfo, TeamsChannelAccount
 
+from bots.attachments import NOT_FETCHED
 from bots.background import BackgroundWork
 from bots.teams import invoke, translate
 from bots.teams.cards import render_card, text_card
@@ -31,7 +32,7 @@ from bots.teams.files import TeamsFiles
 from bots.teams.gateway import CoreGateway
 from bots.teams.roster import Roster
 from bots.teams.translate import Ignored, Inbound
-from core.attachments import owner_of
+from core.attachments import owner_of, refused
 from core.cards import HELP_TEXT, help_card
 from core.messages import AttachmentRef, ConversationRef, Event, Reply, UserRef
 
@@ -123,7 +124,11 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         """attachments: the message's files, downloaded and kept before the core sees it."""
         if not inbound.files or self.files is None:
             return ()
-        return await self.files.take(turn_context, inbound.files, owner_of(user))
+        try:
+            return await self.files.take(turn_context, inbound.files, owner_of(user))
+        except Exception:  # the message still goes to the core; the files are named
+            log.exception("taking the files failed event_id=%s", inbound.event_id)
+            return tuple(refused(f.name, NOT_FETCHED, f.content_type) for f in inbound.files)
 
     async def _ask_core(self, event: Event, turn_context: TurnContext) -> list[Reply]:
         """The core's replies; a typing indicator every few seconds while it is slow."""

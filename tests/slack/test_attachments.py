@@ -159,3 +159,22 @@ async def test_a_file_described_only_by_id_is_looked_up_with_files_info(make_sla
     assert [c.params["file"] for c in slack.fake.calls_to("files.info")] == ["F0SHOT05"]
     (ticket,) = slack.desk.list_open(ALICE_REF)
     assert attached_files(slack) == [(ticket.id, "screenshot.png", PNG)]
+
+
+async def test_a_broken_download_step_still_answers_the_message(make_slack) -> None:
+    slack = await make_slack()
+    shot = slack.fake.add_file("F0SHOT06", "screenshot.png", PNG)
+
+    async def broken(*_: object) -> None:
+        raise RuntimeError("the download step broke (test)")
+
+    assert slack.adapter.bot.files is not None
+    slack.adapter.bot.files.take = broken
+
+    await slack.event(file_share("ticket new VPN drops", shot))
+    await slack.settle()
+
+    (ticket,) = slack.desk.list_open(ALICE_REF)
+    created, answer = texts(slack)
+    assert created.startswith(f"Created ticket {ticket.number}")
+    assert "Not attached: screenshot.png (I couldn't download it from the chat service)" in answer
