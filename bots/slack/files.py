@@ -92,8 +92,10 @@ class SlackFiles:
         problem: str | None = None
         if file.file_access not in ("visible", "check_file_info"):
             problem = NOT_FETCHED
-        elif file.mode in ("external", "tombstone", "post", "space") or not file.url:
+        elif file.mode in ("external", "post", "space"):
             problem = NOT_A_FILE
+        elif not file.url:  # deleted, or hidden by the workspace's plan
+            problem = NOT_FETCHED
         elif not self._trusted(file.url):
             log.warning("file URL not on a Slack file host: file=%s", file.id)
             problem = NOT_FETCHED
