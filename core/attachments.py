@@ -24,9 +24,9 @@ from core.tickets import TicketRef
 
 log = logging.getLogger(__name__)
 
-# Autotask's documented API limit for one attachment is "6 to 7 MB"; the lower bound is safe.
-DEFAULT_MAX_BYTES = 6_000_000
-DEFAULT_MAX_COUNT = 5
+_DEFAULTS = TicketbotSettings.model_fields
+DEFAULT_MAX_BYTES: int = _DEFAULTS["attachment_max_bytes"].default
+DEFAULT_MAX_COUNT: int = _DEFAULTS["attachment_max_count"].default
 PENDING_KEY = "attachments"  # where a pending draft keeps its files (JSON)
 
 

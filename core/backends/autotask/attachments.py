@@ -14,7 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 
-from core.attachments import DEFAULT_MAX_BYTES, AttachmentRejected, human_size
+from core.attachments import AttachmentRejected, human_size
 from core.backends.autotask.client import (
     AutotaskClient,
     AutotaskRejected,
@@ -29,7 +29,7 @@ ENTITY = "TicketAttachments"
 ATTACHMENT_TYPE = "FILE_ATTACHMENT"
 PUBLISH_ALL_USERS = 1  # the attachment's "publish" picklist: 1 All Autotask Users
 TITLE_MAX = 255
-MAX_BYTES = DEFAULT_MAX_BYTES  # the lower end of the documented "6 to 7 MB"
+MAX_BYTES = 6_000_000  # the lower end of the documented "6 to 7 MB" per file
 SETTLE_SECONDS = 2.0
 
 
