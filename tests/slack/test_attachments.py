@@ -178,3 +178,20 @@ async def test_a_broken_download_step_still_answers_the_message(make_slack) -> N
     created, answer = texts(slack)
     assert created.startswith(f"Created ticket {ticket.number}")
     assert "Not attached: screenshot.png (I couldn't download it from the chat service)" in answer
+
+
+async def test_blocked_types_and_files_past_the_count_are_named_not_fetched(make_slack) -> None:
+    slack = await make_slack(attachment_max_count=2)
+    tool = slack.fake.add_file("F0EXE001", "fix-vpn.EXE", b"MZ" * 10, "application/x-msdownload")
+    one = slack.fake.add_file("F0ONE001", "one.png", PNG)
+    two = slack.fake.add_file("F0TWO001", "two.png", PNG)
+
+    await slack.event(file_share("ticket new VPN drops", tool, one, two))
+    await slack.settle()
+
+    assert [file_id for file_id, _ in slack.fake.downloads] == ["F0ONE001"]
+    (ticket,) = slack.desk.list_open(ALICE_REF)
+    _, answer = texts(slack)
+    assert f"Attached to ticket {ticket.number}: one.png." in answer
+    assert "fix-vpn.EXE (.exe files aren't accepted by the help desk)" in answer
+    assert "two.png (I take at most 2 files per message)" in answer
