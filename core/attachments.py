@@ -28,6 +28,7 @@ _DEFAULTS = TicketbotSettings.model_fields
 DEFAULT_MAX_BYTES: int = _DEFAULTS["attachment_max_bytes"].default
 DEFAULT_MAX_COUNT: int = _DEFAULTS["attachment_max_count"].default
 PENDING_KEY = "attachments"  # where a pending draft keeps its files (JSON)
+NOT_FETCHED = "I couldn't fetch it"
 
 
 class AttachmentRejected(TicketingError):
@@ -185,7 +186,7 @@ def attach_all(
     owner = owner_of(user)
     for index, item in enumerate(attachments):
         if item.problem or not item.id:
-            failed.append((item.name, item.problem or "I couldn't fetch it"))
+            failed.append((item.name, item.problem or NOT_FETCHED))
             continue
         try:
             stored = store.read(item.id, owner)
@@ -272,7 +273,7 @@ def draft_note(attachments: Sequence[AttachmentRef]) -> str:
     if usable:
         lines.append(f"I'll attach {_names(usable)} when you confirm.")
     if refused_:
-        reasons = "; ".join(f"{name} ({why or 'I could not fetch it'})" for name, why in refused_)
+        reasons = "; ".join(f"{name} ({why or NOT_FETCHED})" for name, why in refused_)
         lines.append(f"I can't attach: {reasons}.")
     return "\n".join(lines)
 
