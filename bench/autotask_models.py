@@ -25,6 +25,7 @@ MODELS = {
     "resources": "ResourceModel",
     "ticketcategories": "TicketCategoryModel",
     "ticketcategoryfielddefaults": "TicketCategoryFieldDefaultsModel",
+    "ticketattachments": "TicketAttachmentModel",
     "query": "QueryModel",
     "filter": "Filter",
 }

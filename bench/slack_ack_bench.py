@@ -126,6 +126,12 @@ class SlowDesk:
     def check_ready(self) -> None:
         self._wait()
 
+    def attach(
+        self, ref: TicketRef, name: str, content_type: str, data: bytes, requester: UserRef
+    ) -> None:
+        self._wait()
+        self._desk.attach(ref, name, content_type, data, requester)
+
 
 def now_utc() -> datetime:
     return datetime.now(UTC)

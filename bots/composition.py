@@ -17,11 +17,13 @@ from bots.observability.metrics import (
 )
 from bots.observability.redaction import secret_values
 from core.assistant import Assistant
+from core.attachments import AttachmentPolicy
 from core.context import current_request_id
 from core.knowledge import YamlKnowledgeBase
 from core.ports import AuditEntry, AuditLog, Bucket, Classifier, RatePolicy, TicketingSystem
 from core.ratelimit import RateLimitedTicketing
 from core.settings import Settings, TicketbotSettings
+from storage.attachments import SqlAttachmentStore
 from storage.audit import SqlAuditLog
 from storage.db import Database
 from storage.history import SqlConversationStore
@@ -49,6 +51,8 @@ class Runtime:
     rate_limiter: SqlRateLimiter | None = None
     audit: AuditLog | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    attachments: SqlAttachmentStore | None = None
+    attachment_policy: AttachmentPolicy = field(default_factory=AttachmentPolicy)
 
     def close(self) -> None:
         self.database.dispose()
@@ -146,6 +150,8 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
     database = Database.connect(settings.bot.database_url)
     store = SqlConversationStore(database)
     store.purge_before(clock() - timedelta(days=settings.bot.history_retention_days))
+    attachments = SqlAttachmentStore(database, clock=clock)
+    attachments.purge_before(clock() - timedelta(days=settings.bot.attachment_retention_days))
     knowledge = YamlKnowledgeBase.load(settings.bot.knowledge_file)
     metrics = Metrics()
     limiter = SqlRateLimiter(database, rate_policy(settings.bot))
@@ -169,6 +175,7 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
         rate_limiter=limiter if settings.bot.rate_user_capacity > 0 else None,
         audit=audit,
         observer=MetricsObserver(metrics),
+        attachments=attachments,
     )
     return Runtime(
         settings=settings,
@@ -182,4 +189,6 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
         rate_limiter=limiter,
         audit=audit,
         metrics=metrics,
+        attachments=attachments,
+        attachment_policy=AttachmentPolicy.from_settings(settings.bot),
     )

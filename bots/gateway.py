@@ -44,6 +44,14 @@ class RunnerGateway:
         """Store the conversation and its delivery reference (for later proactive messages)."""
         await self._open(conversation)
 
+    async def save_attachment(self, owner: str, name: str, content_type: str, data: bytes) -> str:
+        """Keep a downloaded file for the core (``owner`` is ``platform:user_id``); its id."""
+        store = self._runtime.attachments
+        if store is None:
+            raise RuntimeError("no attachment store")
+        saved = await self._runner.run(lambda: store.save(owner, name, content_type, data))
+        return cast(str, saved)
+
     async def _open(self, conversation: ConversationRef) -> ConversationState:
         store, clock = self._runtime.store, self._runtime.clock
         state = await self._runner.run(lambda: store.open_conversation(conversation, clock()))

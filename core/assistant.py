@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core import actions
+from core import attachments as files_
 from core.audit_trail import AuditedTicketing, AuditTrail
 from core.cards import (
     close_confirm_card,
@@ -33,8 +34,9 @@ from core.commands import Command, CommandError, is_command, parse_command
 from core.context import bind_event
 from core.errors import TicketingError, TicketNotFound
 from core.intents import Classification, Intent, LlmUsage
-from core.messages import ActionInvoked, Event, InboundMessage, Reply, UserRef
+from core.messages import ActionInvoked, AttachmentRef, Event, InboundMessage, Reply, UserRef
 from core.ports import (
+    AttachmentStore,
     AuditLog,
     Bucket,
     Classifier,
@@ -83,6 +85,7 @@ class _Outcome:
     pending: PendingAction | None = None
     keep_pending: bool = False
     status: str = "ok"  # ok | rate_limited | backend_error | error | duplicate
+    files_used: bool = False  # attachments: the message's files went to a ticket or a draft
 
     def say(self, reply: Reply) -> _Outcome:
         self.replies.append(reply)
@@ -105,6 +108,7 @@ class Assistant:
         rate_limiter: RateLimiter | None = None,
         audit: AuditLog | None = None,
         observer: EventObserver | None = None,
+        attachments: AttachmentStore | None = None,
     ) -> None:
         self.store = store
         self.classifier = classifier
@@ -118,6 +122,7 @@ class Assistant:
             AuditedTicketing(ticketing, self._trail) if self._trail is not None else ticketing
         )
         self.observer = observer
+        self.attachments = attachments  # attachments: files that came with messages
 
     def handle(self, event: Event) -> list[Reply]:
         """Answer one event. A redelivered ``event_id`` returns ``[]`` and changes nothing."""
@@ -171,6 +176,9 @@ class Assistant:
         outcome: _Outcome,
     ) -> None:
         text = sanitize(event.text)
+        if not text and event.attachments:  # attachments: files with no words
+            outcome.say(Reply(files_.files_only_text(event.attachments)))
+            return
         if not text:
             outcome.say(
                 Reply(
@@ -198,6 +206,7 @@ class Assistant:
             outcome.intent = "confirm"
             self._admit(event.user, action_cost(pending.action_id, pending.values, self._policy))
             self._run_action(pending.action_id, pending.values, event, outcome, typed=True)
+            self._unused_files(event, outcome)  # attachments:
             return
         if pending is not None and _NO_RE.match(text):
             outcome.intent = "cancel"
@@ -208,6 +217,7 @@ class Assistant:
             command = parse_command(text)
             self._admit(event.user, command_cost(command, self._policy))
             self._on_command(command, event, outcome)
+            self._unused_files(event, outcome)  # attachments:
             return
         # A look before classifying, so a limited person costs no LLM call.
         self._admit(event.user, self._policy.read_cost, consume=False)
@@ -218,6 +228,7 @@ class Assistant:
             self._trail.llm_call(classification.usage)
         self._admit(event.user, intent_cost(classification, self._policy))
         self._on_intent(classification, text, event, outcome)
+        self._unused_files(event, outcome)  # attachments:
 
     def _on_command(
         self, command: Command | CommandError, event: InboundMessage, outcome: _Outcome
@@ -239,11 +250,11 @@ class Assistant:
                 priority=command.priority or Priority.MEDIUM,
                 idempotency_key=_key_for(event.event_id),
             )
-            self._create(draft, user, outcome)
+            self._create(draft, user, outcome, files=event.attachments)  # attachments:
         elif command.ref is not None and command.verb == "status":
             self._status(command.ref, user, outcome)
         elif command.ref is not None and command.verb == "note":
-            self._note(command.ref, command.text, user, outcome)
+            self._note(command.ref, command.text, user, outcome, files=event.attachments)
         elif command.ref is not None and command.verb == "close":
             self._ask_close(command.ref, user, outcome)
 
@@ -258,7 +269,9 @@ class Assistant:
                 description=text,  # the person's own words, whole
                 priority=found.priority or Priority.MEDIUM,
             )
-            self._propose_draft(draft, outcome, intro="I can open this ticket for you:")
+            self._propose_draft(
+                draft, outcome, intro="I can open this ticket for you:", files=event.attachments
+            )
         elif intent is Intent.TICKET_STATUS:
             if found.ticket:
                 self._status(found.ticket, user, outcome)
@@ -266,7 +279,9 @@ class Assistant:
                 self._which_ticket(user, outcome, "Which ticket do you mean?")
         elif intent is Intent.ADD_NOTE:
             if found.ticket:
-                self._note(found.ticket, _note_text(found, text), user, outcome)
+                self._note(
+                    found.ticket, _note_text(found, text), user, outcome, files=event.attachments
+                )
             else:
                 self._which_ticket(
                     user,
@@ -282,7 +297,7 @@ class Assistant:
             else:
                 self._which_ticket(user, outcome, "Which ticket should I close?")
         elif intent is Intent.QUESTION:
-            self._answer_question(found, text, outcome)
+            self._answer_question(found, text, outcome, files=event.attachments)
         elif intent is Intent.HELP:
             self._help(outcome, found.reply if found.source == "llm" else None)
         else:
@@ -367,7 +382,8 @@ class Assistant:
             return
         draft = TicketDraft(title, description, priority, idempotency_key=draft_id)
         try:
-            self._create(draft, user, outcome, in_place=in_place)
+            files = files_.from_pending(values)  # attachments: kept with the draft
+            self._create(draft, user, outcome, in_place=in_place, files=files)
         except TicketingError:
             self.store.release_event(claim)  # nothing was filed: let them try again
             outcome.keep_pending = True
@@ -390,18 +406,35 @@ class Assistant:
 
     # -- ticket operations ------------------------------------------------------------------
 
-    def _propose_draft(self, draft: TicketDraft, outcome: _Outcome, *, intro: str) -> None:
+    def _propose_draft(
+        self,
+        draft: TicketDraft,
+        outcome: _Outcome,
+        *,
+        intro: str,
+        files: tuple[AttachmentRef, ...] = (),
+    ) -> None:
         draft_id = uuid.uuid4().hex
-        outcome.pending = PendingAction(actions.CREATE_CONFIRM, draft_values(draft, draft_id))
+        values = {**draft_values(draft, draft_id), **files_.to_pending(files)}  # attachments:
+        outcome.pending = PendingAction(actions.CREATE_CONFIRM, values)
         outcome.say(
             Reply(
                 f"{intro} “{draft.title}” (priority {draft.priority.value}). Create it? (yes / no)",
                 card=draft_card(draft, draft_id),
             )
         )
+        if files:  # attachments: say which files go with the draft
+            outcome.files_used = True
+            outcome.say(Reply(files_.draft_note(files)))
 
     def _create(
-        self, draft: TicketDraft, user: UserRef, outcome: _Outcome, *, in_place: bool = False
+        self,
+        draft: TicketDraft,
+        user: UserRef,
+        outcome: _Outcome,
+        *,
+        in_place: bool = False,
+        files: tuple[AttachmentRef, ...] = (),
     ) -> None:
         ticket = self.ticketing.create(draft, user)
         log.info(
@@ -418,12 +451,21 @@ class Assistant:
                 replaces_source=in_place,
             )
         )
+        self._attach(ticket.ref, ticket.number, files, user, outcome)  # attachments:
 
     def _status(self, ref: TicketRef, user: UserRef, outcome: _Outcome) -> None:
         ticket = self.ticketing.get(ref, user)
         outcome.say(Reply(ticket_summary(ticket), card=ticket_card(ticket)))
 
-    def _note(self, ref: TicketRef, text: str, user: UserRef, outcome: _Outcome) -> None:
+    def _note(
+        self,
+        ref: TicketRef,
+        text: str,
+        user: UserRef,
+        outcome: _Outcome,
+        *,
+        files: tuple[AttachmentRef, ...] = (),
+    ) -> None:
         note = text.strip()
         if not note:
             outcome.say(Reply(f"What should the note on {ref} say?"))
@@ -435,6 +477,29 @@ class Assistant:
                 card=ticket_card(ticket),
             )
         )
+        self._attach(ticket.ref, ticket.number, files, user, outcome)  # attachments:
+
+    # attachments: after a ticket write succeeded; never undoes or repeats it.
+    def _attach(
+        self,
+        ref: TicketRef,
+        label: str,
+        files: tuple[AttachmentRef, ...],
+        user: UserRef,
+        outcome: _Outcome,
+    ) -> None:
+        if not files:
+            return
+        outcome.files_used = True
+        store = self.attachments or files_.NO_STORE
+        result = files_.attach_all(self.ticketing, store, ref, files, user, ticket_label=label)
+        if result.text:
+            outcome.say(Reply(result.text))
+
+    # attachments: files that came with a message nothing used are named, not dropped silently.
+    def _unused_files(self, event: InboundMessage, outcome: _Outcome) -> None:
+        if event.attachments and not outcome.files_used:
+            outcome.say(Reply(files_.unused_note(event.attachments)))
 
     def _ask_close(self, ref: TicketRef, user: UserRef, outcome: _Outcome) -> None:
         ticket = self.ticketing.get(ref, user)
@@ -469,7 +534,14 @@ class Assistant:
 
     # -- answers ----------------------------------------------------------------------------
 
-    def _answer_question(self, found: Classification, text: str, outcome: _Outcome) -> None:
+    def _answer_question(
+        self,
+        found: Classification,
+        text: str,
+        outcome: _Outcome,
+        *,
+        files: tuple[AttachmentRef, ...] = (),
+    ) -> None:
         if found.source == "llm" and found.reply:
             outcome.say(Reply(found.reply))
             return
@@ -483,6 +555,7 @@ class Assistant:
             outcome,
             intro="I don't know the answer to that one. Shall I open a ticket so a technician "
             "can answer?",
+            files=files,  # attachments:
         )
 
     def _help(self, outcome: _Outcome, reply: str | None = None) -> None:
@@ -547,7 +620,7 @@ class Assistant:
     ) -> None:
         now = self.clock()
         if isinstance(event, InboundMessage):
-            said = event.text
+            said = event.text + files_.turn_suffix(event.attachments)  # attachments:
         else:
             said = f"[{event.action_id}] {json.dumps(dict(event.values), ensure_ascii=False)}"
         turns = [Turn("user", said, now, intent=outcome.intent, usage=outcome.usage)]

@@ -150,3 +150,19 @@ class AuditedTicketing:
 
     def check_ready(self) -> None:
         self.inner.check_ready()
+
+    def attach(
+        self, ref: TicketRef, name: str, content_type: str, data: bytes, requester: UserRef
+    ) -> None:
+        try:
+            self.inner.attach(ref, name, content_type, data, requester)
+        except RateLimited:
+            raise
+        except TicketingError as exc:
+            self._trail.record("ticket.attach", outcome=f"error: {exc.detail}", ticket=str(ref))
+            raise
+        self._trail.record(
+            "ticket.attach",
+            ticket=str(ref),
+            detail={"backend": self.name, "file": name, "bytes": len(data)},
+        )

@@ -44,14 +44,32 @@ class ConversationRef:
 
 
 @dataclass(frozen=True)
+class AttachmentRef:
+    """A file that came with a message, already downloaded by the adapter into the bot's
+    attachment store under ``id`` (read it back through :class:`core.ports.AttachmentStore`).
+
+    ``problem`` is set, and ``id`` empty, for a file the adapter could not take (too big, a
+    blocked type, a failed download): it says why, in words fit to show the person.
+    """
+
+    id: str
+    name: str
+    content_type: str = "application/octet-stream"
+    size: int = 0
+    problem: str = ""
+
+
+@dataclass(frozen=True)
 class InboundMessage:
-    """Text a person wrote to the bot, with mentions of the bot already stripped."""
+    """Text a person wrote to the bot, with mentions of the bot already stripped, and the files
+    that came with it."""
 
     event_id: str
     conversation: ConversationRef
     user: UserRef
     text: str
     received_at: datetime
+    attachments: tuple[AttachmentRef, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -78,6 +96,7 @@ def make_event(
     text: str | None = None,
     action_id: str | None = None,
     values: Mapping[str, str] | None = None,
+    attachments: tuple[AttachmentRef, ...] = (),
 ) -> Event:
     """An :class:`ActionInvoked` when ``action_id`` is given, else an :class:`InboundMessage`
     (what adapters build once they know who the person is)."""
@@ -96,6 +115,7 @@ def make_event(
         user=user,
         text=text or "",
         received_at=received_at,
+        attachments=attachments,
     )
 
 
@@ -219,7 +239,14 @@ def event_from_json(raw: str) -> Event:
     received_at = datetime.fromisoformat(received) if received else None
     if kind == "InboundMessage":
         assert received_at is not None
-        return InboundMessage(conversation=conversation, user=user, received_at=received_at, **data)
+        files = tuple(AttachmentRef(**item) for item in data.pop("attachments", []))
+        return InboundMessage(
+            conversation=conversation,
+            user=user,
+            received_at=received_at,
+            attachments=files,
+            **data,
+        )
     if kind == "ActionInvoked":
         values = MappingProxyType(dict(data.pop("values", {})))
         return ActionInvoked(

@@ -51,6 +51,39 @@ class TicketingSystem(Protocol):
         """Raise :class:`core.errors.TicketingError` if the backend cannot be reached."""
         ...
 
+    def attach(
+        self, ref: TicketRef, name: str, content_type: str, data: bytes, requester: UserRef
+    ) -> None:
+        """Attach a file to the ticket. Safe to call again after an ambiguous failure (it never
+        attaches the same file twice); a backend that cannot hold files raises
+        :class:`core.errors.UnsupportedOperation`."""
+        ...
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    """A file the adapter downloaded, as :class:`AttachmentStore` hands it back."""
+
+    name: str
+    content_type: str
+    data: bytes
+
+
+class AttachmentStore(Protocol):
+    """Files that came with messages, kept until they are attached (or purged)."""
+
+    def save(self, owner: str, name: str, content_type: str, data: bytes) -> str:
+        """Keep ``data`` for ``owner`` (``platform:user_id``); return its id."""
+        ...
+
+    def read(self, attachment_id: str, owner: str) -> StoredFile | None:
+        """The file, or None when there is no such file or it belongs to someone else."""
+        ...
+
+    def discard(self, attachment_id: str) -> None:
+        """Forget the file (it reached the ticket; nothing needs it any more)."""
+        ...
+
 
 @dataclass(frozen=True)
 class Turn:

@@ -146,3 +146,9 @@ class RateLimitedTicketing:
 
     def check_ready(self) -> None:
         self.inner.check_ready()  # a probe, not a person's request: free
+
+    def attach(
+        self, ref: TicketRef, name: str, content_type: str, data: bytes, requester: UserRef
+    ) -> None:
+        self._charge(self._limiter.policy.write_cost)
+        self.inner.attach(ref, name, content_type, data, requester)

@@ -14,6 +14,8 @@ from pydantic import BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_KNOWLEDGE_FILE = Path(__file__).with_name("knowledge.yaml")
+# Programs and scripts: a help desk ticket should not carry them (Autotask refuses many too).
+BLOCKED_EXTENSIONS = ("exe", "msi", "bat", "cmd", "com", "scr", "ps1", "vbs", "js", "jar", "dll")
 
 
 def _split_list(value: Any) -> Any:
@@ -211,6 +213,15 @@ class TicketbotSettings(BaseSettings):
     rate_user_per_minute: float = 30.0
     rate_write_cost: float = 3.0
     rate_backend_per_hour: float = 3000.0
+    # Files sent with a message (Slack, Teams): at most this many per message, each at most this
+    # many bytes (Autotask's API takes "6 to 7 MB"), none with these endings; files not attached
+    # to a ticket are deleted after the retention.
+    attachment_max_bytes: int = Field(default=6_000_000, ge=0)
+    attachment_max_count: int = Field(default=5, ge=0)
+    attachment_blocked_extensions: CommaList = Field(
+        default_factory=lambda: list(BLOCKED_EXTENSIONS)
+    )
+    attachment_retention_days: int = Field(default=7, ge=1)
 
 
 class ServerSettings(BaseSettings):

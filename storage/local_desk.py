@@ -4,6 +4,7 @@ no credentials and no network."""
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
@@ -24,7 +25,7 @@ from core.tickets import (
     TicketRef,
 )
 from storage.db import Database, serialise_transaction
-from storage.models import LocalNoteRow, LocalTicketRow
+from storage.models import LocalAttachmentRow, LocalNoteRow, LocalTicketRow
 
 FIRST_TICKET_ID = 10001
 LATEST_NOTES_SHOWN = 3
@@ -139,6 +140,37 @@ class LocalDesk:
     def check_ready(self) -> None:
         with self._db.sessions() as session:
             session.execute(select(1))
+
+    def attach(
+        self, ref: TicketRef, name: str, content_type: str, data: bytes, requester: UserRef
+    ) -> None:
+        """Keep the file with the ticket; the same file (name and bytes) is kept once."""
+        digest = hashlib.sha256(data).hexdigest()
+        with self._db.sessions() as session:
+            row = self._row(session, ref, requester)
+            already = session.scalar(
+                select(LocalAttachmentRow.id).where(
+                    LocalAttachmentRow.ticket_id == row.id,
+                    LocalAttachmentRow.name == name,
+                    LocalAttachmentRow.digest == digest,
+                )
+            )
+            if already is not None:
+                return
+            session.add(
+                LocalAttachmentRow(
+                    ticket_id=row.id,
+                    name=name[:TITLE_MAX],
+                    content_type=content_type[:TITLE_MAX],
+                    size=len(data),
+                    data=data,
+                    digest=digest,
+                    attached_by=requester.display_name or requester.email or requester.user_id,
+                    created_at=self._clock(),
+                )
+            )
+            row.last_activity_at = self._clock()
+            session.commit()
 
     def _row(self, session: Session, ref: TicketRef, requester: UserRef) -> LocalTicketRow:
         email = _requester_email(requester)

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from storage.db import Base, UtcDateTime
@@ -88,6 +97,41 @@ class LocalNoteRow(Base):
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
     ticket: Mapped[LocalTicketRow] = relationship(back_populates="notes")
+
+
+# -- files that came with messages (storage/attachments.py) -------------------------------------
+
+
+class AttachmentRow(Base):
+    """A file an adapter downloaded, kept until it reaches a ticket or is purged."""
+
+    __tablename__ = "attachments"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner: Mapped[str] = mapped_column(String(300))  # platform:user_id
+    name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+class LocalAttachmentRow(Base):
+    """A file attached to a ticket of the local desk."""
+
+    __tablename__ = "local_ticket_attachments"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("local_tickets.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(255))
+    content_type: Mapped[str] = mapped_column(String(255))
+    size: Mapped[int] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    digest: Mapped[str] = mapped_column(String(64))  # sha256: the same file is attached once
+    attached_by: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
 
 
 # -- rate limits and the audit trail (storage/rate_limits.py, storage/audit.py) ------------------

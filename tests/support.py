@@ -118,6 +118,11 @@ class DownTicketing:
     def check_ready(self) -> None:
         self._fail()
 
+    def attach(
+        self, ref: TicketRef, name: str, content_type: str, data: bytes, requester: UserRef
+    ) -> None:
+        self._fail()
+
 
 @dataclass
 class Bot:

@@ -213,6 +213,11 @@ class MeteredTicketing:
     def check_ready(self) -> None:
         self._call("check_ready", self.inner.check_ready)
 
+    def attach(
+        self, ref: TicketRef, name: str, content_type: str, data: bytes, requester: UserRef
+    ) -> None:
+        self._call("attach", lambda: self.inner.attach(ref, name, content_type, data, requester))
+
 
 class MeteredClassifier:
     """A :class:`Classifier` that counts LLM calls, tokens and latency from

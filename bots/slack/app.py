@@ -16,12 +16,15 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.attachments import FileIntake
 from bots.slack.bot import SlackBot
+from bots.slack.files import SlackFiles
 from bots.slack.gateway import CoreGateway
 from bots.slack.listeners import SlackListeners, register
 from bots.slack.packing import Stash
 from bots.slack.payloads import problem
 from bots.slack.users import UserDirectory
+from core.attachments import AttachmentPolicy
 from core.settings import Settings, SlackSettings
 
 log = logging.getLogger(__name__)
@@ -93,6 +96,9 @@ def build_slack_adapter(
         stash=stash,
         clock=clock,
         slow_notice_seconds=settings.bot.slow_reply_notice_seconds,
+        files=SlackFiles(  # attachments:
+            client, FileIntake(AttachmentPolicy.from_settings(settings.bot), core.save_attachment)
+        ),
     )
     register(app, SlackListeners(bot, clock))
     secret = slack.signing_secret

@@ -17,11 +17,13 @@ from typing import Any
 
 from slack_sdk.web.async_client import AsyncWebClient
 
+from bots.attachments import NOT_FETCHED
 from bots.background import BackgroundWork
 from bots.slack import home, modals
 from bots.slack.delivery import Delivery
 from bots.slack.destination import Destination
 from bots.slack.errors import SLACK_CALL_ERRORS, reason
+from bots.slack.files import SlackFiles
 from bots.slack.gateway import CoreGateway
 from bots.slack.packing import (
     ACTION,
@@ -34,8 +36,9 @@ from bots.slack.packing import (
 )
 from bots.slack.translate import Inbound
 from bots.slack.users import UserDirectory
+from core.attachments import owner_of, refused
 from core.errors import TicketingError
-from core.messages import CardInput, Event, Reply
+from core.messages import AttachmentRef, CardInput, Event, Reply, UserRef
 from core.tickets import Ticket
 
 log = logging.getLogger(__name__)
@@ -62,6 +65,7 @@ class SlackBot:
         stash: Stash,
         clock: Callable[[], datetime],
         slow_notice_seconds: float,
+        files: SlackFiles | None = None,
     ) -> None:
         self.core = core
         self.client = client
@@ -71,6 +75,7 @@ class SlackBot:
         self.slow_notice_seconds = slow_notice_seconds
         self.delivery = Delivery(client, stash)
         self.background = BackgroundWork("slack")
+        self.files = files  # attachments:
 
     # -- background work ----------------------------------------------------------------------
 
@@ -92,7 +97,8 @@ class SlackBot:
         user = await self.users.lookup(inbound.user_id)
         if inbound.mentioned:
             inbound = inbound.named(await self.users.names(inbound.mentioned))
-        event = replace(inbound, destination=where).to_event(user)
+        attachments = await self._take_files(inbound, user)  # attachments:
+        event = replace(inbound, destination=where).to_event(user, attachments)
         replies = await self._ask_core(event, where)
         await self.delivery.send(replies, where)
         if where.from_home:
@@ -105,6 +111,16 @@ class SlackBot:
             await self.converse(inbound)
         else:
             log.debug("thread reply ignored: no conversation in the thread")
+
+    async def _take_files(self, inbound: Inbound, user: UserRef) -> tuple[AttachmentRef, ...]:
+        """attachments: the message's files, downloaded and kept before the core sees it."""
+        if not inbound.files or self.files is None:
+            return ()
+        try:
+            return await self.files.take(inbound.files, owner_of(user))
+        except Exception:  # the message still goes to the core; the files are named
+            log.exception("taking the files failed event_id=%s", inbound.event_id)
+            return tuple(refused(f.name, NOT_FETCHED, f.mimetype) for f in inbound.files)
 
     async def act(
         self,

@@ -26,3 +26,7 @@ class CoreGateway(Protocol):
     async def has_conversation(self, conversation: ConversationRef) -> bool:
         """Whether the core has a conversation there (a thread the bot takes part in)."""
         ...
+
+    async def save_attachment(self, owner: str, name: str, content_type: str, data: bytes) -> str:
+        """Keep a downloaded file for the core; its id."""
+        ...

@@ -24,11 +24,13 @@ from bots.slack.destination import (
     conversation_key_from_block_id,
     private_key,
 )
-from core.messages import Event, UserRef, make_event
+from bots.slack.files import SlackFile, files_of
+from core.messages import AttachmentRef, Event, UserRef, make_event
 
 _ANGLE_RE = re.compile(r"<([^<>]*)>")
 # A person's mention without a name in it, as Slack writes it: <@U0123ABC> (W… on Enterprise Grid).
 _MENTION_RE = re.compile(r"<@([UW][A-Z0-9]+)>")
+FILE_SHARE = "file_share"
 
 
 @dataclass(frozen=True)
@@ -43,6 +45,7 @@ class Inbound:
     values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     mentioned: tuple[str, ...] = ()
     """People mentioned in ``text`` or ``values``, shown as ``@<user id>`` until :meth:`named`."""
+    files: tuple[SlackFile, ...] = ()  # shared with the message, still to download
 
     @property
     def user_id(self) -> str:
@@ -66,7 +69,7 @@ class Inbound:
             mentioned=(),
         )
 
-    def to_event(self, user: UserRef) -> Event:
+    def to_event(self, user: UserRef, attachments: tuple[AttachmentRef, ...] = ()) -> Event:
         return make_event(
             event_id=self.event_id,
             conversation=self.destination.conversation(),
@@ -75,6 +78,7 @@ class Inbound:
             text=self.text,
             action_id=self.action_id,
             values=self.values,
+            attachments=attachments,
         )
 
 
@@ -121,10 +125,12 @@ def is_from_bot(event: Mapping[str, Any], bot_user_id: str | None) -> bool:
 def from_message_event(
     body: Mapping[str, Any], bot_user_id: str | None, now: datetime
 ) -> Inbound | None:
-    """A ``message.im`` event: a direct message. Edits, deletions, bot messages and every
-    other subtype are ignored."""
+    """A ``message.im`` event: a direct message, maybe with files (``file_share``). Edits,
+    deletions, bot messages and every other subtype are ignored."""
     event = body.get("event") or {}
-    if event.get("channel_type") != "im" or event.get("subtype") or is_from_bot(event, bot_user_id):
+    if event.get("channel_type") != "im" or is_from_bot(event, bot_user_id):
+        return None
+    if event.get("subtype") not in (None, "", FILE_SHARE):
         return None
     user_id, channel = event.get("user"), event.get("channel")
     if not user_id or not channel:
@@ -143,6 +149,7 @@ def from_message_event(
         received_at=now,
         text=clean_text(text, bot_user_id),
         mentioned=mentioned_users(text, bot_user_id),
+        files=files_of(event),
     )
 
 
@@ -167,7 +174,9 @@ def from_thread_reply(
     event = body.get("event") or {}
     if event.get("channel_type") not in ("channel", "group"):
         return None
-    if event.get("subtype") not in (None, "thread_broadcast") or is_from_bot(event, bot_user_id):
+    if event.get("subtype") not in (None, "thread_broadcast", FILE_SHARE) or is_from_bot(
+        event, bot_user_id
+    ):
         return None
     thread_ts = event.get("thread_ts")
     if not thread_ts or thread_ts == event.get("ts"):
@@ -198,6 +207,7 @@ def _in_thread(
         received_at=now,
         text=clean_text(text, bot_user_id),
         mentioned=mentioned_users(text, bot_user_id),
+        files=files_of(event),
     )
 
 

@@ -11,13 +11,16 @@ from datetime import UTC, datetime
 from aiohttp import web
 from botbuilder.core import BotAdapter
 
+from bots.attachments import FileIntake
 from bots.teams.adapter import AuthMode, auth_mode, build_cloud_adapter
 from bots.teams.bot import TeamsBot
 from bots.teams.cards import EXECUTE, SUBMIT, ActionType
 from bots.teams.conversations import Conversations
 from bots.teams.delivery import Delivery
+from bots.teams.files import TeamsFiles
 from bots.teams.gateway import CoreGateway
 from bots.teams.roster import Roster
+from core.attachments import AttachmentPolicy
 from core.settings import TeamsSettings
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,7 @@ def build_teams_adapter(
     clock: Callable[[], datetime] = _utc_now,
     invoke_budget_seconds: float = 10.0,
     typing_every_seconds: float = 3.0,
+    attachment_policy: AttachmentPolicy | None = None,
 ) -> TeamsAdapter:
     """The Teams adapter for ``settings``; ``core`` answers its events. ``adapter`` defaults
     to a ``CloudAdapter`` (tests pass botbuilder's ``TestAdapter``)."""
@@ -71,6 +75,9 @@ def build_teams_adapter(
         clock=clock,
         invoke_budget_seconds=invoke_budget_seconds,
         typing_every_seconds=typing_every_seconds,
+        files=TeamsFiles(  # attachments:
+            FileIntake(attachment_policy or AttachmentPolicy(), core.save_attachment)
+        ),
     )
     return TeamsAdapter(
         adapter=bot_adapter,

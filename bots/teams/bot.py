@@ -24,16 +24,19 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.schema import ChannelAccount, ConversationReference
 from botbuilder.schema.teams import TeamInfo, TeamsChannelAccount
 
+from bots.attachments import NOT_FETCHED
 from bots.background import BackgroundWork
 from bots.teams import invoke, translate
 from bots.teams.cards import render_card, text_card
 from bots.teams.conversations import Conversations
 from bots.teams.delivery import Delivery
+from bots.teams.files import TeamsFiles
 from bots.teams.gateway import CoreGateway
 from bots.teams.roster import Roster
 from bots.teams.translate import Ignored, Inbound
+from core.attachments import owner_of, refused
 from core.cards import HELP_TEXT, help_card
-from core.messages import ConversationRef, Event, Reply
+from core.messages import AttachmentRef, ConversationRef, Event, Reply, UserRef
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         clock: Callable[[], datetime],
         invoke_budget_seconds: float = 10.0,
         typing_every_seconds: float = 3.0,
+        files: TeamsFiles | None = None,
     ) -> None:
         super().__init__()
         self.core = core
@@ -67,6 +71,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         self.invoke_budget_seconds = invoke_budget_seconds
         self.typing_every_seconds = typing_every_seconds
         self.background = BackgroundWork("teams")
+        self.files = files  # attachments:
 
     # -- background work ----------------------------------------------------------------------
 
@@ -109,7 +114,8 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
                 inbound.conversation.tenant_id,
             )
             asked = True
-            replies = await self._ask_core(inbound.to_event(user), turn_context)
+            attachments = await self._take_files(turn_context, inbound, user)  # attachments:
+            replies = await self._ask_core(inbound.to_event(user, attachments), turn_context)
             await self.delivery.send(
                 turn_context, replies, source_activity_id=inbound.source_activity_id
             )
@@ -134,6 +140,18 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             await self.core.handle(inbound.to_event(user))
         except Exception:
             log.exception("the core failed event_id=%s", inbound.event_id)
+
+    async def _take_files(
+        self, turn_context: TurnContext, inbound: Inbound, user: UserRef
+    ) -> tuple[AttachmentRef, ...]:
+        """attachments: the message's files, downloaded and kept before the core sees it."""
+        if not inbound.files or self.files is None:
+            return ()
+        try:
+            return await self.files.take(turn_context, inbound.files, owner_of(user))
+        except Exception:  # the message still goes to the core; the files are named
+            log.exception("taking the files failed event_id=%s", inbound.event_id)
+            return tuple(refused(f.name, NOT_FETCHED, f.content_type) for f in inbound.files)
 
     async def _ask_core(self, event: Event, turn_context: TurnContext) -> list[Reply]:
         """The core's replies; a typing indicator every few seconds while it is slow."""

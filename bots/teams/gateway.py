@@ -17,3 +17,7 @@ class CoreGateway(Protocol):
         """Store the conversation and its delivery reference (a personal chat the bot was just
         added to), so a later notification can reach it."""
         ...
+
+    async def save_attachment(self, owner: str, name: str, content_type: str, data: bytes) -> str:
+        """Keep a downloaded file for the core; its id."""
+        ...

@@ -37,7 +37,12 @@ def mount(app: web.Application, runtime: Runtime, runner: CoreRunner) -> None:
     gets 401 unless ``TEAMS_LOCAL_MODE`` is on."""
     settings = runtime.settings.teams
     try:
-        teams = build_teams_adapter(settings, RunnerGateway(runtime, runner), clock=runtime.clock)
+        teams = build_teams_adapter(
+            settings,
+            RunnerGateway(runtime, runner),
+            clock=runtime.clock,
+            attachment_policy=runtime.attachment_policy,
+        )
     except ValueError as exc:
         raise SystemExit(f"{exc}. `ticketbot config` lists what is missing.") from exc
     if teams.auth == "local":

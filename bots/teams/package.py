@@ -124,7 +124,7 @@ def build_manifest(settings: TeamsSettings) -> dict[str, Any]:
             {
                 "botId": app_id,
                 "scopes": list(SCOPES),
-                "supportsFiles": False,
+                "supportsFiles": True,  # personal chats can send the bot files
                 "isNotificationOnly": False,
                 "commandLists": [{"scopes": list(SCOPES), "commands": commands()}],
             }

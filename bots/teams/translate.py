@@ -21,7 +21,7 @@ import logging
 import re
 import uuid
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
@@ -30,7 +30,8 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import Activity, ConversationReference
 
 from bots.teams.cards import DATA_ACTION, DATA_VALUES, INPUT_IDS
-from core.messages import ConversationRef, Event, UserRef, make_event
+from bots.teams.files import TeamsFile, files_of
+from core.messages import AttachmentRef, ConversationRef, Event, UserRef, make_event
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +62,9 @@ class Inbound:
     values: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
     # The message whose card was clicked: a reply that replaces_source updates it.
     source_activity_id: str | None = None
+    files: tuple[TeamsFile, ...] = ()  # sent with the message, still to download
 
-    def to_event(self, user: UserRef) -> Event:
+    def to_event(self, user: UserRef, attachments: tuple[AttachmentRef, ...] = ()) -> Event:
         return make_event(
             event_id=self.event_id,
             conversation=self.conversation,
@@ -71,6 +73,7 @@ class Inbound:
             text=self.text,
             action_id=self.action_id,
             values=self.values,
+            attachments=attachments,
         )
 
 
@@ -101,7 +104,7 @@ def from_message(activity: Activity, now: datetime) -> Inbound | Ignored:
         # Teams only sends channel and group messages that mention the bot; anything else
         # (another app's permissions, a mention of someone else) is not addressed to us.
         return Ignored("channel message without a mention of the bot")
-    return _inbound(activity, now, text=text)
+    return replace(_inbound(activity, now, text=text), files=files_of(activity))
 
 
 def from_execute(activity: Activity, now: datetime) -> Inbound | Ignored:

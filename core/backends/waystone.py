@@ -137,6 +137,12 @@ class WaystoneTicketing:
     def close(self, ref: TicketRef, requester: UserRef) -> Ticket:
         raise UnsupportedOperation("close tickets", BACKEND)
 
+    def attach(
+        self, ref: TicketRef, name: str, content_type: str, data: bytes, requester: UserRef
+    ) -> None:
+        # The Waystone API has no attachment endpoint.
+        raise UnsupportedOperation("attach files to tickets", BACKEND)
+
     def check_ready(self) -> None:
         """An authenticated read of a ticket that cannot exist: 404 means the API and the key
         work; 401/403 is a key problem; no answer is an outage. One try: a probe."""

@@ -14,9 +14,9 @@ It follows Autotask's documented REST contract strictly:
 - Errors are ``{"errors": [...]}``: a missing required field, an inactive picklist value, an
   unknown company or contact all answer 500 with a message naming the field.
 - Every request body's field names and value types are checked against the Ticket, TicketNote,
-  Contact, Resource, TicketCategory, TicketCategoryFieldDefaults and Query models of the Swagger
-  document (their fields are kept in ``tests/data/autotask_models.json``, written by
-  ``bench/autotask_models.py``); an unknown name is answered 500 and recorded in
+  Contact, Resource, TicketCategory, TicketCategoryFieldDefaults, TicketAttachment and Query
+  models of the Swagger document (their fields are kept in ``tests/data/autotask_models.json``,
+  written by ``bench/autotask_models.py``); an unknown name is answered 500 and recorded in
   :attr:`FakeAutotask.violations` (the tests assert it stays empty), a value of the wrong type is
   recorded. Filter items are checked against the Filter model (recorded only: the real API drops
   the names it does not know).
@@ -27,6 +27,7 @@ doing the work, or hang after doing it, so tests can drive the client's retry an
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import re
@@ -218,6 +219,10 @@ class FakeAutotask:
         self.category_required: dict[int, list[str]] = {}
         # The ticketCategory picklist's default when it is not the isGlobalDefault category.
         self.category_picklist_default: int | None = None
+        self.attachments: dict[int, dict[str, Any]] = {}
+        self.attachment_data: dict[int, bytes] = {}
+        # Autotask's API takes files of "6 to 7 MB"; the fake refuses past 7,000,000 bytes.
+        self.attachment_max_bytes = 7_000_000
         self.contacts: dict[int, dict[str, Any]] = {}
         self.resources: dict[int, dict[str, Any]] = {}
         self.companies: set[int] = {0}
@@ -240,6 +245,7 @@ class FakeAutotask:
             "resources": 29682900,
             "ticketcategories": 100,
             "ticketcategoryfielddefaults": 300,
+            "ticketattachments": 700,
         }
         self._numbers: Counter[str] = Counter()
         self._server: LoopbackServer | None = None
@@ -540,6 +546,7 @@ class FakeAutotask:
             "resources",
             "ticketcategories",
             "ticketcategoryfielddefaults",
+            "ticketattachments",
         }
         if lowered == ["thresholdinformation"]:
             return self._only(method, "GET") or (200, self._threshold())
@@ -579,6 +586,15 @@ class FakeAutotask:
                 items = [n for n in self.notes.values() if n["ticketID"] == ticket_id]
                 return 200, {"items": items, "pageDetails": _page_details(len(items), 500, None)}
             return 405, {"errors": ["The requested resource does not support this method."]}
+        if (
+            lowered[0] == "tickets"
+            and len(lowered) == 3
+            and lowered[1].isdigit()
+            and lowered[2] == "attachments"
+        ):
+            if method == "POST":
+                return self._create_attachment(int(lowered[1]), body)
+            return 405, {"errors": ["The requested resource does not support this method."]}
         if lowered == ["tickets"]:
             if method == "POST":
                 return self._create_ticket(body)
@@ -611,6 +627,7 @@ class FakeAutotask:
             "resources": self.resources,
             "ticketcategories": self.categories,
             "ticketcategoryfielddefaults": self.category_defaults,
+            "ticketattachments": self.attachments,
         }[entity]
 
     # -- entity information -----------------------------------------------------------------
@@ -863,6 +880,54 @@ class FakeAutotask:
             }
             ticket["lastActivityDate"] = _now_text(now)
         return 200, {"itemId": note_id}
+
+    def _create_attachment(self, ticket_id: int, body: Any) -> tuple[int, Any]:
+        """``POST Tickets/{id}/Attachments`` with a TicketAttachmentModel: the file base64 in
+        ``data``, ``attachmentType`` FILE_ATTACHMENT, ``title``, ``fullPath``, ``publish``."""
+        ticket = self.tickets.get(ticket_id)
+        if ticket is None:
+            return 500, {"errors": [f"Ticket {ticket_id} was not found (parentID)."]}
+        if not isinstance(body, dict):
+            return 500, {"errors": ["The request body is empty."]}
+        problem = self._check_names("ticketattachments", body, "POST Tickets/{id}/Attachments")
+        if problem:
+            return 500, {"errors": [problem]}
+        model = self.models["ticketattachments"]
+        record = {model[key.lower()]: value for key, value in body.items()}
+        missing = [
+            name
+            for name in ("title", "data", "attachmentType", "fullPath", "publish")
+            if record.get(name) in (None, "")
+        ]
+        if missing:
+            return 500, {"errors": [f"Missing Required Field: {name}" for name in missing]}
+        if record.get("parentID") not in (None, ticket_id):
+            return 500, {"errors": ["parentID does not match the ticket in the URL."]}
+        if record["attachmentType"] != "FILE_ATTACHMENT":
+            return 500, {"errors": [f"Invalid attachmentType {record['attachmentType']!r}."]}
+        if record["publish"] not in (1, 2):
+            return 500, {"errors": [f"Invalid publish value {record['publish']!r}."]}
+        try:
+            data = base64.b64decode(str(record["data"]), validate=True)
+        except ValueError:
+            return 500, {"errors": ["The attachment data is not valid base64."]}
+        if len(data) > self.attachment_max_bytes:
+            return 500, {"errors": ["The attachment exceeds the maximum file size."]}
+        now = self.clock()
+        with self._lock:
+            attachment_id = self._next_id("ticketattachments")
+            self.attachments[attachment_id] = {
+                **{k: v for k, v in record.items() if k != "data"},
+                "id": attachment_id,
+                "parentID": ticket_id,
+                "parentType": 4,
+                "fileSize": len(data),
+                "attachDate": _now_text(now),
+                "attachedByResourceID": self.api_resource_id,
+            }
+            self.attachment_data[attachment_id] = data
+            ticket["lastActivityDate"] = _now_text(now)
+        return 200, {"itemId": attachment_id}
 
 
 class _UnknownField(Exception):

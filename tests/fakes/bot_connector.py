@@ -9,6 +9,10 @@ API documents them, and recording every one:
   this connector posted in that conversation; ``404`` otherwise).
 - ``GET /v3/conversations/{conversationId}/members/{memberId}``: one member of the roster (from
   :meth:`FakeBotConnector.add_member`); ``404 MemberNotFound`` otherwise.
+- ``GET /v3/attachments/{attachmentId}/views/original``: a pasted image's bytes (from
+  :meth:`FakeBotConnector.add_image`); and, standing in for the pre-authorised SharePoint link
+  of a file shared in a personal chat, ``GET /files/{token}/{name}`` (:meth:`add_file`). Each
+  download is recorded in :attr:`FakeBotConnector.downloads` with its Authorization header.
 
 Every Adaptive Card the bot posts or puts is validated against Adaptive Cards 1.5
 (:mod:`tests.teams.adaptive_card_1_5`); problems are kept in :attr:`FakeBotConnector.invalid`,
@@ -70,6 +74,8 @@ class FakeBotConnector:
     invalid: list[tuple[str, list[str]]] = field(default_factory=list)
     members: dict[str, dict[str, Any]] = field(default_factory=dict)
     member_lookups: list[tuple[str, str]] = field(default_factory=list)
+    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)
+    downloads: list[tuple[str, str | None]] = field(default_factory=list)
     _failures: dict[str, list[int]] = field(default_factory=dict)
     _down: bool = False
     _ids: Any = field(default_factory=lambda: itertools.count(1))
@@ -85,6 +91,8 @@ class FakeBotConnector:
         app.router.add_post(base + "/activities/{activity_id}", self._reply)
         app.router.add_put(base + "/activities/{activity_id}", self._update)
         app.router.add_get(base + "/members/{member_id}", self._member)
+        app.router.add_get("/v3/attachments/{attachment_id}/views/{view}", self._download)
+        app.router.add_get("/files/{token}/{name}", self._download)
         self._runner, self._port = await start_app(app, access_log=None)
         return self
 
@@ -110,6 +118,18 @@ class FakeBotConnector:
             "tenantId": "tenant-1",
             "userRole": "user",
         }
+
+    def add_file(self, name: str, data: bytes, content_type: str = "image/png") -> str:
+        """A file shared in a personal chat; returns its pre-authorised ``downloadUrl``."""
+        path = f"/files/tempauth-{len(self.files) + 1}/{name}"
+        self.files[path] = (data, content_type)
+        return f"http://127.0.0.1:{self._port}{path}"
+
+    def add_image(self, attachment_id: str, data: bytes) -> str:
+        """An image pasted into a message; returns its ``contentUrl`` on this connector."""
+        path = f"/v3/attachments/{attachment_id}/views/original"
+        self.files[path] = (data, "image/png")
+        return f"http://127.0.0.1:{self._port}{path}"
 
     def fail(self, kind: Kind, status: int = 500, times: int = 1) -> None:
         """The next ``times`` calls of ``kind`` answer ``status``."""
@@ -191,6 +211,14 @@ class FakeBotConnector:
 
     def _posted(self) -> set[tuple[str, str | None]]:
         return {(s.conversation_id, s.id) for s in self.sent if s.kind in ("send", "reply")}
+
+    async def _download(self, request: web.Request) -> web.Response:
+        self.downloads.append((request.path, request.headers.get("Authorization")))
+        found = self.files.get(request.path)
+        if found is None:
+            return _error(404, "NotFound", "no such file")
+        data, content_type = found
+        return web.Response(body=data, content_type=content_type)
 
     def _failure(self, kind: Kind) -> web.Response | None:
         if self._down:

@@ -13,6 +13,9 @@ It answers the methods the bot calls the way Slack documents them (``{"ok": true
   ``invalid_blocks`` and kept in :attr:`FakeSlackApi.invalid`, which tests assert stays empty.
   Messages with blocks but no ``text`` are kept in :attr:`FakeSlackApi.missing_text`.
 - ``response_url`` endpoints (:meth:`response_url`) record what is POSTed to them.
+- Files (:meth:`add_file`) are served at their ``url_private_download`` the way Slack serves
+  them: with ``Authorization: Bearer <bot token>`` the bytes, without it a 200 HTML sign-in
+  page; ``files.info`` describes them.
 
 Faults: :meth:`fail` makes the next calls of a method answer an error.
 """
@@ -66,6 +69,8 @@ class FakeSlackApi:
     missing_text: list[ApiCall] = field(default_factory=list)
     users: dict[str, dict[str, Any]] = field(default_factory=dict)
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, tuple[dict[str, Any], bytes]] = field(default_factory=dict)
+    downloads: list[tuple[str, str | None]] = field(default_factory=list)  # (file id, auth)
     _failures: dict[str, list[str]] = field(default_factory=dict)
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
@@ -80,6 +85,7 @@ class FakeSlackApi:
         app.router.add_route("*", "/api/{method}", self._api)
         app.router.add_post("/response/{name}", self._response)
         app.router.add_get("/socket", self._socket)
+        app.router.add_get("/files-pri/{team_file}/download/{name}", self._download)
         self._runner, self._port = await start_app(app)
         self._socket_outbox = asyncio.Queue()
         self._socket_connected = asyncio.Event()
@@ -110,6 +116,28 @@ class FakeSlackApi:
             "is_bot": False,
             "profile": profile,
         }
+
+    def add_file(
+        self, file_id: str, name: str, data: bytes, mimetype: str = "image/png"
+    ) -> dict[str, Any]:
+        """A file the workspace holds; returns its object as a ``file_share`` event lists it."""
+        url = f"http://127.0.0.1:{self._port}/files-pri/{TEAM_ID}-{file_id}/download/{name}"
+        described = {
+            "id": file_id,
+            "created": 1_700_000_000,
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": name.rsplit(".", 1)[-1],
+            "user": "UALICE01",
+            "mode": "hosted",
+            "size": len(data),
+            "url_private": url.replace("/download/", "/"),
+            "url_private_download": url,
+            "is_public": False,
+        }
+        self.files[file_id] = (described, data)
+        return dict(described)
 
     def fail(self, method: str, error: str, times: int = 1) -> None:
         self._failures.setdefault(method, []).extend([error] * times)
@@ -233,6 +261,27 @@ class FakeSlackApi:
         if view is None:
             return {"ok": False, "error": "invalid_arguments"}
         return {"ok": True, "view": {**view, "id": "VHOME"}}
+
+    def _files_info(self, call: ApiCall) -> dict[str, Any]:
+        found = self.files.get(str(call.params.get("file")))
+        if found is None:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "file": found[0]}
+
+    async def _download(self, request: web.Request) -> web.Response:
+        file_id = request.match_info["team_file"].partition("-")[2]
+        auth = request.headers.get("Authorization")
+        self.downloads.append((file_id, auth))
+        found = self.files.get(file_id)
+        if found is None:
+            return web.Response(status=404, text="Not found")
+        if auth != f"Bearer {self.bot_token}":
+            # What Slack does without the token: a sign-in page, with 200.
+            return web.Response(
+                text="<html><body>Sign in to Slack</body></html>", content_type="text/html"
+            )
+        described, data = found
+        return web.Response(body=data, content_type=described["mimetype"])
 
     def _apps_connections_open(self, call: ApiCall) -> dict[str, Any]:
         return {"ok": True, "url": f"ws://127.0.0.1:{self._port}/socket"}

@@ -90,7 +90,6 @@ async def test_messages_from_bots_edits_and_other_subtypes_are_ignored(make_slac
             "message": {"type": "message", "user": ALICE, "text": VPN, "ts": "1.1"},
         },
         {**dm_event(""), "subtype": "message_deleted", "deleted_ts": "1.1"},
-        dm_event(VPN, subtype="file_share"),
         dm_event(VPN, subtype="channel_join"),
         {**dm_event(VPN), "channel_type": "channel"},  # not a DM
         {**mention_event(f"<@{BOT_USER_ID}> {VPN}"), "bot_id": "BOTHER01"},

@@ -18,7 +18,7 @@ import yaml
 from slack_sdk.web.async_client import AsyncWebClient
 
 import bots.slack
-from bots.slack import users
+from bots.slack import files, users
 from bots.slack.http import EVENTS_PATH
 from bots.slack.listeners import LISTENERS
 from tests.slack.harness import (
@@ -41,6 +41,7 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "chat.postEphemeral": {"chat:write"},
     "chat.update": {"chat:write"},
     "conversations.open": {"im:write"},
+    "files.info": {"files:read"},
     "users.info": {"users:read"},
     "views.open": set(),
     "views.publish": set(),
@@ -80,6 +81,8 @@ def code_scopes() -> set[str]:
         scopes |= METHOD_SCOPES[method]
     if "users.info" in web_api_methods_called() and '"email"' in inspect.getsource(users):
         scopes.add("users:read.email")  # the profile's e-mail is only there with this scope
+    if "url_private" in inspect.getsource(files):
+        scopes.add("files:read")  # downloading a shared file with the bot token needs it
     for event in code_listeners("event"):
         scopes |= EVENT_SCOPES[event]
     if code_listeners("command") or code_listeners("shortcut"):

@@ -71,6 +71,9 @@ class AssistantCore:
         store, clock = self.bot.store, self.bot.clock
         await asyncio.to_thread(store.open_conversation, conversation, clock())
 
+    async def save_attachment(self, owner: str, name: str, content_type: str, data: bytes) -> str:
+        raise AssertionError("these flows send no files")
+
 
 @dataclass
 class FakeRosterFetch:

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TypeVar
 
+from core.backends.autotask.attachments import attach_file
 from core.backends.autotask.categories import TicketCategories, due_hours
 from core.backends.autotask.client import AutotaskClient
 from core.backends.autotask.identity import Directory, Requester
@@ -256,6 +257,13 @@ class AutotaskTicketing:
                     raise unknown from exc
             item = self._read(item.id) or item
         return self._ticket(item, who)
+
+    def attach(
+        self, ref: TicketRef, name: str, content_type: str, data: bytes, requester: UserRef
+    ) -> None:
+        who = self._known(requester)
+        item = self._authorized(ref, who)
+        attach_file(self._client, item.id, name, data, sleep=self._sleep)
 
     def check_ready(self) -> None:
         """Cheap enough for a readiness probe: the latest outcome of any request counts when it
