@@ -83,8 +83,6 @@ def problems(settings: Settings) -> list[Problem]:
 def _slack(settings: Settings) -> Iterator[Problem]:
     slack = settings.slack
     bot, secret, app = _set(slack.bot_token), _set(slack.signing_secret), _set(slack.app_token)
-    if getattr(slack, "socket_mode", False) and not app:
-        yield Problem("error", "Socket Mode is on but SLACK_APP_TOKEN (xapp-…) is not set.")
     if app and not bot:
         yield Problem(
             "error",
