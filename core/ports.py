@@ -158,7 +158,7 @@ class RatePolicy:
     user: Bucket
     backend: Bucket
     read_cost: float = 1.0
-    write_cost: float = 4.0
+    write_cost: float = 3.0  # also TICKETBOT_RATE_WRITE_COST's default (core/settings.py)
 
 
 @dataclass(frozen=True)

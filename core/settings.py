@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.ports import RatePolicy
+
 DEFAULT_KNOWLEDGE_FILE = Path(__file__).with_name("knowledge.yaml")
 
 
@@ -202,7 +204,7 @@ class TicketbotSettings(BaseSettings):
     # Generous enough that a person typing never meets it; it stops loops and floods.
     rate_user_capacity: float = 60.0
     rate_user_per_minute: float = 30.0
-    rate_write_cost: float = 3.0
+    rate_write_cost: float = RatePolicy.write_cost
     rate_backend_per_hour: float = 3000.0
 
 
