@@ -7,7 +7,9 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from bots.errors import ConfigurationError
 from bots.observability.logformat import protect
 from bots.observability.metrics import (
     MeteredClassifier,
@@ -18,7 +20,7 @@ from bots.observability.metrics import (
 from bots.observability.redaction import secret_values
 from core.assistant import Assistant
 from core.context import current_request_id
-from core.knowledge import YamlKnowledgeBase
+from core.knowledge import KnowledgeFileError, YamlKnowledgeBase
 from core.ports import AuditEntry, AuditLog, Bucket, Classifier, RatePolicy, TicketingSystem
 from core.ratelimit import RateLimitedTicketing
 from core.settings import Settings, TicketbotSettings
@@ -72,6 +74,77 @@ class Runtime:
             self.audit.record(entry)
         except Exception:
             log.exception("audit entry not recorded action=%s", action)
+
+
+class NoDatabaseYet(ConfigurationError):
+    """A command that only reads found no database file (nothing has been stored yet)."""
+
+
+def check_database_url(url: str) -> None:
+    """Refuse, in one sentence, a database this build cannot use (before anything connects).
+
+    Only SQLite for now: the PostgreSQL work replaces this check. The URL itself is never
+    echoed, since it may hold a password.
+    """
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        backend = make_url(url).get_backend_name()
+    except ArgumentError:
+        raise ConfigurationError(
+            "TICKETBOT_DATABASE_URL is not a database URL; use e.g. sqlite:///ticketbot.db"
+        ) from None
+    if backend != "sqlite":
+        raise ConfigurationError(
+            f"TICKETBOT_DATABASE_URL names a {backend} database, which this version does not "
+            "support yet; use SQLite, e.g. sqlite:////data/ticketbot.db"
+        )
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file an SQLite URL points at (None for in-memory databases and other databases)."""
+    from sqlalchemy.engine import make_url
+
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser()
+
+
+def open_database(settings: Settings, *, create: bool = True) -> Database:
+    """The database of ``TICKETBOT_DATABASE_URL``. With ``create=False`` (commands that only
+    read or delete) a missing SQLite file is :class:`NoDatabaseYet`, and none is created."""
+    url = settings.bot.database_url
+    check_database_url(url)
+    path = sqlite_path(url)
+    if not create and path is not None and not path.exists():
+        raise NoDatabaseYet(f"there is no database yet at {path} (TICKETBOT_DATABASE_URL)")
+    try:
+        return Database.connect(url, create=create)
+    except OSError as exc:
+        raise ConfigurationError(
+            f"can't create the database at {path or 'TICKETBOT_DATABASE_URL'}: "
+            f"{exc.strerror or exc}"
+        ) from exc
+    except Exception as exc:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        if not isinstance(exc, SQLAlchemyError):
+            raise
+        reason = getattr(exc, "orig", None) or exc
+        raise ConfigurationError(
+            f"can't open the database at {path or 'TICKETBOT_DATABASE_URL'}: {reason}"
+        ) from exc
+
+
+def load_knowledge(settings: Settings) -> YamlKnowledgeBase:
+    """The knowledge file of ``TICKETBOT_KNOWLEDGE_FILE``; a missing or malformed one is a
+    :class:`ConfigurationError` naming the setting."""
+    try:
+        return YamlKnowledgeBase.load(settings.bot.knowledge_file)
+    except KnowledgeFileError as exc:
+        raise ConfigurationError(f"TICKETBOT_KNOWLEDGE_FILE: {exc}") from exc
 
 
 def build_ticketing(settings: Settings, database: Database) -> TicketingSystem:
@@ -143,10 +216,10 @@ def rate_policy(bot: TicketbotSettings) -> RatePolicy:
 
 def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Runtime:
     protect(secret_values(settings))  # mask secrets even if logging was set up without them
-    database = Database.connect(settings.bot.database_url)
+    knowledge = load_knowledge(settings)  # before the database: a bad file creates nothing
+    database = open_database(settings)
     store = SqlConversationStore(database)
     store.purge_before(clock() - timedelta(days=settings.bot.history_retention_days))
-    knowledge = YamlKnowledgeBase.load(settings.bot.knowledge_file)
     metrics = Metrics()
     limiter = SqlRateLimiter(database, rate_policy(settings.bot))
     audit = SqlAuditLog(database)

@@ -61,8 +61,8 @@ class AutotaskSettings(BaseSettings):
     # Bot priority -> tenant label or integer value, e.g.
     # AUTOTASK_PRIORITY_MAP='{"Low": "Severity 4 - TwoDays", "High": 2}'
     priority_map: dict[str, str | int] = Field(default_factory=dict)
-    status_new: str | None = None
-    status_complete: str | None = None
+    status_new: str | None = "New"  # label or value
+    status_complete: str | None = "Complete"
     ticket_type: int | None = None
     source: int | None = None
     issue_type: int | None = None
@@ -126,7 +126,7 @@ class LlmSettings(BaseSettings):
     openai_base_url: str | None = None
     azure_openai_endpoint: str | None = None
     azure_openai_api_key: SecretStr | None = None
-    openai_api_version: str | None = None
+    openai_api_version: str | None = "2024-10-21"  # Azure OpenAI only
     ticketbot_llm_model: str = "gpt-4o-mini"
     ticketbot_llm_timeout_seconds: float = 8.0
     ticketbot_llm_max_retries: int = 1

@@ -135,7 +135,7 @@ def test_purge_removes_old_history(tmp_path: Path) -> None:
 
     kept = ticketbot("purge", "--days", "30", env=env, cwd=tmp_path)
     assert kept.returncode == 0 and "removed 0 turns" in kept.stdout
-    gone = ticketbot("purge", "--days", "-1", env=env, cwd=tmp_path)
+    gone = ticketbot("purge", "--days", "0", "--yes", env=env, cwd=tmp_path)
     assert "removed 2 turns" in gone.stdout
 
 

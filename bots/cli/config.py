@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, SecretStr
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from bots.cli import Subcommand, no_arguments
 from core.settings import Settings, load_settings
@@ -59,6 +57,9 @@ def _display(field: str, value: object) -> str:
     if value is None or value == "":
         return UNSET
     if field == "database_url" and isinstance(value, str):
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
         try:
             return make_url(value).render_as_string(hide_password=True)
         except ArgumentError:
