@@ -155,3 +155,77 @@ def test_an_invalid_setting_is_named_without_a_traceback_or_its_value(tmp_path: 
     assert result.returncode == 2
     assert "AUTOTASK_DEFAULT_QUEUE_ID: Input should be a valid integer" in result.stderr
     assert "Traceback" not in result.stderr and "s3cr3t" not in result.stderr
+
+
+_HEAVY = ("openai", "slack_bolt", "slack_sdk", "botbuilder", "aiohttp", "sqlalchemy")
+_IMPORTS = """
+import json, sys
+from bots.__main__ import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})), file=sys.stderr)
+"""
+
+
+def _imported(*args: str, cwd: Path) -> set[str]:
+    result = subprocess.run(
+        [sys.executable, "-c", _IMPORTS, *args],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=cwd,
+        timeout=120,
+        check=False,
+    )
+    return set(json.loads(result.stderr.strip().splitlines()[-1]))
+
+
+def test_help_imports_no_sdk_and_a_light_command_only_what_it_uses(tmp_path: Path) -> None:
+    assert not _imported("--help", cwd=tmp_path) & set(_HEAVY)
+    assert not _imported("audit", "--help", cwd=tmp_path) & set(_HEAVY)
+    # ``config`` needs no SDK and no web server.
+    assert not _imported("config", cwd=tmp_path) & set(_HEAVY[:-1])
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> None:
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "TICKETBOT_DATABASE_URL": "sqlite:///a.db"}
+    ticketbot("chat", stdin="ticket new printer jams\n" * 3, env=env, cwd=tmp_path)
+    for command in (["audit"], ["config"]):
+        # ``ticketbot audit | head -0``: the pipe is closed before the first line is written.
+        reader, writer = os.pipe()
+        os.close(reader)
+        try:
+            result = subprocess.run(
+                [sys.executable, "-m", "bots", *command],
+                stdout=writer,
+                stderr=subprocess.PIPE,
+                text=True,
+                env=env,
+                cwd=tmp_path,
+                timeout=120,
+                check=False,
+            )
+        finally:
+            os.close(writer)
+        assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+        assert result.returncode != 0, command
+
+
+def test_a_closed_standard_output_is_one_line(tmp_path: Path) -> None:
+    result = subprocess.run(
+        f"exec {sys.executable} -m bots config >&-",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        cwd=tmp_path,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "ticketbot config: can't write the answer: standard output is closed"
+    )
