@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,24 +16,7 @@ from tests.support import DEV_SET
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def ticketbot(
-    *args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run the CLI as a user would, with a clean environment (no .env, no credentials)."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(_SETTING_PREFIXES)}
-    return subprocess.run(
-        [sys.executable, "-m", "bots", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={**base, "PYTHONPATH": str(ROOT), **(env or {})},
-        cwd=cwd or ROOT,
-        timeout=120,
-        check=False,
-    )
-
-
-_SETTING_PREFIXES = (
+SETTING_PREFIXES = (
     "TICKETBOT_",
     "AUTOTASK_",
     "WAYSTONE_",
@@ -40,7 +24,31 @@ _SETTING_PREFIXES = (
     "AZURE_OPENAI_",
     "SLACK_",
     "MICROSOFT_APP_",
+    "TEAMS_",
 )
+
+
+def python(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, **streams: Any
+) -> subprocess.CompletedProcess[str]:
+    """Run Python on this checkout with a clean environment (no settings, no credentials)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
+    return subprocess.run(
+        [sys.executable, *args],
+        text=True,
+        env={**base, "PYTHONPATH": str(ROOT), **(env or {})},
+        cwd=cwd,
+        timeout=120,
+        check=False,
+        **streams,
+    )
+
+
+def ticketbot(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the CLI as a user would, with a clean environment (no .env, no credentials)."""
+    return python("-m", "bots", *args, cwd=cwd or ROOT, env=env, input=stdin, capture_output=True)
 
 
 def test_piped_chat_holds_a_whole_help_desk_conversation(tmp_path: Path) -> None:
@@ -170,15 +178,7 @@ print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})), file=sys
 
 
 def _imported(*args: str, cwd: Path) -> set[str]:
-    result = subprocess.run(
-        [sys.executable, "-c", _IMPORTS, *args],
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        cwd=cwd,
-        timeout=120,
-        check=False,
-    )
+    result = python("-c", _IMPORTS, *args, cwd=cwd, capture_output=True)
     return set(json.loads(result.stderr.strip().splitlines()[-1]))
 
 
@@ -190,22 +190,15 @@ def test_help_imports_no_sdk_and_a_light_command_only_what_it_uses(tmp_path: Pat
 
 
 def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TICKETBOT_DATABASE_URL": "sqlite:///a.db"}
+    env = {"TICKETBOT_DATABASE_URL": "sqlite:///a.db"}
     ticketbot("chat", stdin="ticket new printer jams\n" * 3, env=env, cwd=tmp_path)
     for command in (["audit"], ["config"]):
         # ``ticketbot audit | head -0``: the pipe is closed before the first line is written.
         reader, writer = os.pipe()
         os.close(reader)
         try:
-            result = subprocess.run(
-                [sys.executable, "-m", "bots", *command],
-                stdout=writer,
-                stderr=subprocess.PIPE,
-                text=True,
-                env=env,
-                cwd=tmp_path,
-                timeout=120,
-                check=False,
+            result = python(
+                "-m", "bots", *command, cwd=tmp_path, env=env, stdout=writer, stderr=subprocess.PIPE
             )
         finally:
             os.close(writer)
@@ -214,15 +207,9 @@ def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> Non
 
 
 def test_a_closed_standard_output_is_one_line(tmp_path: Path) -> None:
-    result = subprocess.run(
-        f"exec {sys.executable} -m bots config >&-",
-        shell=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, "PYTHONPATH": str(ROOT)},
-        cwd=tmp_path,
-        timeout=120,
-        check=False,
+    # ``ticketbot config >&-``
+    result = python(
+        "-m", "bots", "config", cwd=tmp_path, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1)
     )
 
     assert result.returncode == 1

@@ -13,18 +13,7 @@ import pytest
 
 from bots.__main__ import main
 from storage.db import Database
-
-# Cleared for every test, so the machine's environment can't leak in.
-_PREFIXES = (
-    "TICKETBOT_",
-    "AUTOTASK_",
-    "WAYSTONE_",
-    "OPENAI_",
-    "AZURE_OPENAI_",
-    "SLACK_",
-    "MICROSOFT_APP_",
-    "TEAMS_",
-)
+from tests.test_cli import SETTING_PREFIXES
 
 
 @pytest.fixture
@@ -33,7 +22,7 @@ def folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, keep_logging: None) 
     it was afterwards (commands set it up on the captured stderr)."""
     monkeypatch.chdir(tmp_path)
     for name in list(os.environ):
-        if name.startswith(_PREFIXES) or name in ("PORT", "HOST"):
+        if name.startswith(SETTING_PREFIXES) or name in ("PORT", "HOST"):
             monkeypatch.delenv(name)
     yield tmp_path
 
