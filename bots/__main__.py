@@ -85,6 +85,10 @@ def run(command: Subcommand, args: argparse.Namespace) -> int:
         return 2
     except ConfigurationError as exc:
         return _fail(command, str(exc), exc.code)
+    except SystemExit as exc:
+        if isinstance(exc.code, str):  # raise SystemExit("what to fix"), e.g. a missing setting
+            return _fail(command, exc.code)
+        raise
     except BrokenPipeError:
         # The reader went away (``ticketbot audit | head -1``): stop quietly, like other tools.
         _discard_stdout()

@@ -147,34 +147,40 @@ def load_knowledge(settings: Settings) -> YamlKnowledgeBase:
         raise ConfigurationError(f"TICKETBOT_KNOWLEDGE_FILE: {exc}") from exc
 
 
+def check_backend_settings(settings: Settings) -> None:
+    """Stop (``SystemExit`` with one sentence) when ``TICKETBOT_BACKEND`` lacks its settings."""
+    backend = settings.bot.backend
+    if backend == "autotask" and settings.autotask.missing:
+        raise SystemExit(
+            f"TICKETBOT_BACKEND=autotask needs {', '.join(settings.autotask.missing)} "
+            "(the API-only user's name, its secret and the API tracking identifier); "
+            "`ticketbot doctor` checks the whole configuration."
+        )
+    if backend == "waystone" and settings.waystone.missing:
+        raise SystemExit(
+            f"TICKETBOT_BACKEND=waystone needs {', '.join(settings.waystone.missing)}."
+        )
+    if backend not in ("local", "autotask", "waystone"):
+        raise SystemExit(f"TICKETBOT_BACKEND={backend} is not available in this build")
+
+
 def build_ticketing(settings: Settings, database: Database) -> TicketingSystem:
     """The backend named by ``TICKETBOT_BACKEND``."""
+    check_backend_settings(settings)
     backend = settings.bot.backend
-    if backend == "local":
-        from storage.local_desk import LocalDesk
-
-        return LocalDesk(database, staff_emails=settings.bot.staff_emails, clock=utc_now)
     if backend == "autotask":
         from core.backends.autotask import build_autotask
 
-        if settings.autotask.missing:
-            raise SystemExit(
-                f"TICKETBOT_BACKEND=autotask needs {', '.join(settings.autotask.missing)} "
-                "(the API-only user's name, its secret and the API tracking identifier); "
-                "`ticketbot doctor` checks the whole configuration."
-            )
         return build_autotask(
             settings.autotask, staff_emails=settings.bot.staff_emails, clock=utc_now
         )
     if backend == "waystone":
         from core.backends.waystone import WaystoneTicketing
 
-        if settings.waystone.missing:
-            raise SystemExit(
-                f"TICKETBOT_BACKEND=waystone needs {', '.join(settings.waystone.missing)}."
-            )
         return WaystoneTicketing.from_settings(settings.waystone)
-    raise SystemExit(f"TICKETBOT_BACKEND={backend} is not available in this build")
+    from storage.local_desk import LocalDesk
+
+    return LocalDesk(database, staff_emails=settings.bot.staff_emails, clock=utc_now)
 
 
 def build_classifier(settings: Settings, knowledge: YamlKnowledgeBase) -> Classifier:
@@ -216,7 +222,9 @@ def rate_policy(bot: TicketbotSettings) -> RatePolicy:
 
 def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Runtime:
     protect(secret_values(settings))  # mask secrets even if logging was set up without them
-    knowledge = load_knowledge(settings)  # before the database: a bad file creates nothing
+    # Settings and files first: a mistake in them stops the bot before a database is created.
+    check_backend_settings(settings)
+    knowledge = load_knowledge(settings)
     database = open_database(settings)
     store = SqlConversationStore(database)
     store.purge_before(clock() - timedelta(days=settings.bot.history_retention_days))

@@ -127,6 +127,25 @@ def test_classify_names_a_bad_knowledge_file_too(
     one_line_error(capsys, "ticketbot classify: TICKETBOT_KNOWLEDGE_FILE: ")
 
 
+@pytest.mark.parametrize(
+    ("backend", "missing"), [("autotask", "AUTOTASK_SECRET"), ("waystone", "WAYSTONE_API_KEY")]
+)
+def test_a_backend_without_its_settings_stops_chat_before_any_database(
+    folder: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    backend: str,
+    missing: str,
+) -> None:
+    monkeypatch.setenv("TICKETBOT_BACKEND", backend)
+
+    assert main(["chat"]) == 1
+
+    line = one_line_error(capsys, f"ticketbot chat: TICKETBOT_BACKEND={backend} needs ")
+    assert missing in line
+    assert list(folder.iterdir()) == []
+
+
 # -- the database ---------------------------------------------------------------------------
 
 
