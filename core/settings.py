@@ -192,7 +192,7 @@ class TicketbotSettings(BaseSettings):
     backend: Literal["local", "autotask", "waystone"] = "local"
     knowledge_file: Path = DEFAULT_KNOWLEDGE_FILE
     history_turns: int = 20
-    history_retention_days: int = 90
+    history_retention_days: int = Field(default=90, ge=0)  # 0: keep none
     max_message_chars: int = 8000
     staff_emails: CommaList = Field(default_factory=list)
     log_level: str = "INFO"

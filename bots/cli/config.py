@@ -164,7 +164,19 @@ def _llm(settings: Settings) -> Iterator[Problem]:
 
 
 def _bot(settings: Settings) -> Iterator[Problem]:
+    from bots.composition import check_database_url
+    from bots.errors import ConfigurationError
+
     bot = settings.bot
+    try:
+        check_database_url(bot.database_url)
+    except ConfigurationError as exc:
+        yield Problem("error", str(exc))
+    if bot.history_retention_days == 0:
+        yield Problem(
+            "warning",
+            "TICKETBOT_HISTORY_RETENTION_DAYS=0: every start-up deletes all conversation history.",
+        )
     if not Path(bot.knowledge_file).is_file():
         yield Problem("error", f"TICKETBOT_KNOWLEDGE_FILE {bot.knowledge_file} does not exist.")
     if bot.log_level.upper() not in logging.getLevelNamesMapping():

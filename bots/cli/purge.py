@@ -34,8 +34,6 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(settings.bot.log_level, settings=settings)
     days = args.days if args.days is not None else settings.bot.history_retention_days
-    if days < 0:
-        raise CliError(f"TICKETBOT_HISTORY_RETENTION_DAYS is {days}; it must be 0 or more")
     if days == 0 and not (args.yes or _confirmed()):
         raise CliError("--days 0 deletes all conversation history; add --yes to confirm")
     try:

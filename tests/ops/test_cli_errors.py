@@ -296,3 +296,26 @@ def test_serve_on_a_busy_port(
         f"ticketbot serve: port {port} is already in use on 127.0.0.1: stop the other server "
         "or set PORT to a free port"
     )
+
+
+def test_a_negative_retention_is_an_invalid_setting_not_a_purge_of_everything(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TICKETBOT_HISTORY_RETENTION_DAYS", "-5")
+
+    assert main(["purge"]) == 2
+    assert main(["chat"]) == 2
+
+    err = capsys.readouterr().err
+    assert "TICKETBOT_HISTORY_RETENTION_DAYS: Input should be greater than or equal to 0" in err
+    assert list(folder.iterdir()) == []
+
+
+def test_config_flags_a_database_this_version_cannot_use(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("TICKETBOT_DATABASE_URL", "postgresql://bot:pw@db.example/ticketbot")
+
+    assert main(["config"]) == 1
+
+    assert "error: TICKETBOT_DATABASE_URL names a postgresql database" in capsys.readouterr().out
