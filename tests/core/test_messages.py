@@ -12,6 +12,8 @@ from core.messages import ActionInvoked, ConversationRef, InboundMessage, UserRe
 from core.ports import Turn
 from core.settings import Settings, TicketbotSettings
 from core.tickets import Priority, TicketDraft, TicketRef
+from storage.db import Database
+from tests.support import ALICE, make_bot, message, only
 
 CONV = ConversationRef("teams", "tenant-1", "19:abc", "1700", delivery_ref='{"serviceUrl": "x"}')
 USER = UserRef("teams", "29:1", "Ana", "ana@example.com")
@@ -77,6 +79,21 @@ def test_a_lone_surrogate_through_the_console_files_one_ticket_and_stores_the_te
         assert "ticket new VPN \ufffd drops every hour" in said
     finally:
         runtime.close()
+
+
+def test_a_lone_surrogate_reaching_the_core_directly_is_filed_once_and_stored(
+    database: Database,
+) -> None:
+    bot = make_bot(database)
+    said = "ticket new Printer \ud800 jams"
+
+    created = only(bot.say(said))  # an InboundMessage built without make_event
+
+    assert created.text.startswith("Created ticket "), created.text
+    assert len(bot.desk.list_open(ALICE)) == 1
+    state = bot.store.open_conversation(message("x").conversation, bot.clock())
+    stored = [t.text for t in bot.store.recent_turns(state.conversation_id, 10)]
+    assert stored[0] == "ticket new Printer \ufffd jams" and stored[1] == created.text
 
 
 def test_draft_card_carries_everything_needed_to_create() -> None:
