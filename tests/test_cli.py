@@ -29,13 +29,13 @@ SETTING_PREFIXES = (
 
 
 def python(
-    *args: str, cwd: Path, env: dict[str, str] | None = None, **streams: Any
-) -> subprocess.CompletedProcess[str]:
+    *args: str, cwd: Path, env: dict[str, str] | None = None, text: bool = True, **streams: Any
+) -> subprocess.CompletedProcess[Any]:
     """Run Python on this checkout with a clean environment (no settings, no credentials)."""
     base = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
     return subprocess.run(
         [sys.executable, *args],
-        text=True,
+        text=text,
         env={**base, "PYTHONPATH": str(ROOT), **(env or {})},
         cwd=cwd,
         timeout=120,
@@ -216,3 +216,31 @@ def test_a_closed_standard_output_is_one_line(tmp_path: Path) -> None:
     assert result.stderr.strip() == (
         "ticketbot config: can't write the answer: standard output is closed"
     )
+
+
+@pytest.mark.parametrize(
+    "locale",
+    [
+        {"LC_ALL": "C"},  # Python's UTF-8 mode: surrogate escapes on the way in
+        {"LC_ALL": "C.UTF-8", "PYTHONUTF8": "0"},  # strict UTF-8
+        {"LC_ALL": "C", "PYTHONUTF8": "0"},  # ASCII
+    ],
+)
+def test_bytes_that_are_not_utf8_on_the_chat_input_file_one_ticket(
+    tmp_path: Path, locale: dict[str, str]
+) -> None:
+    result = python(
+        "-m",
+        "bots",
+        "chat",
+        cwd=tmp_path,
+        env=locale,
+        text=False,
+        input=b"ticket new Printer \xff\xfe jams\nticket list\n",
+        capture_output=True,
+    )
+
+    out, err = result.stdout.decode("utf-8"), result.stderr.decode("utf-8")
+    assert result.returncode == 0, err
+    assert "Traceback" not in err and out.count("Created ticket ") == 1
+    assert "try again" not in out

@@ -23,9 +23,11 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(settings.bot.log_level, quiet=True, settings=settings)
     runtime = build_runtime(settings)
-    if isinstance(sys.stdin, io.TextIOWrapper):
-        # Bytes that are not UTF-8 become U+FFFD instead of ending the chat.
-        sys.stdin.reconfigure(errors="replace")
+    # Bytes that are not UTF-8 become U+FFFD, and what a terminal can't show becomes "?",
+    # instead of ending the chat.
+    for stream in (sys.stdin, sys.stdout):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
     try:
         chat = ConsoleChat(runtime.assistant, console_user(args.user, args.name), runtime.clock)
         if sys.stdin.isatty():
