@@ -68,7 +68,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if sys.stdout is None:  # started with stdout closed (``>&-``)
         if command.name != "serve":  # the server writes only logs, to stderr
             return _fail(command, "can't write the answer: standard output is closed")
-        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (for the process)
+        sys.stdout = open(os.devnull, "w", encoding="utf-8")  # noqa: SIM115 (lives as long as the process)
     return run(command, args)
 
 

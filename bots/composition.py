@@ -9,6 +9,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
 from bots.errors import ConfigurationError
 from bots.observability.logformat import protect
 from bots.observability.metrics import (
@@ -86,9 +89,6 @@ def check_database_url(url: str) -> None:
     Only SQLite for now: the PostgreSQL work replaces this check. The URL itself is never
     echoed, since it may hold a password.
     """
-    from sqlalchemy.engine import make_url
-    from sqlalchemy.exc import ArgumentError
-
     try:
         backend = make_url(url).get_backend_name()
     except ArgumentError:
@@ -104,8 +104,6 @@ def check_database_url(url: str) -> None:
 
 def sqlite_path(url: str) -> Path | None:
     """The file an SQLite URL points at (None for in-memory databases and other databases)."""
-    from sqlalchemy.engine import make_url
-
     parsed = make_url(url)
     if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
         return None
@@ -127,11 +125,7 @@ def open_database(settings: Settings, *, create: bool = True) -> Database:
             f"can't create the database at {path or 'TICKETBOT_DATABASE_URL'}: "
             f"{exc.strerror or exc}"
         ) from exc
-    except Exception as exc:
-        from sqlalchemy.exc import SQLAlchemyError
-
-        if not isinstance(exc, SQLAlchemyError):
-            raise
+    except SQLAlchemyError as exc:
         reason = getattr(exc, "orig", None) or exc
         raise ConfigurationError(
             f"can't open the database at {path or 'TICKETBOT_DATABASE_URL'}: {reason}"
