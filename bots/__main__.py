@@ -7,15 +7,18 @@ from __future__ import annotations
 import argparse
 import importlib
 import os
+import re
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 from typing import NoReturn
 
 from pydantic import ValidationError
+from pydantic_settings import BaseSettings, SettingsError
 
 from bots.cli import SUBCOMMAND_MODULES, Subcommand
 from bots.errors import ConfigurationError
-from core.settings import describe_invalid
+from core.settings import Settings, describe_invalid
 
 PROG = "ticketbot"
 BROKEN_PIPE = 128 + 13  # what a shell reports for a command killed by SIGPIPE
@@ -83,6 +86,10 @@ def run(command: Subcommand, args: argparse.Namespace) -> int:
         for line in describe_invalid(exc):
             print(f"  {line}", file=sys.stderr)
         return 2
+    except SettingsError as exc:  # a list or mapping setting that is not JSON
+        print(f"{PROG}: some settings (environment or .env) are not valid:", file=sys.stderr)
+        print(f"  {_unparsable_setting(exc)}: not valid JSON", file=sys.stderr)
+        return 2
     except ConfigurationError as exc:
         return _fail(command, str(exc), exc.code)
     except SystemExit as exc:
@@ -114,13 +121,39 @@ def _discard_stdout() -> None:
         pass  # no real file descriptor (tests): nothing left to flush at exit anyway
 
 
+def _not_utf8(path: Path) -> bool:
+    try:
+        path.read_bytes().decode("utf-8")
+    except UnicodeDecodeError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
 def _os_error(exc: OSError) -> str:
     if exc.filename:
         return f"can't use {exc.filename}: {exc.strerror or exc}"
     return f"input/output failed: {exc.strerror or exc}"
 
 
+def _unparsable_setting(exc: SettingsError) -> str:
+    """The environment name of the setting pydantic-settings could not parse."""
+    found = re.search(r'field "(\w+)"', str(exc))
+    field = found.group(1) if found else ""
+    names = [
+        f"{section.annotation.model_config.get('env_prefix', '')}{field}".upper()
+        for section in Settings.model_fields.values()
+        if isinstance(section.annotation, type)
+        and issubclass(section.annotation, BaseSettings)
+        and field in section.annotation.model_fields
+    ]
+    return " or ".join(names) or str(exc)
+
+
 def _unexpected(exc: Exception) -> str:
+    if isinstance(exc, UnicodeDecodeError) and _not_utf8(Path(".env")):
+        return f".env is not UTF-8 text ({exc.reason} at byte {exc.start})"
     from sqlalchemy.exc import SQLAlchemyError
 
     if isinstance(exc, SQLAlchemyError):

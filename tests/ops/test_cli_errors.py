@@ -319,3 +319,25 @@ def test_config_flags_a_database_this_version_cannot_use(
     assert main(["config"]) == 1
 
     assert "error: TICKETBOT_DATABASE_URL names a postgresql database" in capsys.readouterr().out
+
+
+def test_a_dotenv_that_is_not_utf8_is_named(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (folder / ".env").write_bytes(b"TICKETBOT_LOG_LEVEL=INFO\n\xff\xfe=1\n")
+
+    assert main(["config"]) == 1
+
+    assert ".env is not UTF-8 text" in one_line_error(capsys, "ticketbot config: ")
+
+
+@pytest.mark.parametrize("name", ["AUTOTASK_PRIORITY_MAP", "AUTOTASK_REQUESTER_NOTE_PUBLISH"])
+def test_a_json_setting_that_is_not_json_is_named(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], name: str
+) -> None:
+    monkeypatch.setenv(name, "{not json")
+
+    assert main(["config"]) == 2
+
+    err = capsys.readouterr().err
+    assert f"  {name}: not valid JSON" in err.splitlines() and "Traceback" not in err
