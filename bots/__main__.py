@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import importlib
+import logging
 import os
 import re
 import sys
@@ -105,6 +106,8 @@ def run(command: Subcommand, args: argparse.Namespace) -> int:
     except OSError as exc:
         return _fail(command, _os_error(exc))
     except Exception as exc:
+        # The traceback is for a developer (TICKETBOT_LOG_LEVEL=DEBUG); the person gets a line.
+        logging.getLogger("ticketbot.cli").debug("%s failed", command.name, exc_info=True)
         return _fail(command, _unexpected(exc))
 
 
