@@ -2,7 +2,8 @@
 
 Runs a mixed conversation against a fresh database, then again after loading 100,000 earlier
 turns, and prints median and p99 milliseconds per message for both (targets: median < 5 ms,
-p99 < 20 ms, and no growth with history size).
+p99 < 20 ms, and no growth with history size), each with a PASS or FAIL line; exits 1 if one
+is missed.
 
     python -m bench.core_bench [--turns 100000] [--messages 400]
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from sqlalchemy import insert
 
+from bench.targets import Targets
 from bots.composition import build_runtime
 from core.messages import ConversationRef, InboundMessage, UserRef
 from core.settings import Settings, TicketbotSettings
@@ -102,30 +104,42 @@ def measure(db_url: str, messages: int) -> list[float]:
     return timings
 
 
-def report(label: str, timings: list[float]) -> None:
+def report(label: str, timings: list[float]) -> tuple[float, float]:
+    """Print the figures; return (median, p99) in milliseconds."""
     ordered = sorted(timings)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
+    median = statistics.median(timings)
     print(
-        f"{label:<28} messages={len(timings):>5}  median={statistics.median(timings):6.2f} ms"
+        f"{label:<28} messages={len(timings):>5}  median={median:6.2f} ms"
         f"  p99={p99:6.2f} ms  max={ordered[-1]:6.2f} ms"
     )
+    return median, p99
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--turns", type=int, default=100_000)
     parser.add_argument("--messages", type=int, default=400)
     args = parser.parse_args()
+    targets = Targets()
     with tempfile.TemporaryDirectory() as folder:
         empty = f"sqlite:///{Path(folder) / 'empty.db'}"
         full = f"sqlite:///{Path(folder) / 'full.db'}"
-        report("empty history", measure(empty, args.messages))
+        median, p99 = report("empty history", measure(empty, args.messages))
+        targets.at_most("median, empty history", median, 5)
+        targets.at_most("p99, empty history", p99, 20)
         started = time.perf_counter()
         load_history(full, args.turns)
         print(f"(loaded {args.turns:,} earlier turns in {time.perf_counter() - started:.1f} s)")
-        report(f"{args.turns:,} earlier turns", measure(full, args.messages))
-    print("targets: median < 5 ms, p99 < 20 ms, no growth with history size")
+        loaded_median, loaded_p99 = report(
+            f"{args.turns:,} earlier turns", measure(full, args.messages)
+        )
+        targets.at_most(f"median, {args.turns:,} earlier turns", loaded_median, 5)
+        targets.at_most(f"p99, {args.turns:,} earlier turns", loaded_p99, 20)
+        # "No growth": within half the empty median plus a millisecond of noise.
+        targets.at_most("growth with history (median)", loaded_median - median, 0.5 * median + 1)
+    return 0 if targets.verdict() else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench.targets import Targets
 from bots.composition import build_runtime
 from core import actions
 from core.llm.prompt import message_tokens
@@ -153,16 +154,15 @@ def run(turns: int, budget: int, history_turns: int) -> int:
             f"  turn {number:>3}: {s.tokens:>5} tokens = system {s.system_tokens} + history "
             f"{s.history_tokens} ({s.history_turns} turns) + message {s.message_tokens}"
         )
+    targets = Targets()
     worst = max(s.history_tokens for s in sent)
-    within = worst <= budget
-    print(f"  largest history part: {worst} tokens, within budget: {'yes' if within else 'NO'}")
+    targets.at_most("largest history part", worst, budget, "tokens")
     print(f"LLM calls per message over {sum(counts.values())} events")
-    ok = within
     for kind, expected in (("free text", 1), ("commands", 0), ("card actions", 0)):
         per = calls[kind] / counts[kind] if counts[kind] else 0.0
-        ok = ok and per == expected
         print(f"  {kind:<13} {counts[kind]:>4} events {calls[kind]:>4} calls  {per:.2f} per event")
-    return 0 if ok else 1
+        targets.holds(f"LLM calls per {kind}", per == expected, f"{per:.2f} (target {expected})")
+    return 0 if targets.verdict() else 1
 
 
 def main() -> int:

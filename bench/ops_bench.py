@@ -1,8 +1,9 @@
 """What running it for real costs per message: a token bucket take, an audit entry, and a whole
 ``Assistant.handle`` with limits, audit and metrics on versus off; and a ``/metrics`` render.
 
-Prints median and p99 milliseconds (targets: a take and an audit entry < 2 ms median; the
-operational layer adds < 3 ms median to a message).
+Prints median and p99 milliseconds and a PASS or FAIL line per target (a take and an audit
+entry < 2 ms median; the operational layer adds < 3 ms median to a message); exits 1 if one
+is missed.
 
     python -m bench.ops_bench [--messages 400]
 """
@@ -20,6 +21,7 @@ from pathlib import Path
 
 from prometheus_client import generate_latest
 
+from bench.targets import Targets
 from bots.composition import build_runtime
 from core.messages import ConversationRef, InboundMessage, UserRef
 from core.ports import AuditEntry, Bucket
@@ -39,10 +41,13 @@ def timed(action: Callable[[], object], repeat: int) -> list[float]:
     return samples
 
 
-def report(label: str, samples: list[float]) -> None:
+def report(label: str, samples: list[float]) -> float:
+    """Print median and p99; return the median in milliseconds."""
     ordered = sorted(samples)
     p99 = ordered[min(len(ordered) - 1, int(len(ordered) * 0.99))]
-    print(f"{label:<42} median {statistics.median(ordered):6.2f} ms   p99 {p99:6.2f} ms")
+    median = statistics.median(ordered)
+    print(f"{label:<42} median {median:6.2f} ms   p99 {p99:6.2f} ms")
+    return median
 
 
 def conversation(folder: Path, name: str, messages: int, *, ops: bool) -> list[float]:
@@ -74,10 +79,11 @@ def conversation(folder: Path, name: str, messages: int, *, ops: bool) -> list[f
         runtime.close()
 
 
-def main() -> None:
+def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--messages", type=int, default=400)
     args = parser.parse_args()
+    targets = Targets()
     with tempfile.TemporaryDirectory(prefix="ticketbot-ops-bench-") as folder:
         base = Path(folder)
         runtime = build_runtime(
@@ -87,12 +93,17 @@ def main() -> None:
         assert isinstance(limiter, SqlRateLimiter)
         bucket = Bucket(1e9, 1e9)
         now = datetime.now(UTC)
-        report(
+        take = report(
             "rate limit take (one bucket)", timed(lambda: limiter.take("k", 1, bucket, now), 500)
         )
+        targets.at_most("rate limit take (median)", take, 2)
         audit = SqlAuditLog(runtime.database)
         entry = AuditEntry(at=now, action="ticket.create", user_id="U1", detail={"ticket_id": 1})
-        report("audit entry", timed(lambda: audit.record(entry), 500))
+        targets.at_most(
+            "audit entry (median)",
+            report("audit entry", timed(lambda: audit.record(entry), 500)),
+            2,
+        )
         runtime.close()
 
         bare = conversation(base, "bare.db", args.messages, ops=False)
@@ -101,7 +112,9 @@ def main() -> None:
         report("message, limits/audit/metrics on", full)
         extra = statistics.median(full) - statistics.median(bare)
         print(f"{'operational layer adds (median)':<42} {extra:6.2f} ms")
+        targets.at_most("operational layer per message (median)", extra, 3)
+    return 0 if targets.verdict() else 1
 
 
 if __name__ == "__main__":
-    main()
+    raise SystemExit(main())

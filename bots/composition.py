@@ -7,7 +7,12 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from bots.errors import ConfigurationError
 from bots.observability.logformat import protect
 from bots.observability.metrics import (
     MeteredClassifier,
@@ -19,13 +24,13 @@ from bots.observability.redaction import secret_values
 from core.assistant import Assistant
 from core.attachments import AttachmentPolicy
 from core.context import current_request_id
-from core.knowledge import YamlKnowledgeBase
+from core.knowledge import KnowledgeFileError, YamlKnowledgeBase
 from core.ports import AuditEntry, AuditLog, Bucket, Classifier, RatePolicy, TicketingSystem
 from core.ratelimit import RateLimitedTicketing
 from core.settings import Settings, TicketbotSettings
 from storage.attachments import SqlAttachmentStore
 from storage.audit import SqlAuditLog
-from storage.db import Database
+from storage.db import Database, DatabaseError, database_url
 from storage.history import SqlConversationStore
 from storage.rate_limits import SqlRateLimiter
 
@@ -78,34 +83,100 @@ class Runtime:
             log.exception("audit entry not recorded action=%s", action)
 
 
+class NoDatabaseYet(ConfigurationError):
+    """A command that only reads found no database file (nothing has been stored yet)."""
+
+
+def check_database_url(url: str) -> None:
+    """Refuse, in one sentence, a database URL this build cannot use (before anything connects).
+    The URL itself is never echoed, since it may hold a password."""
+    try:
+        backend = database_url(url).get_backend_name()
+    except DatabaseError as exc:
+        raise ConfigurationError(str(exc)) from None
+    if backend not in ("sqlite", "postgresql"):
+        raise ConfigurationError(
+            f"TICKETBOT_DATABASE_URL names a {backend} database, which ticketbot does not "
+            "support; use SQLite (sqlite:////data/ticketbot.db) or PostgreSQL"
+        )
+
+
+def sqlite_path(url: str) -> Path | None:
+    """The file an SQLite URL points at (None for in-memory databases and other databases)."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() != "sqlite" or parsed.database in (None, "", ":memory:"):
+        return None
+    return Path(parsed.database).expanduser()
+
+
+def open_database(settings: Settings, *, create: bool = True) -> Database:
+    """The database of ``TICKETBOT_DATABASE_URL``. With ``create=False`` (commands that only
+    read or delete) a missing SQLite file is :class:`NoDatabaseYet`, and none is created."""
+    url = settings.bot.database_url
+    check_database_url(url)
+    path = sqlite_path(url)
+    if not create and path is not None and not path.exists():
+        raise NoDatabaseYet(f"there is no database yet at {path} (TICKETBOT_DATABASE_URL)")
+    try:
+        # Even a command that only reads brings an existing database to the newest schema.
+        return Database.connect(url, create=True)
+    except DatabaseError as exc:
+        raise ConfigurationError(str(exc)) from exc
+    except OSError as exc:
+        raise ConfigurationError(
+            f"can't create the database at {path or 'TICKETBOT_DATABASE_URL'}: "
+            f"{exc.strerror or exc}"
+        ) from exc
+    except SQLAlchemyError as exc:
+        reason = getattr(exc, "orig", None) or exc
+        raise ConfigurationError(
+            f"can't open the database at {path or 'TICKETBOT_DATABASE_URL'}: {reason}"
+        ) from exc
+
+
+def load_knowledge(settings: Settings) -> YamlKnowledgeBase:
+    """The knowledge file of ``TICKETBOT_KNOWLEDGE_FILE``; a missing or malformed one is a
+    :class:`ConfigurationError` naming the setting."""
+    try:
+        return YamlKnowledgeBase.load(settings.bot.knowledge_file)
+    except KnowledgeFileError as exc:
+        raise ConfigurationError(f"TICKETBOT_KNOWLEDGE_FILE: {exc}") from exc
+
+
+def check_backend_settings(settings: Settings) -> None:
+    """Stop (``SystemExit`` with one sentence) when ``TICKETBOT_BACKEND`` lacks its settings."""
+    backend = settings.bot.backend
+    if backend == "autotask" and settings.autotask.missing:
+        raise SystemExit(
+            f"TICKETBOT_BACKEND=autotask needs {', '.join(settings.autotask.missing)} "
+            "(the API-only user's name, its secret and the API tracking identifier); "
+            "`ticketbot doctor` checks the whole configuration."
+        )
+    if backend == "waystone" and settings.waystone.missing:
+        raise SystemExit(
+            f"TICKETBOT_BACKEND=waystone needs {', '.join(settings.waystone.missing)}."
+        )
+    if backend not in ("local", "autotask", "waystone"):
+        raise SystemExit(f"TICKETBOT_BACKEND={backend} is not available in this build")
+
+
 def build_ticketing(settings: Settings, database: Database) -> TicketingSystem:
     """The backend named by ``TICKETBOT_BACKEND``."""
+    check_backend_settings(settings)
     backend = settings.bot.backend
-    if backend == "local":
-        from storage.local_desk import LocalDesk
-
-        return LocalDesk(database, staff_emails=settings.bot.staff_emails, clock=utc_now)
     if backend == "autotask":
         from core.backends.autotask import build_autotask
 
-        if settings.autotask.missing:
-            raise SystemExit(
-                f"TICKETBOT_BACKEND=autotask needs {', '.join(settings.autotask.missing)} "
-                "(the API-only user's name, its secret and the API tracking identifier); "
-                "`ticketbot doctor` checks the whole configuration."
-            )
         return build_autotask(
             settings.autotask, staff_emails=settings.bot.staff_emails, clock=utc_now
         )
     if backend == "waystone":
         from core.backends.waystone import WaystoneTicketing
 
-        if settings.waystone.missing:
-            raise SystemExit(
-                f"TICKETBOT_BACKEND=waystone needs {', '.join(settings.waystone.missing)}."
-            )
         return WaystoneTicketing.from_settings(settings.waystone)
-    raise SystemExit(f"TICKETBOT_BACKEND={backend} is not available in this build")
+    from storage.local_desk import LocalDesk
+
+    return LocalDesk(database, staff_emails=settings.bot.staff_emails, clock=utc_now)
 
 
 def build_classifier(settings: Settings, knowledge: YamlKnowledgeBase) -> Classifier:
@@ -147,12 +218,14 @@ def rate_policy(bot: TicketbotSettings) -> RatePolicy:
 
 def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now) -> Runtime:
     protect(secret_values(settings))  # mask secrets even if logging was set up without them
-    database = Database.connect(settings.bot.database_url)
+    # Settings and files first: a mistake in them stops the bot before a database is created.
+    check_backend_settings(settings)
+    knowledge = load_knowledge(settings)
+    database = open_database(settings)
     store = SqlConversationStore(database)
     store.purge_before(clock() - timedelta(days=settings.bot.history_retention_days))
     attachments = SqlAttachmentStore(database, clock=clock)
     attachments.purge_before(clock() - timedelta(days=settings.bot.attachment_retention_days))
-    knowledge = YamlKnowledgeBase.load(settings.bot.knowledge_file)
     metrics = Metrics()
     limiter = SqlRateLimiter(database, rate_policy(settings.bot))
     audit = SqlAuditLog(database)

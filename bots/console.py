@@ -12,7 +12,7 @@ from typing import TextIO
 
 from core import actions
 from core.assistant import Assistant
-from core.messages import Card, ConversationRef, InboundMessage, Reply, UserRef
+from core.messages import Card, ConversationRef, Reply, UserRef, make_event
 
 DEMO_EMAIL = "demo.user@example.com"
 DEMO_NAME = "Demo User"
@@ -97,7 +97,7 @@ class ConsoleChat:
         self.clock = clock
 
     def send(self, text: str) -> list[Reply]:
-        event = InboundMessage(
+        event = make_event(
             event_id=f"console:{uuid.uuid4()}",
             conversation=self.conversation,
             user=self.user,

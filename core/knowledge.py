@@ -33,6 +33,30 @@ def content_words(text: str) -> set[str]:
     return {_stem(w) for w in _WORD_RE.findall(text.lower()) if w not in _STOPWORDS}
 
 
+SHAPE = (
+    "a mapping with an 'entries:' list, each entry with 'id', 'question', 'answer' and "
+    "'keywords' (see the shipped core/knowledge.yaml)"
+)
+
+
+class KnowledgeFileError(ValueError):
+    """The knowledge file is missing, unreadable or not shaped like :data:`SHAPE`."""
+
+
+def _kind(data: object) -> str:
+    if data is None:
+        return "empty"
+    if isinstance(data, dict):
+        return "a mapping without an 'entries:' list"
+    return f"a single {type(data).__name__} value"
+
+
+def _first_line(exc: Exception) -> str:
+    if isinstance(exc, yaml.MarkedYAMLError) and exc.problem_mark is not None:
+        return f"{exc.problem}, line {exc.problem_mark.line + 1}"
+    return str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+
+
 @dataclass(frozen=True)
 class _Indexed:
     entry: KnowledgeEntry
@@ -57,16 +81,22 @@ class YamlKnowledgeBase:
 
     @classmethod
     def load(cls, path: Path) -> YamlKnowledgeBase:
-        """Read ``path``; a missing or malformed file is an error naming the file."""
+        """Read ``path``: a mapping whose ``entries`` is a list of entries (see :data:`SHAPE`).
+        A missing, unreadable or differently shaped file is a :class:`KnowledgeFileError`
+        naming the file; nothing is ever loaded as zero entries by accident."""
         try:
-            data = yaml.safe_load(Path(path).read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ValueError(f"cannot read knowledge file {path}: {exc}") from exc
-        raw_entries = data.get("entries", []) if isinstance(data, dict) else []
+            data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+        except OSError as exc:
+            raise KnowledgeFileError(f"can't read {path}: {exc.strerror or exc}") from exc
+        except (yaml.YAMLError, UnicodeDecodeError) as exc:
+            raise KnowledgeFileError(f"{path} is not valid YAML ({_first_line(exc)})") from exc
+        if not isinstance(data, dict) or not isinstance(data.get("entries"), list):
+            found = "a list" if isinstance(data, list) else _kind(data)
+            raise KnowledgeFileError(f"{path} is {found}; expected {SHAPE}")
         entries = []
-        for number, item in enumerate(raw_entries, start=1):
+        for number, item in enumerate(data["entries"], start=1):
             if not isinstance(item, dict) or not item.get("answer"):
-                raise ValueError(f"knowledge file {path}: entry {number} needs an 'answer'")
+                raise KnowledgeFileError(f"knowledge file {path}: entry {number} needs an 'answer'")
             entries.append(
                 KnowledgeEntry(
                     entry_id=str(item.get("id") or f"entry-{number}"),

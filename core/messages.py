@@ -1,18 +1,19 @@
 """Boundary types between the platform adapters (``bots/``) and the core.
 
-Everything here is a frozen dataclass made of plain values, so an event or a reply can be
-logged, stored or sent over a queue as JSON (:func:`to_json` / :func:`event_from_json`).
-No live SDK object ever crosses this boundary.
+Everything here is a frozen dataclass made of plain values: no live SDK object ever crosses this
+boundary. Adapters build events with :func:`make_event`, which cleans what people send so that
+nothing downstream meets text a database or a platform would refuse.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Literal
+
+from core.text import storable
 
 Platform = Literal["slack", "teams", "console"]
 ActionStyle = Literal["default", "primary", "danger"]
@@ -99,21 +100,31 @@ def make_event(
     attachments: tuple[AttachmentRef, ...] = (),
 ) -> Event:
     """An :class:`ActionInvoked` when ``action_id`` is given, else an :class:`InboundMessage`
-    (what adapters build once they know who the person is)."""
+    (what adapters build once they know who the person is).
+
+    Every string is made :func:`~core.text.storable` here, at the boundary: a lone surrogate or
+    a NUL in a message would otherwise pass the ticket write and fail the history write after.
+    """
+    user = replace(
+        user,
+        user_id=storable(user.user_id),
+        display_name=storable(user.display_name),
+        email=storable(user.email) if user.email is not None else None,
+    )
     if action_id is not None:
         return ActionInvoked(
             event_id=event_id,
             conversation=conversation,
             user=user,
-            action_id=action_id,
-            values=MappingProxyType(dict(values or {})),
+            action_id=storable(action_id),
+            values=MappingProxyType({storable(k): storable(v) for k, v in (values or {}).items()}),
             received_at=received_at,
         )
     return InboundMessage(
         event_id=event_id,
         conversation=conversation,
         user=user,
-        text=text or "",
+        text=storable(text or ""),
         received_at=received_at,
         attachments=attachments,
     )
@@ -207,49 +218,3 @@ class Reply:
     card: Card | None = None
     ephemeral: bool = False
     replaces_source: bool = False
-
-
-def to_plain(value: Any) -> Any:
-    """Dataclasses, mappings and tuples as plain dicts and lists; datetimes as ISO 8601."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): to_plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_plain(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value
-
-
-def to_json(obj: Event | Reply | Card) -> str:
-    """Serialise a boundary object to JSON (for logs, storage and queues)."""
-    data = to_plain(obj)
-    data["type"] = type(obj).__name__
-    return json.dumps(data, ensure_ascii=False)
-
-
-def event_from_json(raw: str) -> Event:
-    """Rebuild an :class:`InboundMessage` or :class:`ActionInvoked` from :func:`to_json`."""
-    data = json.loads(raw)
-    kind = data.pop("type")
-    conversation = ConversationRef(**data.pop("conversation"))
-    user = UserRef(**data.pop("user"))
-    received = data.pop("received_at", None)
-    received_at = datetime.fromisoformat(received) if received else None
-    if kind == "InboundMessage":
-        assert received_at is not None
-        files = tuple(AttachmentRef(**item) for item in data.pop("attachments", []))
-        return InboundMessage(
-            conversation=conversation,
-            user=user,
-            received_at=received_at,
-            attachments=files,
-            **data,
-        )
-    if kind == "ActionInvoked":
-        values = MappingProxyType(dict(data.pop("values", {})))
-        return ActionInvoked(
-            conversation=conversation, user=user, values=values, received_at=received_at, **data
-        )
-    raise ValueError(f"unknown event type {kind!r}")

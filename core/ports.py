@@ -13,6 +13,7 @@ from typing import Literal, Protocol
 
 from core.intents import Classification, LlmUsage
 from core.messages import ConversationRef, UserRef
+from core.text import storable
 from core.tickets import Ticket, TicketDraft, TicketRef
 
 
@@ -87,13 +88,17 @@ class AttachmentStore(Protocol):
 
 @dataclass(frozen=True)
 class Turn:
-    """One stored line of a conversation."""
+    """One stored line of a conversation. Its text is always storable (see
+    :func:`core.text.storable`): a reply quoting a backend's odd text can't fail the write."""
 
     role: Literal["user", "assistant"]
     text: str
     created_at: datetime
     intent: str | None = None
     usage: LlmUsage | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "text", storable(self.text))
 
 
 class Classifier(Protocol):
@@ -190,7 +195,7 @@ class RatePolicy:
     user: Bucket
     backend: Bucket
     read_cost: float = 1.0
-    write_cost: float = 4.0
+    write_cost: float = 3.0  # also TICKETBOT_RATE_WRITE_COST's default (core/settings.py)
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,8 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.ports import RatePolicy
+
 DEFAULT_KNOWLEDGE_FILE = Path(__file__).with_name("knowledge.yaml")
 # Programs and scripts: a help desk ticket should not carry them (Autotask refuses many too).
 BLOCKED_EXTENSIONS = ("exe", "msi", "bat", "cmd", "com", "scr", "ps1", "vbs", "js", "jar", "dll")
@@ -61,8 +63,8 @@ class AutotaskSettings(BaseSettings):
     # Bot priority -> tenant label or integer value, e.g.
     # AUTOTASK_PRIORITY_MAP='{"Low": "Severity 4 - TwoDays", "High": 2}'
     priority_map: dict[str, str | int] = Field(default_factory=dict)
-    status_new: str | None = None
-    status_complete: str | None = None
+    status_new: str | None = "New"  # label or value
+    status_complete: str | None = "Complete"
     ticket_type: int | None = None
     source: int | None = None
     issue_type: int | None = None
@@ -131,7 +133,7 @@ class LlmSettings(BaseSettings):
     openai_base_url: str | None = None
     azure_openai_endpoint: str | None = None
     azure_openai_api_key: SecretStr | None = None
-    openai_api_version: str | None = None
+    openai_api_version: str | None = "2024-10-21"  # Azure OpenAI only
     ticketbot_llm_model: str = "gpt-4o-mini"
     ticketbot_llm_timeout_seconds: float = 8.0
     ticketbot_llm_max_retries: int = 1
@@ -197,7 +199,7 @@ class TicketbotSettings(BaseSettings):
     backend: Literal["local", "autotask", "waystone"] = "local"
     knowledge_file: Path = DEFAULT_KNOWLEDGE_FILE
     history_turns: int = 20
-    history_retention_days: int = 90
+    history_retention_days: int = Field(default=90, ge=0)  # 0: keep none
     # Audit entries older than this may be purged (start-up, `ticketbot purge`); None: keep all.
     audit_retention_days: int | None = Field(default=None, ge=1)
     max_message_chars: int = 8000
@@ -211,7 +213,7 @@ class TicketbotSettings(BaseSettings):
     # Generous enough that a person typing never meets it; it stops loops and floods.
     rate_user_capacity: float = 60.0
     rate_user_per_minute: float = 30.0
-    rate_write_cost: float = 3.0
+    rate_write_cost: float = RatePolicy.write_cost
     rate_backend_per_hour: float = 3000.0
     # Files sent with a message (Slack, Teams): at most this many per message, each at most this
     # many bytes (Autotask's API takes "6 to 7 MB"), none with these endings; files not attached

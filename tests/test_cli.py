@@ -7,6 +7,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -15,24 +16,7 @@ from tests.support import DEV_SET
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def ticketbot(
-    *args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path | None = None
-) -> subprocess.CompletedProcess[str]:
-    """Run the CLI as a user would, with a clean environment (no .env, no credentials)."""
-    base = {k: v for k, v in os.environ.items() if not k.startswith(_SETTING_PREFIXES)}
-    return subprocess.run(
-        [sys.executable, "-m", "bots", *args],
-        input=stdin,
-        capture_output=True,
-        text=True,
-        env={**base, "PYTHONPATH": str(ROOT), **(env or {})},
-        cwd=cwd or ROOT,
-        timeout=120,
-        check=False,
-    )
-
-
-_SETTING_PREFIXES = (
+SETTING_PREFIXES = (
     "TICKETBOT_",
     "AUTOTASK_",
     "WAYSTONE_",
@@ -40,7 +24,31 @@ _SETTING_PREFIXES = (
     "AZURE_OPENAI_",
     "SLACK_",
     "MICROSOFT_APP_",
+    "TEAMS_",
 )
+
+
+def python(
+    *args: str, cwd: Path, env: dict[str, str] | None = None, text: bool = True, **streams: Any
+) -> subprocess.CompletedProcess[Any]:
+    """Run Python on this checkout with a clean environment (no settings, no credentials)."""
+    base = {k: v for k, v in os.environ.items() if not k.startswith(SETTING_PREFIXES)}
+    return subprocess.run(
+        [sys.executable, *args],
+        text=text,
+        env={**base, "PYTHONPATH": str(ROOT), **(env or {})},
+        cwd=cwd,
+        timeout=120,
+        check=False,
+        **streams,
+    )
+
+
+def ticketbot(
+    *args: str, stdin: str = "", env: dict[str, str] | None = None, cwd: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run the CLI as a user would, with a clean environment (no .env, no credentials)."""
+    return python("-m", "bots", *args, cwd=cwd or ROOT, env=env, input=stdin, capture_output=True)
 
 
 def test_piped_chat_holds_a_whole_help_desk_conversation(tmp_path: Path) -> None:
@@ -135,7 +143,7 @@ def test_purge_removes_old_history(tmp_path: Path) -> None:
 
     kept = ticketbot("purge", "--days", "30", env=env, cwd=tmp_path)
     assert kept.returncode == 0 and "removed 0 turns" in kept.stdout
-    gone = ticketbot("purge", "--days", "-1", env=env, cwd=tmp_path)
+    gone = ticketbot("purge", "--days", "0", "--yes", env=env, cwd=tmp_path)
     assert "removed 2 turns" in gone.stdout
 
 
@@ -155,3 +163,84 @@ def test_an_invalid_setting_is_named_without_a_traceback_or_its_value(tmp_path: 
     assert result.returncode == 2
     assert "AUTOTASK_DEFAULT_QUEUE_ID: Input should be a valid integer" in result.stderr
     assert "Traceback" not in result.stderr and "s3cr3t" not in result.stderr
+
+
+_HEAVY = ("openai", "slack_bolt", "slack_sdk", "botbuilder", "aiohttp", "sqlalchemy")
+_IMPORTS = """
+import json, sys
+from bots.__main__ import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})), file=sys.stderr)
+"""
+
+
+def _imported(*args: str, cwd: Path) -> set[str]:
+    result = python("-c", _IMPORTS, *args, cwd=cwd, capture_output=True)
+    return set(json.loads(result.stderr.strip().splitlines()[-1]))
+
+
+def test_help_imports_no_sdk_and_a_light_command_only_what_it_uses(tmp_path: Path) -> None:
+    assert not _imported("--help", cwd=tmp_path) & set(_HEAVY)
+    assert not _imported("audit", "--help", cwd=tmp_path) & set(_HEAVY)
+    # ``config`` needs no SDK and no web server.
+    assert not _imported("config", cwd=tmp_path) & set(_HEAVY[:-1])
+
+
+def test_a_reader_that_goes_away_ends_the_command_quietly(tmp_path: Path) -> None:
+    env = {"TICKETBOT_DATABASE_URL": "sqlite:///a.db"}
+    ticketbot("chat", stdin="ticket new printer jams\n" * 3, env=env, cwd=tmp_path)
+    for command in (["audit"], ["config"]):
+        # ``ticketbot audit | head -0``: the pipe is closed before the first line is written.
+        reader, writer = os.pipe()
+        os.close(reader)
+        try:
+            result = python(
+                "-m", "bots", *command, cwd=tmp_path, env=env, stdout=writer, stderr=subprocess.PIPE
+            )
+        finally:
+            os.close(writer)
+        assert "Traceback" not in result.stderr and "Exception ignored" not in result.stderr
+        assert result.returncode != 0, command
+
+
+def test_a_closed_standard_output_is_one_line(tmp_path: Path) -> None:
+    # ``ticketbot config >&-``
+    result = python(
+        "-m", "bots", "config", cwd=tmp_path, stderr=subprocess.PIPE, preexec_fn=lambda: os.close(1)
+    )
+
+    assert result.returncode == 1
+    assert result.stderr.strip() == (
+        "ticketbot config: can't write the answer: standard output is closed"
+    )
+
+
+@pytest.mark.parametrize(
+    "locale",
+    [
+        {"LC_ALL": "C"},  # Python's UTF-8 mode: surrogate escapes on the way in
+        {"LC_ALL": "C.UTF-8", "PYTHONUTF8": "0"},  # strict UTF-8
+        {"LC_ALL": "C", "PYTHONUTF8": "0"},  # ASCII
+    ],
+)
+def test_bytes_that_are_not_utf8_on_the_chat_input_file_one_ticket(
+    tmp_path: Path, locale: dict[str, str]
+) -> None:
+    result = python(
+        "-m",
+        "bots",
+        "chat",
+        cwd=tmp_path,
+        env=locale,
+        text=False,
+        input=b"ticket new Printer \xff\xfe jams\nticket list\n",
+        capture_output=True,
+    )
+
+    out, err = result.stdout.decode("utf-8"), result.stderr.decode("utf-8")
+    assert result.returncode == 0, err
+    assert "Traceback" not in err and out.count("Created ticket ") == 1
+    assert "try again" not in out

@@ -10,11 +10,9 @@ from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TextIO
 
-from bots.cli import Subcommand
+from bots.cli import Subcommand, at_least
 from core.ports import AuditEntry
 from core.settings import load_settings
-from storage.audit import SqlAuditLog
-from storage.db import Database
 
 _RELATIVE = re.compile(r"^(\d+)\s*([mhdw])$", re.IGNORECASE)
 _UNITS = {"m": "minutes", "h": "hours", "d": "days", "w": "weeks"}
@@ -49,7 +47,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--action", help="only this action, or a family ending in a dot (e.g. refused.)"
     )
     parser.add_argument(
-        "--limit", type=int, default=500, help="at most this many, newest (default 500)"
+        "--limit", type=at_least(1), default=500, help="at most this many, newest (default 500)"
     )
     parser.add_argument("--json", action="store_true", help="one JSON object per line")
 
@@ -101,8 +99,16 @@ def print_table(entries: Sequence[AuditEntry], out: TextIO) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bots.composition import NoDatabaseYet, open_database
+    from storage.audit import SqlAuditLog
+
     settings = load_settings()
-    database = Database.connect(settings.bot.database_url)
+    try:
+        database = open_database(settings, create=False)
+    except NoDatabaseYet as exc:
+        if not args.json:
+            print(f"No audit entries: {exc}.")
+        return 0
     try:
         entries = SqlAuditLog(database).query(
             since=args.since, user=args.user, action=args.action, limit=args.limit

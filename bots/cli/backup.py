@@ -8,7 +8,6 @@ from pathlib import Path
 
 from bots.cli import Subcommand
 from core.settings import load_settings
-from storage.backup import BackupError, backup_sqlite
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -16,11 +15,21 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from sqlalchemy.exc import ArgumentError
+
+    from storage.backup import BackupError, backup_sqlite
+
     settings = load_settings()
     try:
         report = backup_sqlite(settings.bot.database_url, args.file)
     except BackupError as exc:
         print(f"backup failed: {exc}", file=sys.stderr)
+        return 1
+    except ArgumentError:
+        print("backup failed: TICKETBOT_DATABASE_URL is not a database URL.", file=sys.stderr)
+        return 1
+    except OSError as exc:
+        print(f"backup failed: can't write {args.file}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     rows = sum(report.rows.values())
     print(

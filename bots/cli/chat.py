@@ -3,12 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 
 from bots.cli import Subcommand
-from bots.composition import build_runtime
-from bots.console import ConsoleChat, console_user, run_interactive, run_piped
-from bots.logs import configure_logging
 from core.settings import load_settings
 
 
@@ -18,9 +16,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bots.composition import build_runtime
+    from bots.console import ConsoleChat, console_user, run_interactive, run_piped
+    from bots.logs import configure_logging
+
     settings = load_settings()
     configure_logging(settings.bot.log_level, quiet=True, settings=settings)
     runtime = build_runtime(settings)
+    # Bytes that are not UTF-8 become U+FFFD, and what a terminal can't show becomes "?",
+    # instead of ending the chat.
+    for stream in (sys.stdin, sys.stdout):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="replace")
     try:
         chat = ConsoleChat(runtime.assistant, console_user(args.user, args.name), runtime.clock)
         if sys.stdin.isatty():

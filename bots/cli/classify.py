@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
+import io
 import json
 import logging
 import sys
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from bots.cli import Subcommand
-from bots.composition import build_classifier
-from bots.logs import configure_logging
-from core.knowledge import YamlKnowledgeBase
-from core.ports import Classifier
+from bots.cli import CliError, Subcommand
 from core.settings import load_settings
+
+if TYPE_CHECKING:
+    from core.ports import Classifier
 
 log = logging.getLogger("ticketbot.classify")
 
@@ -52,15 +53,29 @@ def classify_lines(classifier: Classifier, lines: TextIO, out: TextIO) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bots.composition import build_classifier, load_knowledge
+    from bots.logs import configure_logging
+
     settings = load_settings()
     configure_logging(settings.bot.log_level, quiet=True, settings=settings)
-    classifier = build_classifier(settings, YamlKnowledgeBase.load(settings.bot.knowledge_file))
-    if args.file:
-        with open(args.file, encoding="utf-8") as handle:
-            failures = classify_lines(classifier, handle, sys.stdout)
-    else:
-        failures = classify_lines(classifier, sys.stdin, sys.stdout)
+    lines = _open_input(args.file)  # before the classifier: a wrong path fails at once
+    with contextlib.closing(lines) if args.file else contextlib.nullcontext(lines):
+        classifier = build_classifier(settings, load_knowledge(settings))
+        failures = classify_lines(classifier, lines, sys.stdout)
     return 1 if failures else 0
+
+
+def _open_input(path: str | None) -> TextIO:
+    """``path`` or standard input; bytes that are not UTF-8 become U+FFFD, so that line is
+    classified rather than the run ended."""
+    if path is None:
+        if isinstance(sys.stdin, io.TextIOWrapper):
+            sys.stdin.reconfigure(errors="replace")
+        return sys.stdin
+    try:
+        return open(path, encoding="utf-8", errors="replace")
+    except OSError as exc:
+        raise CliError(f"can't read {path}: {exc.strerror or exc}") from exc
 
 
 COMMAND = Subcommand("classify", "classify JSON lines of messages (evaluation)", add_arguments, run)

@@ -12,8 +12,6 @@ from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, SecretStr
-from sqlalchemy.engine import make_url
-from sqlalchemy.exc import ArgumentError
 
 from bots.cli import Subcommand, no_arguments
 from core.settings import Settings, load_settings
@@ -59,10 +57,15 @@ def _display(field: str, value: object) -> str:
     if value is None or value == "":
         return UNSET
     if field == "database_url" and isinstance(value, str):
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
         try:
             return make_url(value).render_as_string(hide_password=True)
         except ArgumentError:
             return "(not a database URL)"  # shown masked: it may hold a password
+    if isinstance(value, list) and value and all(isinstance(item, str) for item in value):
+        return ",".join(value)  # as it is written in the environment
     if isinstance(value, list | dict):
         return json.dumps(value)
     return str(value)
@@ -83,8 +86,6 @@ def problems(settings: Settings) -> list[Problem]:
 def _slack(settings: Settings) -> Iterator[Problem]:
     slack = settings.slack
     bot, secret, app = _set(slack.bot_token), _set(slack.signing_secret), _set(slack.app_token)
-    if getattr(slack, "socket_mode", False) and not app:
-        yield Problem("error", "Socket Mode is on but SLACK_APP_TOKEN (xapp-…) is not set.")
     if app and not bot:
         yield Problem(
             "error",
@@ -177,7 +178,19 @@ def _llm(settings: Settings) -> Iterator[Problem]:
 
 
 def _bot(settings: Settings) -> Iterator[Problem]:
+    from bots.composition import check_database_url
+    from bots.errors import ConfigurationError
+
     bot = settings.bot
+    try:
+        check_database_url(bot.database_url)
+    except ConfigurationError as exc:
+        yield Problem("error", str(exc))
+    if bot.history_retention_days == 0:
+        yield Problem(
+            "warning",
+            "TICKETBOT_HISTORY_RETENTION_DAYS=0: every start-up deletes all conversation history.",
+        )
     if not Path(bot.knowledge_file).is_file():
         yield Problem("error", f"TICKETBOT_KNOWLEDGE_FILE {bot.knowledge_file} does not exist.")
     if bot.log_level.upper() not in logging.getLevelNamesMapping():

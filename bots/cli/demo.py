@@ -8,10 +8,6 @@ import tempfile
 from pathlib import Path
 
 from bots.cli import Subcommand, no_arguments
-from bots.composition import build_runtime
-from bots.console import ConsoleChat, console_user, render_reply
-from bots.logs import configure_logging
-from core.settings import Settings, TicketbotSettings
 
 SCRIPT = (
     "I need help with my printer, it's not working",
@@ -22,6 +18,11 @@ SCRIPT = (
 
 
 def run(args: argparse.Namespace) -> int:
+    from bots.composition import build_runtime
+    from bots.console import ConsoleChat, console_user, render_reply
+    from bots.logs import configure_logging
+    from core.settings import Settings, TicketbotSettings
+
     configure_logging(quiet=True)
     with tempfile.TemporaryDirectory(prefix="ticketbot-demo-") as folder:
         database = Path(folder) / "demo.db"

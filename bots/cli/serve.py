@@ -5,22 +5,39 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import errno
 
-from bots.cli import Subcommand, no_arguments
-from bots.composition import build_runtime
-from bots.logs import configure_logging
-from bots.server import serve
+from bots.cli import CliError, Subcommand, no_arguments
 from core.settings import load_settings
 
 
 def run(args: argparse.Namespace) -> int:
+    from bots.composition import build_runtime
+    from bots.logs import configure_logging
+    from bots.server import serve
+
     settings = load_settings()
     configure_logging(settings.bot.log_level, settings=settings)
     runtime = build_runtime(settings)
+    where = f"{settings.server.host}:{settings.server.port}"
     try:
         asyncio.run(serve(runtime))
     except KeyboardInterrupt:
         pass
+    except OverflowError as exc:  # a port above 65535
+        raise CliError(f"can't listen on {where}: PORT must be 1-65535") from exc
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise CliError(
+                f"port {settings.server.port} is already in use on {settings.server.host}: "
+                "stop the other server or set PORT to a free port"
+            ) from exc
+        if exc.errno == errno.EACCES:
+            raise CliError(
+                f"not allowed to listen on {where}: ports below 1024 need privileges; "
+                "set PORT to 1024 or above"
+            ) from exc
+        raise CliError(f"can't listen on {where}: {exc.strerror or exc}") from exc
     finally:
         runtime.close()
     return 0

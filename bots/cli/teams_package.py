@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 from bots.cli import Subcommand
-from bots.teams.package import PackageError, write_package
 from core.settings import load_settings
 
 DEFAULT_OUT = Path("ticketbot-teams.zip")
@@ -20,14 +19,19 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         type=Path,
         default=DEFAULT_OUT,
         metavar="FILE",
-        help=f"where to write the zip (default: {DEFAULT_OUT})",
+        help=f"where to write the zip (default: {DEFAULT_OUT}; missing folders are created)",
     )
 
 
 def run(args: argparse.Namespace) -> int:
+    from bots.teams.package import PackageError, build_package
+
     settings = load_settings()
+    out: Path = args.out.expanduser()
     try:
-        path = write_package(settings.teams, args.out)
+        package = build_package(settings.teams)  # settings first: a wrong one creates nothing
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_bytes(package)
     except PackageError as exc:
         print(f"teams-package: {exc}", file=sys.stderr)
         return 1
@@ -35,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"teams-package: can't write {args.out}: {exc.strerror or exc}", file=sys.stderr)
         return 1
     print(
-        f"wrote {path} (app version {settings.teams.teams_app_version}): upload it in Teams "
+        f"wrote {out} (app version {settings.teams.teams_app_version}): upload it in Teams "
         "(Apps > Manage your apps > Upload an app) or the Teams admin center. "
         "Bump TEAMS_APP_VERSION for every new upload."
     )

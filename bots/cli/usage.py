@@ -8,13 +8,14 @@ import sys
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
-from bots.cli import Subcommand
-from bots.logs import configure_logging
+from bots.cli import Subcommand, at_least
 from core.settings import load_settings
-from storage.db import Database
-from storage.usage_report import UsageRow, fallback_reasons, usage_by_day
+
+if TYPE_CHECKING:
+    from storage.db import Database
+    from storage.usage_report import UsageRow
 
 HEADERS = (
     "day",
@@ -31,9 +32,14 @@ HEADERS = (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
-        "--days", type=int, default=30, help="how many days back to summarise (default: 30)"
+        "--days",
+        type=at_least(1),
+        default=30,
+        help="how many days back to summarise (default: 30)",
     )
-    parser.add_argument("--json", action="store_true", help="one JSON object per line")
+    parser.add_argument(
+        "--json", action="store_true", help="a JSON array, one object per day and model"
+    )
 
 
 def _cells(row: UsageRow) -> list[str]:
@@ -77,12 +83,16 @@ def render_table(rows: Sequence[UsageRow], reasons: dict[str, int], out: TextIO)
         print(f"fallback reasons: {listed}", file=out)
 
 
-def report(database: Database, since: datetime, out: TextIO, *, as_json: bool = False) -> int:
-    rows = usage_by_day(database, since)
-    reasons = fallback_reasons(database, since)
+def report(
+    database: Database | None, since: datetime, out: TextIO, *, as_json: bool = False
+) -> int:
+    """The summary since ``since``; ``database`` None: there is none yet, so nothing to show."""
+    from storage.usage_report import fallback_reasons, usage_by_day
+
+    rows = usage_by_day(database, since) if database is not None else []
+    reasons = fallback_reasons(database, since) if database is not None else {}
     if as_json:
-        for row in rows:
-            print(json.dumps(asdict(row) | {"day": row.day.isoformat()}), file=out)
+        print(json.dumps([asdict(row) | {"day": row.day.isoformat()} for row in rows]), file=out)
         return 0
     if not rows:
         print(
@@ -96,14 +106,17 @@ def report(database: Database, since: datetime, out: TextIO, *, as_json: bool = 
 
 
 def run(args: argparse.Namespace) -> int:
+    from bots.composition import NoDatabaseYet, open_database
+    from bots.logs import configure_logging
+
     settings = load_settings()
     configure_logging(settings.bot.log_level, quiet=True, settings=settings)
-    if args.days < 1:
-        print("--days must be at least 1", file=sys.stderr)
-        return 2
-    database = Database.connect(settings.bot.database_url)
+    since = datetime.now(UTC) - timedelta(days=args.days)
     try:
-        since = datetime.now(UTC) - timedelta(days=args.days)
+        database = open_database(settings, create=False)
+    except NoDatabaseYet:
+        return report(None, since, sys.stdout, as_json=args.json)
+    try:
         return report(database, since, sys.stdout, as_json=args.json)
     finally:
         database.dispose()

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from core.knowledge import YamlKnowledgeBase
+from core.knowledge import KnowledgeFileError, YamlKnowledgeBase
 from core.settings import DEFAULT_KNOWLEDGE_FILE
 
 KB = YamlKnowledgeBase.load(DEFAULT_KNOWLEDGE_FILE)
@@ -57,3 +57,34 @@ def test_a_custom_file_is_used(tmp_path: Path) -> None:
     entry = YamlKnowledgeBase.load(custom).answer("where can visitors park their car")
 
     assert entry is not None and entry.answer == "Level -2, bays 1-10."
+
+
+@pytest.mark.parametrize(
+    ("content", "found"),
+    [
+        ("- id: hours\n  question: When are you open?\n  answer: 9 to 5\n", "is a list"),
+        ("entry:\n  - answer: 9 to 5\n", "a mapping without an 'entries:' list"),
+        ("entries:\n  id: hours\n  answer: 9 to 5\n", "a mapping without an 'entries:' list"),
+        ("", "is empty"),
+        ("just some text\n", "a single str value"),
+    ],
+)
+def test_a_file_of_another_shape_is_refused_naming_the_expected_one(
+    tmp_path: Path, content: str, found: str
+) -> None:
+    wrong = tmp_path / "kb.yaml"
+    wrong.write_text(content)
+
+    with pytest.raises(KnowledgeFileError) as caught:
+        YamlKnowledgeBase.load(wrong)
+
+    message = str(caught.value)
+    assert "kb.yaml" in message and found in message
+    assert "expected a mapping with an 'entries:' list" in message
+
+
+def test_an_explicitly_empty_list_of_entries_is_fine(tmp_path: Path) -> None:
+    empty = tmp_path / "kb.yaml"
+    empty.write_text("entries: []\n")
+
+    assert YamlKnowledgeBase.load(empty).entries == []

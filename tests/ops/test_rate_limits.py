@@ -11,8 +11,9 @@ from freezegun import freeze_time
 
 from core import actions
 from core.intents import Classification, Intent
-from core.ports import Bucket
+from core.ports import Bucket, RatePolicy
 from core.ratelimit import wait_text
+from core.settings import TicketbotSettings
 from storage.db import Database
 from storage.rate_limits import SqlRateLimiter
 from tests.ops.support import ops_bot, policy, wall_clock
@@ -90,6 +91,61 @@ def test_concurrent_takers_never_spend_a_token_twice(database: Database) -> None
             thread.join(timeout=60)
     assert len(allowed) == 40
     assert allowed.count(True) == 20
+
+
+def _senders(limiters: list[SqlRateLimiter], per_thread: int, bucket: Bucket) -> list[bool]:
+    """16 threads released together, each taking ``per_thread`` times from one shared row."""
+    start = threading.Barrier(16)
+    allowed: list[bool] = []
+    lock = threading.Lock()
+
+    def sender(limiter: SqlRateLimiter) -> None:
+        start.wait()
+        for _ in range(per_thread):
+            result = limiter.take("backend:local", 1, bucket, wall_clock()).allowed
+            with lock:
+                allowed.append(result)
+
+    threads = [
+        threading.Thread(target=sender, args=(limiters[n % len(limiters)],)) for n in range(16)
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    return allowed
+
+
+def test_sixteen_concurrent_senders_on_a_full_bucket_are_all_admitted(database: Database) -> None:
+    limiter = SqlRateLimiter(database, policy())
+    bucket = Bucket(capacity=10_000, refill_per_second=0)
+
+    allowed = _senders([limiter], 40, bucket)
+
+    assert allowed == [True] * 640  # a clash on the row is retried, never a "very busy"
+    assert limiter.level("backend:local", bucket, wall_clock()) == pytest.approx(10_000 - 640)
+
+
+def test_two_processes_sharing_the_file_both_get_through(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    first, second = Database.connect(url), Database.connect(url)
+    try:
+        limiters = [SqlRateLimiter(first, policy()), SqlRateLimiter(second, policy())]
+        bucket = Bucket(capacity=10_000, refill_per_second=0)
+
+        allowed = _senders(limiters, 40, bucket)
+
+        assert allowed == [True] * 640
+        assert limiters[0].level("backend:local", bucket, wall_clock()) == pytest.approx(
+            10_000 - 640
+        )
+    finally:
+        first.dispose()
+        second.dispose()
+
+
+def test_the_write_cost_has_one_default() -> None:
+    assert RatePolicy(Bucket(1, 1), Bucket(1, 1)).write_cost == TicketbotSettings().rate_write_cost
 
 
 # -- the assistant ----------------------------------------------------------------------------
