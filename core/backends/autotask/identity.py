@@ -225,7 +225,7 @@ class Directory:
         if len(ids) == 1:
             item = item_of(self._client.get(f"{entity}/{ids[0]}"))
             return {ids[0]: shape(item) if item is not None else None}
-        rows = self._client.query_all(entity, [cond("in", "id", list(ids))], include=include)
+        rows = self._client.query_page(entity, [cond("in", "id", list(ids))], include=include)
         return {row.id: shape(row) for row in rows}
 
 

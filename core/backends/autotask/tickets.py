@@ -475,7 +475,9 @@ class AutotaskTicketing:
                 if exc.status == 404:
                     return {ids[0]: None}
                 raise
-        rows = self._client.query_all(TICKETS, [cond("in", "id", list(ids))], include=TICKET_FIELDS)
+        rows = self._client.query_page(
+            TICKETS, [cond("in", "id", list(ids))], include=TICKET_FIELDS
+        )
         return {row.id: row for row in rows}
 
     def _fetch_numbers(self, numbers: Sequence[str]) -> dict[str, Item | None]:
@@ -484,7 +486,7 @@ class AutotaskTicketing:
             body = query_body([eq("ticketNumber", numbers[0])], max_records=1)
             rows = items_of(self._client.request("POST", f"{TICKETS}/query", body=body))
         else:
-            rows = self._client.query_all(
+            rows = self._client.query_page(
                 TICKETS, [cond("in", "ticketNumber", list(numbers))], include=TICKET_FIELDS
             )
         found: dict[str, Item | None] = {}
