@@ -24,6 +24,7 @@ ROSTER = ("POST", "Resources/query")
 TICKET_FIELDS = ("GET", "Tickets/entityInformation/fields")
 NOTE_FIELDS = ("GET", "TicketNotes/entityInformation/fields")
 NOTES = ("POST", "TicketNotes/query")
+NOTE_BODY = {"title": "Update", "description": "Parts ordered", "noteType": 1, "publish": 1}
 # What a new process reads once before its first answer (then kept for their time-to-live).
 ONCE = [ZONE, THRESHOLD, CONTACT, ROSTER]
 
@@ -221,6 +222,18 @@ def test_invalidate_makes_the_next_read_ask_autotask(at: Harness) -> None:
     assert at.backend.get(ref, ALICE).status == "New"  # within the cache
     at.backend.invalidate(ticket_id)  # what an update event will call
     assert at.backend.get(ref, ALICE).status == "Waiting Customer"
+
+
+def test_any_write_the_bot_sends_drops_its_ticket_from_the_cache(at: Harness) -> None:
+    ticket_id = outage_ticket(at.fake)
+    ref = TicketRef("id", str(ticket_id))
+    assert at.backend.get(ref, ALICE).priority == "Medium"
+    # A write no operation above knows of (say, a future "change priority"): the same holds.
+    at.client.request("PATCH", "Tickets", body={"id": ticket_id, "priority": 4})
+    assert at.backend.get(ref, ALICE).priority == "Critical"
+    at.backend.get(ref, ALICE)
+    at.client.request("POST", f"Tickets/{ticket_id}/Notes", body=NOTE_BODY)
+    assert at.backend.get(ref, ALICE).notes[-1].text == "Parts ordered"
 
 
 def test_the_ticket_cache_can_be_turned_off(fake: FakeAutotask, clock: FakeClock) -> None:

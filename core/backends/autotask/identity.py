@@ -108,23 +108,23 @@ class Directory:
             max_batch=EMAILS_PER_QUERY,
             parallel=parallel,
         )
-        self._contacts: CoalescedReads[int, Contact] = CoalescedReads(
-            lambda ids: self._fetch_by_id("Contacts", ids, CONTACT_FIELDS, _contact),
-            clock=clock,
-            ttl=ttl,
-            max_batch=MAX_RECORDS,
-            parallel=parallel,
-        )
         self._roster: CoalescedReads[str, _Roster] = CoalescedReads(
             lambda _: {ROSTER: self._fetch_roster()}, clock=clock, ttl=min(ttl, ROSTER_TTL)
         )
-        self._resources: CoalescedReads[int, Resource] = CoalescedReads(
-            lambda ids: self._fetch_by_id("Resources", ids, RESOURCE_FIELDS, _resource),
-            clock=clock,
-            ttl=ttl,
-            max_batch=MAX_RECORDS,
-            parallel=parallel,
-        )
+
+        def by_id(
+            entity: str, include: tuple[str, ...], shape: Callable[[Item], T]
+        ) -> CoalescedReads[int, T]:
+            return CoalescedReads(
+                lambda ids: self._fetch_by_id(entity, ids, include, shape),
+                clock=clock,
+                ttl=ttl,
+                max_batch=MAX_RECORDS,
+                parallel=parallel,
+            )
+
+        self._contacts = by_id("Contacts", CONTACT_FIELDS, _contact)
+        self._resources = by_id("Resources", RESOURCE_FIELDS, _resource)
         self._staff = {email.strip().casefold() for email in staff_emails if email.strip()}
 
     def identify(self, user: UserRef) -> Requester:

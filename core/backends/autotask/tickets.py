@@ -13,10 +13,10 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from core.backends.autotask.categories import TicketCategories, due_hours
 from core.backends.autotask.client import AutotaskClient
@@ -154,6 +154,9 @@ class AutotaskTicketing:
             max_batch=MAX_RECORDS,
             parallel=parallel,
         )
+        # Every write the bot sends (any operation, now or added later) drops what was kept of
+        # its ticket.
+        client.on_write(self._wrote)
         self._numbers_lock = threading.Lock()
         self._number_ids: dict[str, int] = {}
         # (ticket id, its lastActivityDate when read) -> all its notes: a status check of an
@@ -243,6 +246,17 @@ class AutotaskTicketing:
             for item in found.values()
         ]
 
+    def _wrote(self, method: str, path: str, body: Mapping[str, Any] | None) -> None:
+        """``Tickets/{id}/...`` names its ticket; ``PATCH Tickets`` carries it as ``id``."""
+        segments = path.strip("/").split("/")
+        if segments[0].lower() != TICKETS.lower():
+            return
+        ticket_id = as_int(segments[1]) if len(segments) > 1 else None
+        if ticket_id is None and body is not None:
+            ticket_id = Item(body).integer("id")
+        if ticket_id is not None:
+            self.invalidate(ticket_id)
+
     def invalidate(self, ticket_id: int) -> None:
         """Forget what was read of ticket ``ticket_id`` (after a change the bot did not make
         itself, e.g. an update event): its next read asks Autotask."""
@@ -284,10 +298,10 @@ class AutotaskTicketing:
         }
         path = f"{TICKETS}/{item.id}/Notes"
         number = item.text("ticketNumber") or str(item.id)
+        kept = self._kept_notes(item)
         try:
             self._client.request("POST", path, body=body)
         except WriteOutcomeUnknown as exc:
-            self.invalidate(item.id)
             unknown = exc.reworded(
                 "your note",
                 "it was added",
@@ -297,15 +311,15 @@ class AutotaskTicketing:
             if not any(n.note.text == words and n.note.title == title for n in notes):
                 raise unknown from exc
             return self._ticket(self._touched(item), who, notes=notes)
-        earlier = self._notes_after_write(item)
-        self.invalidate(item.id)
-        # POST answers only the new note's id: the ticket as read plus the note as sent is what
-        # Autotask now holds (the next status read asks Autotask again).
+        if kept is None:  # read now, they include the new note
+            return self._ticket(self._touched(item), who, notes=self._notes_after_write(item))
+        # POST answers only the new note's id: the notes read before plus the note as sent are
+        # what Autotask now holds (the next status read asks Autotask again).
         added = _StoredNote(
             publish=as_int(body["publish"]),
             note=Note(author=author, text=words, created_at=self._clock(), title=title),
         )
-        return self._ticket(self._touched(item), who, notes=(*earlier, added))
+        return self._ticket(self._touched(item), who, notes=(*kept, added))
 
     def close(self, ref: TicketRef, requester: UserRef) -> Ticket:
         who = self._known(requester)
@@ -313,10 +327,10 @@ class AutotaskTicketing:
         complete = self.vocabulary.status_complete().value
         if item.integer("status") == complete:
             return self._ticket(item, who)
+        kept = self._kept_notes(item)
         try:
             self._client.request("PATCH", TICKETS, body={"id": item.id, "status": complete})
         except WriteOutcomeUnknown as exc:
-            self.invalidate(item.id)
             number = item.text("ticketNumber") or str(item.id)
             unknown = exc.reworded(
                 "the close",
@@ -327,11 +341,10 @@ class AutotaskTicketing:
             if again is None or again.integer("status") != complete:
                 raise unknown from exc
             return self._ticket(again, who)
-        earlier = self._notes_after_write(item)
-        self.invalidate(item.id)
         # PATCH changes only the fields sent and answers only the id: the ticket as read with
         # the complete status is what Autotask now holds.
-        return self._ticket(self._touched(item, status=complete), who, notes=earlier)
+        notes = kept if kept is not None else self._notes_after_write(item)
+        return self._ticket(self._touched(item, status=complete), who, notes=notes)
 
     def check_ready(self) -> None:
         """Cheap enough for a readiness probe: the latest outcome of any request counts when it
@@ -553,11 +566,16 @@ class AutotaskTicketing:
             return self._fetch_notes(item.id)
         return self._notes.get((item.id, stamp)) or ()
 
+    def _kept_notes(self, item: Item) -> tuple[_StoredNote, ...] | None:
+        """The ticket's notes if they are kept for its current state (never reads)."""
+        stamp = item.text("lastActivityDate")
+        return self._notes.peek((item.id, stamp)) if stamp is not None else None
+
     def _notes_after_write(self, item: Item) -> tuple[_StoredNote, ...]:
-        """The notes to show after a write that succeeded (usually kept from the read before):
-        failing to read them must not turn a done write into an error."""
+        """The notes to show after a write that succeeded, read now: failing to read them must
+        not turn a done write into an error."""
         try:
-            return self._notes_for(item)
+            return self._fetch_notes(item.id)
         except TicketingError as exc:
             log.warning(
                 "autotask: notes of ticket %d unreadable after a write: %s", item.id, exc.detail
