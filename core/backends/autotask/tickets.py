@@ -237,14 +237,10 @@ class AutotaskTicketing:
             )
             if item is not None and item.id not in found and self._may_see(who, item):
                 found[item.id] = item
-        notes = self._notes.get_many(
-            (item.id, item.text("lastActivityDate")) for item in found.values()
-        )
+        keys = {item.id: (item.id, item.text("lastActivityDate")) for item in found.values()}
+        notes = self._notes.get_many(key for key in keys.values() if key[1] is not None)
         self._prefetch_people(found.values(), who)
-        return [
-            self._ticket(item, who, notes=notes[(item.id, item.text("lastActivityDate"))])
-            for item in found.values()
-        ]
+        return [self._ticket(item, who, notes=notes.get(keys[item.id])) for item in found.values()]
 
     def _wrote(self, method: str, path: str, body: Mapping[str, Any] | None) -> None:
         """``Tickets/{id}/...`` names its ticket; ``PATCH Tickets`` carries it as ``id``."""
