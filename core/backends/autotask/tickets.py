@@ -57,6 +57,9 @@ SETTLE_SECONDS = 2.0
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 # Ticket numbers resolved to ids kept at most (a number never changes its ticket).
 NUMBERS_KEPT = 10_000
+# Notes are kept while their ticket's lastActivityDate stays the same, at most this long (a note
+# edited in place does not change it).
+NOTES_KEPT = timedelta(hours=1)
 # Readiness: a success this recent counts without asking; after a failure this recent the
 # answer is "not ready" without asking; otherwise one short probe. So probes cost the tenant's
 # shared hourly budget at most twice a minute, and any failed request shows at once.
@@ -165,7 +168,7 @@ class AutotaskTicketing:
             CoalescedReads(
                 self._fetch_notes_of,
                 clock=clock,
-                ttl=timedelta(seconds=settings.picklist_ttl_seconds),
+                ttl=NOTES_KEPT,
                 max_batch=MAX_RECORDS,
                 parallel=parallel,
             )
