@@ -291,6 +291,9 @@ def test_technicians_come_from_one_roster_query_for_everyone(at: Harness) -> Non
         at.backend.list_open(person)
     assert len(at.fake.calls("POST", r"Resources/query")) == 1
     assert at.fake.calls("GET", r"Resources/\d+") == []
+    at.clock.advance(minutes=15)  # a new technician is known within a quarter of an hour
+    at.backend.list_open(ALICE)
+    assert len(at.fake.calls("POST", r"Resources/query")) == 2
 
 
 # -- bursts --------------------------------------------------------------------------------
@@ -348,6 +351,12 @@ def _burst_costs(fake: FakeAutotask, clock: FakeClock) -> None:
     # Fifty unknown people: their contacts in a few batched queries, not fifty.
     lookups = fake.calls("POST", r"Contacts/query")
     assert 1 <= len(lookups) <= harness.settings.max_concurrent_per_endpoint + 1
+    asked: set[str] = set()
+    for call in lookups:
+        for item in call.body["filter"][0]["items"]:  # emailAddress, 2 and 3: eq or in
+            value = item["value"]
+            asked.update(value if isinstance(value, list) else [value])
+    assert asked == {str(person.email) for person in asking}
     clock.advance(seconds=5)  # the ticket cache expired; everyone is known now
     assert burst(harness, ref, asking) == [("GET", f"Tickets/{ticket_id}")]
 
