@@ -85,7 +85,10 @@ class AutotaskSettings(BaseSettings):
     ticket_url_template: str = (
         "{web_url}Autotask/AutotaskExtend/ExecuteCommand.aspx?Code=OpenTicketDetail&TicketID={id}"
     )
-    identity_cache_seconds: int = 900
+    # Who a chat e-mail is in Autotask (an e-mail no contact has is asked again after 2 min).
+    identity_cache_seconds: int = 3600
+    # A ticket read is shared for this long (the bot's own writes refresh it); 0: not kept.
+    ticket_cache_seconds: float = 5.0
     read_retries: int = 3
     threshold_check_seconds: int = 300
     # Note ``publish`` values a requester may read; empty: the value the bot writes notes with.

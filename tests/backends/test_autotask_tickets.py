@@ -205,6 +205,9 @@ def test_a_warm_status_check_costs_one_request(at: Harness) -> None:
     ref = TicketRef("id", str(ticket_id))
     at.backend.get(ref, ALICE)  # cold: zone, threshold, identity, picklists, notes, names
     at.fake.reset_log()
+    at.backend.get(ref, ALICE)  # within AUTOTASK_TICKET_CACHE_SECONDS: kept
+    assert at.fake.requests == []
+    at.clock.advance(seconds=6)
     ticket = at.backend.get(ref, ALICE)
     assert [(call.method, call.path) for call in at.fake.requests] == [
         ("GET", f"Tickets/{ticket_id}")

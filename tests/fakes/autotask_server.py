@@ -32,6 +32,7 @@ import functools
 import json
 import re
 import threading
+import time
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -234,6 +235,8 @@ class FakeAutotask:
         self.ignored_ops: list[str] = []
         self.max_in_flight: Counter[str] = Counter()
         self.in_flight: Counter[str] = Counter()
+        # Seconds each API request takes to answer (a slow tenant).
+        self.delay = 0.0
         self._faults: list[Fault] = []
         self._holds: dict[str, threading.Event] = {}
         self._release = threading.Event()
@@ -492,6 +495,8 @@ class FakeAutotask:
             hold = self._holds.get(endpoint)
             if hold is not None:
                 hold.wait(timeout=10)
+            if self.delay > 0:
+                time.sleep(self.delay)
             status, answer = self._route(method, path, query, body)
         finally:
             with self._lock:

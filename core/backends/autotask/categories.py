@@ -11,7 +11,6 @@ category is ``AUTOTASK_TICKET_CATEGORY`` (name, nickname or id), else the tenant
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -19,6 +18,7 @@ from datetime import datetime, timedelta
 from core.backends.autotask.client import AutotaskClient
 from core.backends.autotask.picklists import EntityFields
 from core.backends.autotask.query import eq
+from core.backends.coalesced import CoalescedReads
 from core.backends.http import Rejected
 from core.backends.parsing import Item, as_int
 from core.errors import ConfigurationError
@@ -84,22 +84,15 @@ class TicketCategories:
         self._client = client
         self._fields = fields
         self._settings = settings
-        self._ttl = ttl
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._cached: tuple[datetime, TicketCategory | None] | None = None
+        # Shared while in flight: a burst of creates on a cold process reads them once.
+        self._cached: CoalescedReads[str, TicketCategory] = CoalescedReads(
+            lambda keys: {key: self._choose() for key in keys}, clock=clock, ttl=ttl
+        )
 
     def chosen(self) -> TicketCategory | None:
         """The category for new tickets; ``None`` when the tenant has none the API user may
         read (and none is configured)."""
-        now = self._clock()
-        with self._lock:
-            if self._cached is not None and now - self._cached[0] < self._ttl:
-                return self._cached[1]
-        found = self._choose()
-        with self._lock:
-            self._cached = (now, found)
-        return found
+        return self._cached.get(CATEGORIES)
 
     def _choose(self) -> TicketCategory | None:
         wanted = self._settings.ticket_category

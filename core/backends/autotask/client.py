@@ -54,6 +54,9 @@ SIGN_IN_DOUBT = (
 )
 
 
+WriteListener = Callable[[str, str, Mapping[str, Any] | None], None]
+
+
 @dataclass(frozen=True)
 class Zone:
     """Where the tenant lives. ``api_url`` ends with ``/`` (``.../ATServicesRest/``)."""
@@ -138,6 +141,7 @@ class AutotaskClient:
         # Set once Autotask accepted the credentials: after that, a 500 from
         # ThresholdInformation is Autotask failing, not a wrong user name.
         self._verified = False
+        self._write_listeners: list[WriteListener] = []
 
     @classmethod
     def from_settings(
@@ -251,20 +255,30 @@ class AutotaskClient:
         self._before_request()
         url = self.zone().root + path.lstrip("/")
         where = f"{method} {path.split('?')[0]}"
-        response = self._http.send(
-            method,
-            url,
-            where=where,
-            is_read=is_read,
-            body=body,
-            params=params,
-            headers=self._auth_headers(),
-        )
+        try:
+            response = self._http.send(
+                method,
+                url,
+                where=where,
+                is_read=is_read,
+                body=body,
+                params=params,
+                headers=self._auth_headers(),
+            )
+        finally:
+            if not is_read:  # done, refused or unknown: what was read before may be stale
+                for listener in self._write_listeners:
+                    listener(method, path, body)
         if response.status_code == 200:
             answer = json_object(response, f"{SERVICE} {where}")
             self._accepted()
             return answer
         raise self._error(response, where, is_read=is_read)
+
+    def on_write(self, listener: WriteListener) -> None:
+        """Call ``listener(method, path, body)`` after every write is sent (whatever came of
+        it), so that caches of what it changed are dropped."""
+        self._write_listeners.append(listener)
 
     def query_all(
         self,
@@ -294,6 +308,14 @@ class AutotaskClient:
             last_id = max(known)
         log.warning("autotask %s query stopped after %d pages", entity, MAX_PAGES)
         return rows
+
+    def query_page(
+        self, entity: str, filters: list[Filter], *, include: tuple[str, ...] = ()
+    ) -> list[Item]:
+        """One page of up to 500 rows: for filters that cannot match more (``id in`` a list of
+        at most 500), where :meth:`query_all` would ask once more to see the end."""
+        body = query_body(filters, max_records=MAX_RECORDS, include=include)
+        return items_of(self.request("POST", f"{entity}/query", body=body))
 
     def threshold(self, *, probe: bool = False) -> ThresholdStatus:
         """Read ``ThresholdInformation`` now (also checks the credentials). A ``probe`` (for

@@ -4,14 +4,14 @@ or a resource (a technician: staff). Answers are cached so a warm conversation c
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Generic, TypeVar
+from typing import TypeVar
 
 from core.backends.autotask.client import AutotaskClient
-from core.backends.autotask.query import any_of, eq
+from core.backends.autotask.query import MAX_RECORDS, any_of, cond, eq
+from core.backends.coalesced import CoalescedReads
 from core.backends.parsing import Item, item_of
 from core.messages import UserRef
 
@@ -19,8 +19,17 @@ log = logging.getLogger("ticketbot.autotask")
 
 T = TypeVar("T")
 # An e-mail no contact has is asked again sooner: the admin may be adding the contact right
-# now. (Most people are no technician: that answer keeps the full time-to-live.)
+# now. (A found contact keeps AUTOTASK_IDENTITY_CACHE_SECONDS.)
 NEGATIVE_CONTACT_TTL = timedelta(minutes=2)
+# The technicians are re-read at least this often, for everyone at once: one query.
+ROSTER_TTL = timedelta(minutes=15)
+ROSTER = "active"
+# E-mails asked together in one Contacts query (three `in` lists of this many).
+EMAILS_PER_QUERY = 100
+CONTACT_EMAIL_FIELDS = ("emailAddress", "emailAddress2", "emailAddress3")
+CONTACT_FIELDS = ("id", "companyID", "firstName", "lastName", *CONTACT_EMAIL_FIELDS)
+RESOURCE_EMAIL_FIELDS = ("email", "email2", "email3")
+RESOURCE_FIELDS = ("id", "firstName", "lastName", *RESOURCE_EMAIL_FIELDS)
 
 
 @dataclass(frozen=True)
@@ -55,32 +64,6 @@ class Requester:
         return self.display_name or self.email or "someone"
 
 
-class _TtlCache(Generic[T]):
-    def __init__(
-        self, clock: Callable[[], datetime], ttl: timedelta, negative_ttl: timedelta | None = None
-    ) -> None:
-        self._clock = clock
-        self._ttl = ttl
-        self._negative_ttl = min(ttl, negative_ttl) if negative_ttl is not None else ttl
-        self._lock = threading.Lock()
-        self._entries: dict[object, tuple[datetime, T | None]] = {}
-
-    def get(self, key: object) -> tuple[bool, T | None]:
-        with self._lock:
-            entry = self._entries.get(key)
-        if entry is None:
-            return False, None
-        expires, value = entry
-        if self._clock() >= expires:
-            return False, None
-        return True, value
-
-    def put(self, key: object, value: T | None) -> None:
-        ttl = self._ttl if value is not None else self._negative_ttl
-        with self._lock:
-            self._entries[key] = (self._clock() + ttl, value)
-
-
 def _name(item: Item) -> str:
     parts = [item.text("firstName") or "", item.text("lastName") or ""]
     return " ".join(part.strip() for part in parts if part.strip())
@@ -100,7 +83,12 @@ def _resource(item: Item) -> Resource:
 
 
 class Directory:
-    """Contacts and resources by e-mail and by id, cached with a time-to-live."""
+    """Contacts and resources by e-mail and by id, cached with a time-to-live.
+
+    Lookups are shared: the same e-mail asked by several threads at once is one query, and the
+    e-mails asked while a query is in flight go out together in the next one. Technicians come
+    from one roster query of the active resources, so telling staff from requesters costs no
+    request per person."""
 
     def __init__(
         self,
@@ -109,10 +97,34 @@ class Directory:
         clock: Callable[[], datetime],
         ttl: timedelta,
         staff_emails: Iterable[str] = (),
+        parallel: int = 1,
     ) -> None:
         self._client = client
-        self._contacts: _TtlCache[Contact] = _TtlCache(clock, ttl, NEGATIVE_CONTACT_TTL)
-        self._resources: _TtlCache[Resource] = _TtlCache(clock, ttl)
+        self._by_email: CoalescedReads[str, Contact] = CoalescedReads(
+            self._fetch_contacts_by_email,
+            clock=clock,
+            ttl=ttl,
+            negative_ttl=NEGATIVE_CONTACT_TTL,
+            max_batch=EMAILS_PER_QUERY,
+            parallel=parallel,
+        )
+        self._roster: CoalescedReads[str, _Roster] = CoalescedReads(
+            lambda _: {ROSTER: self._fetch_roster()}, clock=clock, ttl=min(ttl, ROSTER_TTL)
+        )
+
+        def by_id(
+            entity: str, include: tuple[str, ...], shape: Callable[[Item], T]
+        ) -> CoalescedReads[int, T]:
+            return CoalescedReads(
+                lambda ids: self._fetch_by_id(entity, ids, include, shape),
+                clock=clock,
+                ttl=ttl,
+                max_batch=MAX_RECORDS,
+                parallel=parallel,
+            )
+
+        self._contacts = by_id("Contacts", CONTACT_FIELDS, _contact)
+        self._resources = by_id("Resources", RESOURCE_FIELDS, _resource)
         self._staff = {email.strip().casefold() for email in staff_emails if email.strip()}
 
     def identify(self, user: UserRef) -> Requester:
@@ -130,85 +142,100 @@ class Directory:
         )
 
     def contact_by_email(self, email: str) -> Contact | None:
-        key = ("email", email)
-        hit, cached = self._contacts.get(key)
-        if hit:
-            return cached
-        rows = self._client.query_all(
-            "Contacts",
-            [
-                any_of(
-                    eq("emailAddress", email),
-                    eq("emailAddress2", email),
-                    eq("emailAddress3", email),
-                ),
-                eq("isActive", 1),
-            ],
-            include=(
-                "id",
-                "companyID",
-                "firstName",
-                "lastName",
-                "emailAddress",
-                "emailAddress2",
-                "emailAddress3",
-            ),
-        )
-        contacts = sorted((_contact(row) for row in rows), key=lambda contact: contact.id)
-        if len(contacts) > 1:
-            log.warning(
-                "autotask: %d active contacts share one e-mail; using contact %d",
-                len(contacts),
-                contacts[0].id,
-            )
-        found = contacts[0] if contacts else None
-        self._contacts.put(key, found)
-        if found is not None:
-            self._contacts.put(("id", found.id), found)
-        return found
+        """The active contact with ``email`` in any of its three addresses (the lowest id when
+        several share it)."""
+        return self._by_email.get(email.strip().casefold())
 
     def resource_by_email(self, email: str) -> Resource | None:
-        key = ("email", email)
-        hit, cached = self._resources.get(key)
-        if hit:
-            return cached
-        rows = self._client.query_all(
-            "Resources",
-            [
-                any_of(eq("email", email), eq("email2", email), eq("email3", email)),
-                eq("isActive", True),
-            ],
-            include=("id", "firstName", "lastName", "email"),
-        )
-        resources = sorted((_resource(row) for row in rows), key=lambda resource: resource.id)
-        found = resources[0] if resources else None
-        self._resources.put(key, found)
-        if found is not None:
-            self._resources.put(("id", found.id), found)
-        return found
+        """The active resource (technician) with ``email`` in any of its three addresses."""
+        return self._roster_now().by_email.get(email.strip().casefold())
 
     def resource(self, resource_id: int | None) -> Resource | None:
-        """A technician by id (for "assigned to"), cached."""
+        """A technician by id (for "assigned to"), from the roster or, for one who left, read
+        once and cached."""
         if resource_id is None:
             return None
-        key = ("id", resource_id)
-        hit, cached = self._resources.get(key)
-        if hit:
-            return cached
-        item = item_of(self._client.get(f"Resources/{resource_id}"))
-        found = _resource(item) if item is not None else None
-        self._resources.put(key, found)
+        return self.resources([resource_id]).get(resource_id)
+
+    def resources(self, resource_ids: Iterable[int | None]) -> dict[int, Resource | None]:
+        """Technicians by id: the roster's, and the others read together in one query."""
+        wanted = {value for value in resource_ids if value is not None}
+        roster = self._roster_now().by_id
+        found: dict[int, Resource | None] = {key: roster[key] for key in wanted if key in roster}
+        found.update(self._resources.get_many(sorted(wanted - found.keys())))
         return found
 
     def contact(self, contact_id: int | None) -> Contact | None:
         """A contact by id (for "requested by" on a technician's view), cached."""
         if contact_id is None:
             return None
-        key = ("id", contact_id)
-        hit, cached = self._contacts.get(key)
-        if hit:
-            return cached
-        item = item_of(self._client.get(f"Contacts/{contact_id}"))
-        found = _contact(item) if item is not None else None
-        self._contacts.put(key, found)
+        return self._contacts.get(contact_id)
+
+    def contacts(self, contact_ids: Iterable[int | None]) -> dict[int, Contact | None]:
+        """Contacts by id, the ones not cached read together in one query."""
+        return self._contacts.get_many(sorted({v for v in contact_ids if v is not None}))
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def _fetch_contacts_by_email(self, emails: Sequence[str]) -> dict[str, Contact | None]:
+        if len(emails) == 1:
+            addresses = [eq(name, emails[0]) for name in CONTACT_EMAIL_FIELDS]
+        else:
+            addresses = [cond("in", name, list(emails)) for name in CONTACT_EMAIL_FIELDS]
+        rows = self._client.query_all(
+            "Contacts", [any_of(*addresses), eq("isActive", 1)], include=CONTACT_FIELDS
+        )
+        found: dict[str, Contact | None] = {}
+        for email in emails:
+            matching = sorted(
+                (_contact(row) for row in rows if email in _addresses(row, CONTACT_EMAIL_FIELDS)),
+                key=lambda contact: contact.id,
+            )
+            if len(matching) > 1:
+                log.warning(
+                    "autotask: %d active contacts share one e-mail; using contact %d",
+                    len(matching),
+                    matching[0].id,
+                )
+            found[email] = matching[0] if matching else None
+            if matching:
+                self._contacts.put(matching[0].id, matching[0])
         return found
+
+    def _fetch_roster(self) -> _Roster:
+        rows = self._client.query_all("Resources", [eq("isActive", True)], include=RESOURCE_FIELDS)
+        roster = _Roster()
+        for row in sorted(rows, key=lambda item: item.id):
+            resource = _resource(row)
+            roster.by_id[resource.id] = resource
+            for email in _addresses(row, RESOURCE_EMAIL_FIELDS):
+                roster.by_email.setdefault(email, resource)
+        return roster
+
+    def _roster_now(self) -> _Roster:
+        return self._roster.get(ROSTER) or _Roster()
+
+    def _fetch_by_id(
+        self,
+        entity: str,
+        ids: Sequence[int],
+        include: tuple[str, ...],
+        shape: Callable[[Item], T],
+    ) -> dict[int, T | None]:
+        if len(ids) == 1:
+            item = item_of(self._client.get(f"{entity}/{ids[0]}"))
+            return {ids[0]: shape(item) if item is not None else None}
+        rows = self._client.query_page(entity, [cond("in", "id", list(ids))], include=include)
+        return {row.id: shape(row) for row in rows}
+
+
+@dataclass
+class _Roster:
+    """The active resources, by id and by each of their e-mail addresses (folded)."""
+
+    by_id: dict[int, Resource] = field(default_factory=dict)
+    by_email: dict[str, Resource] = field(default_factory=dict)
+
+
+def _addresses(item: Item, names: tuple[str, ...]) -> set[str]:
+    return {text.strip().casefold() for name in names if (text := item.text(name))}

@@ -9,12 +9,12 @@ cached for a while (picklists change rarely).
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from core.backends.autotask.client import AutotaskClient
+from core.backends.coalesced import CoalescedReads
 from core.backends.parsing import Item, as_int
 from core.errors import ConfigurationError
 
@@ -114,18 +114,18 @@ class EntityFields:
         self, client: AutotaskClient, *, ttl: timedelta, clock: Callable[[], datetime]
     ) -> None:
         self._client = client
-        self._ttl = ttl
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._cache: dict[str, tuple[datetime, dict[str, FieldInfo]]] = {}
+        # Shared while in flight: a burst on a cold process reads each entity once.
+        self._cache: CoalescedReads[str, dict[str, FieldInfo]] = CoalescedReads(
+            lambda entities: {entity: self._read(entity) for entity in entities},
+            clock=clock,
+            ttl=ttl,
+        )
 
     def fields(self, entity: str) -> dict[str, FieldInfo]:
         """Field name (lower case) -> definition."""
-        now = self._clock()
-        with self._lock:
-            cached = self._cache.get(entity)
-            if cached is not None and now - cached[0] < self._ttl:
-                return cached[1]
+        return self._cache.get(entity) or {}
+
+    def _read(self, entity: str) -> dict[str, FieldInfo]:
         answer = Item(self._client.get(f"{entity}/entityInformation/fields"))
         raw_fields = answer.get("fields")
         fields: dict[str, FieldInfo] = {}
@@ -134,8 +134,6 @@ class EntityFields:
                 info = parse_field(Item(raw))
                 if info.name:
                     fields[info.name.lower()] = info
-        with self._lock:
-            self._cache[entity] = (now, fields)
         return fields
 
     def field(self, entity: str, name: str) -> FieldInfo | None:
@@ -152,5 +150,4 @@ class EntityFields:
         return info
 
     def clear(self) -> None:
-        with self._lock:
-            self._cache.clear()
+        self._cache.clear()

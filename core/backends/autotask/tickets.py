@@ -13,20 +13,21 @@ import logging
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from core.backends.autotask.attachments import attach_file
 from core.backends.autotask.categories import TicketCategories, due_hours
 from core.backends.autotask.client import AutotaskClient
 from core.backends.autotask.identity import Directory, Requester
 from core.backends.autotask.picklists import EntityFields
-from core.backends.autotask.query import Filter, any_of, cond, eq, query_body
+from core.backends.autotask.query import MAX_RECORDS, Filter, any_of, cond, eq, query_body
 from core.backends.autotask.vocabulary import TICKETS, TicketVocabulary
+from core.backends.coalesced import CoalescedReads
 from core.backends.http import Rejected, WriteOutcomeUnknown
-from core.backends.parsing import Item, format_time, item_of, items_of
+from core.backends.parsing import Item, as_int, format_time, item_of, items_of
 from core.errors import (
     BackendUnavailable,
     ConfigurationError,
@@ -55,6 +56,11 @@ CREATE_ATTEMPTS = 2
 # Give a create that timed out a moment to land before looking for it.
 SETTLE_SECONDS = 2.0
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# Ticket numbers resolved to ids kept at most (a number never changes its ticket).
+NUMBERS_KEPT = 10_000
+# Notes are kept while their ticket's lastActivityDate stays the same, at most this long (a note
+# edited in place does not change it).
+NOTES_KEPT = timedelta(hours=1)
 # Readiness: a success this recent counts without asking; after a failure this recent the
 # answer is "not ready" without asking; otherwise one short probe. So probes cost the tenant's
 # shared hourly budget at most twice a minute, and any failed request shows at once.
@@ -128,16 +134,46 @@ class AutotaskTicketing:
             ttl=timedelta(seconds=settings.picklist_ttl_seconds),
             clock=clock,
         )
+        parallel = max(1, settings.max_concurrent_per_endpoint)
         self.directory = Directory(
             client,
             clock=clock,
             ttl=timedelta(seconds=settings.identity_cache_seconds),
             staff_emails=staff_emails,
+            parallel=parallel,
         )
-        self._notes_lock = threading.Lock()
-        # ticket id -> (its lastActivityDate when read, all its notes): a warm status check of an
+        # Ticket reads are shared while in flight, batched (`id in [...]`) and kept briefly;
+        # the bot's own writes and invalidate() drop them.
+        self._tickets: CoalescedReads[int, Item] = CoalescedReads(
+            self._fetch_tickets,
+            clock=clock,
+            ttl=timedelta(seconds=max(0.0, settings.ticket_cache_seconds)),
+            max_batch=MAX_RECORDS,
+            parallel=parallel,
+        )
+        self._by_number: CoalescedReads[str, Item] = CoalescedReads(
+            self._fetch_numbers,
+            clock=clock,
+            ttl=timedelta(0),
+            max_batch=MAX_RECORDS,
+            parallel=parallel,
+        )
+        # Every write the bot sends (any operation, now or added later) drops what was kept of
+        # its ticket.
+        client.on_write(self._wrote)
+        self._numbers_lock = threading.Lock()
+        self._number_ids: dict[str, int] = {}
+        # (ticket id, its lastActivityDate when read) -> all its notes: a status check of an
         # unchanged ticket reads only the ticket.
-        self._notes: dict[int, tuple[str | None, tuple[_StoredNote, ...]]] = {}
+        self._notes: CoalescedReads[tuple[int, str | None], tuple[_StoredNote, ...]] = (
+            CoalescedReads(
+                self._fetch_notes_of,
+                clock=clock,
+                ttl=NOTES_KEPT,
+                max_batch=MAX_RECORDS,
+                parallel=parallel,
+            )
+        )
 
     @property
     def client(self) -> AutotaskClient:
@@ -173,21 +209,59 @@ class AutotaskTicketing:
             item_id = answer.integer("itemId")
             if item_id is None:
                 raise BackendUnavailable(f"Autotask POST Tickets answered without itemId: {answer}")
-            item = self._read(item_id)
+            item = self._read(item_id, fresh=True)
             if item is None:
                 raise BackendUnavailable(f"Autotask created ticket {item_id} but cannot read it")
             return self._created(item, who)
         raise AssertionError("unreachable")
 
     def _created(self, item: Item, who: Requester) -> Ticket:
-        with self._notes_lock:  # a new ticket has no notes yet: its first status check is warm
-            self._notes[item.id] = (item.text("lastActivityDate"), ())
+        # A new ticket has no notes yet: its first status check is warm.
+        self._notes.put((item.id, item.text("lastActivityDate")), ())
+        self._tickets.put(item.id, item)
         return self._ticket(item, who, notes=())
 
     def get(self, ref: TicketRef, requester: UserRef) -> Ticket:
         who = self._known(requester)
         item = self._authorized(ref, who)
         return self._ticket(item, who)
+
+    def get_many(self, refs: Sequence[TicketRef], requester: UserRef) -> list[Ticket]:
+        """The tickets of ``refs`` the requester may see, in the order asked, with their notes:
+        one query for the tickets (``id in [...]``, 500 a page) and one for their notes."""
+        who = self._known(requester)
+        ids = [ref.ticket_id for ref in refs if ref.ticket_id is not None]
+        numbers = [ref.value for ref in refs if ref.ticket_id is None]
+        by_number = self._resolve_numbers(numbers)
+        items = self._tickets.get_many(ids)
+        found: dict[int, Item] = {}
+        for ref in refs:
+            item = (
+                items.get(ref.ticket_id) if ref.ticket_id is not None else by_number.get(ref.value)
+            )
+            if item is not None and item.id not in found and self._may_see(who, item):
+                found[item.id] = item
+        keys = {item.id: (item.id, item.text("lastActivityDate")) for item in found.values()}
+        notes = self._notes.get_many(key for key in keys.values() if key[1] is not None)
+        self._prefetch_people(found.values(), who)
+        return [self._ticket(item, who, notes=notes.get(keys[item.id])) for item in found.values()]
+
+    def _wrote(self, method: str, path: str, body: Mapping[str, Any] | None) -> None:
+        """``Tickets/{id}/...`` names its ticket; ``PATCH Tickets`` carries it as ``id``."""
+        segments = path.strip("/").split("/")
+        if segments[0].lower() != TICKETS.lower():
+            return
+        ticket_id = as_int(segments[1]) if len(segments) > 1 else None
+        if ticket_id is None and body is not None:
+            ticket_id = Item(body).integer("id")
+        if ticket_id is not None:
+            self.invalidate(ticket_id)
+
+    def invalidate(self, ticket_id: int) -> None:
+        """Forget what was read of ticket ``ticket_id`` (after a change the bot did not make
+        itself, e.g. an update event): its next read asks Autotask."""
+        self._tickets.invalidate(ticket_id)
+        self._notes.invalidate_where(lambda key: key[0] == ticket_id)
 
     def list_open(self, requester: UserRef, limit: int = 10) -> list[Ticket]:
         who = self._known(requester)
@@ -204,7 +278,9 @@ class AutotaskTicketing:
             row for row in rows if self._may_see(who, row) and row.integer("status") != complete
         ]
         visible.sort(key=lambda row: (row.time("createDate") or _EPOCH, row.id), reverse=True)
-        return [self._ticket(row, who, notes=()) for row in visible[: max(0, limit)]]
+        shown = visible[: max(0, limit)]
+        self._prefetch_people(shown, who)
+        return [self._ticket(row, who, notes=()) for row in shown]
 
     def add_note(self, ref: TicketRef, text: str, requester: UserRef) -> Ticket:
         who = self._known(requester)
@@ -222,6 +298,7 @@ class AutotaskTicketing:
         }
         path = f"{TICKETS}/{item.id}/Notes"
         number = item.text("ticketNumber") or str(item.id)
+        kept = self._kept_notes(item)
         try:
             self._client.request("POST", path, body=body)
         except WriteOutcomeUnknown as exc:
@@ -233,30 +310,41 @@ class AutotaskTicketing:
             notes = self._look_after(unknown, lambda: self._fetch_notes(item.id))
             if not any(n.note.text == words and n.note.title == title for n in notes):
                 raise unknown from exc
-        finally:
-            self._forget_notes(item.id)
-        fresh = self._read(item.id) or item
-        return self._ticket(fresh, who)
+            return self._ticket(self._touched(item), who, notes=notes)
+        if kept is None:  # read now, they include the new note
+            return self._ticket(self._touched(item), who, notes=self._notes_after_write(item))
+        # POST answers only the new note's id: the notes read before plus the note as sent are
+        # what Autotask now holds (the next status read asks Autotask again).
+        added = _StoredNote(
+            publish=as_int(body["publish"]),
+            note=Note(author=author, text=words, created_at=self._clock(), title=title),
+        )
+        return self._ticket(self._touched(item), who, notes=(*kept, added))
 
     def close(self, ref: TicketRef, requester: UserRef) -> Ticket:
         who = self._known(requester)
         item = self._authorized(ref, who)
         complete = self.vocabulary.status_complete().value
-        if item.integer("status") != complete:
-            try:
-                self._client.request("PATCH", TICKETS, body={"id": item.id, "status": complete})
-            except WriteOutcomeUnknown as exc:
-                number = item.text("ticketNumber") or str(item.id)
-                unknown = exc.reworded(
-                    "the close",
-                    "the ticket is closed",
-                    f"In a few minutes, “ticket {number}” will show whether it is.",
-                )
-                again = self._look_after(unknown, lambda: self._read(item.id))
-                if again is None or again.integer("status") != complete:
-                    raise unknown from exc
-            item = self._read(item.id) or item
-        return self._ticket(item, who)
+        if item.integer("status") == complete:
+            return self._ticket(item, who)
+        kept = self._kept_notes(item)
+        try:
+            self._client.request("PATCH", TICKETS, body={"id": item.id, "status": complete})
+        except WriteOutcomeUnknown as exc:
+            number = item.text("ticketNumber") or str(item.id)
+            unknown = exc.reworded(
+                "the close",
+                "the ticket is closed",
+                f"In a few minutes, “ticket {number}” will show whether it is.",
+            )
+            again = self._look_after(unknown, lambda: self._read(item.id, fresh=True))
+            if again is None or again.integer("status") != complete:
+                raise unknown from exc
+            return self._ticket(again, who)
+        # PATCH changes only the fields sent and answers only the id: the ticket as read with
+        # the complete status is what Autotask now holds.
+        notes = kept if kept is not None else self._notes_after_write(item)
+        return self._ticket(self._touched(item, status=complete), who, notes=notes)
 
     def attach(
         self, ref: TicketRef, name: str, content_type: str, data: bytes, requester: UserRef
@@ -378,18 +466,59 @@ class AutotaskTicketing:
     def _find(self, ref: TicketRef) -> Item | None:
         if ref.ticket_id is not None:
             return self._read(ref.ticket_id)
-        # ref.value matched TicketRef's strict pattern; it is only ever a filter value.
-        body = query_body([eq("ticketNumber", ref.value)], max_records=1)
-        rows = items_of(self._client.request("POST", f"{TICKETS}/query", body=body))
-        return rows[0] if rows else None
+        return self._resolve_numbers([ref.value]).get(ref.value)
 
-    def _read(self, ticket_id: int) -> Item | None:
-        try:
-            return item_of(self._client.get(f"{TICKETS}/{ticket_id}"))
-        except Rejected as exc:
-            if exc.status == 404:
-                return None
-            raise
+    def _resolve_numbers(self, numbers: Sequence[str]) -> dict[str, Item | None]:
+        """Tickets by number: a number seen before is read by its id (and shares that cache)."""
+        with self._numbers_lock:
+            known = {number: self._number_ids.get(number) for number in numbers}
+        ids = {number: ticket_id for number, ticket_id in known.items() if ticket_id is not None}
+        items = self._tickets.get_many(ids.values())
+        found: dict[str, Item | None] = {
+            number: items[ticket_id] for number, ticket_id in ids.items()
+        }
+        found.update(self._by_number.get_many(n for n in numbers if n not in ids))
+        return found
+
+    def _read(self, ticket_id: int, *, fresh: bool = False) -> Item | None:
+        """The ticket (shared with other readers, kept for AUTOTASK_TICKET_CACHE_SECONDS);
+        ``fresh`` asks Autotask now."""
+        if fresh:
+            self._tickets.invalidate(ticket_id)
+        return self._tickets.get(ticket_id)
+
+    def _fetch_tickets(self, ids: Sequence[int]) -> dict[int, Item | None]:
+        if len(ids) == 1:
+            try:
+                return {ids[0]: item_of(self._client.get(f"{TICKETS}/{ids[0]}"))}
+            except Rejected as exc:
+                if exc.status == 404:
+                    return {ids[0]: None}
+                raise
+        rows = self._client.query_page(
+            TICKETS, [cond("in", "id", list(ids))], include=TICKET_FIELDS
+        )
+        return {row.id: row for row in rows}
+
+    def _fetch_numbers(self, numbers: Sequence[str]) -> dict[str, Item | None]:
+        # The numbers matched TicketRef's strict pattern; they are only ever filter values.
+        if len(numbers) == 1:
+            body = query_body([eq("ticketNumber", numbers[0])], max_records=1)
+            rows = items_of(self._client.request("POST", f"{TICKETS}/query", body=body))
+        else:
+            rows = self._client.query_page(
+                TICKETS, [cond("in", "ticketNumber", list(numbers))], include=TICKET_FIELDS
+            )
+        found: dict[str, Item | None] = {}
+        for row in rows:
+            number = row.text("ticketNumber")
+            if number is not None:
+                found[number.upper()] = row
+        with self._numbers_lock:
+            if len(self._number_ids) >= NUMBERS_KEPT:
+                self._number_ids.clear()
+            self._number_ids.update({number: row.id for number, row in found.items() if row})
+        return {number: found.get(number.upper()) for number in numbers}
 
     def _find_stamped(self, stamp: str) -> Item | None:
         rows = self._client.query_all(TICKETS, [eq(STAMP_FIELD, stamp)], include=TICKET_FIELDS)
@@ -397,9 +526,22 @@ class AutotaskTicketing:
         return min(rows, key=lambda row: row.id) if rows else None
 
     def _fetch_notes(self, ticket_id: int) -> tuple[_StoredNote, ...]:
-        rows = self._client.query_all(
-            "TicketNotes", [eq("ticketID", ticket_id)], include=NOTE_FIELDS
-        )
+        return self._fetch_notes_of([(ticket_id, None)])[(ticket_id, None)]
+
+    def _fetch_notes_of(
+        self, keys: Sequence[tuple[int, str | None]]
+    ) -> dict[tuple[int, str | None], tuple[_StoredNote, ...]]:
+        """The notes of several tickets in one query (``ticketID in [...]``)."""
+        ids = sorted({ticket_id for ticket_id, _ in keys})
+        which = eq("ticketID", ids[0]) if len(ids) == 1 else cond("in", "ticketID", ids)
+        rows = self._client.query_all("TicketNotes", [which], include=NOTE_FIELDS)
+        by_ticket: dict[int, list[Item]] = {}
+        for row in rows:
+            by_ticket.setdefault(row.integer("ticketID") or 0, []).append(row)
+        self.directory.resources(row.integer("creatorResourceID") for row in rows)
+        return {key: self._shape_notes(by_ticket.get(key[0], [])) for key in keys}
+
+    def _shape_notes(self, rows: list[Item]) -> tuple[_StoredNote, ...]:
         notes = []
         for row in sorted(rows, key=lambda r: (r.time("createDateTime") or self._clock(), r.id)):
             title = row.text("title")
@@ -427,18 +569,37 @@ class AutotaskTicketing:
 
     def _notes_for(self, item: Item) -> tuple[_StoredNote, ...]:
         stamp = item.text("lastActivityDate")
-        with self._notes_lock:
-            cached = self._notes.get(item.id)
-        if cached is not None and stamp is not None and cached[0] == stamp:
-            return cached[1]
-        notes = self._fetch_notes(item.id)
-        with self._notes_lock:
-            self._notes[item.id] = (stamp, notes)
-        return notes
+        if stamp is None:  # nothing tells whether kept notes are current
+            return self._fetch_notes(item.id)
+        return self._notes.get((item.id, stamp)) or ()
 
-    def _forget_notes(self, ticket_id: int) -> None:
-        with self._notes_lock:
-            self._notes.pop(ticket_id, None)
+    def _kept_notes(self, item: Item) -> tuple[_StoredNote, ...] | None:
+        """The ticket's notes if they are kept for its current state (never reads)."""
+        stamp = item.text("lastActivityDate")
+        return self._notes.peek((item.id, stamp)) if stamp is not None else None
+
+    def _notes_after_write(self, item: Item) -> tuple[_StoredNote, ...]:
+        """The notes to show after a write that succeeded, read now: failing to read them must
+        not turn a done write into an error."""
+        try:
+            return self._fetch_notes(item.id)
+        except TicketingError as exc:
+            log.warning(
+                "autotask: notes of ticket %d unreadable after a write: %s", item.id, exc.detail
+            )
+            return ()
+
+    def _touched(self, item: Item, **changes: object) -> Item:
+        """``item`` after the bot's own write: ``changes`` applied, active just now."""
+        return Item({**item.raw, **changes, "lastActivityDate": format_time(self._clock())})
+
+    def _prefetch_people(self, items: Iterable[Item], who: Requester) -> None:
+        """Read the names a list of tickets shows in one query each (assignees; requesters for
+        staff), instead of one read per ticket."""
+        rows = list(items)
+        self.directory.resources(row.integer("assignedResourceID") for row in rows)
+        if who.is_staff:
+            self.directory.contacts(row.integer("contactID") for row in rows)
 
     # -- writing ----------------------------------------------------------------------------
 
