@@ -62,6 +62,8 @@ _COMMAND_INTENTS = {
     "note": Intent.ADD_NOTE,
     "list": Intent.LIST_TICKETS,
     "close": Intent.CLOSE_TICKET,
+    "reopen": Intent.REOPEN_TICKET,
+    "priority": Intent.CHANGE_PRIORITY,
     "help": Intent.HELP,
 }
 
@@ -92,7 +94,7 @@ class RuleClassifier:
             return _result(Intent.HELP if "?" in low else Intent.SMALLTALK)
         if is_command(cleaned.strip()):
             command = parse_command(clean(text).strip())
-            if isinstance(command, Command):
+            if isinstance(command, Command) and command.verb in _COMMAND_INTENTS:
                 return _from_command(command)
         if len(low) <= SHORT_MESSAGE:
             if _is_smalltalk(low):
@@ -136,6 +138,8 @@ def _from_command(command: Command) -> Classification:
         )
     if intent is Intent.ADD_NOTE:
         return _result(intent, ticket=command.ref, description=command.text)
+    if intent is Intent.CHANGE_PRIORITY:
+        return _result(intent, ticket=command.ref, priority=command.priority)
     return _result(intent, ticket=command.ref)
 
 
