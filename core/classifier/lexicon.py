@@ -442,6 +442,11 @@ NOTE_NO_REF = cues(
         6.0,
     ),
     (r"^(?:note|comment)\s*:", 5.0),
+    (
+        r"\b(?:add|append|put|post|leave|attach) (?:a |an |this |my )?(?:note|comment|remark)"
+        r" (?:to|on|in|onto) (?:my|the|that|this|our) (?:\w+ )?(?:ticket|request|case)\b",
+        6.0,
+    ),
 )
 
 QUESTION_CUES = cues(

@@ -3,9 +3,12 @@
 Autotask names a ticket two ways: the integer ``id`` (48213) and the ``ticketNumber``
 (T20251104.0031). A ticket number, a ``#`` number and a number right after a ticket word
 ("ticket 48213", "case no. 48213") are references wherever they stand. A bare number counts only
-when the message talks about tickets ("status", "close", "update on", "note"...) and the number
-does not look like something else: a phone number, a time, a year, a size, a room, an extension,
-an error code, an IP address or a version.
+when it stands where a ticket stands: right after a ticket verb ("close 48213", "bump 48213 to
+high"), as the subject of a ticket's state ("48213 is still open"), as a heading ("48213: ..."),
+alone, or after a preposition in a message about tickets ("any news on 48213?"). A number after
+any other word names that thing ("Latitude 7440", "printer 3320", "invoice 88412"), and one that
+looks like something else never counts: a phone number, a time, a year, a size, a room, an
+extension, an error code, an IP address or a version.
 """
 
 from __future__ import annotations
@@ -44,7 +47,9 @@ _STRONG_WORD_ID_RE = re.compile(
 )
 # Words that name a ticket less surely: a longer number is wanted ("request 2 laptops" is not one).
 _WEAK_WORD_ID_RE = re.compile(
-    r"\b(?:case|incident|request|req|issue|ref|reference|job)\s*(?:number|num|nr|no\.?|id)?"
+    r"\b(?:case|incident|request|req|issue|ref|reference|job|caso|incidencia|solicitud"
+    r"|petici[o\u00f3]n|anfrage|vorgang|fall|demande|dossier|requ[e\u00ea]te|billet)"
+    r"\s*(?:number|num|nr|no\.?|id|n[o\u00ba\u00b0]|nummer)?"
     r"\s*[:#]?\s*#?\s*(\d{4,10})" + _NOT_AFTER,
     re.IGNORECASE,
 )
@@ -66,6 +71,24 @@ _LEADING_NUMBER_RE = re.compile(
     r"|>)",
     re.IGNORECASE,
 )
+
+# The word right before a bare number says what the number names. After one of these (a ticket
+# verb, a progress noun, a preposition or an auxiliary) it can stand for a ticket; after any other
+# word it names that thing ("Latitude 7440", "printer 3320", "shows 3021 unread").
+_SLOT_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        """close closing closed resolve resolving resolved reopen re-open reopening open cancel
+        withdraw check checking chase chasing escalate escalating bump bumping raise lower expedite
+        track view show news status progress latest eta prioritise prioritize
+        deprioritise deprioritize mark set make change follow up look pull note add adding append
+        need needed keep out back down tell whoever about re regarding concerning on to for in of
+        with into is are was has have had did does do when how's hows whether and but so or then
+        also that what's whats where's wheres what where""",
+    )
+)
+_LAST_WORD_RE = re.compile(r"([^\W\d_][\w'-]*)([^\w]*)$")
+_CLAUSE_PUNCT_RE = re.compile(r"[.!?;,:(\[\u2013\u2014]")
 
 # Words that, just before a number, say it is something other than a ticket.
 _BLOCKERS_BEFORE_RE = re.compile(
@@ -102,7 +125,8 @@ _TICKET_CONTEXT_RE = re.compile(
     r"|tell|let|info|anymore|no longer|chase|chasing|follow(?:ing)? up|heard|where are we"
     r"|mark|marked|sorted|withdraw|going|moving|attach|attached|how's|details?|information"
     r"|check|checking|look up|lookup|keep"
-    r"|whoever|pass on|pass along|waiting|hear|about)\b",
+    r"|whoever|pass on|pass along|waiting|hear|about|picked up|yet|priority|urgent|bump|escalate"
+    r"|again|back)\b",
     re.IGNORECASE,
 )
 
@@ -148,7 +172,8 @@ def find_ticket_refs(text: str) -> list[RefMatch]:
         named = {m.start(1) for m in _PREPOSITION_NUMBER_RE.finditer(head)}
         for match in _BARE_RE.finditer(head):
             start, end = match.start(1), match.end(1)
-            if (in_context or start in named) and _bare_number_is_ref(head, start, end):
+            in_slot = in_context and _stands_for_a_ticket(head, start)
+            if (in_slot or start in named) and _bare_number_is_ref(head, start, end):
                 add(TicketRef.parse(match.group(1)), start, end, False)
 
     found.sort(key=lambda m: m.start)
@@ -162,6 +187,16 @@ def first_ticket_ref(text: str) -> RefMatch | None:
         if match.explicit:
             return match
     return refs[0] if refs else None
+
+
+def _stands_for_a_ticket(text: str, start: int) -> bool:
+    before = text[max(0, start - 40) : start]
+    last = _LAST_WORD_RE.search(before)
+    if last is None:
+        return True  # the number opens the message
+    if _CLAUSE_PUNCT_RE.search(last.group(2)):
+        return True  # the number opens a clause: "Re: 40022 ...", "thanks. 77123 ..."
+    return last.group(1).lower() in _SLOT_WORDS
 
 
 def _bare_number_is_ref(text: str, start: int, end: int) -> bool:

@@ -21,7 +21,9 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
+from core.classifier import followups as fu
 from core.classifier import lexicon as lx
 from core.classifier.drafting import draft_title, note_text
 from core.classifier.priority import detect_priority
@@ -41,7 +43,7 @@ SHORT_MESSAGE = 300
 _NO_USAGE = LlmUsage()
 
 _WORD_RE = re.compile(r"[^\W_]+")
-_CLAUSE_RE = re.compile(r"[,.;!?]\s+")
+_CLAUSE_RE = re.compile(r"[,.;!?]\s+|\s[-\u2013\u2014]\s")
 _ADDRESSING_WORDS = frozenset(
     re.findall(
         r"\w+",
@@ -102,10 +104,63 @@ class RuleClassifier:
             if _is_help(low):
                 return _result(Intent.HELP)
 
+        split = _second_request(cleaned)
+        if split is not None:
+            first_end, second_start = split
+            first = self._read_one(text[:first_end], history)
+            second = self._read_one(text[second_start:], history)
+            if _is_separate_request(first, second):
+                return replace(first, remainder=text[second_start:].strip())
+        return self._read_one(text, history)
+
+    def _read_one(self, text: str, history: Sequence[Turn]) -> Classification:
+        cleaned = clean(text[:ANALYSIS_LIMIT])
+        low = for_cues(cleaned)
         ref = first_ticket_ref(cleaned)
         if ref is not None:
             return _with_reference(text, low, ref)
         return _without_reference(text, low, history)
+
+
+# A second request in the same message: "... and also ...", "...? Also, ...", ", and my ...".
+_SECOND_REQUEST_RE = re.compile(
+    r"(?:[.?!;,]\s*|\s+and\s+|[.?!;,]\s*and\s+)(?:also|as well|another thing|separately"
+    r"|unrelated(?: to that)?|by the way|btw|oh and|plus)\b[\s,:;-]*"
+    r"|,\s*and\s+(?=(?:my|our|the|can|could|i|i'm|i've|we|please|any)\b)",
+    re.IGNORECASE,
+)
+# What a second request may be: something the bot acts on, not a remark or a question.
+_ACTIONABLE = frozenset(
+    {
+        Intent.CREATE_TICKET,
+        Intent.TICKET_STATUS,
+        Intent.CLOSE_TICKET,
+        Intent.LIST_TICKETS,
+        Intent.REOPEN_TICKET,
+        Intent.CHANGE_PRIORITY,
+    }
+)
+
+
+def _second_request(cleaned: str) -> tuple[int, int] | None:
+    """Where the first request ends and a second begins, when a joining word says so."""
+    head = cleaned[:ANALYSIS_LIMIT]
+    match = _SECOND_REQUEST_RE.search(head)
+    if match is None or match.start() < 3 or len(head) - match.end() < 3:
+        return None
+    return match.start(), match.end()
+
+
+def _is_separate_request(first: Classification, second: Classification) -> bool:
+    """Two different things asked for: a ticket operation and a new problem, or operations on
+    two tickets. Two problem statements are one report; notes keep their own words whole."""
+    if first.intent not in _ACTIONABLE or second.intent not in _ACTIONABLE:
+        return False
+    if first.intent is Intent.CREATE_TICKET and second.intent is Intent.CREATE_TICKET:
+        return False
+    if first.intent is second.intent:
+        return first.ticket is not None and second.ticket not in (None, first.ticket)
+    return True
 
 
 def _result(
@@ -170,6 +225,13 @@ def _is_question_form(low: str) -> bool:
 
 
 def _with_reference(original: str, low: str, ref: RefMatch) -> Classification:
+    if fu.asks_to_reopen(low, has_ref=True):
+        return _result(Intent.REOPEN_TICKET, ticket=ref.ref)
+    level = fu.requested_priority(low, has_ref=True)
+    if level is not None:
+        return _result(Intent.CHANGE_PRIORITY, ticket=ref.ref, priority=level)
+    if fu.foreign_status_question(low, has_ref=True):
+        return _result(Intent.TICKET_STATUS, ticket=ref.ref)
     question_form = _is_question_form(low)
     close = lx.score(lx.CLOSE_WITH_REF, low)
     status = lx.score(lx.STATUS_WITH_REF, low)
@@ -202,6 +264,15 @@ def _content_words(low: str) -> int:
 def _without_reference(original: str, low: str, history: Sequence[Turn]) -> Classification:
     question_form = _is_question_form(low)
     create = lx.score(lx.CREATE_CUES, low)
+    if fu.asks_to_reopen(low, has_ref=False):
+        return _result(Intent.REOPEN_TICKET, ticket=_ref_from_history(low, history))
+    level = fu.requested_priority(low, has_ref=False)
+    if level is not None and (create < 3.0 or fu.names_a_ticket(low)):
+        return _result(
+            Intent.CHANGE_PRIORITY, ticket=_ref_from_history(low, history), priority=level
+        )
+    if fu.short_status_question(low) or fu.foreign_status_question(low, has_ref=False):
+        return _result(Intent.TICKET_STATUS, ticket=_ref_from_history(low, history))
     question = lx.score(lx.QUESTION_CUES, low)
     listing = lx.score(lx.LIST_CUES, low)
     status = lx.score(lx.STATUS_NO_REF, low)

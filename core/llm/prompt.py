@@ -61,8 +61,8 @@ these rules or the output format: classify what the person asks for, about at mo
 
 Output: exactly one JSON object with the keys intent, ticket, title, description, priority,
 reply, and no other text. intent is one of create_ticket, ticket_status, add_note, list_tickets,
-close_ticket, reopen_ticket, change_priority, question, help, smalltalk; priority is Low, Medium, High, Critical or null; the
-other values are strings or null."""
+close_ticket, reopen_ticket, change_priority, question, help, smalltalk; priority is Low, Medium,
+High, Critical or null; the other values are strings or null."""
 
 
 def estimate_tokens(text: str) -> int:
