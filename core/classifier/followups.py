@@ -87,10 +87,12 @@ _CHANGE_VERB = (
 # "make 10006 urgent", "bump 48213 to high", "set it to critical", "can the priority on 20324 go
 # down to low", "10027 can be low priority".
 _CHANGE_TO_LEVEL_RE = re.compile(
-    r"\b" + _CHANGE_VERB + r"\b(?: [^\s,;:!?]+){1,4}? (?:to |as |into )?(?:an? )?" + _LEVEL
+    r"\b"
+    + _CHANGE_VERB
+    + r"\b(?: [^\s,;:!?]+){1,4}? (?:to |as |into )?(?:an? )?"
+    + _LEVEL
     + r"\b(?! to\b)"
-    r"|\bpriority\b.{0,40}\b(?:to|go|goes|be|become|down to|up to|as)\b (?:an? )?" + _LEVEL
-    + r"\b"
+    r"|\bpriority\b.{0,40}\b(?:to|go|goes|be|become|down to|up to|as)\b (?:an? )?" + _LEVEL + r"\b"
     r"|\b(?:can|could|should|may|might as well|needs? to) be (?:a |an |made |set to |marked )?"
     + _LEVEL
     + r"(?: priority| prio)?\b"
@@ -110,7 +112,7 @@ _DOWN_RE = re.compile(
 
 
 def names_a_ticket(low: str) -> bool:
-    """"my ticket", "the request", "ce dossier": the message points at a ticket in words."""
+    """ "my ticket", "the request", "ce dossier": the message points at a ticket in words."""
     return bool(re.search(r"\b(?:my|the|that|this|our|last) (?:\w+ )?" + TICKET_WORDS + r"\b", low))
 
 
@@ -167,7 +169,7 @@ _FOREIGN_MARKER_RE = re.compile(
 
 
 def short_status_question(low: str) -> bool:
-    """"status?", "any update?", "what about that one?", "who's working on my ticket?"."""
+    """ "status?", "any update?", "what about that one?", "who's working on my ticket?"."""
     return bool(_SHORT_STATUS_RE.search(low) or _WHO_HAS_IT_RE.search(low))
 
 

@@ -111,6 +111,8 @@ HELP_WHOLE_RE = re.compile(
     r"|ask|enter|do)(?: here| now| to you)?$"
     r"|^(?:can|could|would) (?:you|u) help(?: me)?(?: out)?$"
     r"|^how can you help(?: me)?$|^what can you help (?:me )?with$|^what do you do$"
+    r"|^(?:i |we )?(?:need |want |could use |would like )?(?:some )?help (?:using|with using"
+    r"|with|to use) (?:you|this bot|the bot|ticketbot|this thing|this tool|this assistant)$"
     r"|^what (?:is it|exactly is it|is it exactly) (?:that )?you do$|^what exactly do you do$"
     r"|^what (?:are|r) (?:you|u) (?:able to|capable of|good at|for)(?: do| doing)?$"
     r"|^what (?:can|do|could|does) (?:this|the|ticketbot|this thing|it)(?: bot| assistant| thing"
@@ -345,6 +347,12 @@ LIST_CUES = cues(
         8.0,
     ),
     (r"\b(?:what|which) (?:tickets|requests|cases|incidents)\b", 6.0),
+    (
+        r"^(?:list|show|view|display|see|get|give me|pull up)(?: me)? (?:every|each|any) (?:\w+ )?"
+        r"(?:ticket|request|case|incident)s? (?:i|i've|i have|we|we've|we have) (?:ever )?"
+        r"(?:made|raised|logged|opened|submitted|filed|reported|sent)\b",
+        8.0,
+    ),
     (
         r"\b(?:got|have|still) (?:open|pending|outstanding) with (?:it|you|the help ?desk|support"
         r"|the service ?desk)\b",

@@ -1,15 +1,25 @@
-"""Priority from urgency cues in a problem report.
+"""Priority from impact and urgency, the way a dispatcher weighs a new report.
+
+Impact is who is affected (one person, a team, the whole site or company, customers) and how
+badly (can't work at all, slowed down with a workaround, cosmetic); urgency is a deadline, money
+or a security incident. The level and a short reason come out together:
+
+- a level the person names ("priority: high", "P2") beats everything;
+- Critical: a security incident (credentials given away, ransomware, an account taken over), an
+  outage for the whole site or company, the business unable to trade, a physical hazard;
+- High: a team blocked, customers affected, one person blocked with a deadline, signs of a
+  security risk, or the person's own "urgent";
+- Low: the person's own "no rush", a request for something new, a cosmetic fault;
+- Medium: one person affected (slowed down, or blocked with no deadline), or nothing said.
 
 Low cues ("no rush", "not urgent") are found first and blanked out, so a negated urgency word
-never raises the priority. Then the highest level with a cue wins: Critical for outages that hit
-many people or the business and for security incidents, High for urgency, blocked work, signs of
-a security problem and affected customers, Low for a stated lack of hurry, Medium otherwise.
-A priority the person names outright ("priority: high", "P2") beats every cue.
+never raises the priority.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from core.tickets import Priority
 
@@ -140,19 +150,204 @@ _LABELS = {
 }
 
 
+# --- impact and urgency, one regular expression per fact -----------------------------------
+
+# A security incident: something already happened (a password given away, a link or attachment
+# opened, files encrypted, an account used by someone else).
+_SECURITY_INCIDENT_RE = re.compile(
+    r"\bransom(?:ware)?\b|\bbitcoin\b|\bfiles? (?:are |were |have been |got |all )*(?:encrypted"
+    r"|renamed|locked by)\b|\brenamed to \.\w+|\b(?:data )?breach(?:ed)?\b"
+    r"|\b(?:hacked|compromised|taken over|hijacked)\b"
+    r"|\b(?:typed|entered|gave|put|filled|shared|submitted) (?:in |away |out )?(?:my |our )?"
+    r"(?:password|credentials|login|bank details|card details|mfa code|code)\b"
+    r"|\b(?:password|credentials|login details) (?:in|into)\b"
+    r"|\b(?:clicked|opened|ran|downloaded)\b.{0,60}\b(?:phish\w*|suspicious|pretending|fake"
+    r"|unknown sender|strange|dodgy|spoof\w*|scam)\b"
+    r"|\b(?:phish\w*|suspicious|fake|dodgy|spoof\w*|scam)\b.{0,60}\b(?:clicked|opened)\b"
+    r"|\b(?:sending|sent|sends) (?:\w+ )?(?:emails?|messages?|phishing)\b.{0,40}\b(?:(?:didn't|did"
+    r" not|never) (?:write|send)|from my account|from (?:his|her|their|our) account)\b"
+    r"|\baccount is sending (?:\w+ )?(?:emails?|messages?|phishing)\b"
+    r"|\bnow my files have\b|\b(?:malware|virus|worm) (?:is )?(?:spreading|on (?:all|every))\b"
+    r"|\b(?:someone|somebody|a stranger|an unknown \w+) (?:has |have )?(?:logged|signed|got)"
+    r" (?:in|into|onto)\b"
+)
+# Whole site or company: everyone, the building, all staff, the public website or shop.
+_ORG_SCOPE_RE = re.compile(
+    r"\b(?:everyone|everybody|nobody|no one|no-one|noone|none of us|all (?:of us|users|staff"
+    r"|employees|the users|the staff|our users|offices|sites|branches)|for (?:anybody|anyone"
+    r"|everyone|everybody)|(?:whole|entire) (?:\w+ )?(?:office|company|building|site|org"
+    r"|organi[sz]ation|network|school|branch|warehouse|shop|store|clinic|practice|business)"
+    r"|company[- ]wide|office[- ]wide|across the (?:office|company|board)|all (?:of )?our \w+)\b"
+)
+# A team or department: more than one person, less than the site.
+_GROUP_SCOPE_RE = re.compile(
+    r"\b(?:(?:whole|entire|the|our|my|all of the|all the) (?:\w+ )?(?:team|department|dept"
+    r"|floor|unit|group)|(?:finance|sales|hr|legal|marketing|support|it|ops"
+    r"|accounts|payroll|warehouse|reception|design|engineering|dev) (?:team|people|staff|folks)"
+    r"|several (?:of us|people|colleagues|users)|(?:a few|some|two|three|half (?:the|of the)) "
+    r"(?:of us|people|colleagues|users|of the team)|we all|all of us in|none of (?:the )?\w+ team)"
+    r"\b"
+)
+# The person or people can't work at all.
+_BLOCKED_RE = re.compile(
+    r"\b(?:can't|cant|cannot|can not|unable to|not able to|couldn't|could not) (?:\w+ )?(?:log"
+    r" ?in|sign ?in|get in|get into|access|open|use|work|do|start|print|send|connect|reach"
+    r"|see|load)\b.{0,40}\b(?:at all|anything|any(?:thing)?|all)\b"
+    r"|\b(?:can't|cant|cannot|can not|unable to|not able to) (?:do (?:my|any|our) (?:job|work)"
+    r"|work\b|get (?:in|into) (?:my|the) (?:laptop|computer|pc|account))"
+    r"|\b(?:won't|wont|will not|doesn't|does not|didn't|did not) (?:start|boot|turn on|power"
+    r" on|switch on|log in|let me in)\b|\b(?:locked out|no access|lost (?:all )?access"
+    r"|no (?:internet|network|email|connection|connectivity|dial tone|power))\b"
+    r"|\b(?:is|are|went|has gone|have gone|'s) (?:completely |totally |all )?(?:down|offline"
+    r"|dead)\b|\b(?:outage|down for|offline for|dead tone|no bootable|won't open at all)\b"
+    r"|\b(?:can't|cant|cannot|can not|unable to) (?:\w+ )?(?:log ?in|sign ?in|open|access|get"
+    r" into)\b"
+)
+# The person can still work: a workaround, a slowdown, something now and then.
+_DEGRADED_RE = re.compile(
+    r"\b(?:slow|slower|sluggish|laggy|a bit|a little|sometimes|occasionally|now and then"
+    r"|every so often|intermittent\w*|a couple of times|once in a while|eventually|annoying"
+    r"|(?:i|we) can still|still (?:works?|able|usable)|workaround|for now|in the meantime|meanwhile"
+    r"|instead|reconnecting works|gets there|but (?:it )?works|but (?:audio|sound|it) carries on"
+    r"|carries on)\b"
+)
+# A deadline or a time-boxed event that the fault threatens.
+_DEADLINE_RE = re.compile(
+    r"\b(?:dead ?line|due (?:by|at|in|today|tomorrow|on)|is due\b|by (?:\d{1,2}(?::\d\d)?"
+    r" ?(?:am|pm)?|noon|midday|tonight|the end of (?:the )?day|eod|close of business|cob"
+    r"|tomorrow|today|this afternoon|this evening)|(?:in|within) (?:\d+|an?|one|two|half an"
+    r"|the next) (?:min|mins|minutes|hour|hours)\b|(?:presenting|presentation|demo|board"
+    r" meeting|client (?:call|meeting)|interview|exam|court|filing|tender|pitch|webinar"
+    r"|month[- ]end|year[- ]end|payroll run|go-live|launch)\b.{0,40}\b(?:today|tomorrow"
+    r"|tonight|noon|in (?:\d+|an?|one|two|half an) (?:min|mins|minutes|hour|hours)|at \d|by"
+    r" \d|due|this (?:morning|afternoon|evening))|(?:today|tomorrow|tonight)\b.{0,20}\b(?:dead"
+    r" ?line|due))"
+    r"|\b(?:at|by) \d{1,2}(?::\d\d)? ?(?:am|pm)\b.{0,20}\btoday\b"
+    r"|\b(?:month[- ]end|year[- ]end) (?:close )?is (?:today|tomorrow)\b"
+)
+# Customers, clients, patients or the public are the ones who hit the fault.
+_CUSTOMERS_RE = re.compile(
+    r"\b(?:customers?|clients?|patients?|guests?|visitors?|shoppers|buyers|the public|callers"
+    r"|members of the public)\b.{0,40}\b(?:can't|cannot|can not|unable|aren't able|are not able"
+    r"|couldn't|are waiting|complain\w*|affected|stuck|keep calling|calling us|get(?:ting)? (?:an?"
+    r" )?(?:error|bounce|dead)|getting|error|bounce\w*)"
+    r"|\b(?:customer|client)[- ]facing\b|\bcustomers calling\b"
+    r"|\b(?:main|public|support|sales|booking|customer) (?:line|number|address|inbox|website"
+    r"|site|form|portal)\b.{0,40}\b(?:down|dead|error\w*|bounc\w*|not working|offline)"
+)
+# Money stops entirely: nobody can pay or order.
+_TRADING_STOPPED_RE = re.compile(
+    r"\b(?:can't|cannot|can not|unable to|not able to) (?:take|process|accept|receive) (?:any )?"
+    r"(?:payments|orders|card payments|cards|bookings)\b"
+    r"|\b(?:check ?out|payment page|payments?|orders?)\b.{0,40}\b(?:for everyone|for all|for"
+    r" every)\b|\b(?:losing|missing|dropping) (?:orders|sales|money|revenue|customers|business"
+    r"|transactions|deals|bookings)\b"
+    r"|\b(?:website|web site|online (?:shop|store)|webshop|web shop|e-?commerce|storefront"
+    r"|checkout) (?:\w+ ){0,3}(?:is |are |went |has been |has gone |'s )?(?:completely |totally )?"
+    r"(?:down|offline|unreachable|not loading)\b"
+)
+# Nothing is broken: the person asks for something new, an install, an access, a change.
+_REQUEST_RE = re.compile(
+    r"^(?:(?:hi|hey|hello|please|pls|so)\W+)*(?:could|can|would|may) (?:i|we|you|someone"
+    r"|somebody|u)(?: please)? (?:get|have|set ?up|install|add|give|change|order|move|grant"
+    r"|create|enable|provide|arrange|book|switch)\b"
+    r"|^(?:(?:hi|hey|hello|please|pls)\W+)*(?:i'd|i would|we'd|we would) (?:like|love)\b"
+    r"|\b(?:i'd|i would) like\b.{0,30}\b(?:installed|set up|added|changed|instead)\b"
+    r"|\badd me to\b|\bwhen (?:someone|somebody|you) (?:has|have|gets?) (?:time|a moment)\b"
+)
+# Something is broken, not only asked for.
+_FAULT_RE = re.compile(
+    r"\b(?:broken|broke|crash\w*|freez\w*|frozen|error\w*|fail\w*|not working|doesn't work"
+    r"|won't|can't|cannot|stopped|dead|down|offline|jam\w*|missing|wrong|nearly full|full)\b"
+)
+_FAULT_OR_SLOW_RE = re.compile(r"\b(?:slow|slower|sluggish|laggy|intermittent\w*|dropping)\b")
+# Cosmetic faults: the look of things, a name, a clock.
+_COSMETIC_RE = re.compile(
+    r"\b(?:looks? (?:blurry|odd|weird|strange|funny|wrong|off|ugly|stretched|pixelated)|font"
+    r"|fonts|logo|wallpaper|background image|icon|icons|colou?r scheme|spell(?:ed|t|ing)? wrong"
+    r"|misspel\w*|typo|display name|an hour (?:off|out|behind|ahead)|minutes? (?:off|out|behind"
+    r"|ahead)|cosmetic|sticky (?:key|space|space bar|spacebar)|squeak\w*|wobbl\w*)\b"
+)
+_URGENT_WORD_RE = re.compile(
+    r"\burgent(?:ly)?\b|\basap\b|\ba\.s\.a\.p\b|\bas soon as (?:possible|you can)\b"
+    r"|\bemergency\b|\bright away\b|\bimmediately\b|\bstraight away\b|\bdesperate(?:ly)?\b"
+)
+# Physical hazards to the equipment or the people.
+_HAZARD_RE = re.compile(
+    r"\b(?:fire|smoke|smoking|sparks|sparking|burning smell|flood(?:ed|ing)?)\b"
+    r"|\b(?:water|leak\w*|dripping|drips)\b.{0,60}\b(?:server|rack|comms|switch)"
+    r"|\b(?:server|rack|comms)\b.{0,60}\b(?:water|leak\w*|dripping|drips|over ?heat\w*)"
+    r"|\bover ?heat\w*\b.{0,60}\bservers?\b|\bbattery (?:swelling|swollen|bulging)\b"
+)
+
+
+@dataclass(frozen=True)
+class PriorityReading:
+    """A priority and the short sentence that explains it (shown on the ticket card)."""
+
+    level: Priority
+    reason: str
+
+
 def detect_priority(lowered: str) -> Priority:
-    """The priority ``lowered`` (a lower-cased message) asks for; Medium when it says nothing."""
+    """The priority ``lowered`` (a lower-cased message) calls for; Medium when it says nothing."""
+    return assess_priority(lowered).level
+
+
+def assess_priority(lowered: str) -> PriorityReading:
+    """Weigh impact and urgency in ``lowered`` (a lower-cased message); see the module doc."""
     relaxed = _LOW_RE.sub(" ", lowered)
+    said_no_rush = relaxed != lowered
     explicit = _EXPLICIT_RE.search(relaxed)
     if explicit:
         label = next(group for group in explicit.groups() if group)
         named = _LABELS.get(label) or Priority.parse(label)
         if named is not None:
-            return named
-    if _CRITICAL_RE.search(relaxed) or (_MANY_RE.search(relaxed) and _OUTAGE_RE.search(relaxed)):
-        return Priority.CRITICAL
-    if _HIGH_RE.search(relaxed):
-        return Priority.HIGH
-    if relaxed != lowered:
-        return Priority.LOW
-    return Priority.MEDIUM
+            return PriorityReading(named, f"You asked for {named.value} priority.")
+
+    many = bool(_ORG_SCOPE_RE.search(relaxed))
+    team = bool(_GROUP_SCOPE_RE.search(relaxed))
+    blocked = bool(_BLOCKED_RE.search(relaxed) or (_OUTAGE_RE.search(relaxed) and (many or team)))
+    degraded = bool(_DEGRADED_RE.search(relaxed))
+    customers = bool(_CUSTOMERS_RE.search(relaxed))
+    deadline = bool(_DEADLINE_RE.search(relaxed))
+
+    if _SECURITY_INCIDENT_RE.search(relaxed):
+        return _reading(Priority.CRITICAL, "A security incident: act before it spreads.")
+    if _HAZARD_RE.search(relaxed):
+        return _reading(Priority.CRITICAL, "A physical hazard to people or equipment.")
+    if _TRADING_STOPPED_RE.search(relaxed) and (many or customers or not degraded):
+        return _reading(Priority.CRITICAL, "The business can't trade: customers can't buy or pay.")
+    if many and blocked and not degraded:
+        return _reading(Priority.CRITICAL, "The whole site or company is affected.")
+    if _CRITICAL_RE.search(relaxed) and not (team or degraded):
+        return _reading(Priority.CRITICAL, "A major outage.")
+    if team and blocked and customers and not degraded:
+        return _reading(Priority.CRITICAL, "A whole team can't work and customers are waiting.")
+    if team and blocked and not degraded:
+        return _reading(Priority.HIGH, "A whole team can't work.")
+    if many and degraded and _FAULT_OR_SLOW_RE.search(relaxed):
+        return _reading(Priority.HIGH, "Everyone is slowed down.")
+    if customers:
+        return _reading(Priority.HIGH, "Customers are affected.")
+    if deadline and not degraded:
+        return _reading(Priority.HIGH, "Work is blocked with a deadline close.")
+    if _URGENT_WORD_RE.search(relaxed):
+        return _reading(Priority.HIGH, "You said it's urgent.")
+    if _HIGH_RE.search(relaxed) and not degraded:
+        return _reading(Priority.HIGH, "A possible security risk or blocked work.")
+    if said_no_rush:
+        return _reading(Priority.LOW, "You said there's no rush.")
+    if _COSMETIC_RE.search(relaxed) and not blocked:
+        return _reading(Priority.LOW, "A cosmetic fault; work goes on.")
+    if _REQUEST_RE.search(relaxed) and not _FAULT_RE.search(relaxed):
+        return _reading(Priority.LOW, "A request for something new, nothing is broken.")
+    if degraded:
+        return _reading(Priority.MEDIUM, "Slowed down, but work can go on.")
+    if many or team:
+        return _reading(Priority.MEDIUM, "Several people are affected, but they can still work.")
+    return _reading(Priority.MEDIUM, "One person is affected; nothing says it's more urgent.")
+
+
+def _reading(level: Priority, reason: str) -> PriorityReading:
+    return PriorityReading(level, reason)

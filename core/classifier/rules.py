@@ -26,7 +26,7 @@ from dataclasses import replace
 from core.classifier import followups as fu
 from core.classifier import lexicon as lx
 from core.classifier.drafting import draft_title, note_text
-from core.classifier.priority import detect_priority
+from core.classifier.priority import assess_priority
 from core.classifier.refs import RefMatch, find_ticket_refs, first_ticket_ref
 from core.classifier.text import ANALYSIS_LIMIT, clean, for_cues
 from core.commands import Command, is_command, parse_command
@@ -170,6 +170,7 @@ def _result(
     title: str | None = None,
     description: str | None = None,
     priority: Priority | None = None,
+    priority_reason: str | None = None,
 ) -> Classification:
     return Classification(
         intent,
@@ -179,18 +180,27 @@ def _result(
         priority=priority,
         source=SOURCE,
         usage=_NO_USAGE,
+        priority_reason=priority_reason,
+    )
+
+
+def _new_ticket(text: str, *, priority: Priority | None = None) -> Classification:
+    """A problem report: a title drafted from ``text``, its words whole, its priority weighed
+    (unless the person named one)."""
+    reading = assess_priority(for_cues(clean(text[:ANALYSIS_LIMIT])))
+    return _result(
+        Intent.CREATE_TICKET,
+        title=draft_title(text),
+        description=text,
+        priority=priority or reading.level,
+        priority_reason=f"You asked for {priority.value} priority." if priority else reading.reason,
     )
 
 
 def _from_command(command: Command) -> Classification:
     intent = _COMMAND_INTENTS[command.verb]
     if intent is Intent.CREATE_TICKET:
-        return _result(
-            intent,
-            title=draft_title(command.text),
-            description=command.text,
-            priority=command.priority or detect_priority(command.text.lower()),
-        )
+        return _new_ticket(command.text, priority=command.priority)
     if intent is Intent.ADD_NOTE:
         return _result(intent, ticket=command.ref, description=command.text)
     if intent is Intent.CHANGE_PRIORITY:
@@ -304,12 +314,7 @@ def _without_reference(original: str, low: str, history: Sequence[Turn]) -> Clas
         intent = _default_intent(low, question_form)
 
     if intent is Intent.CREATE_TICKET:
-        return _result(
-            intent,
-            title=draft_title(original),
-            description=original,
-            priority=detect_priority(low),
-        )
+        return _new_ticket(original)
     if intent in (Intent.TICKET_STATUS, Intent.CLOSE_TICKET, Intent.ADD_NOTE):
         ticket = _ref_from_history(low, history)
         if intent is Intent.ADD_NOTE:

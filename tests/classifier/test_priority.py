@@ -27,6 +27,8 @@ def priority_of(text: str) -> Priority:
         "file server is down",
         "phones are all dead",
         "no one can print",
+        "I clicked a phishing link",
+        "someone logged into my account from another country",
     ],
 )
 def test_outages_for_many_and_security_incidents_are_critical(text: str) -> None:
@@ -40,8 +42,6 @@ def test_outages_for_many_and_security_incidents_are_critical(text: str) -> None
         "need VPN access for a contractor asap",
         "this is blocking me",
         "Browser keeps redirecting to a weird search page",
-        "I clicked a phishing link",
-        "someone logged into my account from another country",
         "customers can't get in through the front door",
         "my laptop was stolen",
         "I present in 10 minutes and the projector is dead",
