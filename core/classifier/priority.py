@@ -202,6 +202,8 @@ _BLOCKED_RE = re.compile(
     r"|dead)\b|\b(?:outage|down for|offline for|dead tone|no bootable|won't open at all)\b"
     r"|\b(?:can't|cant|cannot|can not|unable to) (?:\w+ )?(?:log ?in|sign ?in|open|access|get"
     r" into)\b"
+    r"|\b(?:nobody|no one|no-one|noone|none of us)(?: \w+){0,3} (?:can|could|is able|are able"
+    r"|has|have|gets?)\b"
 )
 # The person can still work: a workaround, a slowdown, something now and then.
 _DEGRADED_RE = re.compile(

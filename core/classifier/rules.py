@@ -248,7 +248,7 @@ def _with_reference(original: str, low: str, ref: RefMatch) -> Classification:
     note = lx.score(lx.NOTE_WITH_REF, low)
     if question_form:
         status += 2.0 + lx.score(lx.STATUS_QUESTION_WITH_REF, low)
-    elif _content_words(low) >= 3:
+    elif _content_words(low) >= 2:
         note += 2.0
     if status >= 3.0 and "?" in low:
         status += 2.0  # a progress question beside new information: answer the question
