@@ -96,6 +96,11 @@ _CHANGE_TO_LEVEL_RE = re.compile(
     r"|\b(?:can|could|should|may|might as well|needs? to) be (?:a |an |made |set to |marked )?"
     + _LEVEL
     + r"(?: priority| prio)?\b"
+    r"|\b(?:can|could|should|would) (?:it|this|that|(?:my|the|this|that) (?:\w+ )?"
+    + TICKET_WORDS
+    + r") be (?:made |set (?:to |as )?|marked (?:as )?|changed to |raised to |moved to )?(?:an? )?"
+    + _LEVEL
+    + r"\b"
 )
 # "lower the priority of my ticket", "raise the priority on it", "escalate 10028", "bump my
 # ticket up": a direction without a level.
@@ -140,7 +145,7 @@ _SHORT_STATUS_RE = re.compile(
     r"^(?:(?:so|and|ok|okay|hi|hey|hello)\W+)*(?:status|update|updates|news|eta|progress"
     r"|any (?:news|update|updates|word|progress|luck)|(?:and )?(?:what|how) about (?:it|that|this"
     r"|that one|this one|mine|the other one|my ticket|that ticket)"
-    r"|who(?:'s| is| has| got| owns)? (?:got |working on |dealing with |handling |looking at )?"
+    r"|who(?:'s| is| has| got| owns)? (?:got |on |working on |dealing with |handling |looking at )?"
     r"(?:it|that|this|that one|this one|mine|my ticket|the ticket))(?: (?:now|then|yet|so far"
     r"|please|pls))?\s*[?.!]*$"
 )
@@ -148,6 +153,9 @@ _WHO_HAS_IT_RE = re.compile(
     r"\bwho(?:'s| is| was| has been)? (?:\w+ )?(?:working on|dealing with|handling|looking (?:at"
     r"|into)|assigned to|in charge of|responsible for)\b.{0,12}\b" + _TARGET + r"\b"
     r"|\bwho(?:'s| has| is| got)? (?:got |taken |picked up )?" + _TARGET + r"\s*\??$"
+    r"|^(?:and |so |what about )?(?:that|this|the other|the last) one\s*\?+$"
+    r"|\b(?:is|are) (?:it|my|the|that|this) ?(?:\w+ )?(?:" + TICKET_WORDS + r" )?being (?:handled"
+    r"|worked on|looked at|dealt with|processed|fixed|done)\b"
     r"|\bwhere (?:are we|are things|is it|does it stand|do we stand|do things stand)(?: at)?"
     r" (?:with|on)\b"
 )

@@ -177,7 +177,8 @@ _ORG_SCOPE_RE = re.compile(
     r"|employees|the users|the staff|our users|offices|sites|branches)|for (?:anybody|anyone"
     r"|everyone|everybody)|(?:whole|entire) (?:\w+ )?(?:office|company|building|site|org"
     r"|organi[sz]ation|network|school|branch|warehouse|shop|store|clinic|practice|business)"
-    r"|company[- ]wide|office[- ]wide|across the (?:office|company|board)|all (?:of )?our \w+)\b"
+    r"|company[- ]wide|office[- ]wide|across the (?:office|company|board)|all (?:of )?our \w+"
+    r"|(?:[2-9]\d|\d{3,}) (?:people|users|staff|employees|colleagues|of us|agents|workers))\b"
 )
 # A team or department: more than one person, less than the site.
 _GROUP_SCOPE_RE = re.compile(
@@ -202,7 +203,7 @@ _BLOCKED_RE = re.compile(
     r"|dead)\b|\b(?:outage|down for|offline for|dead tone|no bootable|won't open at all)\b"
     r"|\b(?:can't|cant|cannot|can not|unable to) (?:\w+ )?(?:log ?in|sign ?in|open|access|get"
     r" into)\b"
-    r"|\b(?:nobody|no one|no-one|noone|none of us)(?: \w+){0,3} (?:can|could|is able|are able"
+    r"|\b(?:nobody|no one|no-one|noone|none of (?:us|the|our|them))(?: \w+){0,3} (?:can|could|is able|are able"
     r"|has|have|gets?)\b"
 )
 # The person can still work: a workaround, a slowdown, something now and then.
@@ -215,7 +216,7 @@ _DEGRADED_RE = re.compile(
 )
 # A deadline or a time-boxed event that the fault threatens.
 _DEADLINE_RE = re.compile(
-    r"\b(?:dead ?line|due (?:by|at|in|today|tomorrow|on)|is due\b|by (?:\d{1,2}(?::\d\d)?"
+    r"\b(?:dead ?line|due (?:by|at|in|today|tomorrow|on)|is due\b|(?:by|before) (?:\d{1,2}(?::\d\d)?"
     r" ?(?:am|pm)?|noon|midday|tonight|the end of (?:the )?day|eod|close of business|cob"
     r"|tomorrow|today|this afternoon|this evening)|(?:in|within) (?:\d+|an?|one|two|half an"
     r"|the next) (?:min|mins|minutes|hour|hours)\b|(?:presenting|presentation|demo|board"
@@ -234,6 +235,10 @@ _CUSTOMERS_RE = re.compile(
     r"|couldn't|are waiting|complain\w*|affected|stuck|keep calling|calling us|get(?:ting)? (?:an?"
     r" )?(?:error|bounce|dead)|getting|error|bounce\w*)"
     r"|\b(?:customer|client)[- ]facing\b|\bcustomers calling\b"
+    r"|\b(?:drops?|dropping|loses?|losing|cuts? off|blocks?|rejects?|turns? away|disconnects?)"
+    r" (?:\w+ )?(?:customers|clients|callers|patients|guests|visitors)\b"
+    r"|\b(?:hotline|helpline|switchboard|reception line|phone queue|call queue)\b.{0,40}"
+    r"\b(?:drops?|down|dead|error\w*|not working|offline|fails?|failing)\b"
     r"|\b(?:main|public|support|sales|booking|customer) (?:line|number|address|inbox|website"
     r"|site|form|portal)\b.{0,40}\b(?:down|dead|error\w*|bounc\w*|not working|offline)"
 )
@@ -244,9 +249,17 @@ _TRADING_STOPPED_RE = re.compile(
     r"|\b(?:check ?out|payment page|payments?|orders?)\b.{0,40}\b(?:for everyone|for all|for"
     r" every)\b|\b(?:losing|missing|dropping) (?:orders|sales|money|revenue|customers|business"
     r"|transactions|deals|bookings)\b"
+    r"|\b(?:orders|payments|bookings|sales|transactions)(?: \w+)? (?:are |were )?(?:not (?:coming"
+    r" in|arriving|going through|being processed)|stuck|failing|lost|bouncing)\b"
     r"|\b(?:website|web site|online (?:shop|store)|webshop|web shop|e-?commerce|storefront"
     r"|checkout) (?:\w+ ){0,3}(?:is |are |went |has been |has gone |'s )?(?:completely |totally )?"
     r"(?:down|offline|unreachable|not loading)\b"
+)
+# One till or desk out of several: customers are affected, but trading goes on elsewhere.
+_ONE_POINT_RE = re.compile(
+    r"\bat (?:the |our |one )?(?:front desk|reception(?: desk)?|till|counter|desk|register|kiosk"
+    r"|door)\b|\bone (?:of (?:the|our) )?(?:tills?|terminals?|registers?|card readers?)\b"
+    r"|\bcard (?:reader|machine|terminal)\b"
 )
 # Nothing is broken: the person asks for something new, an install, an access, a change.
 _REQUEST_RE = re.compile(
@@ -280,6 +293,11 @@ _HAZARD_RE = re.compile(
     r"|\b(?:water|leak\w*|dripping|drips)\b.{0,60}\b(?:server|rack|comms|switch)"
     r"|\b(?:server|rack|comms)\b.{0,60}\b(?:water|leak\w*|dripping|drips|over ?heat\w*)"
     r"|\bover ?heat\w*\b.{0,60}\bservers?\b|\bbattery (?:swelling|swollen|bulging)\b"
+    r"|\b(?:power|electricity)\b.{0,30}\b(?:off|out|down|cut|failed|failure)\b.{0,60}"
+    r"\b(?:server|ups|rack|comms|building|office|site)\b"
+    r"|\b(?:server|ups|rack|comms|building|office|site)\b.{0,60}\b(?:power|electricity)\b"
+    r".{0,30}\b(?:off|out|down|cut|failed|failure)\b|\bups\b.{0,30}\b(?:nearly|almost) (?:empty"
+    r"|flat|drained)\b"
 )
 
 
@@ -318,7 +336,7 @@ def assess_priority(lowered: str) -> PriorityReading:
         return _reading(Priority.CRITICAL, "A security incident: act before it spreads.")
     if _HAZARD_RE.search(relaxed):
         return _reading(Priority.CRITICAL, "A physical hazard to people or equipment.")
-    if _TRADING_STOPPED_RE.search(relaxed) and (many or customers or not degraded):
+    if _TRADING_STOPPED_RE.search(relaxed) and not (degraded or _ONE_POINT_RE.search(relaxed)):
         return _reading(Priority.CRITICAL, "The business can't trade: customers can't buy or pay.")
     if many and blocked and not degraded:
         return _reading(Priority.CRITICAL, "The whole site or company is affected.")

@@ -82,6 +82,7 @@ _SLOT_WORDS = frozenset(
         withdraw check checking chase chasing escalate escalating bump bumping raise lower expedite
         track view show news status progress latest eta prioritise prioritize
         deprioritise deprioritize mark set make change follow up look pull note add adding append
+        upgrade downgrade increase decrease reduce drop move put switch push
         need needed keep out back down tell whoever about re regarding concerning on to for in of
         with into is are was has have had did does do when how's hows whether and but so or then
         also that what's whats where's wheres what where""",
@@ -126,7 +127,7 @@ _TICKET_CONTEXT_RE = re.compile(
     r"|mark|marked|sorted|withdraw|going|moving|attach|attached|how's|details?|information"
     r"|check|checking|look up|lookup|keep"
     r"|whoever|pass on|pass along|waiting|hear|about|picked up|yet|priority|urgent|bump|escalate"
-    r"|again|back)\b",
+    r"|again|back|upgrade|downgrade|raise|lower)\b",
     re.IGNORECASE,
 )
 

@@ -3,6 +3,8 @@
 - ``intents_tuning.jsonl``: written blind (new wording) before the rules were changed for
   reopen / change priority / numbers / impact-based priority, then used to tune; its first-run
   figures are in the README.
+- ``intents_tuning_2.jsonl``: a second blind batch written after the first round of tuning
+  (its first-run figures measured that round), then tuned on too.
 - ``intents_untuned.jsonl``: written at the same time and never tuned on, so it still measures
   how the rules generalise.
 - ``intents_heldout_style.jsonl`` and ``regression_examples.jsonl``: earlier rounds, kept as
@@ -24,6 +26,7 @@ from core.classifier.rules import RuleClassifier
 HERE = Path(__file__).resolve().parent
 DATA = HERE.parent / "data"
 TUNING_SET = DATA / "intents_tuning.jsonl"
+TUNING_SET_2 = DATA / "intents_tuning_2.jsonl"
 UNTUNED_SET = DATA / "intents_untuned.jsonl"
 HELDOUT_STYLE_SET = DATA / "intents_heldout_style.jsonl"
 REGRESSION_SET = HERE / "regression_examples.jsonl"
