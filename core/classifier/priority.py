@@ -203,8 +203,8 @@ _BLOCKED_RE = re.compile(
     r"|dead)\b|\b(?:outage|down for|offline for|dead tone|no bootable|won't open at all)\b"
     r"|\b(?:can't|cant|cannot|can not|unable to) (?:\w+ )?(?:log ?in|sign ?in|open|access|get"
     r" into)\b"
-    r"|\b(?:nobody|no one|no-one|noone|none of (?:us|the|our|them))(?: \w+){0,3} (?:can|could|is able|are able"
-    r"|has|have|gets?)\b"
+    r"|\b(?:nobody|no one|no-one|noone|none of (?:us|the|our|them))(?: \w+){0,3} (?:can|could"
+    r"|is able|are able|has|have|gets?)\b"
 )
 # The person can still work: a workaround, a slowdown, something now and then.
 _DEGRADED_RE = re.compile(
@@ -216,8 +216,8 @@ _DEGRADED_RE = re.compile(
 )
 # A deadline or a time-boxed event that the fault threatens.
 _DEADLINE_RE = re.compile(
-    r"\b(?:dead ?line|due (?:by|at|in|today|tomorrow|on)|is due\b|(?:by|before) (?:\d{1,2}(?::\d\d)?"
-    r" ?(?:am|pm)?|noon|midday|tonight|the end of (?:the )?day|eod|close of business|cob"
+    r"\b(?:dead ?line|due (?:by|at|in|today|tomorrow|on)|is due\b"
+    r"|(?:by|before) (?:\d{1,2}(?::\d\d)? ?(?:am|pm)?|noon|midday|tonight|the end of (?:the )?day|eod|close of business|cob"
     r"|tomorrow|today|this afternoon|this evening)|(?:in|within) (?:\d+|an?|one|two|half an"
     r"|the next) (?:min|mins|minutes|hour|hours)\b|(?:presenting|presentation|demo|board"
     r" meeting|client (?:call|meeting)|interview|exam|court|filing|tender|pitch|webinar"
