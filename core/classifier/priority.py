@@ -217,7 +217,8 @@ _DEGRADED_RE = re.compile(
 # A deadline or a time-boxed event that the fault threatens.
 _DEADLINE_RE = re.compile(
     r"\b(?:dead ?line|due (?:by|at|in|today|tomorrow|on)|is due\b"
-    r"|(?:by|before) (?:\d{1,2}(?::\d\d)? ?(?:am|pm)?|noon|midday|tonight|the end of (?:the )?day|eod|close of business|cob"
+    r"|(?:by|before) (?:\d{1,2}(?::\d\d)? ?(?:am|pm)?|noon|midday|tonight"
+    r"|the end of (?:the )?day|eod|close of business|cob"
     r"|tomorrow|today|this afternoon|this evening)|(?:in|within) (?:\d+|an?|one|two|half an"
     r"|the next) (?:min|mins|minutes|hour|hours)\b|(?:presenting|presentation|demo|board"
     r" meeting|client (?:call|meeting)|interview|exam|court|filing|tender|pitch|webinar"
