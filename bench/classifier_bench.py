@@ -26,6 +26,7 @@ DEFAULT_SETS = (
     ROOT / "tests" / "data" / "intents_untuned.jsonl",
     ROOT / "tests" / "data" / "intents_tuning.jsonl",
     ROOT / "tests" / "data" / "intents_tuning_2.jsonl",
+    ROOT / "tests" / "data" / "intents_tuning_3.jsonl",
     ROOT / "tests" / "data" / "intents_heldout_style.jsonl",
     ROOT / "tests" / "classifier" / "regression_examples.jsonl",
 )

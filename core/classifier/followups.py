@@ -38,7 +38,7 @@ _REOPEN_NEGATED_RE = re.compile(
 _PROBLEM_BACK_RE = re.compile(
     r"^(?:(?:oh|ugh|hmm|sorry|hi|hey|so|well|and|but)\W+)*(?:it|this|that|the (?:same )?(?:\w+ )?"
     r"(?:problem|issue|fault|error|bug|thing)|same (?:problem|issue|thing|error))(?:'s| is| has"
-    r"| have| was)? (?:\w+ ){0,2}?(?:again|back)\b"
+    r"| have| was)? (?:\w+ ){0,3}?(?:again|back)\b"
     r"|\b(?:problem|issue|fault|error|bug)s? (?:is |are |has |have |'s )?(?:come |came |coming )"
     r"?back\b|\b(?:problem|issue|fault|error|bug) (?:came|has come|is) back\b"
 )
@@ -71,6 +71,8 @@ _LEVEL_WORDS = {
     "top": Priority.CRITICAL,
     "urgent": Priority.HIGH,
     "high": Priority.HIGH,
+    "higher": Priority.HIGH,
+    "lower": Priority.LOW,
     "p2": Priority.HIGH,
     "medium": Priority.MEDIUM,
     "normal": Priority.MEDIUM,
@@ -78,7 +80,7 @@ _LEVEL_WORDS = {
     "low": Priority.LOW,
     "p4": Priority.LOW,
 }
-_LEVEL = r"(critical|emergency|p[1-4]|urgent|high|medium|normal|low|top)"
+_LEVEL = r"(critical|emergency|p[1-4]|urgent|high|higher|medium|normal|low|lower|top)"
 _CHANGE_VERB = (
     r"(?:make|set|mark|change|bump|raise|lower|drop|move|put|switch|upgrade|downgrade"
     r"|increase|decrease|reduce|escalate|push|knock|de-?prioriti[sz]e|prioriti[sz]e"
@@ -96,6 +98,8 @@ _CHANGE_TO_LEVEL_RE = re.compile(
     r"|\b(?:can|could|should|may|might as well|needs? to) be (?:a |an |made |set to |marked )?"
     + _LEVEL
     + r"(?: priority| prio)?\b"
+    r"|^(?:#?\d{3,10}|t\d{8}\.\d{4}|it|this|that|(?:my|the) (?:\w+ )?ticket) (?:is|has become"
+    r"|became|got|'s) (?:now |suddenly |really |very |getting )?(urgent|critical)\b"
     r"|\b(?:can|could|should|would) (?:it|this|that|(?:my|the|this|that) (?:\w+ )?"
     + TICKET_WORDS
     + r") be (?:made |set (?:to |as )?|marked (?:as )?|changed to |raised to |moved to )?(?:an? )?"
@@ -154,6 +158,10 @@ _WHO_HAS_IT_RE = re.compile(
     r"|into)|assigned to|in charge of|responsible for)\b.{0,12}\b" + _TARGET + r"\b"
     r"|\bwho(?:'s| has| is| got)? (?:got |taken |picked up )?" + _TARGET + r"\s*\??$"
     r"|^(?:and |so |what about )?(?:that|this|the other|the last) one\s*\?+$"
+    r"|^who(?:'s| has| is| got)? (?:\w+ )?(?:picked|taken|took|got|working|dealing|handling"
+    r"|looking|assigned)\b.{0,20}\b" + _TARGET + r"(?: up)?\s*\?*$"
+    r"|^(?:is|has|was) " + _TARGET + r" (?:been )?(?:done|fixed|resolved|sorted|finished|closed"
+    r"|picked up|looked at|assigned|started)(?: yet)?\s*\?*$"
     r"|\b(?:is|are) (?:it|my|the|that|this) ?(?:\w+ )?(?:" + TICKET_WORDS + r" )?being (?:handled"
     r"|worked on|looked at|dealt with|processed|fixed|done)\b"
     r"|\bwhere (?:are we|are things|is it|does it stand|do we stand|do things stand)(?: at)?"
@@ -164,13 +172,15 @@ _FOREIGN_STATUS_RE = re.compile(
     r"\b(?:estado|novedad(?:es)?|noticias?|actualizaci[o\u00f3]n(?:es)?|avances?|c[o\u00f3]mo va"
     r"|qu[e\u00e9] pasa con|se sabe algo|resuelto|solucionado"
     r"|stand|status|neuigkeiten|neues|fortschritt|bearbeitet|erledigt|gel[o\u00f6]st|was ist mit"
-    r"|wie steht|wie sieht es|statut|[e\u00e9]tat|o[u\u00f9] en est|nouvelles?|avancement"
+    r"|wie steht|wie sieht es|update|updates|statut|[e\u00e9]tat|o[u\u00f9] en est|nouvelles?"
+    r"|du nouveau|quoi de neuf|avancement"
     r"|mise [a\u00e0] jour|r[e\u00e9]solue?|trait[e\u00e9]e?|en cours)\b"
 )
 _FOREIGN_TICKET_RE = re.compile(r"\b" + TICKET_WORDS + r"\b")
 # Function words that mark a message as Spanish, German or French (or its punctuation).
 _FOREIGN_MARKER_RE = re.compile(
-    r"[\u00bf\u00a1\u00e0-\u00ff]|\b(?:el|la|los|las|del|mi|mis|hay|alguna|alg[u\u00fa]n|cu[a\u00e1]l"
+    r"[\u00bf\u00a1\u00e0-\u00ff]|\b(?:el|la|los|las|del|mi|mis|hay|alguna|alg[u\u00fa]n"
+    r"|cu[a\u00e1]l"
     r"|qu[e\u00e9]|c[o\u00f3]mo|der|die|das|dem|den|ist|von|vom|mein|meine|meinem|meiner|gibt"
     r"|schon|wie|was ist|le|les|du|est|ma|mon|mes|des|sur|quel|quelle|il|elle)\b"
 )

@@ -112,7 +112,8 @@ HELP_WHOLE_RE = re.compile(
     r"|^(?:can|could|would) (?:you|u) help(?: me)?(?: out)?$"
     r"|^how can you help(?: me)?$|^what can you help (?:me )?with$|^what do you do$"
     r"|^(?:i |we )?(?:need |want |could use |would like )?(?:some )?help (?:using|with using"
-    r"|with|to use) (?:you|this bot|the bot|ticketbot|this thing|this tool|this assistant)$"
+    r"|with|to use|me use|me with|me to use) (?:you|this bot|the bot|ticketbot|this thing|this tool"
+    r"|this assistant|this|it)$"
     r"|^what (?:is it|exactly is it|is it exactly) (?:that )?you do$|^what exactly do you do$"
     r"|^what (?:are|r) (?:you|u) (?:able to|capable of|good at|for)(?: do| doing)?$"
     r"|^what (?:can|do|could|does) (?:this|the|ticketbot|this thing|it)(?: bot| assistant| thing"
@@ -161,6 +162,7 @@ CLOSE_WITH_REF = cues(
         r"|marked)\b",
         5.0,
     ),
+    (r"^\S+ (?:can|could|may) (?:go|be binned|be dropped|be scrapped)\b", 5.0),
     (
         r"\b(?:mark|set|flag|put|move|change)\b.{0,40}\b(?:as |to )?(?:resolved|closed|complete"
         r"|completed|done|solved|fixed|finished)\b",

@@ -159,8 +159,13 @@ _SECURITY_INCIDENT_RE = re.compile(
     r"|renamed|locked by)\b|\brenamed to \.\w+|\b(?:data )?breach(?:ed)?\b"
     r"|\b(?:hacked|compromised|taken over|hijacked)\b"
     r"|\b(?:typed|entered|gave|put|filled|shared|submitted) (?:in |away |out )?(?:my |our )?"
-    r"(?:password|credentials|login|bank details|card details|mfa code|code)\b"
-    r"|\b(?:password|credentials|login details) (?:in|into)\b"
+    r"(?:\w+ )?(?:password|credentials|login|bank details|card details|mfa code"
+    r"|code)\b"
+    r"|\b(?:password|email|e-mail|phone number|mfa|recovery \w+|rules?|forward\w*|payment"
+    r"|transfer|sign-?in|login)\b.{0,60}\b(?:i never (?:made|changed|set up|sent|did|asked)"
+    r"|i didn't"
+    r" (?:make|change|set up|send|do|ask)|i did not (?:make|change|set up|send|do|ask)|wasn't me"
+    r"|not me)\b"
     r"|\b(?:clicked|opened|ran|downloaded)\b.{0,60}\b(?:phish\w*|suspicious|pretending|fake"
     r"|unknown sender|strange|dodgy|spoof\w*|scam)\b"
     r"|\b(?:phish\w*|suspicious|fake|dodgy|spoof\w*|scam)\b.{0,60}\b(?:clicked|opened)\b"
@@ -171,6 +176,11 @@ _SECURITY_INCIDENT_RE = re.compile(
     r"|\b(?:someone|somebody|a stranger|an unknown \w+) (?:has |have )?(?:logged|signed|got)"
     r" (?:in|into|onto)\b"
 )
+# "I didn't click anything": a suspicious message reported, nothing happened yet.
+_NOTHING_DONE_RE = re.compile(
+    r"\b(?:didn't|did not|haven't|have not|never|without) (?:click\w*|open\w*|repl\w*|respond\w*"
+    r"|answer\w*|pay|paid|enter\w*|type\w*|download\w*)\b(?! (?:it|that|this) (?:myself|before))"
+)
 # Whole site or company: everyone, the building, all staff, the public website or shop.
 _ORG_SCOPE_RE = re.compile(
     r"\b(?:everyone|everybody|nobody|no one|no-one|noone|none of us|all (?:of us|users|staff"
@@ -178,6 +188,11 @@ _ORG_SCOPE_RE = re.compile(
     r"|everyone|everybody)|(?:whole|entire) (?:\w+ )?(?:office|company|building|site|org"
     r"|organi[sz]ation|network|school|branch|warehouse|shop|store|clinic|practice|business)"
     r"|company[- ]wide|office[- ]wide|across the (?:office|company|board)|all (?:of )?our \w+"
+    r"|every (?:pc|computer|laptop|machine|user|device|screen|phone|desk|one)"
+    r"|all (?:\w+ )?(?:floors|offices|sites|branches|departments|teams|computers|pcs|machines"
+    r"|users|phones)"
+    r"|(?:the )?(?:building|office|company|site)(?:'s)? (?:main )?(?:internet|network|wifi|wi-fi"
+    r"|power|phones|phone system|email|internet line|line|connection)"
     r"|(?:[2-9]\d|\d{3,}) (?:people|users|staff|employees|colleagues|of us|agents|workers))\b"
 )
 # A team or department: more than one person, less than the site.
@@ -232,9 +247,11 @@ _DEADLINE_RE = re.compile(
 # Customers, clients, patients or the public are the ones who hit the fault.
 _CUSTOMERS_RE = re.compile(
     r"\b(?:customers?|clients?|patients?|guests?|visitors?|shoppers|buyers|the public|callers"
-    r"|members of the public)\b.{0,40}\b(?:can't|cannot|can not|unable|aren't able|are not able"
-    r"|couldn't|are waiting|complain\w*|affected|stuck|keep calling|calling us|get(?:ting)? (?:an?"
-    r" )?(?:error|bounce|dead)|getting|error|bounce\w*)"
+    r"|members of the public|tenants|residents|students|parents|passengers|subscribers"
+    r"|members|users of our|our users)\b.{0,40}\b(?:can't|cannot|can not|unable|aren't able"
+    r"|are not able|not able|couldn't|are waiting|complain\w*|affected|stuck|keep calling"
+    r"|calling us|(?:get|gets|getting|see|sees|seeing|receive|hit|hitting) (?:an? |the )?(?:\w+ )?"
+    r"(?:error|bounce|dead|warning|message|timeout|blank)|error|bounce\w*)"
     r"|\b(?:customer|client)[- ]facing\b|\bcustomers calling\b"
     r"|\b(?:drops?|dropping|loses?|losing|cuts? off|blocks?|rejects?|turns? away|disconnects?)"
     r" (?:\w+ )?(?:customers|clients|callers|patients|guests|visitors)\b"
@@ -267,7 +284,8 @@ _REQUEST_RE = re.compile(
     r"^(?:(?:hi|hey|hello|please|pls|so)\W+)*(?:could|can|would|may) (?:i|we|you|someone"
     r"|somebody|u)(?: please)? (?:get|have|set ?up|install|add|give|change|order|move|grant"
     r"|create|enable|provide|arrange|book|switch)\b"
-    r"|^(?:(?:hi|hey|hello|please|pls)\W+)*(?:i'd|i would|we'd|we would) (?:like|love)\b"
+    r"|^(?:(?:hi|hey|hello|please|pls)\W+)*(?:i'd|i would|we'd|we would|would) (?:like|love)\b"
+    r"|\bif (?:the )?budget allows\b"
     r"|\b(?:i'd|i would) like\b.{0,30}\b(?:installed|set up|added|changed|instead)\b"
     r"|\badd me to\b|\bwhen (?:someone|somebody|you) (?:has|have|gets?) (?:time|a moment)\b"
 )
@@ -280,8 +298,12 @@ _FAULT_OR_SLOW_RE = re.compile(r"\b(?:slow|slower|sluggish|laggy|intermittent\w*
 # Cosmetic faults: the look of things, a name, a clock.
 _COSMETIC_RE = re.compile(
     r"\b(?:looks? (?:blurry|odd|weird|strange|funny|wrong|off|ugly|stretched|pixelated)|font"
-    r"|fonts|logo|wallpaper|background image|icon|icons|colou?r scheme|spell(?:ed|t|ing)? wrong"
-    r"|misspel\w*|typo|display name|an hour (?:off|out|behind|ahead)|minutes? (?:off|out|behind"
+    r"|fonts|logo|wallpaper|background image|icons?\b.{0,30}\b(?:tiny|small|big|huge|large|blurry"
+    r"|stretched|moved)|colou?r scheme"
+    r"|colou?rs? (?:look |are |seem )?(?:washed out|faded|dull|off|too bright|too dark)|washed out"
+    r"|spell(?:ed|t|ing)? wrong|spelling (?:mistake|error)"
+    r"|grammar mistake|misspel\w*|typo|display name|an hour (?:off|out|behind|ahead)"
+    r"|minutes? (?:off|out|behind"
     r"|ahead)|cosmetic|sticky (?:key|space|space bar|spacebar)|squeak\w*|wobbl\w*)\b"
 )
 _URGENT_WORD_RE = re.compile(
@@ -333,7 +355,7 @@ def assess_priority(lowered: str) -> PriorityReading:
     customers = bool(_CUSTOMERS_RE.search(relaxed))
     deadline = bool(_DEADLINE_RE.search(relaxed))
 
-    if _SECURITY_INCIDENT_RE.search(relaxed):
+    if _SECURITY_INCIDENT_RE.search(relaxed) and not _NOTHING_DONE_RE.search(relaxed):
         return _reading(Priority.CRITICAL, "A security incident: act before it spreads.")
     if _HAZARD_RE.search(relaxed):
         return _reading(Priority.CRITICAL, "A physical hazard to people or equipment.")
@@ -359,7 +381,7 @@ def assess_priority(lowered: str) -> PriorityReading:
         return _reading(Priority.HIGH, "A possible security risk or blocked work.")
     if said_no_rush:
         return _reading(Priority.LOW, "You said there's no rush.")
-    if _COSMETIC_RE.search(relaxed) and not blocked:
+    if _COSMETIC_RE.search(relaxed) and not (blocked or many or team):
         return _reading(Priority.LOW, "A cosmetic fault; work goes on.")
     if _REQUEST_RE.search(relaxed) and not _FAULT_RE.search(relaxed):
         return _reading(Priority.LOW, "A request for something new, nothing is broken.")

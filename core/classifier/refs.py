@@ -83,6 +83,7 @@ _SLOT_WORDS = frozenset(
         track view show news status progress latest eta prioritise prioritize
         deprioritise deprioritize mark set make change follow up look pull note add adding append
         upgrade downgrade increase decrease reduce drop move put switch push
+        zu zum von vom für über del de sobre con sur du au à
         need needed keep out back down tell whoever about re regarding concerning on to for in of
         with into is are was has have had did does do when how's hows whether and but so or then
         also that what's whats where's wheres what where""",
@@ -90,6 +91,14 @@ _SLOT_WORDS = frozenset(
 )
 _LAST_WORD_RE = re.compile(r"([^\W\d_][\w'-]*)([^\w]*)$")
 _CLAUSE_PUNCT_RE = re.compile(r"[.!?;,:(\[\u2013\u2014]")
+
+# "41008 can go", "20322 is still broken": a message that opens with a number and a verb of state
+# is about that number.
+_LEADING_SUBJECT_RE = re.compile(
+    r"^\s*#?\s*(\d{4,10})\s+(?:is|was|has|can|could|should|shouldn't|needs?|still|got|isn't"
+    r"|wasn't|hasn't|may|must|went|came|seems|looks)\b",
+    re.IGNORECASE,
+)
 
 # Words that, just before a number, say it is something other than a ticket.
 _BLOCKERS_BEFORE_RE = re.compile(
@@ -165,7 +174,11 @@ def find_ticket_refs(text: str) -> list[RefMatch]:
                 continue
             add(TicketRef.parse(match.group(1)), match.start(), match.end(), True)
 
-    only = _ONLY_NUMBER_RE.match(head) or _LEADING_NUMBER_RE.match(head)
+    only = (
+        _ONLY_NUMBER_RE.match(head)
+        or _LEADING_NUMBER_RE.match(head)
+        or _LEADING_SUBJECT_RE.match(head)
+    )
     if only and not _unit_follows(head, only.end(1)) and not _looks_like_year(only.group(1)):
         add(TicketRef.parse(only.group(1)), only.start(1), only.end(1), False)
     elif _BARE_RE.search(head):

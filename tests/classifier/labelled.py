@@ -3,8 +3,8 @@
 - ``intents_tuning.jsonl``: written blind (new wording) before the rules were changed for
   reopen / change priority / numbers / impact-based priority, then used to tune; its first-run
   figures are in the README.
-- ``intents_tuning_2.jsonl``: a second blind batch written after the first round of tuning
-  (its first-run figures measured that round), then tuned on too.
+- ``intents_tuning_2.jsonl``, ``intents_tuning_3.jsonl``: blind batches written after the first
+  and second rounds of tuning (their first-run figures measured those rounds), then tuned on.
 - ``intents_untuned.jsonl``: written at the same time and never tuned on, so it still measures
   how the rules generalise.
 - ``intents_heldout_style.jsonl`` and ``regression_examples.jsonl``: earlier rounds, kept as
@@ -27,6 +27,7 @@ HERE = Path(__file__).resolve().parent
 DATA = HERE.parent / "data"
 TUNING_SET = DATA / "intents_tuning.jsonl"
 TUNING_SET_2 = DATA / "intents_tuning_2.jsonl"
+TUNING_SET_3 = DATA / "intents_tuning_3.jsonl"
 UNTUNED_SET = DATA / "intents_untuned.jsonl"
 HELDOUT_STYLE_SET = DATA / "intents_heldout_style.jsonl"
 REGRESSION_SET = HERE / "regression_examples.jsonl"
@@ -49,6 +50,9 @@ class Outcome:
     ticket: str | None
     priority: str | None
     remainder: str | None = None
+
+
+TUNING_SETS = (TUNING_SET, TUNING_SET_2, TUNING_SET_3)
 
 
 def load(path: Path) -> list[Example]:

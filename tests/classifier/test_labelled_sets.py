@@ -7,8 +7,9 @@ from tests.classifier.labelled import (
     HELDOUT_STYLE_SET,
     REGRESSION_SET,
     TUNING_SET,
-    TUNING_SET_2,
+    TUNING_SETS,
     UNTUNED_SET,
+    Example,
     accuracy,
     load,
     misses,
@@ -18,11 +19,15 @@ from tests.classifier.labelled import (
     wrong_refs,
 )
 
-ALL_SETS = (TUNING_SET, TUNING_SET_2, UNTUNED_SET, HELDOUT_STYLE_SET, REGRESSION_SET)
+ALL_SETS = (*TUNING_SETS, UNTUNED_SET, HELDOUT_STYLE_SET, REGRESSION_SET)
+
+
+def tuning_examples() -> list[Example]:
+    return [e for path in TUNING_SETS for e in load(path)]
 
 
 def test_the_sets_cover_every_intent_and_never_repeat_a_message() -> None:
-    new = [e for path in (TUNING_SET, TUNING_SET_2, UNTUNED_SET) for e in load(path)]
+    new = [*tuning_examples(), *load(UNTUNED_SET)]
     older = {e.text.lower() for path in (HELDOUT_STYLE_SET, REGRESSION_SET) for e in load(path)}
     assert {e.intent for e in load(TUNING_SET)} == {i.value for i in Intent}
     assert {e.intent for e in load(UNTUNED_SET)} == {i.value for i in Intent}
@@ -34,8 +39,8 @@ def test_the_sets_cover_every_intent_and_never_repeat_a_message() -> None:
 
 
 def test_tuning_sets_intents_references_and_priorities() -> None:
-    outcomes = run(load(TUNING_SET) + load(TUNING_SET_2))
-    assert len(outcomes) >= 200
+    outcomes = run(tuning_examples())
+    assert len(outcomes) >= 250
     assert accuracy(outcomes) >= 0.96, misses(outcomes)
     assert wrong_refs(outcomes) == []
     labelled = priority_outcomes(outcomes)
@@ -56,8 +61,7 @@ def test_untuned_set_stays_above_its_floor() -> None:
 
 
 def test_requested_priority_levels_are_read() -> None:
-    examples = load(TUNING_SET) + load(TUNING_SET_2)
-    outcomes = [o for o in run(examples) if o.example.intent == "change_priority"]
+    outcomes = [o for o in run(tuning_examples()) if o.example.intent == "change_priority"]
     assert len(outcomes) >= 6
     assert [(o.example.id, o.priority) for o in outcomes] == [
         (o.example.id, o.example.priority) for o in outcomes
@@ -65,7 +69,7 @@ def test_requested_priority_levels_are_read() -> None:
 
 
 def test_a_second_request_in_a_message_is_kept_as_the_remainder() -> None:
-    outcomes = [o for o in run(load(TUNING_SET) + load(TUNING_SET_2)) if o.example.remainder]
+    outcomes = [o for o in run(tuning_examples()) if o.example.remainder]
     assert len(outcomes) >= 5
     wrong = [o.example.id for o in outcomes if not same_words(o.remainder, o.example.remainder)]
     assert wrong == []
