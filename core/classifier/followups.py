@@ -173,7 +173,8 @@ _FOREIGN_STATUS_RE = re.compile(
     r"|qu[e\u00e9] pasa con|se sabe algo|resuelto|solucionado"
     r"|stand|status|neuigkeiten|neues|fortschritt|bearbeitet|erledigt|gel[o\u00f6]st|was ist mit"
     r"|wie steht|wie sieht es|update|updates|statut|[e\u00e9]tat|o[u\u00f9] en est|nouvelles?"
-    r"|du nouveau|quoi de neuf|avancement"
+    r"|du nouveau|quoi de neuf|avancement|qui(?:\u00e9|e)n (?:est\u00e1|esta|lleva|trabaja)"
+    r"|trabajando|wer (?:bearbeitet|k\u00fcmmert|kuemmert)|qui (?:s'occupe|travaille)|s'occupe"
     r"|mise [a\u00e0] jour|r[e\u00e9]solue?|trait[e\u00e9]e?|en cours)\b"
 )
 _FOREIGN_TICKET_RE = re.compile(r"\b" + TICKET_WORDS + r"\b")

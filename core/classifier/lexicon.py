@@ -350,6 +350,11 @@ LIST_CUES = cues(
     ),
     (r"\b(?:what|which) (?:tickets|requests|cases|incidents)\b", 6.0),
     (
+        r"\b(?:do|have|did) (?:i|we) (?:still )?(?:got |have )?(?:anything|something|any|stuff)"
+        r" (?:still )?(?:open|pending|outstanding|in progress|waiting)\b",
+        8.0,
+    ),
+    (
         r"^(?:list|show|view|display|see|get|give me|pull up)(?: me)? (?:every|each|any) (?:\w+ )?"
         r"(?:ticket|request|case|incident)s? (?:i|i've|i have|we|we've|we have) (?:ever )?"
         r"(?:made|raised|logged|opened|submitted|filed|reported|sent)\b",
@@ -676,6 +681,7 @@ CREATE_CUES = cues(
         r"|unlock|replace|fix|repair|order|give|grant|enable|disable|update|upgrade|move|change"
         r"|configure|connect|look at|look into|take a look|have a look|check|send|provide|restore"
         r"|recover|sort out|sort|arrange|book|renew|extend|activate|deactivate|transfer|get me"
+        r"|rename|archive|unarchive|relabel"
         r"|get us"
         r"|onboard|offboard|map|share|increase|clean|wipe|swap|mount|set|make|come|visit|assign"
         r"|issue"
