@@ -75,7 +75,6 @@ def test_stated_lack_of_hurry_is_low_and_negated_urgency_never_raises(text: str)
     [
         "my mouse is double clicking by itself",
         "I need a second monitor",
-        "please install Zoom for everyone on the team",
         "the whole screen is black",
         "install the critical Windows update",
         "",
@@ -101,3 +100,20 @@ def test_a_named_priority_beats_the_cues(text: str, expected: Priority) -> None:
 
 def test_critical_beats_a_stated_lack_of_hurry() -> None:
     assert priority_of("not urgent for me, but nobody else can log in") is Priority.CRITICAL
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "please install Zoom for everyone on the team",
+        "could I get a wireless mouse",
+        "can someone rename the Finance channel to Accounts",
+        "request: a second licence for Visio",
+    ],
+)
+def test_a_request_for_something_new_is_low(text: str) -> None:
+    assert priority_of(text) is Priority.LOW
+
+
+def test_a_request_that_reports_a_fault_is_not_low() -> None:
+    assert priority_of("could you fix my laptop, it won't start") is not Priority.LOW
