@@ -98,8 +98,11 @@ _CHANGE_TO_LEVEL_RE = re.compile(
     r"|\b(?:can|could|should|may|might as well|needs? to) be (?:a |an |made |set to |marked )?"
     + _LEVEL
     + r"(?: priority| prio)?\b"
-    r"|^(?:#?\d{3,10}|t\d{8}\.\d{4}|it|this|that|(?:my|the) (?:\w+ )?ticket) (?:is|has become"
-    r"|became|got|'s) (?:now |suddenly |really |very |getting )?(urgent|critical)\b"
+    r"|^(?:(?:no|nope|actually|oh|and|but|ok|okay|well|sorry|wait)\W+)*(?:#?\d{3,10}"
+    r"|t\d{8}\.\d{4}|it|this|that|(?:my|the) (?:\w+ )?ticket)(?: is| has become| became| got|'s)"
+    r" (?:now |suddenly |really |very |getting |quite |pretty )?(urgent|critical)\b"
+    r"|\bpriority (?:of |on |for )?(?:#?\d{3,10}|t\d{8}\.\d{4}|it|this|that|my ticket)"
+    r"(?: to| as| =|:)? (?:an? )?" + _LEVEL + r"\b"
     r"|\b(?:can|could|should|would) (?:it|this|that|(?:my|the|this|that) (?:\w+ )?"
     + TICKET_WORDS
     + r") be (?:made |set (?:to |as )?|marked (?:as )?|changed to |raised to |moved to )?(?:an? )?"
@@ -141,6 +144,22 @@ def requested_priority(low: str, *, has_ref: bool) -> Priority | None:
     if direction is None:
         return None
     return Priority.LOW if _DOWN_RE.search(direction.group(0)) else Priority.HIGH
+
+
+# --- a follow-up that adds to the ticket just discussed ---------------------------------------
+
+# "also it happens on my laptop", "it also ...", "same thing on ...", "and now it shows ...".
+_ADDITION_RE = re.compile(
+    r"^(?:(?:oh|ok|okay|btw|fyi|and|but|sorry)\W+)*(?:also\b|it also\b|it now\b|and now\b"
+    r"|now it\b|plus\b|same (?:thing|problem|issue|error) (?:on|with|in|for|at|happens)\b"
+    r"|it (?:does|happens|did) (?:the same|it too|it also)\b|the same (?:happens|goes) (?:on|for)\b"
+    r"|(?:i )?forgot to (?:say|mention|add)\b|one more thing\b)"
+)
+
+
+def adds_to_the_last_ticket(low: str) -> bool:
+    """A message that opens like an addition to what was just said about a ticket."""
+    return bool(_ADDITION_RE.search(low))
 
 
 # --- status in a few words, and in other languages -------------------------------------------

@@ -46,6 +46,8 @@ SMALLTALK_PHRASE_RE = _longest_first(
     that_was_(?:quick|fast|easy|helpful|great|painless|super_quick)
     thank(?:s|_you)_for_\w+ing(?:_(?:that|this|it|me|out|up|so|quickly|fast|all))*
     all_good never_?mind nvm forget_it yes yeah yep yup no nope nah right indeed wow oh ah
+    go_ahead sure_thing please_do do_it s[ií] claro vale ja jawohl genau bitte oui d'accord
+    non nein por_favor s'il_(?:te|vous)_pla[iî]t bien_s[uû]r
     bye+ goodbye good_?bye see_(?:you|ya)(?:_later|_soon|_tomorrow)? cya later take_care
     talk_(?:to_you_)?(?:later|soon) ttyl good_?night
     have_a_(?:nice|good|great|lovely)_(?:day|weekend|evening|one|night|week|afternoon)

@@ -83,7 +83,7 @@ _SLOT_WORDS = frozenset(
         track view show news status progress latest eta prioritise prioritize
         deprioritise deprioritize mark set make change follow up look pull note add adding append
         upgrade downgrade increase decrease reduce drop move put switch push
-        zu zum von vom für über del de sobre con sur du au à
+        zu zum von vom für über del de sobre con sur du au à priority prio
         need needed keep out back down tell whoever about re regarding concerning on to for in of
         with into is are was has have had did does do when how's hows whether and but so or then
         also that what's whats where's wheres what where""",

@@ -281,6 +281,10 @@ def _without_reference(original: str, low: str, history: Sequence[Turn]) -> Clas
         return _result(
             Intent.CHANGE_PRIORITY, ticket=_ref_from_history(low, history), priority=level
         )
+    if fu.adds_to_the_last_ticket(low) and not question_form:
+        focus = _ref_from_history(low, history, any_length=True)
+        if focus is not None:
+            return _result(Intent.ADD_NOTE, ticket=focus, description=original.strip())
     if fu.short_status_question(low) or fu.foreign_status_question(low, has_ref=False):
         return _result(Intent.TICKET_STATUS, ticket=_ref_from_history(low, history))
     question = lx.score(lx.QUESTION_CUES, low)
@@ -338,8 +342,12 @@ def _default_intent(low: str, question_form: bool) -> Intent:
     return Intent.QUESTION
 
 
-def _ref_from_history(low: str, history: Sequence[Turn]) -> TicketRef | None:
-    if not history or not (lx.ANAPHORA_RE.search(low) or len(_WORD_RE.findall(low)) <= 6):
+def _ref_from_history(
+    low: str, history: Sequence[Turn], *, any_length: bool = False
+) -> TicketRef | None:
+    if not history:
+        return None
+    if not (any_length or lx.ANAPHORA_RE.search(low) or len(_WORD_RE.findall(low)) <= 6):
         return None
     for turn in list(history)[-HISTORY_TURNS:][::-1]:
         found = find_ticket_refs(clean(turn.text[:ANALYSIS_LIMIT]))

@@ -3,10 +3,13 @@ priority requests, short and foreign status questions, a second request, priorit
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from core.classifier.rules import RuleClassifier
 from core.intents import Classification, Intent
+from core.ports import Turn
 from core.tickets import Priority, TicketRef
 
 
@@ -222,3 +225,43 @@ def test_new_fields_default_to_none_for_old_callers() -> None:
     old_style = Classification(Intent.HELP)
     assert (old_style.priority_reason, old_style.remainder) == (None, None)
     assert classify("what can you do?").remainder is None
+
+
+def _after_ticket_created() -> tuple[Turn, ...]:
+    when = datetime(2026, 11, 4, 9, 30, tzinfo=UTC)
+    return (
+        Turn("user", "the label printer is jammed", when),
+        Turn("assistant", "Created ticket #10001: The label printer is jammed", when),
+    )
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["also it happens on my laptop", "it also does it on the other printer", "and now it beeps"],
+)
+def test_an_addition_right_after_a_ticket_is_a_note_on_it(text: str) -> None:
+    result = RuleClassifier().classify(text, _after_ticket_created())
+    assert (result.intent, result.ticket) == (Intent.ADD_NOTE, TicketRef("id", "10001"))
+    assert result.description == text
+
+
+def test_an_addition_with_no_ticket_before_it_stays_a_report() -> None:
+    assert classify("also it happens on my laptop").intent is Intent.CREATE_TICKET
+
+
+@pytest.mark.parametrize(
+    ("text", "ticket"),
+    [("no, it's urgent", "10001"), ("it's urgent after all", "10001")],
+)
+def test_urgency_said_of_the_ticket_just_discussed_changes_its_priority(
+    text: str, ticket: str
+) -> None:
+    result = RuleClassifier().classify(text, _after_ticket_created())
+    assert result.intent is Intent.CHANGE_PRIORITY
+    assert result.ticket == TicketRef.parse(ticket)
+    assert result.priority is Priority.HIGH
+
+
+@pytest.mark.parametrize("text", ["go ahead", "sure thing", "oui", "ja bitte", "sí, por favor"])
+def test_bare_agreement_in_four_languages_is_small_talk_not_a_question(text: str) -> None:
+    assert classify(text).intent is Intent.SMALLTALK
