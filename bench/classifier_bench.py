@@ -28,6 +28,7 @@ DEFAULT_SETS = (
     ROOT / "tests" / "data" / "intents_tuning_2.jsonl",
     ROOT / "tests" / "data" / "intents_tuning_3.jsonl",
     ROOT / "tests" / "data" / "intents_tuning_4.jsonl",
+    ROOT / "tests" / "data" / "intents_tuning_5.jsonl",
     ROOT / "tests" / "data" / "intents_heldout_style.jsonl",
     ROOT / "tests" / "classifier" / "regression_examples.jsonl",
 )

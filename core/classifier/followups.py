@@ -68,7 +68,8 @@ _LEVEL_WORDS = {
     "critical": Priority.CRITICAL,
     "emergency": Priority.CRITICAL,
     "p1": Priority.CRITICAL,
-    "top": Priority.CRITICAL,
+    "top": Priority.HIGH,
+    "priority": Priority.HIGH,
     "urgent": Priority.HIGH,
     "high": Priority.HIGH,
     "higher": Priority.HIGH,
@@ -101,6 +102,7 @@ _CHANGE_TO_LEVEL_RE = re.compile(
     r"|^(?:(?:no|nope|actually|oh|and|but|ok|okay|well|sorry|wait)\W+)*(?:#?\d{3,10}"
     r"|t\d{8}\.\d{4}|it|this|that|(?:my|the) (?:\w+ )?ticket)(?: is| has become| became| got|'s)"
     r" (?:now |suddenly |really |very |getting |quite |pretty )?(urgent|critical)\b"
+    r"|\b(?:make|treat|mark) (?:\S+ ){1,3}(?:a|top|high) (priority)\b"
     r"|\bpriority (?:of |on |for )?(?:#?\d{3,10}|t\d{8}\.\d{4}|it|this|that|my ticket)"
     r"(?: to| as| =|:)? (?:an? )?" + _LEVEL + r"\b"
     r"|\b(?:can|could|should|would) (?:it|this|that|(?:my|the|this|that) (?:\w+ )?"
@@ -166,7 +168,9 @@ def adds_to_the_last_ticket(low: str) -> bool:
 
 _SHORT_STATUS_RE = re.compile(
     r"^(?:(?:so|and|ok|okay|hi|hey|hello)\W+)*(?:status|update|updates|news|eta|progress"
-    r"|any (?:news|update|updates|word|progress|luck)|(?:and )?(?:what|how) about (?:it|that|this"
+    r"|any (?:news|update|updates|word|progress|luck|joy|movement)(?: (?:with|on|about|for) "
+    + _TARGET
+    + r")?|(?:and )?(?:what|how) about (?:it|that|this"
     r"|that one|this one|mine|the other one|my ticket|that ticket)"
     r"|who(?:'s| is| has| got| owns)? (?:got |on |working on |dealing with |handling |looking at )?"
     r"(?:it|that|this|that one|this one|mine|my ticket|the ticket))(?: (?:now|then|yet|so far"

@@ -215,6 +215,7 @@ STATUS_WITH_REF = cues(
         5.0,
     ),
     (r"\bstatus\b", 4.0),
+    (r"\b(?:get|got|getting|gotten) anywhere\b|\bany (?:joy|luck|movement)\b", 3.0),
     (r"\b(?:progress|news|latest|eta|timeline|time ?frame|update\?|updates\?)\b", 3.0),
     (
         r"\b(?:any|an|got an?|get an?|need an?|some|for an?|status|quick|the) (?:update|updates"
@@ -715,6 +716,11 @@ CREATE_CUES = cues(
         r" member)|starter|leaver|offboard(?:ing)?|upgrade|license|licence|provision|mailbox"
         r"|distribution list|shared drive|shared folder|vpn access)\b",
         1.5,
+    ),
+    (
+        r"\b(?:can|could) (?:it|this|that|they|these|those) be (?:switched|changed|set|moved|made"
+        r"|fixed|replaced|updated|reset|turned|swapped|renamed)\b",
+        4.0,
     ),
     (
         r"\b(?:clicked|opened|downloaded) (?:on )?(?:a |an |the |that |this )?(?:suspicious |weird "

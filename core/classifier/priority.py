@@ -60,6 +60,8 @@ _CRITICAL_RE = re.compile(
     r"|\b(?:nobody|no one|no-one|noone|none of us|none of the (?:\w+ )?\w+|not a single \w+"
     r"|not one of us)(?: else| here| (?:in|on|at|from) (?:the )?\w+)?"
     r" (?:can|could|is able|are able|is getting|gets|has access|have access)\b"
+    r"|\b(?:reject\w*|declin\w*|fail\w*|block\w*) (?:all|every|any) (?:\w+ )?(?:payments|orders"
+    r"|bookings|transactions|sales)\b"
     r"|\b(?:losing|missing|dropping) (?:orders|sales|money|revenue|customers|business|data"
     r"|transactions|deals|bookings)\b"
     r"|\b(?:can't|cannot|can not|unable to|not able to) (?:take|process|accept|receive) "
@@ -179,6 +181,9 @@ _SECURITY_INCIDENT_RE = re.compile(
     r"|\b(?:shows?|showing|see|seeing|sees|exposes?|exposing|leak\w*|displays?)\b.{0,30}"
     r"\b(?:other (?:customers|clients|people|users|patients|staff|tenants)|someone else's"
     r"|somebody else's|another (?:customer|client|user|patient)'s)"
+    r"|\b(?:accidentally|mistakenly|by mistake|wrongly)\b.{0,30}\b(?:emailed|sent|shared|forwarded"
+    r"|uploaded|posted|published)\b|\b(?:emailed|sent|shared|forwarded|uploaded|posted)\b.{0,60}"
+    r"\b(?:by mistake|to the wrong (?:person|client|customer|address|people)|publicly)\b"
     r"|\bnow my files have\b|\b(?:malware|virus|worm) (?:is )?(?:spreading|on (?:all|every))\b"
     r"|\b(?:someone|somebody|a stranger|an unknown \w+) (?:has |have )?(?:logged|signed|got)"
     r" (?:in|into|onto)\b"
@@ -240,6 +245,8 @@ _DEGRADED_RE = re.compile(
 # A deadline or a time-boxed event that the fault threatens.
 _DEADLINE_RE = re.compile(
     r"\b(?:dead ?line|due (?:by|at|in|today|tomorrow|on)|is due\b"
+    r"|(?:arrives?|arriving|starts?|starting|joins?|joining|begins?|beginning) (?:today|tomorrow"
+    r"|this morning|this afternoon)"
     r"|(?:by|before) (?:\d{1,2}(?::\d\d)? ?(?:am|pm)?|noon|midday|tonight"
     r"|the end of (?:the )?day|eod|close of business|cob"
     r"|tomorrow|today|this afternoon|this evening)|(?:in|within) (?:\d+|an?|one|two|half an"
@@ -283,6 +290,14 @@ _TRADING_STOPPED_RE = re.compile(
     r"|checkout) (?:\w+ ){0,3}(?:is |are |went |has been |has gone |'s )?(?:completely |totally )?"
     r"(?:down|offline|unreachable|not loading)\b"
 )
+# Shared infrastructure failing: everyone who depends on it is stuck.
+_INFRA_DOWN_RE = re.compile(
+    r"\b(?:(?:main|file|mail|email|print|domain|database|db|app|application|web|sql|backup|erp)"
+    r" )?(?:servers?|nas|san|firewall|domain controller|core switch|router|exchange|internet line"
+    r"|leased line|hypervisor|host)\b(?: \w+){0,3} (?:is |are |went |has |have )?(?:completely "
+    r"|totally )?(?:down|offline|dead|crashed|won't (?:boot|start|come back)|not booting|failed"
+    r"|keeps crashing|unreachable)\b"
+)
 # One till or desk out of several: customers are affected, but trading goes on elsewhere.
 _ONE_POINT_RE = re.compile(
     r"\bat (?:the |our |one )?(?:front desk|reception(?: desk)?|till|counter|desk|register|kiosk"
@@ -293,13 +308,14 @@ _ONE_POINT_RE = re.compile(
 _REQUEST_RE = re.compile(
     r"^(?:(?:hi|hey|hello|please|pls|so)\W+)*(?:could|can|would|may) (?:i|we|you|someone"
     r"|somebody|u)(?: please)? (?:get|have|set ?up|install|add|give|change|order|move|grant"
-    r"|create|enable|provide|arrange|book|switch)\b"
+    r"|create|enable|provide|arrange|book|switch|swap|rename|configure|sort|reorder)\b"
     r"|^(?:(?:hi|hey|hello|please|pls)\W+)*(?:i'd|i would|we'd|we would|would) (?:like|love)\b"
     r"|^(?:(?:hi|hey|hello)\W+)*(?:please|pls|kindly) (?:add|install|set ?up|create|rename|change"
     r"|move|give|grant|enable|order|arrange|remove)\b|^(?:new )?(?:request|req)\s*[:\-]"
     r"|^(?:(?:hi|hey|hello|please|pls|so)\W+)*(?:could|can|would) (?:someone|somebody|you)"
     r" (?:please )?(?:rename|archive|relabel|remove|delete)\b"
     r"|\bif (?:the )?budget allows\b"
+    r"|\b(?:can|could) (?:it|this|that|they) be (?:switched|changed|set|moved|renamed|swapped)\b"
     r"|\b(?:i'd|i would) like\b.{0,30}\b(?:installed|set up|added|changed|instead)\b"
     r"|\badd me to\b|\bwhen (?:someone|somebody|you) (?:has|have|gets?) (?:time|a moment)\b"
 )
@@ -313,6 +329,7 @@ _FAULT_OR_SLOW_RE = re.compile(r"\b(?:slow|slower|sluggish|laggy|intermittent\w*
 _COSMETIC_RE = re.compile(
     r"\b(?:looks? (?:blurry|odd|weird|strange|funny|wrong|off|ugly|stretched|pixelated)|font"
     r"|fonts|logo|wallpaper|background (?:image|photo|picture)|background on|lock screen"
+    r"|shows? (?:last \w+'s|an? old|the old|outdated|out of date)|out of date|outdated"
     r"|screensaver|stretched|icons?\b.{0,30}\b(?:tiny|small|big|huge|large|blurry"
     r"|stretched|moved)|colou?r scheme"
     r"|colou?rs? (?:look |are |seem )?(?:washed out|faded|dull|off|too bright|too dark)|washed out"
@@ -376,6 +393,10 @@ def assess_priority(lowered: str) -> PriorityReading:
         return _reading(Priority.CRITICAL, "A physical hazard to people or equipment.")
     if _TRADING_STOPPED_RE.search(relaxed) and not (degraded or _ONE_POINT_RE.search(relaxed)):
         return _reading(Priority.CRITICAL, "The business can't trade: customers can't buy or pay.")
+    if _INFRA_DOWN_RE.search(relaxed) and not degraded:
+        return _reading(
+            Priority.CRITICAL, "Shared infrastructure is down: everyone on it is stuck."
+        )
     if many and blocked and not degraded:
         return _reading(Priority.CRITICAL, "The whole site or company is affected.")
     if _CRITICAL_RE.search(relaxed) and not (team or degraded):

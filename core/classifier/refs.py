@@ -136,7 +136,7 @@ _TICKET_CONTEXT_RE = re.compile(
     r"|mark|marked|sorted|withdraw|going|moving|attach|attached|how's|details?|information"
     r"|check|checking|look up|lookup|keep"
     r"|whoever|pass on|pass along|waiting|hear|about|picked up|yet|priority|urgent|bump|escalate"
-    r"|again|back|upgrade|downgrade|raise|lower|where is|where's)\b",
+    r"|again|back|upgrade|downgrade|raise|lower|where is|where's|anywhere|joy|luck)\b",
     re.IGNORECASE,
 )
 
