@@ -3,8 +3,8 @@
 For each set prints the intent accuracy, how many ticket references came out exact, how many
 labelled reports got the priority a dispatcher would give, and the median / p99 milliseconds per
 message, then PASS or FAIL against the targets (intent >= 96%, every reference exact, priority
-right on >= 75% of labelled reports). The untuned set was never used to tune the rules, so its
-line is the honest measure of how they generalise. Also times the worst case of a 100 KB paste.
+right on >= 75% of labelled reports). The two untuned sets were never used to tune the rules, so
+their lines are the honest measure of how they generalise. Also times the worst case of a 100 KB paste.
 
     python -m bench.classifier_bench [--rounds 20] [--set PATH ...]
 """
@@ -24,11 +24,13 @@ from core.classifier.rules import RuleClassifier
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SETS = (
     ROOT / "tests" / "data" / "intents_untuned.jsonl",
+    ROOT / "tests" / "data" / "intents_untuned_2.jsonl",
     ROOT / "tests" / "data" / "intents_tuning.jsonl",
     ROOT / "tests" / "data" / "intents_tuning_2.jsonl",
     ROOT / "tests" / "data" / "intents_tuning_3.jsonl",
     ROOT / "tests" / "data" / "intents_tuning_4.jsonl",
     ROOT / "tests" / "data" / "intents_tuning_5.jsonl",
+    ROOT / "tests" / "data" / "intents_tuning_6.jsonl",
     ROOT / "tests" / "data" / "intents_heldout_style.jsonl",
     ROOT / "tests" / "classifier" / "regression_examples.jsonl",
 )

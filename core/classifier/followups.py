@@ -103,6 +103,9 @@ _CHANGE_TO_LEVEL_RE = re.compile(
     r"|t\d{8}\.\d{4}|it|this|that|(?:my|the) (?:\w+ )?ticket)(?: is| has become| became| got|'s)"
     r" (?:now |suddenly |really |very |getting |quite |pretty )?(urgent|critical)\b"
     r"|\b(?:make|treat|mark) (?:\S+ ){1,3}(?:a|top|high) (priority)\b"
+    r"|\b(?:go|goes|move|be moved|be raised|be bumped|be put) (?:up |down )?to (?:an? )?"
+    + _LEVEL
+    + r"\b"
     r"|\bpriority (?:of |on |for )?(?:#?\d{3,10}|t\d{8}\.\d{4}|it|this|that|my ticket)"
     r"(?: to| as| =|:)? (?:an? )?" + _LEVEL + r"\b"
     r"|\b(?:can|could|should|would) (?:it|this|that|(?:my|the|this|that) (?:\w+ )?"
@@ -181,6 +184,11 @@ _WHO_HAS_IT_RE = re.compile(
     r"|into)|assigned to|in charge of|responsible for)\b.{0,12}\b" + _TARGET + r"\b"
     r"|\bwho(?:'s| has| is| got)? (?:got |taken |picked up )?" + _TARGET + r"\s*\??$"
     r"|^(?:and |so |what about )?(?:that|this|the other|the last) one\s*\?+$"
+    r"|^(?:is|are) (?:someone|anyone|somebody|anybody|a tech|the tech) (?:on|working on|looking at"
+    r"|dealing with|handling) " + _TARGET + r"\s*\?*$"
+    r"|^(?:what's|what is|whats) the (?:hold-?up|delay|story|latest|eta)(?: (?:with|on) "
+    + _TARGET
+    + r")?\s*\?*$|\bwhy is (?:it|this|that|my \w+|the \w+) taking so long\b"
     r"|^who(?:'s| has| is| got)? (?:\w+ )?(?:picked|taken|took|got|working|dealing|handling"
     r"|looking|assigned)\b.{0,20}\b" + _TARGET + r"(?: up)?\s*\?*$"
     r"|^(?:is|has|was) " + _TARGET + r" (?:been )?(?:done|fixed|resolved|sorted|finished|closed"

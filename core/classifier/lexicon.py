@@ -109,6 +109,7 @@ HELP_WHOLE_RE = re.compile(
     r"(?:commands|command list|options|help|instructions|usage|things you can do"
     r"|what you can do)$"
     r"|^what are (?:my|the|your) (?:options|commands|choices)(?: here)?$"
+    r"|^what (?:commands|options|choices) (?:are there|do you have|exist|can i use|are available)$"
     r"|^what (?:am i|should i|do i|can i) (?:supposed to |meant to |expected to )?(?:type|say|write"
     r"|ask|enter|do)(?: here| now| to you)?$"
     r"|^(?:can|could|would) (?:you|u) help(?: me)?(?: out)?$"
@@ -402,6 +403,7 @@ STATUS_NO_REF = cues(
     (
         r"\b(?:my|the|that|this|our|last|previous) (?:\w+ )?(?:ticket|request|case|incident|job)\b"
         r"(?!s).{0,40}\b(?:status|progress|done|fixed|resolved|open|assigned|looked at|picked up"
+        r"|moved|budged|progressed|changed"
         r"|working|update|moving|stuck|closed|finished|yet|still|anyone|someone)\b",
         6.0,
     ),

@@ -163,11 +163,14 @@ _SECURITY_INCIDENT_RE = re.compile(
     r"|\b(?:typed|entered|gave|put|filled|shared|submitted) (?:in |away |out )?(?:my |our )?"
     r"(?:\w+ )?(?:password|credentials|login|bank details|card details|mfa code"
     r"|code)\b"
-    r"|\b(?:password|email|e-mail|phone number|mfa|recovery \w+|rules?|forward\w*|payment"
-    r"|transfer|sign-?in|login)\b.{0,60}\b(?:i never (?:made|changed|set up|sent|did|asked)"
-    r"|i didn't"
-    r" (?:make|change|set up|send|do|ask)|i did not (?:make|change|set up|send|do|ask)|wasn't me"
+    r"|\b(?:password|email|e-mail|emails|messages?|bounce\w*|texts?|invoices?|charges?|purchases?"
+    r"|phone number|mfa|recovery \w+|rules?|forward\w*|payment|transfer|sign-?in|login)\b.{0,60}"
+    r"\b(?:(?:i|we) never (?:made|changed|set up|sent|wrote|did|asked|authori[sz]ed)|(?:i|we)"
+    r" (?:didn't|did not) (?:make|change|set up|send|write|do|ask|authori[sz]e)|wasn't me"
     r"|not me)\b"
+    r"|\blet (?:them|him|her|someone|somebody|a stranger) (?:connect|in|access|remote|control"
+    r"|take control|log ?in)\b|\bgave (?:them|him|her|someone|somebody|a stranger) (?:remote )?"
+    r"(?:access|control)\b"
     r"|\b(?:clicked|opened|ran|downloaded)\b.{0,60}\b(?:phish\w*|suspicious|pretending|fake"
     r"|unknown sender|strange|dodgy|spoof\w*|scam)\b"
     r"|\b(?:phish\w*|suspicious|fake|dodgy|spoof\w*|scam)\b.{0,60}\b(?:clicked|opened)\b"
@@ -210,7 +213,8 @@ _ORG_SCOPE_RE = re.compile(
 # A team or department: more than one person, less than the site.
 _GROUP_SCOPE_RE = re.compile(
     r"\b(?:(?:whole|entire|the|our|my|all of the|all the) (?:\w+ )?(?:team|department|dept"
-    r"|floor|unit|group)|(?:finance|sales|hr|legal|marketing|support|it|ops"
+    r"|floor|unit|group)|all (?:the |of the |our )?(?:laptops|pcs|computers|machines|devices"
+    r"|phones|screens|printers|tills)|(?:finance|sales|hr|legal|marketing|support|it|ops"
     r"|accounts|payroll|warehouse|reception|design|engineering|dev) (?:team|people|staff|folks)"
     r"|several (?:of us|people|colleagues|users)|(?:a few|some|two|three|four|five) "
     r"(?:of us|people|colleagues|users|of the team)|half (?:the|of the|of our|our) \w+(?: \w+)?"
@@ -219,6 +223,8 @@ _GROUP_SCOPE_RE = re.compile(
 )
 # The person or people can't work at all.
 _BLOCKED_RE = re.compile(
+    r"\bstuck (?:on|at) (?:a |an |the )?(?:\w+ ){0,2}(?:screen|login|logon|boot|loading|restart"
+    r"|reboot|recovery)\b|"
     r"\b(?:can't|cant|cannot|can not|unable to|not able to|couldn't|could not) (?:\w+ )?(?:log"
     r" ?in|sign ?in|get in|get into|access|open|use|work|do|start|print|send|connect|reach"
     r"|see|load)\b.{0,40}\b(?:at all|anything|any(?:thing)?|all)\b"
@@ -262,7 +268,8 @@ _DEADLINE_RE = re.compile(
 # Customers, clients, patients or the public are the ones who hit the fault.
 _CUSTOMERS_RE = re.compile(
     r"\b(?:customers?|clients?|patients?|guests?|visitors?|shoppers|buyers|the public|callers"
-    r"|members of the public|tenants|residents|students|parents|passengers|subscribers"
+    r"|members of the public|tenants|residents|students|parents|passengers|subscribers|donors"
+    r"|attendees|applicants|sellers|drivers"
     r"|members|users of our|our users)\b.{0,40}\b(?:can't|cannot|can not|unable|aren't able"
     r"|are not able|not able|couldn't|are waiting|complain\w*|affected|stuck|keep calling"
     r"|calling us|(?:get|gets|getting|see|sees|seeing|receive|hit|hitting) (?:an? |the )?(?:\w+ )?"
@@ -298,6 +305,19 @@ _INFRA_DOWN_RE = re.compile(
     r"|totally )?(?:down|offline|dead|crashed|won't (?:boot|start|come back)|not booting|failed"
     r"|keeps crashing|unreachable)\b"
 )
+# A lost or stolen device: company data may be in someone else's hands.
+_DEVICE_LOST_RE = re.compile(
+    r"\b(?:laptop|phone|mobile|tablet|ipad|iphone|badge|usb|device|macbook|surface)\b.{0,20}"
+    r"\b(?:was |got |has been |is )?(?:lost|left (?:in|on|at) (?:a |the )?(?:taxi|train|bus|cab"
+    r"|plane|airport|station|restaurant|bar|car|pub)|stolen|nicked|missing)\b"
+    r"|\b(?:lost|left|dropped) (?:my|our|his|her|the) (?:work |company )?(?:laptop|phone|mobile"
+    r"|tablet|ipad|badge|usb)"
+)
+# A customer-facing failure for every customer.
+_ALL_CUSTOMERS_RE = re.compile(
+    r"\b(?:for|to) (?:every|all|any) (?:of (?:our|the) )?(?:customers?|clients?|donors?|users?"
+    r"|shoppers?|buyers?|visitors?|guests?|callers?|patients?|members?)\b"
+)
 # One till or desk out of several: customers are affected, but trading goes on elsewhere.
 _ONE_POINT_RE = re.compile(
     r"\bat (?:the |our |one )?(?:front desk|reception(?: desk)?|till|counter|desk|register|kiosk"
@@ -314,7 +334,7 @@ _REQUEST_RE = re.compile(
     r"|move|give|grant|enable|order|arrange|remove)\b|^(?:new )?(?:request|req)\s*[:\-]"
     r"|^(?:(?:hi|hey|hello|please|pls|so)\W+)*(?:could|can|would) (?:someone|somebody|you)"
     r" (?:please )?(?:rename|archive|relabel|remove|delete)\b"
-    r"|\bif (?:the )?budget allows\b"
+    r"|\bif (?:the )?budget allows\b|\bwould (?:like|love)\b|\b(?:i|we)'d (?:like|love)\b"
     r"|\b(?:can|could) (?:it|this|that|they) be (?:switched|changed|set|moved|renamed|swapped)\b"
     r"|\b(?:i'd|i would) like\b.{0,30}\b(?:installed|set up|added|changed|instead)\b"
     r"|\badd me to\b|\bwhen (?:someone|somebody|you) (?:has|have|gets?) (?:time|a moment)\b"
@@ -330,7 +350,8 @@ _COSMETIC_RE = re.compile(
     r"\b(?:looks? (?:blurry|odd|weird|strange|funny|wrong|off|ugly|stretched|pixelated)|font"
     r"|fonts|logo|wallpaper|background (?:image|photo|picture)|background on|lock screen"
     r"|shows? (?:last \w+'s|an? old|the old|outdated|out of date)|out of date|outdated"
-    r"|screensaver|stretched|icons?\b.{0,30}\b(?:tiny|small|big|huge|large|blurry"
+    r"|screensaver|stretched|icons?\b.{0,30}\b(?:tiny|small|big|huge|large|blurry|missing its"
+    r"|blank|broken image"
     r"|stretched|moved)|colou?r scheme"
     r"|colou?rs? (?:look |are |seem )?(?:washed out|faded|dull|off|too bright|too dark)|washed out"
     r"|spell(?:ed|t|ing)? wrong|spelling (?:mistake|error)"
@@ -407,8 +428,12 @@ def assess_priority(lowered: str) -> PriorityReading:
         return _reading(Priority.HIGH, "A whole team can't work.")
     if many and degraded and _FAULT_OR_SLOW_RE.search(relaxed):
         return _reading(Priority.HIGH, "Everyone is slowed down.")
+    if _ALL_CUSTOMERS_RE.search(relaxed) and _FAULT_RE.search(relaxed) and not degraded:
+        return _reading(Priority.CRITICAL, "Every customer is hit: the service is down for them.")
     if customers:
         return _reading(Priority.HIGH, "Customers are affected.")
+    if _DEVICE_LOST_RE.search(relaxed):
+        return _reading(Priority.HIGH, "A lost device may expose company data.")
     if deadline and not degraded:
         return _reading(Priority.HIGH, "Work is blocked with a deadline close.")
     if _URGENT_WORD_RE.search(relaxed):

@@ -9,6 +9,7 @@ from tests.classifier.labelled import (
     TUNING_SET,
     TUNING_SETS,
     UNTUNED_SET,
+    UNTUNED_SETS,
     Example,
     accuracy,
     load,
@@ -19,7 +20,7 @@ from tests.classifier.labelled import (
     wrong_refs,
 )
 
-ALL_SETS = (*TUNING_SETS, UNTUNED_SET, HELDOUT_STYLE_SET, REGRESSION_SET)
+ALL_SETS = (*TUNING_SETS, *UNTUNED_SETS, HELDOUT_STYLE_SET, REGRESSION_SET)
 
 
 def tuning_examples() -> list[Example]:
@@ -27,7 +28,7 @@ def tuning_examples() -> list[Example]:
 
 
 def test_the_sets_cover_every_intent_and_never_repeat_a_message() -> None:
-    new = [*tuning_examples(), *load(UNTUNED_SET)]
+    new = [*tuning_examples(), *(e for path in UNTUNED_SETS for e in load(path))]
     older = {e.text.lower() for path in (HELDOUT_STYLE_SET, REGRESSION_SET) for e in load(path)}
     assert {e.intent for e in load(TUNING_SET)} == {i.value for i in Intent}
     assert {e.intent for e in load(UNTUNED_SET)} == {i.value for i in Intent}
@@ -55,7 +56,7 @@ def test_tuning_sets_intents_references_and_priorities() -> None:
 
 def test_untuned_set_stays_above_its_floor() -> None:
     # Never tuned on: the floor is what the rules scored on it when they were finished.
-    outcomes = run(load(UNTUNED_SET))
+    outcomes = run([e for path in UNTUNED_SETS for e in load(path)])
     assert accuracy(outcomes) >= UNTUNED_INTENT_FLOOR, misses(outcomes)
     assert len(wrong_refs(outcomes)) <= UNTUNED_WRONG_REFS, wrong_refs(outcomes)
 
@@ -92,4 +93,4 @@ def test_regression_examples_stay_classified() -> None:
 
 
 UNTUNED_INTENT_FLOOR = 0.90
-UNTUNED_WRONG_REFS = 2
+UNTUNED_WRONG_REFS = 3
