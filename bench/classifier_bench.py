@@ -4,7 +4,8 @@ For each set prints the intent accuracy, how many ticket references came out exa
 labelled reports got the priority a dispatcher would give, and the median / p99 milliseconds per
 message, then PASS or FAIL against the targets (intent >= 96%, every reference exact, priority
 right on >= 75% of labelled reports). The two untuned sets were never used to tune the rules, so
-their lines are the honest measure of how they generalise. Also times the worst case of a 100 KB paste.
+their lines are the honest measure of how they generalise. Also times the worst case of a 100 KB
+paste.
 
     python -m bench.classifier_bench [--rounds 20] [--set PATH ...]
 """
