@@ -118,7 +118,8 @@ _CHANGE_TO_LEVEL_RE = re.compile(
 # ticket up": a direction without a level.
 _CHANGE_DIRECTION_RE = re.compile(
     r"\b(?P<verb>" + _CHANGE_VERB + r")\b(?: (?:up|down))? (?:the )?(?:priority|prio)\b"
-    r"|\b(?P<verb2>bump|escalate|expedite|raise|lower|de-?prioriti[sz]e|prioriti[sz]e"
+    r"|\b(?P<verb2>bump|escalate|expedite|raise|lower|de-?prioriti[sz]e|prioriti[sz]e|downgrade"
+    r"|upgrade"
     r"|fast-?track)\b (?:#?\d[\d.]*|t\d{8}\.\d{4}|" + _TARGET + r")(?: (?P<dir>up|down))?\b"
     r"|\b(?:more|less) urgent\b|\bnot urgent any ?more\b|\bno longer urgent\b"
 )

@@ -110,6 +110,8 @@ HELP_WHOLE_RE = re.compile(
     r"|what you can do)$"
     r"|^what are (?:my|the|your) (?:options|commands|choices)(?: here)?$"
     r"|^what (?:commands|options|choices) (?:are there|do you have|exist|can i use|are available)$"
+    r"|^(?:i )?(?:don't|do not|dont) (?:know|understand|get) how (?:to use|this works|you work"
+    r"|it works|to talk to)(?: this| you| it| this bot| the bot)?$"
     r"|^what (?:am i|should i|do i|can i) (?:supposed to |meant to |expected to )?(?:type|say|write"
     r"|ask|enter|do)(?: here| now| to you)?$"
     r"|^(?:can|could|would) (?:you|u) help(?: me)?(?: out)?$"
@@ -374,6 +376,12 @@ LIST_CUES = cues(
 )
 STATUS_NO_REF = cues(
     (
+        r"\b(?:any|an|got an?) (?:update|updates|news|progress|word|eta)\b.{0,40}\b(?:i|we)"
+        r" (?:reported|raised|logged|opened|submitted|filed|sent in|mentioned|asked about"
+        r"|told you about)\b",
+        8.0,
+    ),
+    (
         r"\b(?:i|we) (?:reported|raised|logged|opened|submitted|filed|sent in|created|called about"
         r"|emailed about|asked about|mentioned)\b.{0,80}\b(?:any|an|got an?) (?:update|updates|news"
         r"|progress|word|eta)\b",
@@ -388,9 +396,10 @@ STATUS_NO_REF = cues(
     (
         r"\b(?:anyone|someone|anybody|somebody|a tech|the tech|you|they|it) (?:\w+ )?(?:looking"
         r"|looked"
-        r"|working|work|picked|assigned|seen|started|handling|dealing)\b.{0,20}\b(?:my|the|that"
+        r"|working|work|picked|assigned|seen|started|handling|dealing|come|coming|visit|call"
+        r"|contact|fix|fixing)\b.{0,30}\b(?:my|the|that"
         r"|this"
-        r"|our) (?:\w+ )?(?:ticket|request|case|incident)\b(?!s)",
+        r"|our) (?:\w+ ){0,2}(?:ticket|request|case|incident)\b(?!s)",
         8.0,
     ),
     (

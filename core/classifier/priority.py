@@ -53,7 +53,8 @@ _LOW_RE = re.compile(
 _CRITICAL_RE = re.compile(
     r"\bransom(?:ware)?\b"
     r"|\bfiles? (?:are |were |have been |got |all )*(?:encrypted|renamed|locked by)\b"
-    r"|\b(?:data )?breach(?:ed)?\b"
+    r"|\b(?<!in a )(?<!in a data )(?:data )?breach(?:ed)?\b(?! notification| alert| list| email"
+    r"| warning)"
     r"|\b(?:we|we've|we have|we were|we got|company|network|server|servers) (?:been |was |were "
     r"|is |are |got )?hacked\b"
     r"|\b(?:malware|virus|worm) (?:is )?(?:spreading|on (?:all|every))\b"
@@ -158,7 +159,9 @@ _LABELS = {
 # opened, files encrypted, an account used by someone else).
 _SECURITY_INCIDENT_RE = re.compile(
     r"\bransom(?:ware)?\b|\bbitcoin\b|\bfiles? (?:are |were |have been |got |all )*(?:encrypted"
-    r"|renamed|locked by)\b|\brenamed to \.\w+|\b(?:data )?breach(?:ed)?\b"
+    r"|renamed|locked by)\b|\brenamed to \.\w+"
+    r"|\b(?<!in a )(?<!in a data )(?:data )?breach(?:ed)?\b(?! notification| alert| list| email"
+    r"| warning)"
     r"|\b(?:hacked|compromised|taken over|hijacked)\b"
     r"|\b(?:typed|entered|gave|put|filled|shared|submitted) (?:in |away |out )?(?:my |our )?"
     r"(?:\w+ )?(?:password|credentials|login|bank details|card details|mfa code"
@@ -201,7 +204,8 @@ _ORG_SCOPE_RE = re.compile(
     r"\b(?:everyone|everybody|nobody|no one|no-one|noone|none of us|all (?:of us|users|staff"
     r"|employees|the users|the staff|our users|offices|sites|branches)|for (?:anybody|anyone"
     r"|everyone|everybody)|(?:whole|entire) (?:\w+ )?(?:office|company|building|site|org"
-    r"|organi[sz]ation|network|school|branch|warehouse|shop|store|clinic|practice|business)"
+    r"|organi[sz]ation|network|school|branch|warehouse|shop|store|clinic|practice|business|tenant"
+    r"|domain|environment|estate|infrastructure|cloud|system|platform)"
     r"|company[- ]wide|office[- ]wide|across the (?:office|company|board)|all (?:of )?our \w+"
     r"|every (?:pc|computer|laptop|machine|user|device|screen|phone|desk|one)"
     r"|all (?:\w+ )?(?:floors|offices|sites|branches|departments|teams|computers|pcs|machines"
@@ -234,7 +238,8 @@ _BLOCKED_RE = re.compile(
     r" on|switch on|log in|let me in)\b|\b(?:locked out|no access|lost (?:all )?access"
     r"|no (?:internet|network|email|connection|connectivity|dial tone|power))\b"
     r"|\b(?:is|are|went|has gone|have gone|'s) (?:completely |totally |all )?(?:down|offline"
-    r"|dead)\b|\b(?:outage|down for|offline for|dead tone|no bootable|won't open at all)\b"
+    r"|dead|unreachable|unavailable)\b|\b(?:outage|down for|offline for|dead tone|no bootable"
+    r"|won't open at all)\b"
     r"|\b(?:can't|cant|cannot|can not|unable to) (?:\w+ )?(?:log ?in|sign ?in|open|access|get"
     r" into)\b"
     r"|\b(?:nobody|no one|no-one|noone|none of (?:us|the|our|them))(?: \w+){0,3} (?:can|could"
@@ -318,6 +323,17 @@ _ALL_CUSTOMERS_RE = re.compile(
     r"\b(?:for|to) (?:every|all|any) (?:of (?:our|the) )?(?:customers?|clients?|donors?|users?"
     r"|shoppers?|buyers?|visitors?|guests?|callers?|patients?|members?)\b"
 )
+# The person's details turned up somewhere they shouldn't: a risk to act on, not an incident yet.
+_EXPOSURE_RISK_RE = re.compile(
+    r"\bin a (?:data )?breach\b|\bbreach (?:notification|alert|list|email|warning)\b|\bpwned\b"
+    r"|\bleaked (?:password|credentials|logins?)\b|\bon the dark web\b"
+)
+# A failure while the business is serving: a shift, a service, opening hours, a live event.
+_LIVE_OPERATIONS_RE = re.compile(
+    r"\bduring (?:the |a |our )?(?:service|lunch service|dinner service|opening hours|trading"
+    r"|the rush|rush hour|shift|live (?:event|show|stream|broadcast)|event|show|performance"
+    r"|surgery|clinic|class|lesson|exam)\b"
+)
 # One till or desk out of several: customers are affected, but trading goes on elsewhere.
 _ONE_POINT_RE = re.compile(
     r"\bat (?:the |our |one )?(?:front desk|reception(?: desk)?|till|counter|desk|register|kiosk"
@@ -334,7 +350,8 @@ _REQUEST_RE = re.compile(
     r"|move|give|grant|enable|order|arrange|remove)\b|^(?:new )?(?:request|req)\s*[:\-]"
     r"|^(?:(?:hi|hey|hello|please|pls|so)\W+)*(?:could|can|would) (?:someone|somebody|you)"
     r" (?:please )?(?:rename|archive|relabel|remove|delete)\b"
-    r"|\bif (?:the )?budget allows\b|\bwould (?:like|love)\b|\b(?:i|we)'d (?:like|love)\b"
+    r"|\bif (?:the )?budget allows\b|\b(?:i|we)(?:'d| would) (?:really )?appreciate\b"
+    r"|\bwould (?:like|love)\b|\b(?:i|we)'d (?:like|love)\b"
     r"|\b(?:can|could) (?:it|this|that|they) be (?:switched|changed|set|moved|renamed|swapped)\b"
     r"|\b(?:i'd|i would) like\b.{0,30}\b(?:installed|set up|added|changed|instead)\b"
     r"|\badd me to\b|\bwhen (?:someone|somebody|you) (?:has|have|gets?) (?:time|a moment)\b"
@@ -342,7 +359,8 @@ _REQUEST_RE = re.compile(
 # Something is broken, not only asked for.
 _FAULT_RE = re.compile(
     r"\b(?:broken|broke|crash\w*|freez\w*|frozen|error\w*|fail\w*|not working|doesn't work"
-    r"|won't|can't|cannot|stopped|dead|down|offline|jam\w*|missing|wrong|nearly full|full)\b"
+    r"|won't|can't|cannot|stopped|dead|down|offline|jam\w*|missing|wrong|nearly full|full"
+    r"|blank|unreachable)\b"
 )
 _FAULT_OR_SLOW_RE = re.compile(r"\b(?:slow|slower|sluggish|laggy|intermittent\w*|dropping)\b")
 # Cosmetic faults: the look of things, a name, a clock.
@@ -432,6 +450,12 @@ def assess_priority(lowered: str) -> PriorityReading:
         return _reading(Priority.CRITICAL, "Every customer is hit: the service is down for them.")
     if customers:
         return _reading(Priority.HIGH, "Customers are affected.")
+    if _EXPOSURE_RISK_RE.search(relaxed):
+        return _reading(
+            Priority.HIGH, "Credentials may be exposed: reset them before they're used."
+        )
+    if _LIVE_OPERATIONS_RE.search(relaxed) and _FAULT_RE.search(relaxed) and not degraded:
+        return _reading(Priority.HIGH, "It broke while the business is serving.")
     if _DEVICE_LOST_RE.search(relaxed):
         return _reading(Priority.HIGH, "A lost device may expose company data.")
     if deadline and not degraded:

@@ -82,7 +82,8 @@ _SLOT_WORDS = frozenset(
         withdraw check checking chase chasing escalate escalating bump bumping raise lower expedite
         track view show news status progress latest eta prioritise prioritize
         deprioritise deprioritize mark set make change follow up look pull note add adding append
-        upgrade downgrade increase decrease reduce drop move put switch push
+        upgrade downgrade increase decrease reduce drop move put switch push could can would will
+        should may might must
         zu zum von vom für über del de sobre con sur du au à priority prio
         need needed keep out back down tell whoever about re regarding concerning on to for in of
         with into is are was has have had did does do when how's hows whether and but so or then
