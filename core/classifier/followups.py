@@ -103,7 +103,7 @@ _CHANGE_TO_LEVEL_RE = re.compile(
     r"|t\d{8}\.\d{4}|it|this|that|(?:my|the) (?:\w+ )?ticket)(?: is| has become| became| got|'s)"
     r" (?:now |suddenly |really |very |getting |quite |pretty )?(urgent|critical)\b"
     r"|\b(?:make|treat|mark) (?:\S+ ){1,3}(?:a|top|high) (priority)\b"
-    r"|\b(?:go|goes|move|be moved|be raised|be bumped|be put) (?:up |down )?to (?:an? )?"
+    r"|\b(?:go|goes|move|be moved|be raised|be bumped|be put|up|down) (?:up |down )?to (?:an? )?"
     + _LEVEL
     + r"\b"
     r"|\bpriority (?:of |on |for )?(?:#?\d{3,10}|t\d{8}\.\d{4}|it|this|that|my ticket)"
@@ -172,9 +172,8 @@ def adds_to_the_last_ticket(low: str) -> bool:
 
 _SHORT_STATUS_RE = re.compile(
     r"^(?:(?:so|and|ok|okay|hi|hey|hello)\W+)*(?:status|update|updates|news|eta|progress"
-    r"|any (?:news|update|updates|word|progress|luck|joy|movement)(?: (?:with|on|about|for) "
-    + _TARGET
-    + r")?|(?:and )?(?:what|how) about (?:it|that|this"
+    r"|any (?:news|update|updates|word|progress|luck|joy|movement|feedback|info|developments)"
+    r"(?: (?:with|on|about|for) " + _TARGET + r")?|(?:and )?(?:what|how) about (?:it|that|this"
     r"|that one|this one|mine|the other one|my ticket|that ticket)"
     r"|who(?:'s| is| has| got| owns)? (?:got |on |working on |dealing with |handling |looking at )?"
     r"(?:it|that|this|that one|this one|mine|my ticket|the ticket))(?: (?:now|then|yet|so far"
@@ -185,6 +184,7 @@ _WHO_HAS_IT_RE = re.compile(
     r"|into)|assigned to|in charge of|responsible for)\b.{0,12}\b" + _TARGET + r"\b"
     r"|\bwho(?:'s| has| is| got)? (?:got |taken |picked up )?" + _TARGET + r"\s*\??$"
     r"|^(?:and |so |what about )?(?:that|this|the other|the last) one\s*\?+$"
+    r"|^(?:what's|what is|whats) (?:going on|happening|up|the story) with " + _TARGET + r"\s*\?*$"
     r"|^(?:is|are) (?:someone|anyone|somebody|anybody|a tech|the tech) (?:on|working on|looking at"
     r"|dealing with|handling) " + _TARGET + r"\s*\?*$"
     r"|^(?:what's|what is|whats) the (?:hold-?up|delay|story|latest|eta)(?: (?:with|on) "

@@ -42,6 +42,7 @@ SMALLTALK_PHRASE_RE = _longest_first(
     appreciate_(?:it|that|you|your_help) appreciated grateful kudos
     ok(?:ay)? k kk cool great perfect awesome nice lovely brilliant excellent fantastic
     wonderful super amazing splendid sweet neat fine sure alright all_right understood noted
+    brill ace spot_on top_stuff champion
     got_it gotcha sounds_good makes_sense will_do fair_enough no_worries no_problem np
     that_was_(?:quick|fast|easy|helpful|great|painless|super_quick)
     thank(?:s|_you)_for_\w+ing(?:_(?:that|this|it|me|out|up|so|quickly|fast|all))*

@@ -42,6 +42,7 @@ _LOW_RE = re.compile(
     r"|\b(?:when(?:ever)?|if) (?:you|someone|somebody|anyone|u) (?:get|gets|have|has|find)"
     r" (?:a |the |some )?(?:chance|moment|minute|min|sec|second|time|spare)"
     r"|\bwhenever (?:you can|possible|convenient|it suits)\b"
+    r"|\bwhen (?:convenient|possible|you can|it suits)\b"
     r"|\bat (?:your|their) (?:convenience|leisure)\b"
     r"|\bin (?:your|the) (?:own )?(?:time|due course)\b"
     r"|\blow[- ]?prio(?:rity)?\b|\bnon[- ]urgent\b|\bno big deal\b|\bnice to have\b"
@@ -63,6 +64,8 @@ _CRITICAL_RE = re.compile(
     r" (?:can|could|is able|are able|is getting|gets|has access|have access)\b"
     r"|\b(?:reject\w*|declin\w*|fail\w*|block\w*) (?:all|every|any) (?:\w+ )?(?:payments|orders"
     r"|bookings|transactions|sales)\b"
+    r"|\b(?:every|all) (?:products?|items?|listings?) (?:as |are |is |show )?(?:out of stock"
+    r"|unavailable|sold out)\b"
     r"|\b(?:losing|missing|dropping) (?:orders|sales|money|revenue|customers|business|data"
     r"|transactions|deals|bookings)\b"
     r"|\b(?:can't|cannot|can not|unable to|not able to) (?:take|process|accept|receive) "
@@ -190,6 +193,8 @@ _SECURITY_INCIDENT_RE = re.compile(
     r"|\b(?:accidentally|mistakenly|by mistake|wrongly)\b.{0,30}\b(?:emailed|sent|shared|forwarded"
     r"|uploaded|posted|published)\b|\b(?:emailed|sent|shared|forwarded|uploaded|posted)\b.{0,60}"
     r"\b(?:by mistake|to the wrong (?:person|client|customer|address|people)|publicly)\b"
+    r"|\b(?:changed|new|different|updated) (?:bank|payment|account) (?:details|instructions)\b"
+    r"|\b(?:bank|payment) (?:details|instructions) (?:were |have been |got )?changed\b"
     r"|\bnow my files have\b|\b(?:malware|virus|worm) (?:is )?(?:spreading|on (?:all|every))\b"
     r"|\b(?:someone|somebody|a stranger|an unknown \w+) (?:has |have )?(?:logged|signed|got)"
     r" (?:in|into|onto)\b"
@@ -220,13 +225,15 @@ _GROUP_SCOPE_RE = re.compile(
     r"|floor|unit|group)|all (?:the |of the |our )?(?:laptops|pcs|computers|machines|devices"
     r"|phones|screens|printers|tills)|(?:finance|sales|hr|legal|marketing|support|it|ops"
     r"|accounts|payroll|warehouse|reception|design|engineering|dev) (?:team|people|staff|folks)"
-    r"|several (?:of us|people|colleagues|users)|(?:a few|some|two|three|four|five) "
+    r"|(?:the )?whole of (?:the )?\w+|several (?:of us|people|colleagues|users)|(?:a few|some|two"
+    r"|three|four|five) "
     r"(?:of us|people|colleagues|users|of the team)|half (?:the|of the|of our|our) \w+(?: \w+)?"
     r"|we all|all of us in|none of (?:the )?\w+ team|(?:three|four|five|six|[3-9]) of us)"
     r"\b"
 )
 # The person or people can't work at all.
 _BLOCKED_RE = re.compile(
+    r"\bwithout (?:any )?(?:internet|network|email|power|phones|access|wifi|wi-fi|a connection)\b|"
     r"\bstuck (?:on|at) (?:a |an |the )?(?:\w+ ){0,2}(?:screen|login|logon|boot|loading|restart"
     r"|reboot|recovery)\b|"
     r"\b(?:can't|cant|cannot|can not|unable to|not able to|couldn't|could not) (?:\w+ )?(?:log"
@@ -251,7 +258,8 @@ _DEGRADED_RE = re.compile(
     r"|every so often|intermittent\w*|a couple of times|once in a while|eventually|annoying"
     r"|(?:i|we) can still|still (?:works?|able|usable)|workaround|for now|in the meantime|meanwhile"
     r"|instead|reconnecting works|gets there|but (?:it )?works|but (?:audio|sound|it) carries on"
-    r"|carries on)\b"
+    r"|carries on|manually|by hand|(?:i|we) (?:check|do|use|restart|reboot) (?:it|the \w+|them)?"
+    r" ?(?:manually|myself|by hand|each time|every time))\b"
 )
 # A deadline or a time-boxed event that the fault threatens.
 _DEADLINE_RE = re.compile(
@@ -277,6 +285,7 @@ _CUSTOMERS_RE = re.compile(
     r"|attendees|applicants|sellers|drivers"
     r"|members|users of our|our users)\b.{0,40}\b(?:can't|cannot|can not|unable|aren't able"
     r"|are not able|not able|couldn't|are waiting|complain\w*|affected|stuck|keep calling"
+    r"|aren't|isn't|are not|is not|won't|don't|doesn't|no longer|never"
     r"|calling us|(?:get|gets|getting|see|sees|seeing|receive|hit|hitting) (?:an? |the )?(?:\w+ )?"
     r"(?:error|bounce|dead|warning|message|timeout|blank)|error|bounce\w*)"
     r"|\b(?:customer|client)[- ]facing\b|\bcustomers calling\b"
@@ -322,6 +331,13 @@ _DEVICE_LOST_RE = re.compile(
 _ALL_CUSTOMERS_RE = re.compile(
     r"\b(?:for|to) (?:every|all|any) (?:of (?:our|the) )?(?:customers?|clients?|donors?|users?"
     r"|shoppers?|buyers?|visitors?|guests?|callers?|patients?|members?)\b"
+)
+# Someone who should no longer get in still can.
+_STALE_ACCESS_RE = re.compile(
+    r"\b(?:left|leaver|ex-?employee|former (?:employee|staff|colleague|contractor)|no longer works"
+    r" here|was fired|was let go)\b.{0,60}\bstill (?:has|have|had|got) (?:\w+ )?access\b"
+    r"|\bstill (?:has|have|got) (?:\w+ )?access\b.{0,60}\b(?:left|leaver|former|no longer works"
+    r"|was fired)\b"
 )
 # The person's details turned up somewhere they shouldn't: a risk to act on, not an incident yet.
 _EXPOSURE_RISK_RE = re.compile(
@@ -450,6 +466,8 @@ def assess_priority(lowered: str) -> PriorityReading:
         return _reading(Priority.CRITICAL, "Every customer is hit: the service is down for them.")
     if customers:
         return _reading(Priority.HIGH, "Customers are affected.")
+    if _STALE_ACCESS_RE.search(relaxed):
+        return _reading(Priority.HIGH, "Someone who left can still get in.")
     if _EXPOSURE_RISK_RE.search(relaxed):
         return _reading(
             Priority.HIGH, "Credentials may be exposed: reset them before they're used."
