@@ -285,7 +285,8 @@ _CUSTOMERS_RE = re.compile(
     r"|attendees|applicants|sellers|drivers"
     r"|members|users of our|our users)\b.{0,40}\b(?:can't|cannot|can not|unable|aren't able"
     r"|are not able|not able|couldn't|are waiting|complain\w*|affected|stuck|keep calling"
-    r"|aren't|isn't|are not|is not|won't|don't|doesn't|no longer|never"
+    r"|(?:aren't|isn't|are not|is not|not|no longer) (?:coming|getting|arriving|reaching|going"
+    r"|loading|working|received|sent|showing|able)"
     r"|calling us|(?:get|gets|getting|see|sees|seeing|receive|hit|hitting) (?:an? |the )?(?:\w+ )?"
     r"(?:error|bounce|dead|warning|message|timeout|blank)|error|bounce\w*)"
     r"|\b(?:customer|client)[- ]facing\b|\bcustomers calling\b"
@@ -349,6 +350,17 @@ _LIVE_OPERATIONS_RE = re.compile(
     r"\bduring (?:the |a |our )?(?:service|lunch service|dinner service|opening hours|trading"
     r"|the rush|rush hour|shift|live (?:event|show|stream|broadcast)|event|show|performance"
     r"|surgery|clinic|class|lesson|exam)\b"
+)
+# The fault is local to the person ("the wifi is down in my room"), not the site.
+_JUST_ME_RE = re.compile(
+    r"\b(?:for me|in my (?:room|office|area|house|flat|home|corner|bay)|at my desk|at home"
+    r"|on my (?:laptop|pc|computer|phone|machine|desk))\b"
+)
+# A suspicious message received and reported, nothing done with it.
+_REPORTED_ONLY_RE = re.compile(
+    r"\b(?:got|received|getting|have|had|there's|there is) (?:a |an |this |some |lots of |loads of"
+    r" )?(?:\w+ )?(?:phishing|suspicious|scam|spam|fake|dodgy|weird|strange) (?:email|e-mail"
+    r"|message|text|sms|call|mail|link)s?\b"
 )
 # One till or desk out of several: customers are affected, but trading goes on elsewhere.
 _ONE_POINT_RE = re.compile(
@@ -448,13 +460,14 @@ def assess_priority(lowered: str) -> PriorityReading:
         return _reading(Priority.CRITICAL, "A physical hazard to people or equipment.")
     if _TRADING_STOPPED_RE.search(relaxed) and not (degraded or _ONE_POINT_RE.search(relaxed)):
         return _reading(Priority.CRITICAL, "The business can't trade: customers can't buy or pay.")
-    if _INFRA_DOWN_RE.search(relaxed) and not degraded:
+    local = bool(_JUST_ME_RE.search(relaxed))
+    if _INFRA_DOWN_RE.search(relaxed) and not (degraded or local):
         return _reading(
             Priority.CRITICAL, "Shared infrastructure is down: everyone on it is stuck."
         )
     if many and blocked and not degraded:
         return _reading(Priority.CRITICAL, "The whole site or company is affected.")
-    if _CRITICAL_RE.search(relaxed) and not (team or degraded):
+    if _CRITICAL_RE.search(relaxed) and not (team or degraded or local):
         return _reading(Priority.CRITICAL, "A major outage.")
     if team and blocked and customers and not degraded:
         return _reading(Priority.CRITICAL, "A whole team can't work and customers are waiting.")
@@ -480,6 +493,9 @@ def assess_priority(lowered: str) -> PriorityReading:
         return _reading(Priority.HIGH, "Work is blocked with a deadline close.")
     if _URGENT_WORD_RE.search(relaxed):
         return _reading(Priority.HIGH, "You said it's urgent.")
+    suspicious_only = _REPORTED_ONLY_RE.search(relaxed) or _NOTHING_DONE_RE.search(relaxed)
+    if suspicious_only and not blocked:
+        return _reading(Priority.MEDIUM, "A suspicious message reported; nothing was done with it.")
     if _HIGH_RE.search(relaxed) and not degraded:
         return _reading(Priority.HIGH, "A possible security risk or blocked work.")
     if said_no_rush:

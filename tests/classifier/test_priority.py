@@ -117,3 +117,15 @@ def test_a_request_for_something_new_is_low(text: str) -> None:
 
 def test_a_request_that_reports_a_fault_is_not_low() -> None:
     assert priority_of("could you fix my laptop, it won't start") is not Priority.LOW
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "the wifi is down in my room",  # one room, not the site
+        "I got a phishing email",  # reported, nothing clicked
+        "our members don't like the new newsletter design",  # an opinion, not a failure
+    ],
+)
+def test_local_faults_and_reported_messages_are_not_escalated(text: str) -> None:
+    assert priority_of(text) is Priority.MEDIUM
