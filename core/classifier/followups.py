@@ -30,6 +30,7 @@ _REOPEN_EXPLICIT_RE = re.compile(
     r"\bre-?open(?:ed|ing|s)?\b"
     r"|\bopen (?:it|this|that|\S+|the ticket|my ticket) (?:again|back up)\b"
     r"|\bopen (?:it|this|that) back\b|\bopen (?:it |this |that )?up again\b"
+    r"|\bopen(?:ing|ed)? (?:it |this |that )?(?:again|back up)\b"
 )
 _REOPEN_NEGATED_RE = re.compile(
     r"\b(?:don't|dont|do not|no need to|not|never|shouldn't|should not) (?:\w+ )?re-?open"
@@ -204,7 +205,8 @@ _FOREIGN_STATUS_RE = re.compile(
     r"\b(?:estado|novedad(?:es)?|noticias?|actualizaci[o\u00f3]n(?:es)?|avances?|c[o\u00f3]mo va"
     r"|qu[e\u00e9] pasa con|se sabe algo|resuelto|solucionado"
     r"|stand|status|neuigkeiten|neues|fortschritt|bearbeitet|erledigt|gel[o\u00f6]st|was ist mit"
-    r"|wie steht|wie sieht es|update|updates|statut|[e\u00e9]tat|o[u\u00f9] en est|nouvelles?"
+    r"|wie steht|wie sieht es|wie weit|update|updates|statut|[e\u00e9]tat|o[u\u00f9] en est"
+    r"|nouvelles?"
     r"|du nouveau|quoi de neuf|avancement|qui(?:\u00e9|e)n (?:est\u00e1|esta|lleva|trabaja)"
     r"|trabajando|wer (?:bearbeitet|k\u00fcmmert|kuemmert)|qui (?:s'occupe|travaille)|s'occupe"
     r"|mise [a\u00e0] jour|r[e\u00e9]solue?|trait[e\u00e9]e?|en cours)\b"

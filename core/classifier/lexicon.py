@@ -111,6 +111,7 @@ HELP_WHOLE_RE = re.compile(
     r"|what you can do)$"
     r"|^what are (?:my|the|your) (?:options|commands|choices)(?: here)?$"
     r"|^what (?:commands|options|choices) (?:are there|do you have|exist|can i use|are available)$"
+    r"|^what (?:can|could|should|do) (?:i|we) use (?:you|this|this bot|it|ticketbot) for$"
     r"|^(?:i )?(?:don't|do not|dont) (?:know|understand|get) how (?:to use|this works|you work"
     r"|it works|to talk to)(?: this| you| it| this bot| the bot)?$"
     r"|^what (?:am i|should i|do i|can i) (?:supposed to |meant to |expected to )?(?:type|say|write"
@@ -150,6 +151,12 @@ CLOSE_NEGATED_RE = re.compile(
     r"|broke again|again broken|is back)\b"
 )
 CLOSE_WITH_REF = cues(
+    (
+        r"^(?:ticket |#)?\S+ (?:is |has |got |was |has been )?(?:now |all )?(?:resolved|fixed"
+        r"|sorted"
+        r"|solved)(?: itself| now| out)?\b(?! yet)",
+        4.0,
+    ),
     (
         r"(?:^|[,.;!] |\b(?:please|pls|kindly|just|then|and|so|you can|you may|u can|can you"
         r"|could you"
@@ -315,6 +322,7 @@ NOTE_WITH_REF = cues(
 # --- no reference: create, question, list, status, close, note -------------------------------
 
 LIST_CUES = cues(
+    (r"\bwhat(?:'s| is) (?:in|on) my (?:queue|list|plate|backlog)\b", 8.0),
     (
         r"\b(?:my|all my|all of my|any of my|our|all our|all of our|all the|all|which of my"
         r"|what are my"
@@ -376,6 +384,12 @@ LIST_CUES = cues(
     (r"\b(?:overview|summary|list|rundown|history)\b", 1.0),
 )
 STATUS_NO_REF = cues(
+    (
+        r"\b(?:did|has|have) (?:anything|something|anyone|anybody) (?:happen|happened|come of"
+        r"|moved|been done)\b.{0,30}\b(?:my|the|that|our) (?:\w+ )?(?:repair|request|ticket|order"
+        r"|case|issue|problem|report|fix|job)\b",
+        8.0,
+    ),
     (
         r"\b(?:any|an|got an?) (?:update|updates|news|progress|word|eta)\b.{0,40}\b(?:i|we)"
         r" (?:reported|raised|logged|opened|submitted|filed|sent in|mentioned|asked about"
@@ -556,6 +570,12 @@ COMPLAINT_QUESTION_RE = re.compile(
     r"\b(?:that|for|to)\b|\b(?:anyone else|is it just me|is something wrong|what(?:'s| is) wrong"
     r"|what happened to)\b"
 )
+# "Can I get a laptop stand?" asks for something to be done, in the form of a question.
+REQUEST_QUESTION_RE = re.compile(
+    r"^(?:(?:hi|hey|hello|so|and|also|oh)\W+)*(?:can|could|may) (?:i|we)(?: (?:please|also|just"
+    r"|maybe|possibly))* (?:get|have|borrow|order)\b(?! (?:to|a look|an? (?:answer|idea|update"
+    r"|word))\b)"
+)
 # "Is the VPN down?" reports a problem even without another problem word.
 OUTAGE_QUESTION_RE = re.compile(
     r"^(?:is|are) (?:the |our |my )?(?:\w+ ){1,3}(?:down|broken|offline|not working|dead"
@@ -688,7 +708,9 @@ CREATE_CUES = cues(
     (
         r"\b(?:please|pls|plz|kindly|(?:could|can|would|will) (?:you|u|ya)|can someone"
         r"|could someone"
-        r"|can somebody|can i get|could i get|can i have|could i have|can we get|can we have"
+        r"|can somebody|can i (?:also |just )?get|could i (?:also |just )?get|can i have"
+        r"|could i have"
+        r"|can we (?:also )?get|can we have"
         r"|i'd like you to|i need you to|need you to|want you to)(?: please| pls"
         r"| kindly)? (?:help me"
         r" (?:with|to) \w+|help me (?:set|get|install|fix|reset)|install|set ?up|setup|create|add"
@@ -705,7 +727,8 @@ CREATE_CUES = cues(
         4.0,
     ),
     (
-        r"(?:^|[,.;!] )(?:hi |hey |hello )?(?:can|could|may) (?:i|we)(?: please)? (?:get|have"
+        r"(?:^|[,.;!] )(?:hi |hey |hello )?(?:can|could|may) (?:i|we)(?: (?:please|also|just|maybe"
+        r"|possibly|still))* (?:get|have"
         r"|borrow"
         r"|order|request)\b",
         4.0,

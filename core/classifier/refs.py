@@ -129,7 +129,7 @@ _UNIT_AFTER_RE = re.compile(
 )
 # A message that speaks of tickets: only then may a bare number be one.
 _TICKET_CONTEXT_RE = re.compile(
-    r"\b(?:tickets?|tkt|case|request|incident|low|medium|high|critical|status|updates?|news"
+    r"\b(?:tickets?|tkt|case|request|incident|low|medium|high|critical|p[1-4]|status|updates?|news"
     r"|progress|latest|eta|close"
     r"|closed|closing|resolve|resolved|solved|fixed|done|complete|completed|cancel|cancell?ed"
     r"|note|notes|add|adding|append|re|regarding|concerning|tech|technician|engineer|assigned"
