@@ -109,7 +109,7 @@ class RuleClassifier:
             first_end, second_start = split
             first = self._read_one(text[:first_end], history)
             second = self._read_one(text[second_start:], history)
-            if _is_separate_request(first, second):
+            if _is_separate_request(first, second, for_cues(cleaned[second_start:])):
                 return replace(first, remainder=text[second_start:].strip())
         return self._read_one(text, history)
 
@@ -142,6 +142,10 @@ _ACTIONABLE = frozenset(
 )
 
 
+# Words that make a second part more about the same ticket: "the screen now flickers too".
+_MORE_OF_THE_SAME_RE = re.compile(r"\b(?:now|still|again|too|as well|it also|also it)\b")
+
+
 def _second_request(cleaned: str) -> tuple[int, int] | None:
     """Where the first request ends and a second begins, when a joining word says so."""
     head = cleaned[:ANALYSIS_LIMIT]
@@ -151,10 +155,17 @@ def _second_request(cleaned: str) -> tuple[int, int] | None:
     return match.start(), match.end()
 
 
-def _is_separate_request(first: Classification, second: Classification) -> bool:
+def _is_separate_request(first: Classification, second: Classification, second_low: str) -> bool:
     """Two different things asked for: a ticket operation and a new problem, or operations on
-    two tickets. Two problem statements are one report; notes keep their own words whole."""
+    two tickets. Two problem statements are one report; notes keep their own words whole; "now
+    it also beeps" after a ticket is more about that ticket."""
     if first.intent not in _ACTIONABLE or second.intent not in _ACTIONABLE:
+        return False
+    if (
+        first.ticket is not None
+        and second.ticket is None
+        and _MORE_OF_THE_SAME_RE.search(second_low)
+    ):
         return False
     if first.intent is Intent.CREATE_TICKET and second.intent is Intent.CREATE_TICKET:
         return False

@@ -265,3 +265,9 @@ def test_urgency_said_of_the_ticket_just_discussed_changes_its_priority(
 @pytest.mark.parametrize("text", ["go ahead", "sure thing", "oui", "ja bitte", "sí, por favor"])
 def test_bare_agreement_in_four_languages_is_small_talk_not_a_question(text: str) -> None:
     assert classify(text).intent is Intent.SMALLTALK
+
+
+def test_more_about_the_named_ticket_is_not_a_second_request() -> None:
+    result = classify("ticket 30555 - any news? Also the fan now rattles")
+    assert (result.intent, result.ticket) == (Intent.TICKET_STATUS, TicketRef("id", "30555"))
+    assert result.remainder is None
