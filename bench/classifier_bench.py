@@ -35,6 +35,7 @@ DEFAULT_SETS = (
     ROOT / "tests" / "data" / "intents_tuning_7.jsonl",
     ROOT / "tests" / "data" / "intents_tuning_8.jsonl",
     ROOT / "tests" / "data" / "intents_tuning_9.jsonl",
+    ROOT / "tests" / "data" / "intents_tuning_10.jsonl",
     ROOT / "tests" / "data" / "intents_heldout_style.jsonl",
     ROOT / "tests" / "classifier" / "regression_examples.jsonl",
 )

@@ -322,6 +322,10 @@ NOTE_WITH_REF = cues(
 # --- no reference: create, question, list, status, close, note -------------------------------
 
 LIST_CUES = cues(
+    (
+        r"^(?:list|show|view|see)(?: me)? (?:all )?(?:my|our) (?:stuff|things|items|everything)\b",
+        8.0,
+    ),
     (r"\bwhat(?:'s| is) (?:in|on) my (?:queue|list|plate|backlog)\b", 8.0),
     (
         r"\b(?:my|all my|all of my|any of my|our|all our|all of our|all the|all|which of my"
@@ -572,7 +576,8 @@ COMPLAINT_QUESTION_RE = re.compile(
 )
 # "Can I get a laptop stand?" asks for something to be done, in the form of a question.
 REQUEST_QUESTION_RE = re.compile(
-    r"^(?:(?:hi|hey|hello|so|and|also|oh)\W+)*(?:can|could|may) (?:i|we)(?: (?:please|also|just"
+    r"^(?:(?:hi|hey|hello|so|and|also|oh)\W+)*(?:can|could|may) (?:i|we|(?:my|our)(?: \w+){1,2}?)"
+    r"(?: (?:please|also|just"
     r"|maybe|possibly))* (?:get|have|borrow|order)\b(?! (?:to|a look|an? (?:answer|idea|update"
     r"|word))\b)"
 )

@@ -195,6 +195,9 @@ _SECURITY_INCIDENT_RE = re.compile(
     r"\b(?:by mistake|to the wrong (?:person|client|customer|address|people)|publicly)\b"
     r"|\b(?:changed|new|different|updated) (?:bank|payment|account) (?:details|instructions)\b"
     r"|\b(?:bank|payment) (?:details|instructions) (?:were |have been |got )?changed\b"
+    r"|\b(?:replied|responded|answered|sent|gave|entered|typed|provided|shared|read out|told)\b"
+    r".{0,50}\b(?:my |our |the )?(?:card number|card details|bank details|password|credentials"
+    r"|pin|security code|mfa code|one-time code|verification code)\b"
     r"|\bnow my files have\b|\b(?:malware|virus|worm) (?:is )?(?:spreading|on (?:all|every))\b"
     r"|\b(?:someone|somebody|a stranger|an unknown \w+) (?:has |have )?(?:logged|signed|got)"
     r" (?:in|into|onto)\b"
@@ -210,7 +213,8 @@ _ORG_SCOPE_RE = re.compile(
     r"|employees|the users|the staff|our users|offices|sites|branches)|for (?:anybody|anyone"
     r"|everyone|everybody)|(?:whole|entire) (?:\w+ )?(?:office|company|building|site|org"
     r"|organi[sz]ation|network|school|branch|warehouse|shop|store|clinic|practice|business|tenant"
-    r"|domain|environment|estate|infrastructure|cloud|system|platform)"
+    r"|domain|environment|estate|infrastructure|cloud|system|platform|region|division|country"
+    r"|area|campus|county|group)"
     r"|company[- ]wide|office[- ]wide|across the (?:office|company|board)|all (?:of )?our \w+"
     r"|every (?:pc|computer|laptop|machine|user|device|screen|phone|desk|one)"
     r"|all (?:\w+ )?(?:floors|offices|sites|branches|departments|teams|computers|pcs|machines"
@@ -287,7 +291,8 @@ _CUSTOMERS_RE = re.compile(
     r"|are not able|not able|couldn't|are waiting|complain\w*|affected|stuck|keep calling"
     r"|(?:aren't|isn't|are not|is not|not|no longer) (?:coming|getting|arriving|reaching|going"
     r"|loading|working|received|sent|showing|able)"
-    r"|calling us|(?:get|gets|getting|see|sees|seeing|receive|hit|hitting) (?:an? |the )?(?:\w+ )?"
+    r"|calling us|hanging up|giving up|leaving|walking out|going elsewhere"
+    r"|(?:get|gets|getting|see|sees|seeing|receive|hit|hitting) (?:an? |the )?(?:\w+ )?"
     r"(?:error|bounce|dead|warning|message|timeout|blank)|error|bounce\w*)"
     r"|\b(?:customer|client)[- ]facing\b|\bcustomers calling\b"
     r"|\bcalls (?:are )?(?:going |left |being )?(?:unanswered|dropped|missed|lost)\b"
@@ -378,6 +383,8 @@ _REQUEST_RE = re.compile(
     r"|move|give|grant|enable|order|arrange|remove)\b|^(?:new )?(?:request|req)\s*[:\-]"
     r"|^(?:(?:hi|hey|hello|please|pls|so)\W+)*(?:could|can|would) (?:someone|somebody|you)"
     r" (?:please )?(?:rename|archive|relabel|remove|delete)\b"
+    r"|^(?:(?:hi|hey|hello)\W+)*(?:could|can|would) (?:my|our) (?:\w+ ){0,2}?(?:have|get"
+    r"|be given)\b"
     r"|\bif (?:the )?budget allows\b|\b(?:i|we)(?:'d| would) (?:really )?appreciate\b"
     r"|\bwould (?:like|love)\b|\b(?:i|we)'d (?:like|love)\b"
     r"|\b(?:can|could) (?:it|this|that|they) be (?:switched|changed|set|moved|renamed|swapped)\b"
@@ -396,7 +403,8 @@ _COSMETIC_RE = re.compile(
     r"\b(?:looks? (?:blurry|odd|weird|strange|funny|wrong|off|ugly|stretched|pixelated)|font"
     r"|fonts|logo|wallpaper|background (?:image|photo|picture)|background on|lock screen"
     r"|shows? (?:last \w+'s|an? old|the old|outdated|out of date)|out of date|outdated"
-    r"|screensaver|stretched|icons?\b.{0,30}\b(?:tiny|small|big|huge|large|blurry|missing its"
+    r"|screensaver|stretched|hard to (?:read|see)|misaligned|too small to read"
+    r"|icons?\b.{0,30}\b(?:tiny|small|big|huge|large|blurry|missing its"
     r"|blank|broken image"
     r"|stretched|moved)|colou?r scheme"
     r"|colou?rs? (?:look |are |seem )?(?:washed out|faded|dull|off|too bright|too dark)|washed out"
@@ -469,6 +477,8 @@ def assess_priority(lowered: str) -> PriorityReading:
         return _reading(Priority.CRITICAL, "The whole site or company is affected.")
     if _CRITICAL_RE.search(relaxed) and not (team or degraded or local):
         return _reading(Priority.CRITICAL, "A major outage.")
+    if many and customers and not degraded:
+        return _reading(Priority.CRITICAL, "Everyone is hit and customers are waiting.")
     if team and blocked and customers and not degraded:
         return _reading(Priority.CRITICAL, "A whole team can't work and customers are waiting.")
     if team and blocked and not degraded:

@@ -83,7 +83,7 @@ _SLOT_WORDS = frozenset(
         track view show news status progress latest eta prioritise prioritize
         deprioritise deprioritize mark set make change follow up look pull note add adding append
         upgrade downgrade increase decrease reduce drop move put switch push could can would will
-        should may might must take bring
+        should may might must take bring until till ist wird wurde est sigue
         zu zum von vom für über del de sobre con sur du au à priority prio
         need needed keep out back down tell whoever about re regarding concerning on to for in of
         with into is are was has have had did does do when how's hows whether and but so or then
@@ -129,7 +129,8 @@ _UNIT_AFTER_RE = re.compile(
 )
 # A message that speaks of tickets: only then may a bare number be one.
 _TICKET_CONTEXT_RE = re.compile(
-    r"\b(?:tickets?|tkt|case|request|incident|low|medium|high|critical|p[1-4]|status|updates?|news"
+    r"\b(?:tickets?|tkt|case|request|incident|low|medium|high|critical|p[1-4]|offen|abierto"
+    r"|ouvert|estado|statut|stand|erledigt|resuelto|r\u00e9solu|status|updates?|news"
     r"|progress|latest|eta|close"
     r"|closed|closing|resolve|resolved|solved|fixed|done|complete|completed|cancel|cancell?ed"
     r"|note|notes|add|adding|append|re|regarding|concerning|tech|technician|engineer|assigned"
