@@ -173,6 +173,7 @@ def adds_to_the_last_ticket(low: str) -> bool:
 
 _SHORT_STATUS_RE = re.compile(
     r"^(?:(?:so|and|ok|okay|hi|hey|hello)\W+)*(?:status|update|updates|news|eta|progress"
+    r"|(?:status|progress) (?:update|report|check)"
     r"|any (?:news|update|updates|word|progress|luck|joy|movement|feedback|info|developments)"
     r"(?: (?:with|on|about|for) " + _TARGET + r")?|(?:and )?(?:what|how) about (?:it|that|this"
     r"|that one|this one|mine|the other one|my ticket|that ticket)"
@@ -233,4 +234,7 @@ def foreign_status_question(low: str, *, has_ref: bool) -> bool:
     """A progress question in Spanish, German or French about a ticket."""
     if not (_FOREIGN_STATUS_RE.search(low) and _FOREIGN_MARKER_RE.search(low)):
         return False
-    return has_ref or bool(_FOREIGN_TICKET_RE.search(low))
+    if has_ref or _FOREIGN_TICKET_RE.search(low):
+        return True
+    # "¿Cómo va lo mío?": a short question needs no ticket word.
+    return low.rstrip().endswith("?") and len(low.split()) <= 6

@@ -576,7 +576,8 @@ COMPLAINT_QUESTION_RE = re.compile(
 )
 # "Can I get a laptop stand?" asks for something to be done, in the form of a question.
 REQUEST_QUESTION_RE = re.compile(
-    r"^(?:(?:hi|hey|hello|so|and|also|oh)\W+)*(?:can|could|may) (?:i|we|(?:my|our)(?: \w+){1,2}?)"
+    r"^(?:(?:hi|hey|hello|so|and|also|oh)\W+)*(?:can|could|may) (?:i|we|(?:my|our|the"
+    r"|this)(?: \w+){1,2}?)"
     r"(?: (?:please|also|just"
     r"|maybe|possibly))* (?:get|have|borrow|order)\b(?! (?:to|a look|an? (?:answer|idea|update"
     r"|word))\b)"

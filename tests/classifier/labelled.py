@@ -3,7 +3,7 @@
 - ``intents_tuning.jsonl``: written blind (new wording) before the rules were changed for
   reopen / change priority / numbers / impact-based priority, then used to tune; its first-run
   figures are in the README.
-- ``intents_tuning_2.jsonl`` .. ``intents_tuning_10.jsonl``: blind batches written after each
+- ``intents_tuning_2.jsonl`` .. ``intents_tuning_11.jsonl``: blind batches written after each
   round of tuning (their first-run figures measured those rounds), then tuned on.
 - ``intents_untuned.jsonl`` (written with the first batch) and ``intents_untuned_2.jsonl``
   (written after five rounds of tuning): never tuned on, so they still measure how the rules
@@ -36,6 +36,7 @@ TUNING_SET_7 = DATA / "intents_tuning_7.jsonl"
 TUNING_SET_8 = DATA / "intents_tuning_8.jsonl"
 TUNING_SET_9 = DATA / "intents_tuning_9.jsonl"
 TUNING_SET_10 = DATA / "intents_tuning_10.jsonl"
+TUNING_SET_11 = DATA / "intents_tuning_11.jsonl"
 UNTUNED_SET_2 = DATA / "intents_untuned_2.jsonl"
 UNTUNED_SET = DATA / "intents_untuned.jsonl"
 HELDOUT_STYLE_SET = DATA / "intents_heldout_style.jsonl"
@@ -72,6 +73,7 @@ TUNING_SETS = (
     TUNING_SET_8,
     TUNING_SET_9,
     TUNING_SET_10,
+    TUNING_SET_11,
 )
 UNTUNED_SETS = (UNTUNED_SET, UNTUNED_SET_2)
 
