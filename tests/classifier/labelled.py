@@ -5,9 +5,9 @@
   figures are in the README.
 - ``intents_tuning_2.jsonl`` .. ``intents_tuning_11.jsonl``: blind batches written after each
   round of tuning (their first-run figures measured those rounds), then tuned on.
-- ``intents_untuned.jsonl`` (written with the first batch) and ``intents_untuned_2.jsonl``
-  (written after five rounds of tuning): never tuned on, so they still measure how the rules
-  generalise.
+- ``intents_untuned.jsonl`` (written with the first batch), ``intents_untuned_2.jsonl``
+  (written after five rounds of tuning) and ``intents_untuned_3.jsonl`` (after eleven): never
+  tuned on, so they still measure how the rules generalise.
 - ``intents_heldout_style.jsonl`` and ``regression_examples.jsonl``: earlier rounds, kept as
   regression examples.
 
@@ -38,6 +38,7 @@ TUNING_SET_9 = DATA / "intents_tuning_9.jsonl"
 TUNING_SET_10 = DATA / "intents_tuning_10.jsonl"
 TUNING_SET_11 = DATA / "intents_tuning_11.jsonl"
 UNTUNED_SET_2 = DATA / "intents_untuned_2.jsonl"
+UNTUNED_SET_3 = DATA / "intents_untuned_3.jsonl"
 UNTUNED_SET = DATA / "intents_untuned.jsonl"
 HELDOUT_STYLE_SET = DATA / "intents_heldout_style.jsonl"
 REGRESSION_SET = HERE / "regression_examples.jsonl"
@@ -75,7 +76,7 @@ TUNING_SETS = (
     TUNING_SET_10,
     TUNING_SET_11,
 )
-UNTUNED_SETS = (UNTUNED_SET, UNTUNED_SET_2)
+UNTUNED_SETS = (UNTUNED_SET, UNTUNED_SET_2, UNTUNED_SET_3)
 
 
 def load(path: Path) -> list[Example]:
