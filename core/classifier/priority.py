@@ -229,6 +229,12 @@ _ORG_SCOPE_RE = re.compile(
     r"|power|phones|phone system|email|internet line|line|connection)"
     r"|(?:[2-9]\d|\d{3,}) (?:people|users|staff|employees|colleagues|of us|agents|workers))\b"
 )
+# Plurals that count things, not people ("I tried several times").
+_NOT_PEOPLE = (
+    r"(?:times|days|weeks|hours|minutes|months|years|tries|attempts|things|ways|files|emails"
+    r"|messages|errors|pages|apps|programs|tabs|windows|folders|calls|reboots|restarts|updates"
+    r"|questions|issues|problems|tickets|requests|settings|options|seconds|steps)\b"
+)
 # A team or department: more than one person, less than the site.
 _GROUP_SCOPE_RE = re.compile(
     r"\b(?:(?:whole|entire|the|our|my|all of the|all the) (?:\w+ )?(?:team|department|dept"
@@ -236,7 +242,8 @@ _GROUP_SCOPE_RE = re.compile(
     r"|phones|screens|printers|tills)|(?:finance|sales|hr|legal|marketing|support|it|ops"
     r"|accounts|payroll|warehouse|reception|design|engineering|dev) (?:team|people|staff|folks)"
     r"|(?:the )?whole of (?:the )?\w+|several (?:of us|people|colleagues|users)"
-    r"|(?:several|a few|a number of|multiple|many) \w+s\b|some of (?:the|our) \w+s\b|(?:a few|some"
+    r"|(?:several|a few|a number of|multiple|many) (?!" + _NOT_PEOPLE + r")\w+s\b"
+    r"|some of (?:the|our) (?!" + _NOT_PEOPLE + r")\w+s\b|(?:a few|some"
     r"|two"
     r"|three|four|five) "
     r"(?:of us|people|colleagues|users|of the team)|half (?:the|of the|of our|our) \w+(?: \w+)?"
@@ -491,9 +498,9 @@ def assess_priority(lowered: str) -> PriorityReading:
     if many and customers and not degraded:
         return _reading(Priority.CRITICAL, "Everyone is hit and customers are waiting.")
     if team and blocked and customers and not degraded:
-        return _reading(Priority.CRITICAL, "A whole team can't work and customers are waiting.")
+        return _reading(Priority.CRITICAL, "A team can't work and customers are waiting.")
     if team and blocked and not degraded:
-        return _reading(Priority.HIGH, "A whole team can't work.")
+        return _reading(Priority.HIGH, "A team or several people can't work.")
     if many and degraded and _FAULT_OR_SLOW_RE.search(relaxed):
         return _reading(Priority.HIGH, "Everyone is slowed down.")
     if _ALL_CUSTOMERS_RE.search(relaxed) and _FAULT_RE.search(relaxed) and not degraded:
