@@ -40,6 +40,7 @@ DEFAULT_SETS = (
     ROOT / "tests" / "data" / "intents_tuning_11.jsonl",
     ROOT / "tests" / "data" / "intents_tuning_12.jsonl",
     ROOT / "tests" / "data" / "intents_tuning_13.jsonl",
+    ROOT / "tests" / "data" / "intents_tuning_14.jsonl",
     ROOT / "tests" / "data" / "intents_heldout_style.jsonl",
     ROOT / "tests" / "classifier" / "regression_examples.jsonl",
 )

@@ -203,6 +203,8 @@ _SECURITY_INCIDENT_RE = re.compile(
     r"|details)\b.{0,40}\b(?:gave|sent|told|shared|entered|typed|replied|read)\b"
     r"(?! (?:nothing|no)\b)"
     r"|\b(?:encrypting|encrypts) (?:\w+ )?files\b|\bfiles? (?:are |being )?(?:getting )?encrypt\w*"
+    r"|\b(?:data|files|information|records|database) (?:has|have) been (?:stolen|leaked"
+    r"|exfiltrated|taken|copied out)\b|\bstole (?:our|the|my) (?:data|files|information|records)\b"
     r"|\bnow my files have\b|\b(?:malware|virus|worm) (?:is )?(?:spreading|on (?:all|every))\b"
     r"|\b(?:someone|somebody|a stranger|an unknown \w+) (?:has |have )?(?:logged|signed|got)"
     r" (?:in|into|onto)\b"
@@ -287,6 +289,13 @@ _DEADLINE_RE = re.compile(
     r"\b(?:dead ?line|due (?:by|at|in|today|tomorrow|on)|is due\b"
     r"|(?:arrives?|arriving|starts?|starting|joins?|joining|begins?|beginning) (?:today|tomorrow"
     r"|this morning|this afternoon)"
+    r"|(?:today|tomorrow|tonight)'s (?:\w+ )?(?:starter|joiner|hire|meeting|presentation|event"
+    r"|exam|launch|demo|interview|board|class|lecture|webinar|visit)"
+    r"|(?:\w+ )?(?:min|mins|minutes|hours?) (?:before|until) (?:the|my|our|a"
+    r"|an) (?:\w+ )?(?:keynote"
+    r"|presentation|meeting|talk|lecture|exam|event|show|launch|demo|interview|call|webinar|class"
+    r"|session)"
+    r"|\bmid-?(?:exam|meeting|presentation|call|lecture|event|shift|service)"
     r"|(?:by|before) (?:\d{1,2}(?::\d\d)? ?(?:am|pm)?|noon|midday|tonight"
     r"|the end of (?:the )?day|eod|close of business|cob"
     r"|tomorrow|today|this afternoon|this evening)|(?:in|within) (?:\d+|an?|one|two|half an"
@@ -313,8 +322,9 @@ _CUSTOMERS_RE = re.compile(
     r"(?:error|bounce|dead|warning|message|timeout|blank)|error|bounce\w*)"
     r"|\b(?:customer|client)[- ]facing\b|\bcustomers calling\b"
     r"|\bcalls (?:are )?(?:going |left |being )?(?:unanswered|dropped|missed|lost)\b"
-    r"|\b(?:drops?|dropping|loses?|losing|cuts? off|blocks?|rejects?|turns? away|disconnects?)"
-    r" (?:\w+ )?(?:customers|clients|callers|patients|guests|visitors)\b"
+    r"|\b(?:drops?|dropping|loses?|losing|cuts? off|blocks?|rejects?|turns? away|disconnects?"
+    r"|swallow\w*|eat\w*|overcharg\w*|double[- ]charg\w*|charg\w* twice|locks? out|locking out)"
+    r" (?:\w+ )?(?:customers|clients|callers|patients|guests|visitors)(?:'s?|')?"
     r"|\b(?:hotline|helpline|switchboard|reception line|phone queue|call queue)\b.{0,40}"
     r"\b(?:drops?|down|dead|error\w*|not working|offline|fails?|failing)\b"
     r"|\b(?:main|public|support|sales|booking|customer) (?:line|number|address|inbox|website"
@@ -353,7 +363,8 @@ _DEVICE_LOST_RE = re.compile(
 # A customer-facing failure for every customer.
 _ALL_CUSTOMERS_RE = re.compile(
     r"\b(?:for|to) (?:every|all|any) (?:of (?:our|the) )?(?:customers?|clients?|donors?|users?"
-    r"|shoppers?|buyers?|visitors?|guests?|callers?|patients?|members?)\b"
+    r"|shoppers?|buyers?|visitors?|guests?|callers?|patients?|members?|students?|pupils?"
+    r"|learners?|attendees?|delegates?|passengers?|tenants?|residents?|subscribers?)\b"
 )
 # Someone who should no longer get in still can.
 _STALE_ACCESS_RE = re.compile(
@@ -361,6 +372,12 @@ _STALE_ACCESS_RE = re.compile(
     r" here|was fired|was let go)\b.{0,60}\bstill (?:has|have|had|got) (?:\w+ )?access\b"
     r"|\bstill (?:has|have|got) (?:\w+ )?access\b.{0,60}\b(?:left|leaver|former|no longer works"
     r"|was fired)\b"
+)
+# Attempts that failed: an attack to stop, not yet a compromise.
+_ATTEMPTED_ATTACK_RE = re.compile(
+    r"\b(?:failed|unsuccessful) (?:log ?ins?|logons?|sign-?ins?|login attempts|attempts)\b.{0,40}"
+    r"\b(?:(?:i|we) (?:didn't|did not|never)|not me|unknown|from (?:another|a different))"
+    r"|\b(?:someone|somebody) (?:is |has been |was )?trying to (?:log ?in|sign ?in|get into|access)"
 )
 # The person's details turned up somewhere they shouldn't: a risk to act on, not an incident yet.
 _EXPOSURE_RISK_RE = re.compile(
@@ -394,7 +411,8 @@ _ONE_POINT_RE = re.compile(
 _REQUEST_RE = re.compile(
     r"^(?:(?:hi|hey|hello|please|pls|so)\W+)*(?:could|can|would|may) (?:i|we|you|someone"
     r"|somebody|u)(?: please)? (?:get|have|set ?up|install|add|give|change|order|move|grant"
-    r"|create|enable|provide|arrange|book|switch|swap|rename|configure|sort|reorder)\b"
+    r"|create|enable|provide|arrange|book|switch|swap|rename|configure|sort|reorder|map|assign"
+    r"|link|point|set (?!up\b)(?:my|the|our) default)\b"
     r"|^(?:(?:hi|hey|hello|please|pls)\W+)*(?:i'd|i would|we'd|we would|would) (?:like|love)\b"
     r"|^(?:(?:hi|hey|hello)\W+)*(?:please|pls|kindly) (?:add|install|set ?up|create|rename|change"
     r"|move|give|grant|enable|order|arrange|remove)\b|^(?:new )?(?:request|req)\s*[:\-]"
@@ -421,7 +439,9 @@ _COSMETIC_RE = re.compile(
     r"\b(?:looks? (?:blurry|odd|weird|strange|funny|wrong|off|ugly|stretched|pixelated)|font"
     r"|fonts|logo|wallpaper|background (?:image|photo|picture)|background on|lock screen"
     r"|shows? (?:last \w+'s|an? old|the old|outdated|out of date)|out of date|outdated"
-    r"|shows? (?:the )?wrong (?:date|time|name|title|photo|picture|logo|year)|from (?:19|20)\d\d\b"
+    r"|shows? (?:the )?wrong (?:date|time|name|title|photo|picture|logo|year)"
+    r"|still (?:says|shows|displays|lists) (?!(?:an? |the )?(?:error|warning|fault|blank|black"
+    r"|blue|offline|no ))|from (?:19|20)\d\d\b"
     r"|last (?:year|week|month)'s|old (?:logo|phone number|address|name|title|photo|picture)"
     r"|screensaver|stretched|hard to (?:read|see)|misaligned|too small to read"
     r"|icons?\b.{0,30}\b(?:tiny|small|big|huge|large|blurry|missing its"
@@ -509,6 +529,8 @@ def assess_priority(lowered: str) -> PriorityReading:
         return _reading(Priority.CRITICAL, "Every customer is hit: the service is down for them.")
     if customers:
         return _reading(Priority.HIGH, "Customers are affected.")
+    if _ATTEMPTED_ATTACK_RE.search(relaxed):
+        return _reading(Priority.HIGH, "Someone is trying to get in: stop it before it works.")
     if _STALE_ACCESS_RE.search(relaxed):
         return _reading(Priority.HIGH, "Someone who left can still get in.")
     if _EXPOSURE_RISK_RE.search(relaxed):
