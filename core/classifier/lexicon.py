@@ -38,7 +38,7 @@ SMALLTALK_PHRASE_RE = _longest_first(
             r"\S+",
             r"""hi+ hello+ hey+ hiya heya howdy yo greetings sup what'?s_up wassup g'?day
     good_(?:morning|afternoon|evening|day|night) morning evening afternoon
-    thanks? thank_(?:you|u) thankyou thx tx ty tyvm cheers ta many_thanks much_appreciated
+    thanks? thank_(?:you|u) thankyou thx tx ty tyvm cheers ta many_thanks much_appreciated (?:much_)?obliged
     appreciate_(?:it|that|you|your_help) appreciated grateful kudos
     ok(?:ay)? k kk cool great perfect awesome nice lovely brilliant excellent fantastic
     wonderful super amazing splendid sweet neat fine sure alright all_right understood noted
@@ -429,8 +429,10 @@ STATUS_NO_REF = cues(
         8.0,
     ),
     (
-        r"\b(?:my|the|that|this|our|last|previous) (?:\w+ )?(?:ticket|request|case|incident|job)\b"
+        r"\b(?:my|the|that|this|our|last|previous) (?:\w+ ){0,2}(?:ticket|request|case|incident"
+        r"|job)\b"
         r"(?!s).{0,40}\b(?:status|progress|done|fixed|resolved|open|assigned|looked at|picked up"
+        r"|approved|approval|actioned|processed"
         r"|moved|budged|progressed|changed"
         r"|working|update|moving|stuck|closed|finished|yet|still|anyone|someone)\b",
         6.0,
@@ -724,7 +726,7 @@ CREATE_CUES = cues(
         r"|unlock|replace|fix|repair|order|give|grant|enable|disable|update|upgrade|move|change"
         r"|configure|connect|look at|look into|take a look|have a look|check|send|provide|restore"
         r"|recover|sort out|sort|arrange|book|renew|extend|activate|deactivate|transfer|get me"
-        r"|rename|archive|unarchive|relabel"
+        r"|rename|archive|unarchive|relabel|tidy|tidy up|label|hang|fit|tighten|clean up"
         r"|get us"
         r"|onboard|offboard|map|share|increase|clean|wipe|swap|mount|set|make|come|visit|assign"
         r"|issue"

@@ -205,6 +205,10 @@ _SECURITY_INCIDENT_RE = re.compile(
     r"|\b(?:encrypting|encrypts) (?:\w+ )?files\b|\bfiles? (?:are |being )?(?:getting )?encrypt\w*"
     r"|\b(?:data|files|information|records|database) (?:has|have) been (?:stolen|leaked"
     r"|exfiltrated|taken|copied out)\b|\bstole (?:our|the|my) (?:data|files|information|records)\b"
+    r"|\benabled? (?:the )?(?:macros|content|editing)\b.{0,20}\b(?:i did|and did|did it|clicked)"
+    r"|\b(?:i |and )enabled (?:the )?(?:macros|content)\b"
+    r"|\b(?:rules?|forward\w*)\b.{0,50}\b(?:unknown|external|strange|outside|someone else's"
+    r"|foreign) (?:address|account|email|recipient|mailbox)"
     r"|\bnow my files have\b|\b(?:malware|virus|worm) (?:is )?(?:spreading|on (?:all|every))\b"
     r"|\b(?:someone|somebody|a stranger|an unknown \w+) (?:has |have )?(?:logged|signed|got)"
     r" (?:in|into|onto)\b"
@@ -216,7 +220,10 @@ _NOTHING_DONE_RE = re.compile(
 )
 # Whole site or company: everyone, the building, all staff, the public website or shop.
 _ORG_SCOPE_RE = re.compile(
-    r"\b(?:everyone|everybody|nobody|no one|no-one|noone|none of us|all (?:of us|users|staff"
+    r"\b(?:(?:any|all|each|every one|none) of our (?:shops|stores|sites|offices|branches|locations"
+    r"|clinics|schools|warehouses)|(?:the|our) (?:\w+ )?(?:office|site|branch|building|store|shop"
+    r"|warehouse|clinic|school|campus) (?:has|have|is|are) (?:no|without|lost|down|offline)"
+    r"|everyone|everybody|nobody|no one|no-one|noone|none of us|all (?:of us|users|staff"
     r"|employees|the users|the staff|our users|offices|sites|branches)|for (?:anybody|anyone"
     r"|everyone|everybody)|(?:whole|entire) (?:\w+ )?(?:office|company|building|site|org"
     r"|organi[sz]ation|network|school|branch|warehouse|shop|store|clinic|practice|business|tenant"
@@ -272,7 +279,7 @@ _BLOCKED_RE = re.compile(
     r"|won't open at all)\b"
     r"|\b(?:can't|cant|cannot|can not|unable to) (?:\w+ )?(?:log ?in|sign ?in|open|access|get"
     r" into)\b"
-    r"|\b(?:nobody|no one|no-one|noone|none of (?:us|the|our|them))(?: \w+){0,3} (?:can|could"
+    r"|\b(?:nobody|no one|no-one|noone|none of (?:us|the|our|them))(?: \w+){0,6} (?:can|could"
     r"|is able|are able|has|have|gets?)\b"
 )
 # The person can still work: a workaround, a slowdown, something now and then.
@@ -289,6 +296,11 @@ _DEADLINE_RE = re.compile(
     r"\b(?:dead ?line|due (?:by|at|in|today|tomorrow|on)|is due\b"
     r"|(?:arrives?|arriving|starts?|starting|joins?|joining|begins?|beginning) (?:today|tomorrow"
     r"|this morning|this afternoon)"
+    r"|\bbefore (?:my|the|our|a) (?:\w+ )?(?:flight|meeting|presentation|trip|train|event|exam"
+    r"|interview|demo|talk|keynote|launch|call|visit|audit)\b"
+    r"|\b(?:pay ?day|payroll|deadline|go-live|launch|cut-?off|month[- ]end|year[- ]end|audit"
+    r"|inspection|due date)\b.{0,20}\b(?:today|tomorrow|tonight|monday|tuesday|wednesday"
+    r"|thursday|friday|saturday|sunday|this week)\b"
     r"|(?:today|tomorrow|tonight)'s (?:\w+ )?(?:starter|joiner|hire|meeting|presentation|event"
     r"|exam|launch|demo|interview|board|class|lecture|webinar|visit)"
     r"|(?:\w+ )?(?:min|mins|minutes|hours?) (?:before|until) (?:the|my|our|a"
@@ -321,6 +333,9 @@ _CUSTOMERS_RE = re.compile(
     r"|(?:get|gets|getting|see|sees|seeing|receive|hit|hitting) (?:an? |the )?(?:\w+ )?"
     r"(?:error|bounce|dead|warning|message|timeout|blank)|error|bounce\w*)"
     r"|\b(?:customer|client)[- ]facing\b|\bcustomers calling\b"
+    r"|\b(?:not loading|not working|down|broken|failing|erroring|unavailable|offline|missing"
+    r"|isn't loading|isn't working|won't load) for (?:our |the |some |many |all )?(?:customers"
+    r"|clients|users|visitors|shoppers|patients|guests|members|students)\b"
     r"|\bcalls (?:are )?(?:going |left |being )?(?:unanswered|dropped|missed|lost)\b"
     r"|\b(?:drops?|dropping|loses?|losing|cuts? off|blocks?|rejects?|turns? away|disconnects?"
     r"|swallow\w*|eat\w*|overcharg\w*|double[- ]charg\w*|charg\w* twice|locks? out|locking out)"
@@ -412,6 +427,7 @@ _REQUEST_RE = re.compile(
     r"^(?:(?:hi|hey|hello|please|pls|so)\W+)*(?:could|can|would|may) (?:i|we|you|someone"
     r"|somebody|u)(?: please)? (?:get|have|set ?up|install|add|give|change|order|move|grant"
     r"|create|enable|provide|arrange|book|switch|swap|rename|configure|sort|reorder|map|assign"
+    r"|tidy|label|hang|fit|tighten|clean"
     r"|link|point|set (?!up\b)(?:my|the|our) default)\b"
     r"|^(?:(?:hi|hey|hello|please|pls)\W+)*(?:i'd|i would|we'd|we would|would) (?:like|love)\b"
     r"|^(?:(?:hi|hey|hello)\W+)*(?:please|pls|kindly) (?:add|install|set ?up|create|rename|change"
@@ -471,6 +487,12 @@ _HAZARD_RE = re.compile(
 )
 
 
+_NOTHING_URGENT_TODAY_RE = re.compile(
+    r"\b(?:i have|i've got|i got|got|i've|there's) nothing (?:urgent|important|pressing|critical)"
+    r"(?: (?:on|today|this week|this morning|planned))*"
+)
+
+
 @dataclass(frozen=True)
 class PriorityReading:
     """A priority and the short sentence that explains it (shown on the ticket card)."""
@@ -486,6 +508,8 @@ def detect_priority(lowered: str) -> Priority:
 
 def assess_priority(lowered: str) -> PriorityReading:
     """Weigh impact and urgency in ``lowered`` (a lower-cased message); see the module doc."""
+    # "I have nothing urgent today" is about the person's day, not about the fault.
+    lowered = _NOTHING_URGENT_TODAY_RE.sub(" ", lowered)
     relaxed = _LOW_RE.sub(" ", lowered)
     said_no_rush = relaxed != lowered
     explicit = _EXPLICIT_RE.search(relaxed)
@@ -509,7 +533,7 @@ def assess_priority(lowered: str) -> PriorityReading:
     if _TRADING_STOPPED_RE.search(relaxed) and not (degraded or _ONE_POINT_RE.search(relaxed)):
         return _reading(Priority.CRITICAL, "The business can't trade: customers can't buy or pay.")
     local = bool(_JUST_ME_RE.search(relaxed))
-    if _INFRA_DOWN_RE.search(relaxed) and not (degraded or local):
+    if _INFRA_DOWN_RE.search(relaxed) and not (degraded or local or team):
         return _reading(
             Priority.CRITICAL, "Shared infrastructure is down: everyone on it is stuck."
         )
