@@ -38,7 +38,8 @@ SMALLTALK_PHRASE_RE = _longest_first(
             r"\S+",
             r"""hi+ hello+ hey+ hiya heya howdy yo greetings sup what'?s_up wassup g'?day
     good_(?:morning|afternoon|evening|day|night) morning evening afternoon
-    thanks? thank_(?:you|u) thankyou thx tx ty tyvm cheers ta many_thanks much_appreciated (?:much_)?obliged
+    thanks? thank_(?:you|u) thankyou thx tx ty tyvm cheers ta many_thanks much_appreciated
+    (?:much_)?obliged
     appreciate_(?:it|that|you|your_help) appreciated grateful kudos
     ok(?:ay)? k kk cool great perfect awesome nice lovely brilliant excellent fantastic
     wonderful super amazing splendid sweet neat fine sure alright all_right understood noted
