@@ -209,6 +209,10 @@ _SECURITY_INCIDENT_RE = re.compile(
     r"|\b(?:i |and )enabled (?:the )?(?:macros|content)\b"
     r"|\b(?:rules?|forward\w*)\b.{0,50}\b(?:unknown|external|strange|outside|someone else's"
     r"|foreign) (?:address|account|email|recipient|mailbox)"
+    r"|\b(?:mailbox|account|email|inbox)\b.{0,20}\b(?:is |are |has been |keeps )?(?:sending|sent"
+    r"|spamming) (?:out )?(?:spam|phishing|junk|emails?|messages?) to (?:all|every|our|my)"
+    r" (?:\w+ )?contacts\b"
+    r"|\blocked by (?:the )?(?:fbi|police|microsoft|government|cyber ?police)\b"
     r"|\bnow my files have\b|\b(?:malware|virus|worm) (?:is )?(?:spreading|on (?:all|every))\b"
     r"|\b(?:someone|somebody|a stranger|an unknown \w+) (?:has |have )?(?:logged|signed|got)"
     r" (?:in|into|onto)\b"
@@ -251,7 +255,8 @@ _GROUP_SCOPE_RE = re.compile(
     r"|floor|unit|group)|all (?:the |of the |our )?(?:laptops|pcs|computers|machines|devices"
     r"|phones|screens|printers|tills)|(?:finance|sales|hr|legal|marketing|support|it|ops"
     r"|accounts|payroll|warehouse|reception|design|engineering|dev) (?:team|people|staff|folks)"
-    r"|(?:the )?whole of (?:the )?\w+|several (?:of us|people|colleagues|users)"
+    r"|\w+s all (?:show|are|have|went|say|display|lost)|(?:the )?whole of (?:the )?\w+"
+    r"|several (?:of us|people|colleagues|users)"
     r"|(?:several|a few|a number of|multiple|many|two|three|four|five|six|both)"
     r" (?:of (?:our|the) )?(?!" + _NOT_PEOPLE + r")\w+s\b"
     r"|some of (?:the|our) (?!" + _NOT_PEOPLE + r")\w+s\b|(?:a few|some"
@@ -356,6 +361,9 @@ _TRADING_STOPPED_RE = re.compile(
     r" (?:reaching|syncing|getting through|coming"
     r" in|arriving|going through|being processed)|stuck|failing|lost|bouncing)\b"
     r"|\b(?:website|web site|online (?:shop|store)|webshop|web shop|e-?commerce|storefront"
+    r"|checkout) (?:\w+ ){0,3}(?:is |are |went |has been |has gone |'s )?(?:showing |shows |gives"
+    r" |returns |throwing |throws )(?:an? )?(?:\w+ )?error"
+    r"|\b(?:website|web site|online (?:shop|store)|webshop|web shop|e-?commerce|storefront"
     r"|checkout) (?:\w+ ){0,3}(?:is |are |went |has been |has gone |'s )?(?:completely |totally )?"
     r"(?:down|offline|unreachable|not loading)\b"
 )
@@ -374,6 +382,17 @@ _DEVICE_LOST_RE = re.compile(
     r"|plane|airport|station|restaurant|bar|car|pub)|stolen|nicked|missing)\b"
     r"|\b(?:lost|left|dropped) (?:my|our|his|her|the) (?:work |company )?(?:laptop|phone|mobile"
     r"|tablet|ipad|badge|usb)"
+)
+# Everyone on one floor or in one team: a group, not the whole site.
+_SUBSITE_RE = re.compile(
+    r"\b(?:everyone|everybody|nobody|no one|no-one|none of us|all of us)\b (?:\w+ ){0,2}(?:on|in"
+    r"|at)"
+    r" (?:the |our )?(?:\w+ )?(?:floor|team|department|dept|wing|unit|ward|lab|room|corridor)\b"
+)
+# Something going wrong for the people the business serves ("double-books rooms for guests").
+_FOR_CUSTOMERS_RE = re.compile(
+    r"\bfor (?:our |the |some |many |all )?(?:customers|clients|guests|patients|visitors|shoppers"
+    r"|members|students|passengers|tenants|donors|callers)\b"
 )
 # A customer-facing failure for every customer.
 _ALL_CUSTOMERS_RE = re.compile(
@@ -521,9 +540,14 @@ def assess_priority(lowered: str) -> PriorityReading:
 
     many = bool(_ORG_SCOPE_RE.search(relaxed))
     team = bool(_GROUP_SCOPE_RE.search(relaxed))
+    if many and _SUBSITE_RE.search(relaxed):
+        many, team = False, True
     blocked = bool(_BLOCKED_RE.search(relaxed) or (_OUTAGE_RE.search(relaxed) and (many or team)))
     degraded = bool(_DEGRADED_RE.search(relaxed))
-    customers = bool(_CUSTOMERS_RE.search(relaxed))
+    customers = bool(
+        _CUSTOMERS_RE.search(relaxed)
+        or (_FOR_CUSTOMERS_RE.search(relaxed) and not _REQUEST_RE.search(relaxed))
+    )
     deadline = bool(_DEADLINE_RE.search(relaxed))
 
     if _SECURITY_INCIDENT_RE.search(relaxed) and not _NOTHING_DONE_RE.search(relaxed):
