@@ -91,7 +91,11 @@ _CHANGE_VERB = (
 # "make 10006 urgent", "bump 48213 to high", "set it to critical", "can the priority on 20324 go
 # down to low", "10027 can be low priority".
 _CHANGE_TO_LEVEL_RE = re.compile(
-    r"\b"
+    r"^(?:please )?up (?:#?\d{3,10}|t\d{8}\.\d{4}|it|this|that|my ticket) to (?:an? )?"
+    + _LEVEL
+    + r"\b"
+    r"|\b(?:priority|prio)\s*(?:[:=]|->|to)\s*" + _LEVEL + r"\b"
+    r"|\b"
     + _CHANGE_VERB
     + r"\b(?: [^\s,;:!?]+){1,4}? (?:to |as |into )?(?:an? )?"
     + _LEVEL

@@ -113,6 +113,8 @@ HELP_WHOLE_RE = re.compile(
     r"|^what are (?:my|the|your) (?:options|commands|choices)(?: here)?$"
     r"|^what (?:commands|options|choices) (?:are there|do you have|exist|can i use|are available)$"
     r"|^what (?:can|could|should|do) (?:i|we) use (?:you|this|this bot|it|ticketbot) for$"
+    r"|^(?:can|could|may) i (?:talk|speak|chat) (?:to|with) (?:a |an )?(?:human|person|real person"
+    r"|agent|someone real|real human)$"
     r"|^(?:i )?(?:don't|do not|dont) (?:know|understand|get) how (?:to use|this works|you work"
     r"|it works|to talk to)(?: this| you| it| this bot| the bot)?$"
     r"|^what (?:am i|should i|do i|can i) (?:supposed to |meant to |expected to )?(?:type|say|write"
@@ -152,6 +154,7 @@ CLOSE_NEGATED_RE = re.compile(
     r"|broke again|again broken|is back)\b"
 )
 CLOSE_WITH_REF = cues(
+    (r"\b(?:no longer|not) an? (?:issue|problem)(?: any ?more)?\b", 4.0),
     (
         r"^(?:ticket |#)?\S+ (?:is |has |got |was |has been )?(?:now |all )?(?:resolved|fixed"
         r"|sorted"
@@ -323,6 +326,13 @@ NOTE_WITH_REF = cues(
 # --- no reference: create, question, list, status, close, note -------------------------------
 
 LIST_CUES = cues(
+    (
+        r"^(?:which|what) (?:ones|of mine|of them|of my \w+) (?:are |is )?(?:still )?(?:open"
+        r"|pending"
+        r"|outstanding|in progress)\b|\b(?:my|our) (?:open|pending|outstanding) (?:stuff|things"
+        r"|items|ones)\b",
+        8.0,
+    ),
     (
         r"^(?:list|show|view|see)(?: me)? (?:all )?(?:my|our) (?:stuff|things|items|everything)\b",
         8.0,

@@ -506,6 +506,11 @@ _HAZARD_RE = re.compile(
 )
 
 
+# "nobody can hear me" is about one person's headset, not about everyone.
+_ONLY_ME_UNHEARD_RE = re.compile(
+    r"\b(?:nobody|no one|no-one|noone|people) (?:can|could|can't|cannot) (?:hear|see|reach|call"
+    r"|understand|contact|read) (?:me|my)\b"
+)
 _NOTHING_URGENT_TODAY_RE = re.compile(
     r"\b(?:i have|i've got|i got|got|i've|there's) nothing (?:urgent|important|pressing|critical)"
     r"(?: (?:on|today|this week|this morning|planned))*"
@@ -529,6 +534,7 @@ def assess_priority(lowered: str) -> PriorityReading:
     """Weigh impact and urgency in ``lowered`` (a lower-cased message); see the module doc."""
     # "I have nothing urgent today" is about the person's day, not about the fault.
     lowered = _NOTHING_URGENT_TODAY_RE.sub(" ", lowered)
+    lowered = _ONLY_ME_UNHEARD_RE.sub(" others don't hear me ", lowered)
     relaxed = _LOW_RE.sub(" ", lowered)
     said_no_rush = relaxed != lowered
     explicit = _EXPLICIT_RE.search(relaxed)
