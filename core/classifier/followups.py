@@ -38,7 +38,8 @@ _REOPEN_NEGATED_RE = re.compile(
 # "it's broken again", "the printer problem is back", "the VPN fault came back".
 _PROBLEM_BACK_RE = re.compile(
     r"^(?:(?:oh|ugh|hmm|sorry|hi|hey|so|well|and|but)\W+)*(?:it|this|that|the (?:same )?(?:\w+ )?"
-    r"(?:problem|issue|fault|error|bug|thing)|same (?:problem|issue|thing|error))(?:'s| is| has"
+    r"(?:problem|issue|fault|error|bug|thing)|same (?:problem|issue|thing|error)|same as (?:before"
+    r"|last time|yesterday)\W*(?:\w+ )?)(?:'s| is| has"
     r"| have| was)? (?:\w+ ){0,3}?(?:again|back)\b"
     r"|\b(?:problem|issue|fault|error|bug)s? (?:is |are |has |have |'s )?(?:come |came |coming )"
     r"?back\b|\b(?:problem|issue|fault|error|bug) (?:came|has come|is) back\b"
@@ -104,6 +105,7 @@ _CHANGE_TO_LEVEL_RE = re.compile(
     r"|\b(?:can|could|should|may|might as well|needs? to) be (?:a |an |made |set to |marked )?"
     + _LEVEL
     + r"(?: priority| prio)?\b"
+    r"|^(?:#?\d{3,10}|t\d{8}\.\d{4}) (?:now |really |very )?(urgent|critical)\b"
     r"|^(?:(?:no|nope|actually|oh|and|but|ok|okay|well|sorry|wait)\W+)*(?:#?\d{3,10}"
     r"|t\d{8}\.\d{4}|it|this|that|(?:my|the) (?:\w+ )?ticket)(?: is| has become| became| got|'s)"
     r" (?:now |suddenly |really |very |getting |quite |pretty )?(urgent|critical)\b"
@@ -191,6 +193,14 @@ _WHO_HAS_IT_RE = re.compile(
     r"|\bwho(?:'s| has| is| got)? (?:got |taken |picked up )?" + _TARGET + r"\s*\??$"
     r"|^(?:and |so |what about )?(?:that|this|the other|the last) one\s*\?+$"
     r"|^(?:what's|what is|whats) (?:going on|happening|up|the story) with " + _TARGET + r"\s*\?*$"
+    r"|^(?:anything|something|still nothing|nothing|any news|news|any word)(?: yet| so far| back"
+    r"| new)?\s*\?+$"
+    r"|^how (?:long|much longer) (?:will|is|until) (?:it|this|that|my ticket|the fix"
+    r"|the repair)(?: (?:take|be|going to take|done|fixed))?\s*\?*$"
+    r"|^[\u00bf\u00a1]?(?:and|y|und|et) (?:my|mi|mein|meinem|meine|mon|ma) (?:ticket|request|caso"
+    r"|solicitud"
+    r"|anfrage"
+    r"|demande|incidencia|vorgang)\s*\?+$"
     r"|^(?:is|has) (?:anything|something|anyone|anybody) (?:happening|moving|going on|moved"
     r"|happened)(?: (?:with|on) " + _TARGET + r")?(?: yet)?\s*\?*$"
     r"|^(?:is|are) (?:someone|anyone|somebody|anybody|a tech|the tech) (?:on|working on|looking at"

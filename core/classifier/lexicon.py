@@ -36,7 +36,7 @@ SMALLTALK_PHRASE_RE = _longest_first(
         phrase.replace("_", " ")
         for phrase in re.findall(
             r"\S+",
-            r"""hi+ hello+ hey+ hiya heya howdy yo greetings sup what'?s_up wassup g'?day
+            r"""hi+ hello+ hey+ hiya heya howdy yo greetings sup what'?s_up wassup g'?day gm gn
     good_(?:morning|afternoon|evening|day|night) morning evening afternoon
     thanks? thank_(?:you|u) thankyou thx tx ty tyvm cheers ta many_thanks much_appreciated
     (?:much_)?obliged
@@ -157,10 +157,10 @@ CLOSE_WITH_REF = cues(
     (r"\b(?:no longer|not) an? (?:issue|problem)(?: any ?more)?\b", 4.0),
     (
         r"^(?:ticket |#)?\S+ (?:is |has |got |was |has been )?(?:now |all )?(?:resolved|fixed"
-        r"|sorted"
-        r"|solved)(?: itself| now| out)?\b(?! yet)",
+        r"|sorted|solved|done|working|ok|okay|fine|good)(?: itself| now| out)?\b(?! yet)(?!.*\?)",
         4.0,
     ),
+    (r"^(?:ticket |#)?\S+ (?:please |pls )?close\b", 5.0),
     (
         r"(?:^|[,.;!] |\b(?:please|pls|kindly|just|then|and|so|you can|you may|u can|can you"
         r"|could you"
@@ -326,6 +326,11 @@ NOTE_WITH_REF = cues(
 # --- no reference: create, question, list, status, close, note -------------------------------
 
 LIST_CUES = cues(
+    (
+        r"^(?:my|all my|all of my) (?:open )?(?:tickets|tix|requests|cases|jobs)\s*[?.!]*$"
+        r"|^(?:my |any |the )?open (?:ones|tickets|tix|requests|cases)\s*[?.!]*$",
+        8.0,
+    ),
     (
         r"^(?:which|what) (?:ones|of mine|of them|of my \w+) (?:are |is )?(?:still )?(?:open"
         r"|pending"
