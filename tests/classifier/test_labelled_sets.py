@@ -54,11 +54,15 @@ def test_tuning_sets_intents_references_and_priorities() -> None:
     ]
 
 
-def test_untuned_set_stays_above_its_floor() -> None:
-    # Never tuned on: the floor is what the rules scored on it when they were finished.
+def test_untuned_sets_stay_above_their_floor() -> None:
+    # Never tuned on: the floors are what the rules scored when they were finished. The failure
+    # message gives counts only, so that reading it does not turn these sets into tuning data.
     outcomes = run([e for path in UNTUNED_SETS for e in load(path)])
-    assert accuracy(outcomes) >= UNTUNED_INTENT_FLOOR, misses(outcomes)
-    assert len(wrong_refs(outcomes)) <= UNTUNED_WRONG_REFS, wrong_refs(outcomes)
+    assert accuracy(outcomes) >= UNTUNED_INTENT_FLOOR, f"intent accuracy {accuracy(outcomes):.1%}"
+    assert len(wrong_refs(outcomes)) <= UNTUNED_WRONG_REFS, f"{len(wrong_refs(outcomes))} refs"
+    labelled = priority_outcomes(outcomes)
+    right = sum(o.priority == o.example.priority for o in labelled)
+    assert right >= UNTUNED_PRIORITY_FLOOR * len(labelled), f"priority {right}/{len(labelled)}"
 
 
 def test_requested_priority_levels_are_read() -> None:
@@ -92,5 +96,6 @@ def test_regression_examples_stay_classified() -> None:
     assert len(wrong_refs(outcomes)) <= len(outcomes) // 50, wrong_refs(outcomes)
 
 
-UNTUNED_INTENT_FLOOR = 0.90
-UNTUNED_WRONG_REFS = 3
+UNTUNED_INTENT_FLOOR = 0.94
+UNTUNED_WRONG_REFS = 2
+UNTUNED_PRIORITY_FLOOR = 0.75
