@@ -47,7 +47,8 @@ _PROBLEM_BACK_RE = re.compile(
 # Said of a closed ticket: "was closed but it's happening again", "shouldn't have been closed".
 _CLOSED_TOO_EARLY_RE = re.compile(
     r"\b(?:shouldn't|should not|should never) have been (?:closed|resolved)\b"
-    r"|\b(?:was|got|been|is) (?:closed|resolved)\b.{0,40}\b(?:again|back|still|not fixed"
+    r"|\b(?:was|got|been|is) (?:marked (?:as )?)?(?:closed|resolved|fixed|done|complete)\b.{0,40}"
+    r"\b(?:again|back|still|not fixed"
     r"|isn't fixed|doesn't work|not working)\b"
     r"|\bclosed (?:too early|prematurely|by mistake|but)\b|\bfix (?:didn't|did not) (?:hold|last"
     r"|work)\b"
@@ -115,11 +116,11 @@ _CHANGE_TO_LEVEL_RE = re.compile(
     + r"\b"
     r"|\bpriority (?:of |on |for )?(?:#?\d{3,10}|t\d{8}\.\d{4}|it|this|that|my ticket)"
     r"(?: to| as| =|:)? (?:an? )?" + _LEVEL + r"\b"
-    r"|\b(?:can|could|should|would) (?:it|this|that|(?:my|the|this|that) (?:\w+ )?"
+    r"|\b(?:can|could|should|would) (?:it|this|that|(?:ticket |case |#)?\d{3,10}|(?:my|the|this"
+    r"|that) (?:\w+ )?"
     + TICKET_WORDS
-    + r") be (?:made |set (?:to |as )?|marked (?:as )?|changed to |raised to |moved to )?(?:an? )?"
-    + _LEVEL
-    + r"\b"
+    + r") be (?:made |set (?:to |as )?|marked (?:as )?|changed to |raised to |moved to |treated as"
+    r" |handled as |considered )?(?:an? )?" + _LEVEL + r"\b"
 )
 # "lower the priority of my ticket", "raise the priority on it", "escalate 10028", "bump my
 # ticket up": a direction without a level.

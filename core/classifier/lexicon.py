@@ -113,6 +113,8 @@ HELP_WHOLE_RE = re.compile(
     r"|^what are (?:my|the|your) (?:options|commands|choices)(?: here)?$"
     r"|^what (?:commands|options|choices) (?:are there|do you have|exist|can i use|are available)$"
     r"|^what (?:can|could|should|do) (?:i|we) use (?:you|this|this bot|it|ticketbot) for$"
+    r"|^(?:i'm|i am) (?:not sure|unsure) (?:what|how) (?:you (?:can|could) (?:help(?: me)? with|do)"
+    r"|to use (?:you|this|this bot|it))$"
     r"|^(?:can|could|may) i (?:talk|speak|chat) (?:to|with) (?:a |an )?(?:human|person|real person"
     r"|agent|someone real|real human)$"
     r"|^(?:i )?(?:don't|do not|dont) (?:know|understand|get) how (?:to use|this works|you work"
@@ -594,6 +596,8 @@ COMPLAINT_QUESTION_RE = re.compile(
 )
 # "Can I get a laptop stand?" asks for something to be done, in the form of a question.
 REQUEST_QUESTION_RE = re.compile(
+    r"^(?:(?:hi|hey|hello|so)\W+)*(?:is it possible|would it be possible|any chance) (?:to|i could"
+    r"|we could|for me to|for us to) (?:get|have|order|borrow)\b|"
     r"^(?:(?:hi|hey|hello|so|and|also|oh)\W+)*(?:can|could|may) (?:i|we|(?:my|our|the"
     r"|this)(?: \w+){1,2}?)"
     r"(?: (?:please|also|just"

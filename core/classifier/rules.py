@@ -312,7 +312,8 @@ def _without_reference(original: str, low: str, history: Sequence[Turn]) -> Clas
         if lx.OUTAGE_QUESTION_RE.search(low):
             create += 4.0
         if lx.REQUEST_QUESTION_RE.search(low):
-            create += 2.0
+            create += 3.0
+            question -= 4.0
     elif lx.IT_NOUN_RE.search(low):
         create += 1.5
     if lx.RESOLVED_STATE_RE.search(low) and create < 3.0 and close < 4.0:
