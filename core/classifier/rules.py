@@ -241,6 +241,13 @@ def _is_help(low: str) -> bool:
     )
 
 
+# A question asked in the middle of a message: "ticket 4821 - when is the engineer coming? ..."
+_QUESTION_SENTENCE_RE = re.compile(
+    r"(?:^|[.!?:;,\u2013\u2014-]\s*)(?:when|what|who|how|is|are|has|have|did|will|can|could|where"
+    r"|why|any)\b[^.!?]{0,80}\?"
+)
+
+
 def _is_question_form(low: str) -> bool:
     return bool(lx.QUESTION_START_RE.match(low)) or low.rstrip(" .!").endswith("?")
 
@@ -253,7 +260,7 @@ def _with_reference(original: str, low: str, ref: RefMatch) -> Classification:
         return _result(Intent.CHANGE_PRIORITY, ticket=ref.ref, priority=level)
     if fu.foreign_status_question(low, has_ref=True):
         return _result(Intent.TICKET_STATUS, ticket=ref.ref)
-    question_form = _is_question_form(low)
+    question_form = _is_question_form(low) or bool(_QUESTION_SENTENCE_RE.search(low))
     close = lx.score(lx.CLOSE_WITH_REF, low)
     status = lx.score(lx.STATUS_WITH_REF, low)
     note = lx.score(lx.NOTE_WITH_REF, low)
