@@ -55,12 +55,20 @@ _CLOSED_TOO_EARLY_RE = re.compile(
 )
 
 
+# Said of a named ticket, "broke again" means it had been fixed: "48213 has broken again".
+_BROKE_AGAIN_RE = re.compile(
+    r"\b(?:broke|broken|has broken|stopped working|failed|died|gone wrong|packed up) again\b"
+)
+
+
 def asks_to_reopen(low: str, *, has_ref: bool) -> bool:
     """True for a request to reopen a closed ticket; with a reference, "it happens again" alone
     is new information for an open ticket, so the message must say "reopen" or "closed"."""
     if _REOPEN_NEGATED_RE.search(low):
         return False
     if _REOPEN_EXPLICIT_RE.search(low) or _CLOSED_TOO_EARLY_RE.search(low):
+        return True
+    if has_ref and _BROKE_AGAIN_RE.search(low):
         return True
     return not has_ref and bool(_PROBLEM_BACK_RE.search(low))
 
@@ -111,9 +119,7 @@ _CHANGE_TO_LEVEL_RE = re.compile(
     r"|t\d{8}\.\d{4}|it|this|that|(?:my|the) (?:\w+ )?ticket)(?: is| has become| became| got|'s)"
     r" (?:now |suddenly |really |very |getting |quite |pretty )?(urgent|critical)\b"
     r"|\b(?:make|treat|mark) (?:\S+ ){1,3}(?:a|top|high) (priority)\b"
-    r"|\b(?:go|goes|move|be moved|be raised|be bumped|be put|up|down) (?:up |down )?to (?:an? )?"
-    + _LEVEL
-    + r"\b"
+    r"|\b(?:go|goes|move|be \w+ed|be put|up|down) (?:up |down )?to (?:an? )?" + _LEVEL + r"\b"
     r"|\bpriority (?:of |on |for )?(?:#?\d{3,10}|t\d{8}\.\d{4}|it|this|that|my ticket)"
     r"(?: to| as| =|:)? (?:an? )?" + _LEVEL + r"\b"
     r"|\b(?:can|could|should|would) (?:it|this|that|(?:ticket |case |#)?\d{3,10}|(?:my|the|this"
@@ -223,7 +229,8 @@ _FOREIGN_STATUS_RE = re.compile(
     r"\b(?:estado|novedad(?:es)?|noticias?|actualizaci[o\u00f3]n(?:es)?|avances?|c[o\u00f3]mo va"
     r"|qu[e\u00e9] pasa con|se sabe algo|resuelto|solucionado"
     r"|stand|status|neuigkeiten|neues|fortschritt|bearbeitet|erledigt|gel[o\u00f6]st|was ist mit"
-    r"|wie steht|wie sieht es|wie weit|noch offen|sigue abierto|toujours ouvert|encore ouvert"
+    r"|wie steht|wie sieht es|wie weit|l\u00f6sung|losung|soluci\u00f3n|solucion|noch offen"
+    r"|sigue abierto|toujours ouvert|encore ouvert"
     r"|update|updates|statut|[e\u00e9]tat|o[u\u00f9] en est"
     r"|nouvelles?"
     r"|du nouveau|quoi de neuf|avancement|qui(?:\u00e9|e)n (?:est\u00e1|esta|lleva|trabaja)"

@@ -440,7 +440,8 @@ STATUS_NO_REF = cues(
         8.0,
     ),
     (
-        r"\b(?:status|progress|eta|update|updates|news|latest|word|feedback)\b.{0,15}"
+        r"\b(?:status|progress|eta|update|updates|news|latest|word|feedback|verdict|outcome"
+        r"|result)\b.{0,15}"
         r"\b(?:my|the|that|this|our|last|previous|earlier)\b.{0,20}\b(?:ticket|request|case"
         r"|incident"
         r"|job|repair|call|report)\b(?!s)",
