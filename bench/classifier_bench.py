@@ -48,6 +48,7 @@ DEFAULT_SETS = (
     ROOT / "tests" / "data" / "intents_tuning_19.jsonl",
     ROOT / "tests" / "data" / "intents_tuning_20.jsonl",
     ROOT / "tests" / "data" / "intents_tuning_21.jsonl",
+    ROOT / "tests" / "data" / "intents_tuning_22.jsonl",
     ROOT / "tests" / "data" / "intents_heldout_style.jsonl",
     ROOT / "tests" / "classifier" / "regression_examples.jsonl",
 )

@@ -208,6 +208,8 @@ _WHO_HAS_IT_RE = re.compile(
     r"|solicitud"
     r"|anfrage"
     r"|demande|incidencia|vorgang)\s*\?+$"
+    r"|^any (?:news|update|updates|word|feedback) (?:from|with) (?:the |my |our )?(?:tech|techs"
+    r"|technician|engineer|team|support|it|help ?desk|vendor|supplier)\s*\?*$"
     r"|^(?:is|has) (?:anything|something|anyone|anybody) (?:happening|moving|going on|moved"
     r"|happened)(?: (?:with|on) " + _TARGET + r")?(?: yet)?\s*\?*$"
     r"|^(?:is|are) (?:someone|anyone|somebody|anybody|a tech|the tech) (?:on|working on|looking at"

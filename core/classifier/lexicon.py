@@ -51,7 +51,8 @@ SMALLTALK_PHRASE_RE = _longest_first(
     go_ahead sure_thing please_do do_it s[ií] claro vale ja jawohl genau bitte oui d'accord
     non nein por_favor s'il_(?:te|vous)_pla[iî]t bien_s[uû]r
     bye+ goodbye good_?bye see_(?:you|ya)(?:_later|_soon|_tomorrow)? cya later take_care
-    talk_(?:to_you_)?(?:later|soon) ttyl good_?night
+    talk_(?:to_you_)?(?:later|soon) speak_(?:to_you_)?(?:later|soon|tomorrow) catch_you_later ttyl
+    good_?night
     have_a_(?:nice|good|great|lovely)_(?:day|weekend|evening|one|night|week|afternoon)
     enjoy_your_(?:day|weekend|evening)
     how_are_(?:you|u|things)(?:_doing)? how(?:'s|_is)_it_going how(?:'s|_is)_your_day
@@ -98,7 +99,7 @@ HELP_WHOLE_RE = re.compile(
     r"|help me with|support|ask you|ask about)(?: here)?$"
     r"|^(?:what|who) (?:are|r) (?:you|u)$|^(?:what|who) is this(?: bot| thing| tool| assistant"
     r"| app| service| chat)?$|^what is ticketbot$"
-    r"|^(?:are you|r u) (?:a )?(?:bot|robot|human|real|person|ai|machine)$"
+    r"|^(?:are you|r u) (?:a )?(?:real )?(?:bot|robot|human|real|person|ai|machine)$"
     r"|^how (?:does|do) (?:this|it|you|ticketbot|the (?:ticket ?|chat ?|help ?desk )?bot"
     r"|this (?:ticket ?|chat ?)?bot|this thing|the assistant) work$"
     r"|^who (?:am i|are we) (?:talking|speaking|chatting) (?:to|with)$"
@@ -476,6 +477,12 @@ STATUS_NO_REF = cues(
 )
 CLOSE_NO_REF = cues(
     (
+        r"\b(?:forget|drop|scrap|ignore|bin|cancel|kill) (?:about )?(?:my|the|that) (?:last "
+        r"|previous "
+        r"|old |latest )?(?:ticket|request|case)\b",
+        7.0,
+    ),
+    (
         r"(?:^|\b(?:please|pls|kindly|just|then|and|so|you can|you may|u can|can you|could you"
         r"|would you|go ahead and|feel free to|ok to|okay to|safe to|fine to|let's|lets) )"
         r"(?:close|resolve|cancel|withdraw) (?:it|this|that|mine|this one|that one|it out|out|off"
@@ -593,7 +600,7 @@ QUESTION_CUES = cues(
 COMPLAINT_QUESTION_RE = re.compile(
     r"^(?:why|how come)\b|\bis (?:it|this|that) (?:normal|ok|okay|expected|supposed to)\b.{0,20}"
     r"\b(?:that|for|to)\b|\b(?:anyone else|is it just me|is something wrong|what(?:'s| is) wrong"
-    r"|what happened to)\b"
+    r"|what happened to|(?:any idea|do you know|does anyone know|any clue) why)\b"
 )
 # "Can I get a laptop stand?" asks for something to be done, in the form of a question.
 REQUEST_QUESTION_RE = re.compile(

@@ -313,7 +313,7 @@ def _without_reference(original: str, low: str, history: Sequence[Turn]) -> Clas
 
     if question_form:
         question += 1.5
-        if lx.COMPLAINT_QUESTION_RE.search(low) and create >= 2.0:
+        if lx.COMPLAINT_QUESTION_RE.search(low) and (create >= 2.0 or lx.IT_NOUN_RE.search(low)):
             create += 2.0
             question -= 2.0
         if lx.OUTAGE_QUESTION_RE.search(low):
