@@ -84,7 +84,7 @@ SMALLTALK_FILLER_RE = re.compile(
     r"|friend|too|for|your help|the help|help(?=\W*$)|today|tonight|now|then|really|just|you|u"
     r"|and|but|oh|well|for now|as well|in advance|again|it|this|that|much appreciated|a million"
     r"|ticketbot|sir|madam|dude|man|love|my|mister|miss|pal|for everything|for that|for this"
-    r"|i|me|we|am|is|fine|good|well|also)\b"
+    r"|i|me|we|am|is|fine|good|well|also|honestly|seriously|truly|genuinely)\b"
 )
 
 HELP_WHOLE_RE = re.compile(
