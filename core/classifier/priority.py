@@ -220,6 +220,8 @@ _SECURITY_INCIDENT_RE = re.compile(
     r"|quick ?assist)\b"
     r"|\b(?:log(?:ged)? ?in|sign(?:ed)? ?in|access(?:ed)?)\b.{0,30}\bfrom (?:abroad|overseas"
     r"|another country|a foreign|an unknown|russia|china|nigeria|brazil|north korea)\b"
+    r"|\b(?:clicked|scanned|followed|opened)\b.{0,60}\b(?:logged in|signed in|entered my|typed my"
+    r"|put in my)\b"
     r"|\bnow my files have\b|\b(?:malware|virus|worm) (?:is )?(?:spreading|on (?:all|every))\b"
     r"|\b(?:someone|somebody|a stranger|an unknown \w+) (?:has |have )?(?:logged|signed|got)"
     r" (?:in|into|onto)\b"
@@ -319,6 +321,8 @@ _DEADLINE_RE = re.compile(
     r"|afternoon|evening))"
     r"|\b(?:close|closes|closing|ends|end|expires?|shuts?|cut-?off) (?:today|tonight|tomorrow"
     r"|this (?:afternoon|evening))\b"
+    r"|\b(?:flying|travel\w*|leaving|presenting|visiting)\b.{0,30}\b(?:today|tonight|tomorrow"
+    r"|this (?:morning|afternoon|evening)|in (?:an?|\d+) (?:hour|hours|minutes))"
     r"|(?:today|tomorrow|tonight)'s (?:\w+ )?(?:starter|joiner|hire|meeting|presentation|event"
     r"|exam|launch|demo|interview|board|class|lecture|webinar|visit)"
     r"|(?:\w+ )?(?:min|mins|minutes|hours?) (?:before|until) (?:the|my|our|a"
@@ -349,7 +353,7 @@ _CUSTOMERS_RE = re.compile(
     r"|loading|working|received|sent|showing|able)"
     r"|calling us|hanging up|giving up|leaving|walking out|going elsewhere|queu\w*|lining up"
     r"|(?:get|gets|getting|see|sees|seeing|receive|hit|hitting) (?:an? |the )?(?:\w+ )?"
-    r"(?:error|bounce|dead|warning|message|timeout|blank)|error|bounce\w*)"
+    r"(?:error|bounce|dead|warning|message|timeout|blank)|error|bounc\w*)"
     r"|\b(?:customer|client)[- ]facing\b|\bcustomers calling\b"
     r"|\b(?:not loading|not working|down|broken|failing|erroring|unavailable|offline|missing"
     r"|isn't loading|isn't working|won't load) for (?:our |the |some |many |all )?(?:customers"
@@ -426,6 +430,11 @@ _ATTEMPTED_ATTACK_RE = re.compile(
     r"\b(?:(?:i|we) (?:didn't|did not|never)|not me|unknown|from (?:another|a different))"
     r"|\b(?:someone|somebody) (?:is |has been |was )?trying to (?:log ?in|sign ?in|get into|access)"
 )
+# A legal or regulatory duty the fault puts at risk.
+_COMPLIANCE_RE = re.compile(
+    r"\b(?:compliance|regulator\w*|legal requirement|legally required|audit trail|gdpr|fca|hipaa"
+    r"|pci|sox)\b"
+)
 # The person's details turned up somewhere they shouldn't: a risk to act on, not an incident yet.
 _EXPOSURE_RISK_RE = re.compile(
     r"\bin a (?:data )?breach\b|\bbreach (?:notification|alert|list|email|warning)\b|\bpwned\b"
@@ -479,13 +488,16 @@ _REQUEST_RE = re.compile(
 _FAULT_RE = re.compile(
     r"\b(?:broken|broke|crash\w*|freez\w*|frozen|error\w*|fail\w*|not working|doesn't work"
     r"|won't|can't|cannot|stopped|dead|down|offline|jam\w*|missing|wrong|nearly full|full"
-    r"|blank|unreachable)\b"
+    r"|blank|unreachable|stopped \w+ing)\b"
 )
 _FAULT_OR_SLOW_RE = re.compile(r"\b(?:slow|slower|sluggish|laggy|intermittent\w*|dropping)\b")
 # Cosmetic faults: the look of things, a name, a clock.
 _COSMETIC_RE = re.compile(
-    r"\b(?:looks? (?:blurry|odd|weird|strange|funny|wrong|off|ugly|stretched|pixelated)|font"
-    r"|fonts|logo|wallpaper|background (?:image|photo|picture)|background on|lock screen"
+    r"\b(?:looks? (?:blurry|odd|weird|strange|funny|wrong|off|ugly|stretched|pixelated)"
+    r"|default font|fonts? (?:is |are |looks? |seems? )?(?:tiny|small|big|huge|odd|weird|wrong|ugly"
+    r"|blurry|different)|fonts? (?:in|on) .{0,30}\b(?:tiny|small|big|huge|odd|weird|blurry)"
+    r"|name (?:shows|appears|displays|is shown|is spelled|is spelt|is written) (?:as|wrong)|logo"
+    r"|wallpaper|background (?:image|photo|picture)|background on|lock screen"
     r"|shows? (?:last \w+'s|an? old|the old|outdated|out of date)|out of date|outdated"
     r"|\b(?:phone|clock|screen|display|tv|pc|laptop|computer"
     r"|watch)\b (?:\w+ )?shows? (?:the )?wrong"
@@ -600,6 +612,8 @@ def assess_priority(lowered: str) -> PriorityReading:
         return _reading(Priority.HIGH, "Customers are affected.")
     if _ATTEMPTED_ATTACK_RE.search(relaxed):
         return _reading(Priority.HIGH, "Someone is trying to get in: stop it before it works.")
+    if _COMPLIANCE_RE.search(relaxed) and _FAULT_RE.search(relaxed) and not degraded:
+        return _reading(Priority.HIGH, "A legal or compliance duty is at risk.")
     if _STALE_ACCESS_RE.search(relaxed):
         return _reading(Priority.HIGH, "Someone who left can still get in.")
     if _EXPOSURE_RISK_RE.search(relaxed):
