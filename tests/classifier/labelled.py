@@ -6,8 +6,9 @@
 - ``intents_tuning_2.jsonl`` .. ``intents_tuning_23.jsonl``: blind batches written after each
   round of tuning (their first-run figures measured those rounds), then tuned on.
 - ``intents_untuned.jsonl`` (written with the first batch), ``intents_untuned_2.jsonl``
-  (written after five rounds of tuning) and ``intents_untuned_3.jsonl`` (after eleven): never
-  tuned on, so they still measure how the rules generalise.
+  (written after five rounds of tuning), ``intents_untuned_3.jsonl`` (after eleven) and
+  ``intents_untuned_4.jsonl`` (after the last): never tuned on, so they still measure how the
+  rules generalise.
 - ``intents_heldout_style.jsonl`` and ``regression_examples.jsonl``: earlier rounds, kept as
   regression examples.
 
@@ -51,6 +52,7 @@ TUNING_SET_22 = DATA / "intents_tuning_22.jsonl"
 TUNING_SET_23 = DATA / "intents_tuning_23.jsonl"
 UNTUNED_SET_2 = DATA / "intents_untuned_2.jsonl"
 UNTUNED_SET_3 = DATA / "intents_untuned_3.jsonl"
+UNTUNED_SET_4 = DATA / "intents_untuned_4.jsonl"
 UNTUNED_SET = DATA / "intents_untuned.jsonl"
 HELDOUT_STYLE_SET = DATA / "intents_heldout_style.jsonl"
 REGRESSION_SET = HERE / "regression_examples.jsonl"
@@ -100,7 +102,7 @@ TUNING_SETS = (
     TUNING_SET_22,
     TUNING_SET_23,
 )
-UNTUNED_SETS = (UNTUNED_SET, UNTUNED_SET_2, UNTUNED_SET_3)
+UNTUNED_SETS = (UNTUNED_SET, UNTUNED_SET_2, UNTUNED_SET_3, UNTUNED_SET_4)
 
 
 def load(path: Path) -> list[Example]:
