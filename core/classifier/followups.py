@@ -58,6 +58,7 @@ _CLOSED_TOO_EARLY_RE = re.compile(
 # Said of a named ticket, "broke again" means it had been fixed: "48213 has broken again".
 _BROKE_AGAIN_RE = re.compile(
     r"\b(?:broke|broken|has broken|stopped working|failed|died|gone wrong|packed up) again\b"
+    r"|\b(?:came|has come|have come) back\b|\bhas returned\b|\bagain, (?:please )?re-?open"
 )
 
 
@@ -136,6 +137,7 @@ _CHANGE_DIRECTION_RE = re.compile(
     r"|upgrade"
     r"|fast-?track)\b (?:#?\d[\d.]*|t\d{8}\.\d{4}|" + _TARGET + r")(?: (?P<dir>up|down))?\b"
     r"|\b(?:more|less) urgent\b|\bnot urgent any ?more\b|\bno longer urgent\b"
+    r"|\b(?:needs? to|should|must|can|could) (?:go|move|be moved|be bumped|be pushed) (?:up|down)\b"
 )
 _DOWN_RE = re.compile(
     r"\b(?:lower|drop|decrease|reduce|downgrade|de-?prioriti[sz]e|knock|down|less urgent"

@@ -198,7 +198,9 @@ CLOSE_WITH_REF = cues(
     (
         r"\b(?:don't|dont|do not|no longer|doesn't|does not) (?:\w+ )?(?:need|require|want)\b"
         r"|\bno (?:need|reason) to keep\b"
-        r"|\b(?:no longer|not) (?:needed|required|necessary)\b|\bnot needed any ?more\b",
+        r"|\b(?:no longer|not|isn't|is not|aren't) (?:needed|required|necessary)\b"
+        r"|\bnot needed any ?more\b|\b(?:get rid of|drop|bin|scrap|ditch) (?:#|t\d|\d)"
+        r"|\bduplicate\b",
         4.0,
     ),
     (

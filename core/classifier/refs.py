@@ -84,7 +84,7 @@ _SLOT_WORDS = frozenset(
         deprioritise deprioritize mark set make change follow up look pull note add adding append
         upgrade downgrade increase decrease reduce drop move put switch push could can would will
         should may might must take bring until till ist wird wurde est sigue
-        zu zum von vom für über del de sobre con sur du au à priority prio
+        it's its that's zu zum von vom für über del de sobre con sur du au à priority prio
         need needed keep out back down tell whoever about re regarding concerning on to for in of
         with into is are was has have had did does do when how's hows whether and but so or then
         also that what's whats where's wheres what where""",
@@ -98,6 +98,21 @@ _CLAUSE_PUNCT_RE = re.compile(r"[.!?;,:(\[\u2013\u2014]")
 _LEADING_SUBJECT_RE = re.compile(
     r"^\s*#?\s*(\d{4,10})\s+(?:is|was|has|can|could|should|shouldn't|needs?|still|got|isn't"
     r"|wasn't|hasn't|may|must|went|came|seems|looks)\b",
+    re.IGNORECASE,
+)
+# "12345 is my employee number": the message says the number is something else.
+_SAYS_WHAT_IT_IS_RE = re.compile(
+    r"\s+(?:is|was|=)\s+(?:my|our|the|his|her|their)\s+(?:\w+\s+)?(?:number|no|extension|ext"
+    r"|pin|code|id|badge|employee|staff|asset|serial|phone|mobile|account|order|invoice|room"
+    r"|desk|tag)\b",
+    re.IGNORECASE,
+)
+# A five-digit-or-longer number opening the message, then words: "231020 screenshot uploaded".
+_LEADING_LONG_NUMBER_RE = re.compile(r"^\s*#?\s*(\d{5,10})\s+(?=[a-z])", re.IGNORECASE)
+
+_STATE_AFTER_RE = re.compile(
+    r"\s+(?:will be|is|was|has been|gets|got|be|is now|is still) (?:\w+ )?(?:done|fixed|resolved"
+    r"|closed|sorted|finished|looked at|picked up|assigned|open|reopened|complete|completed)\b",
     re.IGNORECASE,
 )
 
@@ -139,7 +154,8 @@ _TICKET_CONTEXT_RE = re.compile(
     r"|mark|marked|sorted|withdraw|going|moving|attach|attached|how's|details?|information"
     r"|check|checking|look up|lookup|keep"
     r"|whoever|pass on|pass along|waiting|hear|about|picked up|yet|priority|urgent|bump|escalate"
-    r"|again|back|upgrade|downgrade|raise|lower|where is|where's|anywhere|joy|luck)\b",
+    r"|again|back|upgrade|downgrade|raise|lower|where is|where's|anywhere|joy|luck|need|needed"
+    r"|drop|rid of|duplicate|screenshot|uploaded|go up|go down)\b",
     re.IGNORECASE,
 )
 
@@ -181,15 +197,23 @@ def find_ticket_refs(text: str) -> list[RefMatch]:
         _ONLY_NUMBER_RE.match(head)
         or _LEADING_NUMBER_RE.match(head)
         or _LEADING_SUBJECT_RE.match(head)
+        or _LEADING_LONG_NUMBER_RE.match(head)
     )
-    if only and not _unit_follows(head, only.end(1)) and not _looks_like_year(only.group(1)):
+    if (
+        only
+        and not _unit_follows(head, only.end(1))
+        and not _looks_like_year(only.group(1))
+        and not _SAYS_WHAT_IT_IS_RE.match(head, only.end(1))
+    ):
         add(TicketRef.parse(only.group(1)), only.start(1), only.end(1), False)
     elif _BARE_RE.search(head):
         in_context = bool(_TICKET_CONTEXT_RE.search(head))
         named = {m.start(1) for m in _PREPOSITION_NUMBER_RE.finditer(head)}
         for match in _BARE_RE.finditer(head):
             start, end = match.start(1), match.end(1)
-            in_slot = in_context and _stands_for_a_ticket(head, start)
+            in_slot = in_context and (
+                _stands_for_a_ticket(head, start) or _followed_by_a_ticket_state(head, end)
+            )
             if (in_slot or start in named) and _bare_number_is_ref(head, start, end):
                 add(TicketRef.parse(match.group(1)), start, end, False)
 
@@ -214,6 +238,11 @@ def _stands_for_a_ticket(text: str, start: int) -> bool:
     if _CLAUSE_PUNCT_RE.search(last.group(2)):
         return True  # the number opens a clause: "Re: 40022 ...", "thanks. 77123 ..."
     return last.group(1).lower() in _SLOT_WORDS
+
+
+def _followed_by_a_ticket_state(text: str, end: int) -> bool:
+    """ "... 231015 will be done", "... 48213 is still open": the number is what gets done."""
+    return bool(_STATE_AFTER_RE.match(text, end))
 
 
 def _bare_number_is_ref(text: str, start: int, end: int) -> bool:

@@ -271,3 +271,16 @@ def test_more_about_the_named_ticket_is_not_a_second_request() -> None:
     result = classify("ticket 30555 - any news? Also the fan now rattles")
     assert (result.intent, result.ticket) == (Intent.TICKET_STATUS, TicketRef("id", "30555"))
     assert result.remainder is None
+
+
+@pytest.mark.parametrize(
+    ("text", "ref"),
+    [
+        ("12345 is my employee number and my payslip is wrong", None),
+        ("231020 screenshot uploaded to OneDrive", "231020"),
+        ("when do you think 231015 will be done", "231015"),
+        ("we don't need 231003 now, thanks", "231003"),
+    ],
+)
+def test_numbers_that_open_or_end_a_message(text: str, ref: str | None) -> None:
+    assert classify(text).ticket == (TicketRef.parse(ref) if ref else None)
