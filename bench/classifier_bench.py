@@ -52,6 +52,7 @@ DEFAULT_SETS = (
     ROOT / "tests" / "data" / "intents_tuning_22.jsonl",
     ROOT / "tests" / "data" / "intents_tuning_23.jsonl",
     ROOT / "tests" / "data" / "intents_tuning_24.jsonl",
+    ROOT / "tests" / "data" / "intents_tuning_25.jsonl",
     ROOT / "tests" / "data" / "intents_heldout_style.jsonl",
     ROOT / "tests" / "classifier" / "regression_examples.jsonl",
 )

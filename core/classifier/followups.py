@@ -46,6 +46,8 @@ _PROBLEM_BACK_RE = re.compile(
 )
 # Said of a closed ticket: "was closed but it's happening again", "shouldn't have been closed".
 _CLOSED_TOO_EARLY_RE = re.compile(
+    r"\b(?:still|again)\b.{0,40}\b(?:it was|was|been|got) (?:marked (?:as )?)?(?:closed"
+    r"|resolved)\b|"
     r"\b(?:shouldn't|should not|should never) have been (?:closed|resolved)\b"
     r"|\b(?:was|got|been|is) (?:marked (?:as )?)?(?:closed|resolved|fixed|done|complete)\b.{0,40}"
     r"\b(?:again|back|still|not fixed"

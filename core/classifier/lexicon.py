@@ -114,6 +114,8 @@ HELP_WHOLE_RE = re.compile(
     r"|^what are (?:my|the|your) (?:options|commands|choices)(?: here)?$"
     r"|^what (?:commands|options|choices) (?:are there|do you have|exist|can i use|are available)$"
     r"|^what (?:can|could|should|do) (?:i|we) use (?:you|this|this bot|it|ticketbot) for$"
+    r"|^(?:help(?: me)?(?: please)?\W+)?(?:i'm|i am) new (?:here|to (?:this|you|the bot|this bot"
+    r"|ticketbot|this tool|this chat)(?: bot)?)$"
     r"|^(?:i'm|i am) (?:not sure|unsure) (?:what|how) (?:you (?:can|could) (?:help(?: me)? with|do)"
     r"|to use (?:you|this|this bot|it))$"
     r"|^(?:can|could|may) i (?:talk|speak|chat) (?:to|with) (?:a |an )?(?:human|person|real person"
@@ -224,7 +226,8 @@ CLOSE_WITH_REF = cues(
 )
 STATUS_WITH_REF = cues(
     (
-        r"\b(?:still waiting|waiting (?:to hear|for (?:an? |any )?(?:update|news|reply|response"
+        r"\b(?:heard nothing|nothing (?:back|yet|so far)|silence so far|still waiting"
+        r"|waiting (?:to hear|for (?:an? |any )?(?:update|news|reply|response"
         r"|answer|someone|a tech|a call|feedback))|(?:haven't|have not|not|never) heard"
         r"|no (?:update"
         r"|news|reply|response|word|feedback)(?: yet| so far)?|(?:nobody|no one|no-one) (?:has "
@@ -410,6 +413,11 @@ LIST_CUES = cues(
 )
 STATUS_NO_REF = cues(
     (
+        r"\bwhen (?:will|is|does|do) (?:my|the|our) (?:\w+ ){0,2}(?:arrive|be (?:ready|delivered"
+        r"|fixed|done|set up|installed|back)|come|get here|turn up)\b",
+        8.0,
+    ),
+    (
         r"\b(?:did|has|have) (?:anything|something|anyone|anybody) (?:happen|happened|come of"
         r"|moved|been done)\b.{0,30}\b(?:my|the|that|our) (?:\w+ )?(?:repair|request|ticket|order"
         r"|case|issue|problem|report|fix|job)\b",
@@ -503,8 +511,10 @@ CLOSE_NO_REF = cues(
         5.0,
     ),
     (
-        r"\b(?:it|this|that|my ticket|the ticket|the request) (?:can|could|may|should) be closed\b",
-        5.0,
+        r"\b(?:it|this|that|this one|that one|(?:my|the|that|this) (?:\w+ )?(?:ticket|request"
+        r"|case))"
+        r" (?:can|could|may|should) (?:now )?be (?:closed|resolved)\b",
+        7.0,
     ),
 )
 NOTE_NO_REF = cues(

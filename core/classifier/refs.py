@@ -84,6 +84,7 @@ _SLOT_WORDS = frozenset(
         deprioritise deprioritize mark set make change follow up look pull note add adding append
         upgrade downgrade increase decrease reduce drop move put switch push could can would will
         should may might must take bring until till ist wird wurde est sigue
+        touched seen checked handled reviewed started looked fixed closed updated
         it's its that's zu zum von vom für über del de sobre con sur du au à priority prio
         need needed keep out back down tell whoever about re regarding concerning on to for in of
         with into is are was has have had did does do when how's hows whether and but so or then
@@ -155,7 +156,8 @@ _TICKET_CONTEXT_RE = re.compile(
     r"|check|checking|look up|lookup|keep"
     r"|whoever|pass on|pass along|waiting|hear|about|picked up|yet|priority|urgent|bump|escalate"
     r"|again|back|upgrade|downgrade|raise|lower|where is|where's|anywhere|joy|luck|need|needed"
-    r"|drop|rid of|duplicate|screenshot|uploaded|go up|go down)\b",
+    r"|drop|rid of|duplicate|screenshot|uploaded|go up|go down|touched|seen|reviewed|handled"
+    r"|heard)\b",
     re.IGNORECASE,
 )
 

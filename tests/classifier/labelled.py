@@ -3,7 +3,7 @@
 - ``intents_tuning.jsonl``: written blind (new wording) before the rules were changed for
   reopen / change priority / numbers / impact-based priority, then used to tune; its first-run
   figures are in the README.
-- ``intents_tuning_2.jsonl`` .. ``intents_tuning_24.jsonl``: blind batches written after each
+- ``intents_tuning_2.jsonl`` .. ``intents_tuning_25.jsonl``: blind batches written after each
   round of tuning (their first-run figures measured those rounds), then tuned on.
 - ``intents_untuned.jsonl`` (written with the first batch), ``intents_untuned_2.jsonl``
   (written after five rounds of tuning), ``intents_untuned_3.jsonl`` (after eleven) and
@@ -51,6 +51,7 @@ TUNING_SET_21 = DATA / "intents_tuning_21.jsonl"
 TUNING_SET_22 = DATA / "intents_tuning_22.jsonl"
 TUNING_SET_23 = DATA / "intents_tuning_23.jsonl"
 TUNING_SET_24 = DATA / "intents_tuning_24.jsonl"
+TUNING_SET_25 = DATA / "intents_tuning_25.jsonl"
 UNTUNED_SET_2 = DATA / "intents_untuned_2.jsonl"
 UNTUNED_SET_3 = DATA / "intents_untuned_3.jsonl"
 UNTUNED_SET_4 = DATA / "intents_untuned_4.jsonl"
@@ -103,6 +104,7 @@ TUNING_SETS = (
     TUNING_SET_22,
     TUNING_SET_23,
     TUNING_SET_24,
+    TUNING_SET_25,
 )
 UNTUNED_SETS = (UNTUNED_SET, UNTUNED_SET_2, UNTUNED_SET_3, UNTUNED_SET_4)
 
