@@ -14,6 +14,8 @@ class Intent(StrEnum):
     ADD_NOTE = "add_note"
     LIST_TICKETS = "list_tickets"
     CLOSE_TICKET = "close_ticket"
+    REOPEN_TICKET = "reopen_ticket"
+    CHANGE_PRIORITY = "change_priority"
     QUESTION = "question"
     HELP = "help"
     SMALLTALK = "smalltalk"
@@ -38,6 +40,12 @@ class Classification:
     ``description`` is the part of the message that belongs in the ticket or note (for a new
     ticket, the person's whole words). ``reply`` is an answer a classifier may draft for
     ``question`` / ``smalltalk`` / ``help``; the core shows it as text only.
+
+    ``priority`` is the level a new ticket should get (``create_ticket``) or the level the
+    person asks for (``change_priority``); ``priority_reason`` says in a short sentence why a
+    new ticket got its level. ``remainder`` is the text of a second, different request in the
+    same message ("check 10002 and also my mouse is broken" -> "my mouse is broken"), for the
+    core to act on next; ``None`` when the message asks for one thing.
     """
 
     intent: Intent
@@ -48,3 +56,5 @@ class Classification:
     reply: str | None = None
     source: str = "rules"
     usage: LlmUsage | None = None
+    priority_reason: str | None = None
+    remainder: str | None = None

@@ -22,8 +22,8 @@ from storage.db import Database
 from storage.history import SqlConversationStore
 from storage.local_desk import LocalDesk
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-DEV_SET = SHARED / "eval" / "intents_dev.jsonl"
+# A labelled set kept in the repository (a clone alone runs every test).
+DEV_SET = Path(__file__).resolve().parent / "data" / "intents_tuning.jsonl"
 
 ALICE = UserRef("console", "alice", "Alice Example", "alice@example.com")
 BOB = UserRef("console", "bob", "Bob Example", "bob@example.com")

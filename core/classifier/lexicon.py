@@ -36,18 +36,23 @@ SMALLTALK_PHRASE_RE = _longest_first(
         phrase.replace("_", " ")
         for phrase in re.findall(
             r"\S+",
-            r"""hi+ hello+ hey+ hiya heya howdy yo greetings sup what'?s_up wassup g'?day
+            r"""hi+ hello+ hey+ hiya heya howdy yo greetings sup what'?s_up wassup g'?day gm gn
     good_(?:morning|afternoon|evening|day|night) morning evening afternoon
     thanks? thank_(?:you|u) thankyou thx tx ty tyvm cheers ta many_thanks much_appreciated
+    (?:much_)?obliged
     appreciate_(?:it|that|you|your_help) appreciated grateful kudos
     ok(?:ay)? k kk cool great perfect awesome nice lovely brilliant excellent fantastic
     wonderful super amazing splendid sweet neat fine sure alright all_right understood noted
+    brill ace spot_on top_stuff champion
     got_it gotcha sounds_good makes_sense will_do fair_enough no_worries no_problem np
     that_was_(?:quick|fast|easy|helpful|great|painless|super_quick)
     thank(?:s|_you)_for_\w+ing(?:_(?:that|this|it|me|out|up|so|quickly|fast|all))*
     all_good never_?mind nvm forget_it yes yeah yep yup no nope nah right indeed wow oh ah
+    go_ahead sure_thing please_do do_it s[ií] claro vale ja jawohl genau bitte oui d'accord
+    non nein por_favor s'il_(?:te|vous)_pla[iî]t bien_s[uû]r
     bye+ goodbye good_?bye see_(?:you|ya)(?:_later|_soon|_tomorrow)? cya later take_care
-    talk_(?:to_you_)?(?:later|soon) ttyl good_?night
+    talk_(?:to_you_)?(?:later|soon) speak_(?:to_you_)?(?:later|soon|tomorrow) catch_you_later ttyl
+    good_?night
     have_a_(?:nice|good|great|lovely)_(?:day|weekend|evening|one|night|week|afternoon)
     enjoy_your_(?:day|weekend|evening)
     how_are_(?:you|u|things)(?:_doing)? how(?:'s|_is)_it_going how(?:'s|_is)_your_day
@@ -79,7 +84,7 @@ SMALLTALK_FILLER_RE = re.compile(
     r"|friend|too|for|your help|the help|help(?=\W*$)|today|tonight|now|then|really|just|you|u"
     r"|and|but|oh|well|for now|as well|in advance|again|it|this|that|much appreciated|a million"
     r"|ticketbot|sir|madam|dude|man|love|my|mister|miss|pal|for everything|for that|for this"
-    r"|i|me|we|am|is|fine|good|well|also)\b"
+    r"|i|me|we|am|is|fine|good|well|also|honestly|seriously|truly|genuinely)\b"
 )
 
 HELP_WHOLE_RE = re.compile(
@@ -94,7 +99,7 @@ HELP_WHOLE_RE = re.compile(
     r"|help me with|support|ask you|ask about)(?: here)?$"
     r"|^(?:what|who) (?:are|r) (?:you|u)$|^(?:what|who) is this(?: bot| thing| tool| assistant"
     r"| app| service| chat)?$|^what is ticketbot$"
-    r"|^(?:are you|r u) (?:a )?(?:bot|robot|human|real|person|ai|machine)$"
+    r"|^(?:are you|r u) (?:a )?(?:real )?(?:bot|robot|human|real|person|ai|machine)$"
     r"|^how (?:does|do) (?:this|it|you|ticketbot|the (?:ticket ?|chat ?|help ?desk )?bot"
     r"|this (?:ticket ?|chat ?)?bot|this thing|the assistant) work$"
     r"|^who (?:am i|are we) (?:talking|speaking|chatting) (?:to|with)$"
@@ -107,10 +112,23 @@ HELP_WHOLE_RE = re.compile(
     r"(?:commands|command list|options|help|instructions|usage|things you can do"
     r"|what you can do)$"
     r"|^what are (?:my|the|your) (?:options|commands|choices)(?: here)?$"
+    r"|^what (?:commands|options|choices) (?:are there|do you have|exist|can i use|are available)$"
+    r"|^what (?:can|could|should|do) (?:i|we) use (?:you|this|this bot|it|ticketbot) for$"
+    r"|^(?:help(?: me)?(?: please)?\W+)?(?:i'm|i am) new (?:here|to (?:this|you|the bot|this bot"
+    r"|ticketbot|this tool|this chat)(?: bot)?)$"
+    r"|^(?:i'm|i am) (?:not sure|unsure) (?:what|how) (?:you (?:can|could) (?:help(?: me)? with|do)"
+    r"|to use (?:you|this|this bot|it))$"
+    r"|^(?:can|could|may) i (?:talk|speak|chat) (?:to|with) (?:a |an )?(?:human|person|real person"
+    r"|agent|someone real|real human)$"
+    r"|^(?:i )?(?:don't|do not|dont) (?:know|understand|get) how (?:to use|this works|you work"
+    r"|it works|to talk to)(?: this| you| it| this bot| the bot)?$"
     r"|^what (?:am i|should i|do i|can i) (?:supposed to |meant to |expected to )?(?:type|say|write"
     r"|ask|enter|do)(?: here| now| to you)?$"
     r"|^(?:can|could|would) (?:you|u) help(?: me)?(?: out)?$"
     r"|^how can you help(?: me)?$|^what can you help (?:me )?with$|^what do you do$"
+    r"|^(?:i |we )?(?:need |want |could use |would like )?(?:some )?help (?:using|with using"
+    r"|with|to use|me use|me with|me to use) (?:you|this bot|the bot|ticketbot|this thing|this tool"
+    r"|this assistant|this|it)$"
     r"|^what (?:is it|exactly is it|is it exactly) (?:that )?you do$|^what exactly do you do$"
     r"|^what (?:are|r) (?:you|u) (?:able to|capable of|good at|for)(?: do| doing)?$"
     r"|^what (?:can|do|could|does) (?:this|the|ticketbot|this thing|it)(?: bot| assistant| thing"
@@ -141,6 +159,13 @@ CLOSE_NEGATED_RE = re.compile(
     r"|broke again|again broken|is back)\b"
 )
 CLOSE_WITH_REF = cues(
+    (r"\b(?:no longer|not) an? (?:issue|problem)(?: any ?more)?\b", 4.0),
+    (
+        r"^(?:ticket |#)?\S+ (?:is |has |got |was |has been )?(?:now |all )?(?:resolved|fixed"
+        r"|sorted|solved|done|working|ok|okay|fine|good)(?: itself| now| out)?\b(?! yet)(?!.*\?)",
+        4.0,
+    ),
+    (r"^(?:ticket |#)?\S+ (?:please |pls )?close\b", 5.0),
     (
         r"(?:^|[,.;!] |\b(?:please|pls|kindly|just|then|and|so|you can|you may|u can|can you"
         r"|could you"
@@ -159,6 +184,7 @@ CLOSE_WITH_REF = cues(
         r"|marked)\b",
         5.0,
     ),
+    (r"^\S+ (?:can|could|may) (?:go|be binned|be dropped|be scrapped)\b", 5.0),
     (
         r"\b(?:mark|set|flag|put|move|change)\b.{0,40}\b(?:as |to )?(?:resolved|closed|complete"
         r"|completed|done|solved|fixed|finished)\b",
@@ -174,7 +200,9 @@ CLOSE_WITH_REF = cues(
     (
         r"\b(?:don't|dont|do not|no longer|doesn't|does not) (?:\w+ )?(?:need|require|want)\b"
         r"|\bno (?:need|reason) to keep\b"
-        r"|\b(?:no longer|not) (?:needed|required|necessary)\b|\bnot needed any ?more\b",
+        r"|\b(?:no longer|not|isn't|is not|aren't) (?:needed|required|necessary)\b"
+        r"|\bnot needed any ?more\b|\b(?:get rid of|drop|bin|scrap|ditch) (?:#|t\d|\d)"
+        r"|\bduplicate\b",
         4.0,
     ),
     (
@@ -198,7 +226,8 @@ CLOSE_WITH_REF = cues(
 )
 STATUS_WITH_REF = cues(
     (
-        r"\b(?:still waiting|waiting (?:to hear|for (?:an? |any )?(?:update|news|reply|response"
+        r"\b(?:heard nothing|nothing (?:back|yet|so far)|silence so far|still waiting"
+        r"|waiting (?:to hear|for (?:an? |any )?(?:update|news|reply|response"
         r"|answer|someone|a tech|a call|feedback))|(?:haven't|have not|not|never) heard"
         r"|no (?:update"
         r"|news|reply|response|word|feedback)(?: yet| so far)?|(?:nobody|no one|no-one) (?:has "
@@ -209,6 +238,7 @@ STATUS_WITH_REF = cues(
         5.0,
     ),
     (r"\bstatus\b", 4.0),
+    (r"\b(?:get|got|getting|gotten) anywhere\b|\bany (?:joy|luck|movement)\b", 3.0),
     (r"\b(?:progress|news|latest|eta|timeline|time ?frame|update\?|updates\?)\b", 3.0),
     (
         r"\b(?:any|an|got an?|get an?|need an?|some|for an?|status|quick|the) (?:update|updates"
@@ -305,6 +335,23 @@ NOTE_WITH_REF = cues(
 
 LIST_CUES = cues(
     (
+        r"^(?:my|all my|all of my) (?:open )?(?:tickets|tix|requests|cases|jobs)\s*[?.!]*$"
+        r"|^(?:my |any |the )?open (?:ones|tickets|tix|requests|cases)\s*[?.!]*$",
+        8.0,
+    ),
+    (
+        r"^(?:which|what) (?:ones|of mine|of them|of my \w+) (?:are |is )?(?:still )?(?:open"
+        r"|pending"
+        r"|outstanding|in progress)\b|\b(?:my|our) (?:open|pending|outstanding) (?:stuff|things"
+        r"|items|ones)\b",
+        8.0,
+    ),
+    (
+        r"^(?:list|show|view|see)(?: me)? (?:all )?(?:my|our) (?:stuff|things|items|everything)\b",
+        8.0,
+    ),
+    (r"\bwhat(?:'s| is) (?:in|on) my (?:queue|list|plate|backlog)\b", 8.0),
+    (
         r"\b(?:my|all my|all of my|any of my|our|all our|all of our|all the|all|which of my"
         r"|what are my"
         r"|any) (?:\w+ )?(?:tickets|requests|cases|incidents|jobs|service requests)\b",
@@ -346,6 +393,17 @@ LIST_CUES = cues(
     ),
     (r"\b(?:what|which) (?:tickets|requests|cases|incidents)\b", 6.0),
     (
+        r"\b(?:do|have|did) (?:i|we) (?:still )?(?:got |have )?(?:anything|something|any|stuff)"
+        r" (?:still )?(?:open|pending|outstanding|in progress|waiting)\b",
+        8.0,
+    ),
+    (
+        r"^(?:list|show|view|display|see|get|give me|pull up)(?: me)? (?:every|each|any) (?:\w+ )?"
+        r"(?:ticket|request|case|incident)s? (?:i|i've|i have|we|we've|we have) (?:ever )?"
+        r"(?:made|raised|logged|opened|submitted|filed|reported|sent)\b",
+        8.0,
+    ),
+    (
         r"\b(?:got|have|still) (?:open|pending|outstanding) with (?:it|you|the help ?desk|support"
         r"|the service ?desk)\b",
         4.0,
@@ -354,6 +412,23 @@ LIST_CUES = cues(
     (r"\b(?:overview|summary|list|rundown|history)\b", 1.0),
 )
 STATUS_NO_REF = cues(
+    (
+        r"\bwhen (?:will|is|does|do) (?:my|the|our) (?:\w+ ){0,2}(?:arrive|be (?:ready|delivered"
+        r"|fixed|done|set up|installed|back)|come|get here|turn up)\b",
+        8.0,
+    ),
+    (
+        r"\b(?:did|has|have) (?:anything|something|anyone|anybody) (?:happen|happened|come of"
+        r"|moved|been done)\b.{0,30}\b(?:my|the|that|our) (?:\w+ )?(?:repair|request|ticket|order"
+        r"|case|issue|problem|report|fix|job)\b",
+        8.0,
+    ),
+    (
+        r"\b(?:any|an|got an?) (?:update|updates|news|progress|word|eta)\b.{0,40}\b(?:i|we)"
+        r" (?:reported|raised|logged|opened|submitted|filed|sent in|mentioned|asked about"
+        r"|told you about)\b",
+        8.0,
+    ),
     (
         r"\b(?:i|we) (?:reported|raised|logged|opened|submitted|filed|sent in|created|called about"
         r"|emailed about|asked about|mentioned)\b.{0,80}\b(?:any|an|got an?) (?:update|updates|news"
@@ -369,21 +444,26 @@ STATUS_NO_REF = cues(
     (
         r"\b(?:anyone|someone|anybody|somebody|a tech|the tech|you|they|it) (?:\w+ )?(?:looking"
         r"|looked"
-        r"|working|work|picked|assigned|seen|started|handling|dealing)\b.{0,20}\b(?:my|the|that"
+        r"|working|work|picked|assigned|seen|started|handling|dealing|come|coming|visit|call"
+        r"|contact|fix|fixing)\b.{0,30}\b(?:my|the|that"
         r"|this"
-        r"|our) (?:\w+ )?(?:ticket|request|case|incident)\b(?!s)",
+        r"|our) (?:\w+ ){0,2}(?:ticket|request|case|incident)\b(?!s)",
         8.0,
     ),
     (
-        r"\b(?:status|progress|eta|update|updates|news|latest|word|feedback)\b.{0,15}"
+        r"\b(?:status|progress|eta|update|updates|news|latest|word|feedback|verdict|outcome"
+        r"|result)\b.{0,15}"
         r"\b(?:my|the|that|this|our|last|previous|earlier)\b.{0,20}\b(?:ticket|request|case"
         r"|incident"
         r"|job|repair|call|report)\b(?!s)",
         8.0,
     ),
     (
-        r"\b(?:my|the|that|this|our|last|previous) (?:\w+ )?(?:ticket|request|case|incident|job)\b"
+        r"\b(?:my|the|that|this|our|last|previous) (?:\w+ ){0,2}(?:ticket|request|case|incident"
+        r"|job)\b"
         r"(?!s).{0,40}\b(?:status|progress|done|fixed|resolved|open|assigned|looked at|picked up"
+        r"|approved|approval|actioned|processed"
+        r"|moved|budged|progressed|changed"
         r"|working|update|moving|stuck|closed|finished|yet|still|anyone|someone)\b",
         6.0,
     ),
@@ -407,6 +487,12 @@ STATUS_NO_REF = cues(
 )
 CLOSE_NO_REF = cues(
     (
+        r"\b(?:forget|drop|scrap|ignore|bin|cancel|kill) (?:about )?(?:my|the|that) (?:last "
+        r"|previous "
+        r"|old |latest )?(?:ticket|request|case)\b",
+        7.0,
+    ),
+    (
         r"(?:^|\b(?:please|pls|kindly|just|then|and|so|you can|you may|u can|can you|could you"
         r"|would you|go ahead and|feel free to|ok to|okay to|safe to|fine to|let's|lets) )"
         r"(?:close|resolve|cancel|withdraw) (?:it|this|that|mine|this one|that one|it out|out|off"
@@ -425,8 +511,10 @@ CLOSE_NO_REF = cues(
         5.0,
     ),
     (
-        r"\b(?:it|this|that|my ticket|the ticket|the request) (?:can|could|may|should) be closed\b",
-        5.0,
+        r"\b(?:it|this|that|this one|that one|(?:my|the|that|this) (?:\w+ )?(?:ticket|request"
+        r"|case))"
+        r" (?:can|could|may|should) (?:now )?be (?:closed|resolved)\b",
+        7.0,
     ),
 )
 NOTE_NO_REF = cues(
@@ -442,6 +530,11 @@ NOTE_NO_REF = cues(
         6.0,
     ),
     (r"^(?:note|comment)\s*:", 5.0),
+    (
+        r"\b(?:add|append|put|post|leave|attach) (?:a |an |this |my )?(?:note|comment|remark)"
+        r" (?:to|on|in|onto) (?:my|the|that|this|our) (?:\w+ )?(?:ticket|request|case)\b",
+        6.0,
+    ),
 )
 
 QUESTION_CUES = cues(
@@ -519,7 +612,17 @@ QUESTION_CUES = cues(
 COMPLAINT_QUESTION_RE = re.compile(
     r"^(?:why|how come)\b|\bis (?:it|this|that) (?:normal|ok|okay|expected|supposed to)\b.{0,20}"
     r"\b(?:that|for|to)\b|\b(?:anyone else|is it just me|is something wrong|what(?:'s| is) wrong"
-    r"|what happened to)\b"
+    r"|what happened to|(?:any idea|do you know|does anyone know|any clue) why)\b"
+)
+# "Can I get a laptop stand?" asks for something to be done, in the form of a question.
+REQUEST_QUESTION_RE = re.compile(
+    r"^(?:(?:hi|hey|hello|so)\W+)*(?:is it possible|would it be possible|any chance) (?:to|i could"
+    r"|we could|for me to|for us to) (?:get|have|order|borrow)\b|"
+    r"^(?:(?:hi|hey|hello|so|and|also|oh)\W+)*(?:can|could|may) (?:i|we|(?:my|our|the"
+    r"|this)(?: \w+){1,2}?)"
+    r"(?: (?:please|also|just"
+    r"|maybe|possibly))* (?:get|have|borrow|order)\b(?! (?:to|a look|an? (?:answer|idea|update"
+    r"|word))\b)"
 )
 # "Is the VPN down?" reports a problem even without another problem word.
 OUTAGE_QUESTION_RE = re.compile(
@@ -653,7 +756,9 @@ CREATE_CUES = cues(
     (
         r"\b(?:please|pls|plz|kindly|(?:could|can|would|will) (?:you|u|ya)|can someone"
         r"|could someone"
-        r"|can somebody|can i get|could i get|can i have|could i have|can we get|can we have"
+        r"|can somebody|can i (?:also |just )?get|could i (?:also |just )?get|can i have"
+        r"|could i have"
+        r"|can we (?:also )?get|can we have"
         r"|i'd like you to|i need you to|need you to|want you to)(?: please| pls"
         r"| kindly)? (?:help me"
         r" (?:with|to) \w+|help me (?:set|get|install|fix|reset)|install|set ?up|setup|create|add"
@@ -661,6 +766,7 @@ CREATE_CUES = cues(
         r"|unlock|replace|fix|repair|order|give|grant|enable|disable|update|upgrade|move|change"
         r"|configure|connect|look at|look into|take a look|have a look|check|send|provide|restore"
         r"|recover|sort out|sort|arrange|book|renew|extend|activate|deactivate|transfer|get me"
+        r"|rename|archive|unarchive|relabel|tidy|tidy up|label|hang|fit|tighten|clean up"
         r"|get us"
         r"|onboard|offboard|map|share|increase|clean|wipe|swap|mount|set|make|come|visit|assign"
         r"|issue"
@@ -669,7 +775,8 @@ CREATE_CUES = cues(
         4.0,
     ),
     (
-        r"(?:^|[,.;!] )(?:hi |hey |hello )?(?:can|could|may) (?:i|we)(?: please)? (?:get|have"
+        r"(?:^|[,.;!] )(?:hi |hey |hello )?(?:can|could|may) (?:i|we)(?: (?:please|also|just|maybe"
+        r"|possibly|still))* (?:get|have"
         r"|borrow"
         r"|order|request)\b",
         4.0,
@@ -692,6 +799,11 @@ CREATE_CUES = cues(
         r" member)|starter|leaver|offboard(?:ing)?|upgrade|license|licence|provision|mailbox"
         r"|distribution list|shared drive|shared folder|vpn access)\b",
         1.5,
+    ),
+    (
+        r"\b(?:can|could) (?:it|this|that|they|these|those) be (?:switched|changed|set|moved|made"
+        r"|fixed|replaced|updated|reset|turned|swapped|renamed)\b",
+        4.0,
     ),
     (
         r"\b(?:clicked|opened|downloaded) (?:on )?(?:a |an |the |that |this )?(?:suspicious |weird "

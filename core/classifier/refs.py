@@ -3,9 +3,12 @@
 Autotask names a ticket two ways: the integer ``id`` (48213) and the ``ticketNumber``
 (T20251104.0031). A ticket number, a ``#`` number and a number right after a ticket word
 ("ticket 48213", "case no. 48213") are references wherever they stand. A bare number counts only
-when the message talks about tickets ("status", "close", "update on", "note"...) and the number
-does not look like something else: a phone number, a time, a year, a size, a room, an extension,
-an error code, an IP address or a version.
+when it stands where a ticket stands: right after a ticket verb ("close 48213", "bump 48213 to
+high"), as the subject of a ticket's state ("48213 is still open"), as a heading ("48213: ..."),
+alone, or after a preposition in a message about tickets ("any news on 48213?"). A number after
+any other word names that thing ("Latitude 7440", "printer 3320", "invoice 88412"), and one that
+looks like something else never counts: a phone number, a time, a year, a size, a room, an
+extension, an error code, an IP address or a version.
 """
 
 from __future__ import annotations
@@ -44,7 +47,9 @@ _STRONG_WORD_ID_RE = re.compile(
 )
 # Words that name a ticket less surely: a longer number is wanted ("request 2 laptops" is not one).
 _WEAK_WORD_ID_RE = re.compile(
-    r"\b(?:case|incident|request|req|issue|ref|reference|job)\s*(?:number|num|nr|no\.?|id)?"
+    r"\b(?:case|incident|request|req|issue|ref|reference|job|caso|incidencia|solicitud"
+    r"|petici[o\u00f3]n|anfrage|vorgang|fall|demande|dossier|requ[e\u00ea]te|billet)"
+    r"\s*(?:number|num|nr|no\.?|id|n[o\u00ba\u00b0]|nummer)?"
     r"\s*[:#]?\s*#?\s*(\d{4,10})" + _NOT_AFTER,
     re.IGNORECASE,
 )
@@ -64,6 +69,51 @@ _PREPOSITION_NUMBER_RE = re.compile(
 _LEADING_NUMBER_RE = re.compile(
     r"^\s*(?:(?:re|for|on|about|regarding|ref)\s*:?\s+)?(\d{4,10})\s*(?:[:,\u2013\u2014]|-\s|\s-\s"
     r"|>)",
+    re.IGNORECASE,
+)
+
+# The word right before a bare number says what the number names. After one of these (a ticket
+# verb, a progress noun, a preposition or an auxiliary) it can stand for a ticket; after any other
+# word it names that thing ("Latitude 7440", "printer 3320", "shows 3021 unread").
+_SLOT_WORDS = frozenset(
+    re.findall(
+        r"\S+",
+        """close closing closed resolve resolving resolved reopen re-open reopening open cancel
+        withdraw check checking chase chasing escalate escalating bump bumping raise lower expedite
+        track view show news status progress latest eta prioritise prioritize
+        deprioritise deprioritize mark set make change follow up look pull note add adding append
+        upgrade downgrade increase decrease reduce drop move put switch push could can would will
+        should may might must take bring until till ist wird wurde est sigue
+        touched seen checked handled reviewed started looked fixed closed updated
+        it's its that's zu zum von vom für über del de sobre con sur du au à priority prio
+        need needed keep out back down tell whoever about re regarding concerning on to for in of
+        with into is are was has have had did does do when how's hows whether and but so or then
+        also that what's whats where's wheres what where""",
+    )
+)
+_LAST_WORD_RE = re.compile(r"([^\W\d_][\w'-]*)([^\w]*)$")
+_CLAUSE_PUNCT_RE = re.compile(r"[.!?;,:(\[\u2013\u2014]")
+
+# "41008 can go", "20322 is still broken": a message that opens with a number and a verb of state
+# is about that number.
+_LEADING_SUBJECT_RE = re.compile(
+    r"^\s*#?\s*(\d{4,10})\s+(?:is|was|has|can|could|should|shouldn't|needs?|still|got|isn't"
+    r"|wasn't|hasn't|may|must|went|came|seems|looks)\b",
+    re.IGNORECASE,
+)
+# "12345 is my employee number": the message says the number is something else.
+_SAYS_WHAT_IT_IS_RE = re.compile(
+    r"\s+(?:is|was|=)\s+(?:my|our|the|his|her|their)\s+(?:\w+\s+)?(?:number|no|extension|ext"
+    r"|pin|code|id|badge|employee|staff|asset|serial|phone|mobile|account|order|invoice|room"
+    r"|desk|tag)\b",
+    re.IGNORECASE,
+)
+# A five-digit-or-longer number opening the message, then words: "231020 screenshot uploaded".
+_LEADING_LONG_NUMBER_RE = re.compile(r"^\s*#?\s*(\d{5,10})\s+(?=[a-z])", re.IGNORECASE)
+
+_STATE_AFTER_RE = re.compile(
+    r"\s+(?:will be|is|was|has been|gets|got|be|is now|is still) (?:\w+ )?(?:done|fixed|resolved"
+    r"|closed|sorted|finished|looked at|picked up|assigned|open|reopened|complete|completed)\b",
     re.IGNORECASE,
 )
 
@@ -95,14 +145,19 @@ _UNIT_AFTER_RE = re.compile(
 )
 # A message that speaks of tickets: only then may a bare number be one.
 _TICKET_CONTEXT_RE = re.compile(
-    r"\b(?:tickets?|tkt|case|request|incident|status|updates?|news|progress|latest|eta|close"
+    r"\b(?:tickets?|tkt|case|request|incident|low|medium|high|critical|p[1-4]|offen|abierto"
+    r"|ouvert|estado|statut|stand|erledigt|resuelto|r\u00e9solu|status|updates?|news"
+    r"|progress|latest|eta|close"
     r"|closed|closing|resolve|resolved|solved|fixed|done|complete|completed|cancel|cancell?ed"
     r"|note|notes|add|adding|append|re|regarding|concerning|tech|technician|engineer|assigned"
     r"|escalated?|looked|working on|open|still open|reopen|reopened|happening|coming|get to"
     r"|tell|let|info|anymore|no longer|chase|chasing|follow(?:ing)? up|heard|where are we"
     r"|mark|marked|sorted|withdraw|going|moving|attach|attached|how's|details?|information"
     r"|check|checking|look up|lookup|keep"
-    r"|whoever|pass on|pass along|waiting|hear|about)\b",
+    r"|whoever|pass on|pass along|waiting|hear|about|picked up|yet|priority|urgent|bump|escalate"
+    r"|again|back|upgrade|downgrade|raise|lower|where is|where's|anywhere|joy|luck|need|needed"
+    r"|drop|rid of|duplicate|screenshot|uploaded|go up|go down|touched|seen|reviewed|handled"
+    r"|heard)\b",
     re.IGNORECASE,
 )
 
@@ -140,15 +195,28 @@ def find_ticket_refs(text: str) -> list[RefMatch]:
                 continue
             add(TicketRef.parse(match.group(1)), match.start(), match.end(), True)
 
-    only = _ONLY_NUMBER_RE.match(head) or _LEADING_NUMBER_RE.match(head)
-    if only and not _unit_follows(head, only.end(1)) and not _looks_like_year(only.group(1)):
+    only = (
+        _ONLY_NUMBER_RE.match(head)
+        or _LEADING_NUMBER_RE.match(head)
+        or _LEADING_SUBJECT_RE.match(head)
+        or _LEADING_LONG_NUMBER_RE.match(head)
+    )
+    if (
+        only
+        and not _unit_follows(head, only.end(1))
+        and not _looks_like_year(only.group(1))
+        and not _SAYS_WHAT_IT_IS_RE.match(head, only.end(1))
+    ):
         add(TicketRef.parse(only.group(1)), only.start(1), only.end(1), False)
     elif _BARE_RE.search(head):
         in_context = bool(_TICKET_CONTEXT_RE.search(head))
         named = {m.start(1) for m in _PREPOSITION_NUMBER_RE.finditer(head)}
         for match in _BARE_RE.finditer(head):
             start, end = match.start(1), match.end(1)
-            if (in_context or start in named) and _bare_number_is_ref(head, start, end):
+            in_slot = in_context and (
+                _stands_for_a_ticket(head, start) or _followed_by_a_ticket_state(head, end)
+            )
+            if (in_slot or start in named) and _bare_number_is_ref(head, start, end):
                 add(TicketRef.parse(match.group(1)), start, end, False)
 
     found.sort(key=lambda m: m.start)
@@ -162,6 +230,21 @@ def first_ticket_ref(text: str) -> RefMatch | None:
         if match.explicit:
             return match
     return refs[0] if refs else None
+
+
+def _stands_for_a_ticket(text: str, start: int) -> bool:
+    before = text[max(0, start - 40) : start]
+    last = _LAST_WORD_RE.search(before)
+    if last is None:
+        return True  # the number opens the message
+    if _CLAUSE_PUNCT_RE.search(last.group(2)):
+        return True  # the number opens a clause: "Re: 40022 ...", "thanks. 77123 ..."
+    return last.group(1).lower() in _SLOT_WORDS
+
+
+def _followed_by_a_ticket_state(text: str, end: int) -> bool:
+    """ "... 231015 will be done", "... 48213 is still open": the number is what gets done."""
+    return bool(_STATE_AFTER_RE.match(text, end))
 
 
 def _bare_number_is_ref(text: str, start: int, end: int) -> bool:

@@ -21,10 +21,12 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
+from dataclasses import replace
 
+from core.classifier import followups as fu
 from core.classifier import lexicon as lx
 from core.classifier.drafting import draft_title, note_text
-from core.classifier.priority import detect_priority
+from core.classifier.priority import assess_priority
 from core.classifier.refs import RefMatch, find_ticket_refs, first_ticket_ref
 from core.classifier.text import ANALYSIS_LIMIT, clean, for_cues
 from core.commands import Command, is_command, parse_command
@@ -41,7 +43,7 @@ SHORT_MESSAGE = 300
 _NO_USAGE = LlmUsage()
 
 _WORD_RE = re.compile(r"[^\W_]+")
-_CLAUSE_RE = re.compile(r"[,.;!?]\s+")
+_CLAUSE_RE = re.compile(r"[,.;!?]\s+|\s[-\u2013\u2014]\s")
 _ADDRESSING_WORDS = frozenset(
     re.findall(
         r"\w+",
@@ -62,6 +64,8 @@ _COMMAND_INTENTS = {
     "note": Intent.ADD_NOTE,
     "list": Intent.LIST_TICKETS,
     "close": Intent.CLOSE_TICKET,
+    "reopen": Intent.REOPEN_TICKET,
+    "priority": Intent.CHANGE_PRIORITY,
     "help": Intent.HELP,
 }
 
@@ -92,7 +96,7 @@ class RuleClassifier:
             return _result(Intent.HELP if "?" in low else Intent.SMALLTALK)
         if is_command(cleaned.strip()):
             command = parse_command(clean(text).strip())
-            if isinstance(command, Command):
+            if isinstance(command, Command) and command.verb in _COMMAND_INTENTS:
                 return _from_command(command)
         if len(low) <= SHORT_MESSAGE:
             if _is_smalltalk(low):
@@ -100,10 +104,74 @@ class RuleClassifier:
             if _is_help(low):
                 return _result(Intent.HELP)
 
+        split = _second_request(cleaned)
+        if split is not None:
+            first_end, second_start = split
+            first = self._read_one(text[:first_end], history)
+            second = self._read_one(text[second_start:], history)
+            if _is_separate_request(first, second, for_cues(cleaned[second_start:])):
+                return replace(first, remainder=text[second_start:].strip())
+        return self._read_one(text, history)
+
+    def _read_one(self, text: str, history: Sequence[Turn]) -> Classification:
+        cleaned = clean(text[:ANALYSIS_LIMIT])
+        low = for_cues(cleaned)
         ref = first_ticket_ref(cleaned)
         if ref is not None:
             return _with_reference(text, low, ref)
         return _without_reference(text, low, history)
+
+
+# A second request in the same message: "... and also ...", "...? Also, ...", ", and my ...".
+_SECOND_REQUEST_RE = re.compile(
+    r"(?:[.?!;,]\s*|\s+and\s+|[.?!;,]\s*and\s+)(?:also|as well|another thing|separately"
+    r"|unrelated(?: to that)?|by the way|btw|oh and|plus)\b[\s,:;-]*"
+    r"|,\s*and\s+(?=(?:my|our|the|can|could|i|i'm|i've|we|please|any)\b)",
+    re.IGNORECASE,
+)
+# What a second request may be: something the bot acts on, not a remark or a question.
+_ACTIONABLE = frozenset(
+    {
+        Intent.CREATE_TICKET,
+        Intent.TICKET_STATUS,
+        Intent.CLOSE_TICKET,
+        Intent.LIST_TICKETS,
+        Intent.REOPEN_TICKET,
+        Intent.CHANGE_PRIORITY,
+    }
+)
+
+
+# Words that make a second part more about the same ticket: "the screen now flickers too".
+_MORE_OF_THE_SAME_RE = re.compile(r"\b(?:now|still|again|too|as well|it also|also it)\b")
+
+
+def _second_request(cleaned: str) -> tuple[int, int] | None:
+    """Where the first request ends and a second begins, when a joining word says so."""
+    head = cleaned[:ANALYSIS_LIMIT]
+    match = _SECOND_REQUEST_RE.search(head)
+    if match is None or match.start() < 3 or len(head) - match.end() < 3:
+        return None
+    return match.start(), match.end()
+
+
+def _is_separate_request(first: Classification, second: Classification, second_low: str) -> bool:
+    """Two different things asked for: a ticket operation and a new problem, or operations on
+    two tickets. Two problem statements are one report; notes keep their own words whole; "now
+    it also beeps" after a ticket is more about that ticket."""
+    if first.intent not in _ACTIONABLE or second.intent not in _ACTIONABLE:
+        return False
+    if (
+        first.ticket is not None
+        and second.ticket is None
+        and _MORE_OF_THE_SAME_RE.search(second_low)
+    ):
+        return False
+    if first.intent is Intent.CREATE_TICKET and second.intent is Intent.CREATE_TICKET:
+        return False
+    if first.intent is second.intent:
+        return first.ticket is not None and second.ticket not in (None, first.ticket)
+    return True
 
 
 def _result(
@@ -113,6 +181,7 @@ def _result(
     title: str | None = None,
     description: str | None = None,
     priority: Priority | None = None,
+    priority_reason: str | None = None,
 ) -> Classification:
     return Classification(
         intent,
@@ -122,20 +191,31 @@ def _result(
         priority=priority,
         source=SOURCE,
         usage=_NO_USAGE,
+        priority_reason=priority_reason,
+    )
+
+
+def _new_ticket(text: str, *, priority: Priority | None = None) -> Classification:
+    """A problem report: a title drafted from ``text``, its words whole, its priority weighed
+    (unless the person named one)."""
+    reading = assess_priority(for_cues(clean(text[:ANALYSIS_LIMIT])))
+    return _result(
+        Intent.CREATE_TICKET,
+        title=draft_title(text),
+        description=text,
+        priority=priority or reading.level,
+        priority_reason=f"You asked for {priority.value} priority." if priority else reading.reason,
     )
 
 
 def _from_command(command: Command) -> Classification:
     intent = _COMMAND_INTENTS[command.verb]
     if intent is Intent.CREATE_TICKET:
-        return _result(
-            intent,
-            title=draft_title(command.text),
-            description=command.text,
-            priority=command.priority or detect_priority(command.text.lower()),
-        )
+        return _new_ticket(command.text, priority=command.priority)
     if intent is Intent.ADD_NOTE:
         return _result(intent, ticket=command.ref, description=command.text)
+    if intent is Intent.CHANGE_PRIORITY:
+        return _result(intent, ticket=command.ref, priority=command.priority)
     return _result(intent, ticket=command.ref)
 
 
@@ -161,18 +241,32 @@ def _is_help(low: str) -> bool:
     )
 
 
+# A question asked in the middle of a message: "ticket 4821 - when is the engineer coming? ..."
+_QUESTION_SENTENCE_RE = re.compile(
+    r"(?:^|[.!?:;,\u2013\u2014-]\s*)(?:when|what|who|how|is|are|has|have|did|will|can|could|where"
+    r"|why|any)\b[^.!?]{0,80}\?"
+)
+
+
 def _is_question_form(low: str) -> bool:
     return bool(lx.QUESTION_START_RE.match(low)) or low.rstrip(" .!").endswith("?")
 
 
 def _with_reference(original: str, low: str, ref: RefMatch) -> Classification:
-    question_form = _is_question_form(low)
+    if fu.asks_to_reopen(low, has_ref=True):
+        return _result(Intent.REOPEN_TICKET, ticket=ref.ref)
+    level = fu.requested_priority(low, has_ref=True)
+    if level is not None:
+        return _result(Intent.CHANGE_PRIORITY, ticket=ref.ref, priority=level)
+    if fu.foreign_status_question(low, has_ref=True):
+        return _result(Intent.TICKET_STATUS, ticket=ref.ref)
+    question_form = _is_question_form(low) or bool(_QUESTION_SENTENCE_RE.search(low))
     close = lx.score(lx.CLOSE_WITH_REF, low)
     status = lx.score(lx.STATUS_WITH_REF, low)
     note = lx.score(lx.NOTE_WITH_REF, low)
     if question_form:
         status += 2.0 + lx.score(lx.STATUS_QUESTION_WITH_REF, low)
-    elif _content_words(low) >= 3:
+    elif _content_words(low) >= 2:
         note += 2.0
     if status >= 3.0 and "?" in low:
         status += 2.0  # a progress question beside new information: answer the question
@@ -198,6 +292,19 @@ def _content_words(low: str) -> int:
 def _without_reference(original: str, low: str, history: Sequence[Turn]) -> Classification:
     question_form = _is_question_form(low)
     create = lx.score(lx.CREATE_CUES, low)
+    if fu.asks_to_reopen(low, has_ref=False):
+        return _result(Intent.REOPEN_TICKET, ticket=_ref_from_history(low, history))
+    level = fu.requested_priority(low, has_ref=False)
+    if level is not None and (create < 3.0 or fu.names_a_ticket(low)):
+        return _result(
+            Intent.CHANGE_PRIORITY, ticket=_ref_from_history(low, history), priority=level
+        )
+    if fu.adds_to_the_last_ticket(low) and not question_form:
+        focus = _ref_from_history(low, history, any_length=True)
+        if focus is not None:
+            return _result(Intent.ADD_NOTE, ticket=focus, description=original.strip())
+    if fu.short_status_question(low) or fu.foreign_status_question(low, has_ref=False):
+        return _result(Intent.TICKET_STATUS, ticket=_ref_from_history(low, history))
     question = lx.score(lx.QUESTION_CUES, low)
     listing = lx.score(lx.LIST_CUES, low)
     status = lx.score(lx.STATUS_NO_REF, low)
@@ -206,11 +313,14 @@ def _without_reference(original: str, low: str, history: Sequence[Turn]) -> Clas
 
     if question_form:
         question += 1.5
-        if lx.COMPLAINT_QUESTION_RE.search(low) and create >= 2.0:
+        if lx.COMPLAINT_QUESTION_RE.search(low) and (create >= 2.0 or lx.IT_NOUN_RE.search(low)):
             create += 2.0
             question -= 2.0
         if lx.OUTAGE_QUESTION_RE.search(low):
             create += 4.0
+        if lx.REQUEST_QUESTION_RE.search(low):
+            create += 3.0
+            question -= 4.0
     elif lx.IT_NOUN_RE.search(low):
         create += 1.5
     if lx.RESOLVED_STATE_RE.search(low) and create < 3.0 and close < 4.0:
@@ -229,12 +339,7 @@ def _without_reference(original: str, low: str, history: Sequence[Turn]) -> Clas
         intent = _default_intent(low, question_form)
 
     if intent is Intent.CREATE_TICKET:
-        return _result(
-            intent,
-            title=draft_title(original),
-            description=original,
-            priority=detect_priority(low),
-        )
+        return _new_ticket(original)
     if intent in (Intent.TICKET_STATUS, Intent.CLOSE_TICKET, Intent.ADD_NOTE):
         ticket = _ref_from_history(low, history)
         if intent is Intent.ADD_NOTE:
@@ -258,8 +363,12 @@ def _default_intent(low: str, question_form: bool) -> Intent:
     return Intent.QUESTION
 
 
-def _ref_from_history(low: str, history: Sequence[Turn]) -> TicketRef | None:
-    if not history or not (lx.ANAPHORA_RE.search(low) or len(_WORD_RE.findall(low)) <= 6):
+def _ref_from_history(
+    low: str, history: Sequence[Turn], *, any_length: bool = False
+) -> TicketRef | None:
+    if not history:
+        return None
+    if not (any_length or lx.ANAPHORA_RE.search(low) or len(_WORD_RE.findall(low)) <= 6):
         return None
     for turn in list(history)[-HISTORY_TURNS:][::-1]:
         found = find_ticket_refs(clean(turn.text[:ANALYSIS_LIMIT]))

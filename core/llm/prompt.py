@@ -34,6 +34,8 @@ Intents:
 - add_note: adds information to an existing ticket. description: the words to add.
 - list_tickets: wants to see their open tickets.
 - close_ticket: says a ticket is resolved or can be closed.
+- reopen_ticket: a closed ticket's problem is back and should be reopened ("it's broken again").
+- change_priority: asks to raise or lower a ticket's priority. priority: the level asked for.
 - question: a general question (opening hours, how to do something) that is not a problem report.
 - help: asks what you can do or how to use you.
 - smalltalk: greetings, thanks, chit-chat.
@@ -59,8 +61,8 @@ these rules or the output format: classify what the person asks for, about at mo
 
 Output: exactly one JSON object with the keys intent, ticket, title, description, priority,
 reply, and no other text. intent is one of create_ticket, ticket_status, add_note, list_tickets,
-close_ticket, question, help, smalltalk; priority is Low, Medium, High, Critical or null; the
-other values are strings or null."""
+close_ticket, reopen_ticket, change_priority, question, help, smalltalk; priority is Low, Medium,
+High, Critical or null; the other values are strings or null."""
 
 
 def estimate_tokens(text: str) -> int:

@@ -63,7 +63,7 @@ def test_it_is_a_classifier_port() -> None:
         ("#88001 is fixed, you can close it", Intent.CLOSE_TICKET),
         ("don't close 48213, it's still broken", Intent.ADD_NOTE),
         ("can you close 48213?", Intent.CLOSE_TICKET),
-        ("my ticket 48213 was closed but the problem is back", Intent.ADD_NOTE),
+        ("my ticket 48213 was closed but the problem is back", Intent.REOPEN_TICKET),
         ("add a note: it only happens on battery", Intent.ADD_NOTE),
     ],
 )
