@@ -117,7 +117,6 @@ def test_classify_writes_one_json_line_per_input_and_survives_bad_lines(tmp_path
     assert "line 2 skipped" in result.stderr
 
 
-@pytest.mark.skipif(not DEV_SET.exists(), reason="shared eval set not beside the repository")
 def test_classify_reads_a_file() -> None:
     result = ticketbot("classify", str(DEV_SET))
 
