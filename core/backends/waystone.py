@@ -26,7 +26,7 @@ from core.errors import (
 )
 from core.messages import UserRef
 from core.settings import WaystoneSettings
-from core.tickets import STATUS_COMPLETE, STATUS_NEW, Ticket, TicketDraft, TicketRef
+from core.tickets import STATUS_COMPLETE, STATUS_NEW, Priority, Ticket, TicketDraft, TicketRef
 
 log = logging.getLogger("ticketbot.waystone")
 
@@ -164,6 +164,15 @@ class WaystoneTicketing:
 
     def close(self, ref: TicketRef, requester: UserRef) -> Ticket:
         raise UnsupportedOperation("close tickets", BACKEND)
+
+    def reopen(self, ref: TicketRef, reason: str, requester: UserRef) -> Ticket:
+        # The API has no update endpoint: the person is told to ask the help desk instead.
+        raise UnsupportedOperation("reopen tickets; please ask the help desk to reopen it", BACKEND)
+
+    def set_priority(self, ref: TicketRef, priority: Priority, requester: UserRef) -> Ticket:
+        raise UnsupportedOperation(
+            "change a ticket's priority; please ask the help desk to change it", BACKEND
+        )
 
     def check_ready(self) -> None:
         """An authenticated read of a ticket that cannot exist: 404 means the API and the key

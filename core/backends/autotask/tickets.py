@@ -26,7 +26,7 @@ from core.backends.parsing import Item, format_time, item_of, items_of
 from core.errors import BackendUnavailable, RequesterUnknown, TicketNotFound
 from core.messages import UserRef
 from core.settings import AutotaskSettings
-from core.tickets import Note, Ticket, TicketDraft, TicketRef
+from core.tickets import Note, Priority, Ticket, TicketDraft, TicketRef
 
 log = logging.getLogger("ticketbot.autotask")
 
@@ -221,6 +221,36 @@ class AutotaskTicketing:
                     raise
             item = self._read(item.id) or item
         return self._ticket(item, who)
+
+    def reopen(self, ref: TicketRef, reason: str, requester: UserRef) -> Ticket:
+        """Back to the tenant's new status (``AUTOTASK_STATUS_NEW``), then the reason as a
+        note (which also tells the technicians why)."""
+        who = self._known(requester)
+        item = self._authorized(ref, who)
+        if item.integer("status") != self.vocabulary.status_complete().value:
+            return self._ticket(item, who)
+        self._patch(item, "status", self.vocabulary.status_new().value)
+        return self.add_note(TicketRef("id", str(item.id)), f"Reopened: {reason}", requester)
+
+    def set_priority(self, ref: TicketRef, priority: Priority, requester: UserRef) -> Ticket:
+        """The bot's level mapped through the tenant's priority picklist."""
+        who = self._known(requester)
+        item = self._authorized(ref, who)
+        value = self.vocabulary.priority(priority).value
+        if item.integer("priority") != value:
+            item = self._patch(item, "priority", value)
+        return self._ticket(item, who)
+
+    def _patch(self, item: Item, field: str, value: int) -> Item:
+        """PATCH one field; an unknown outcome is settled by reading the ticket back."""
+        try:
+            self._client.request("PATCH", TICKETS, body={"id": item.id, field: value})
+        except WriteOutcomeUnknown:
+            self._sleep(SETTLE_SECONDS)
+            again = self._read(item.id)
+            if again is None or again.integer(field) != value:
+                raise
+        return self._read(item.id) or item
 
     def check_ready(self) -> None:
         """Cheap enough for a readiness probe: a recent good answer counts, else one request.
