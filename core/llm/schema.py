@@ -9,16 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from core.intents import Intent
 from core.tickets import Priority
 
-IntentName = Literal[
-    "create_ticket",
-    "ticket_status",
-    "add_note",
-    "list_tickets",
-    "close_ticket",
-    "question",
-    "help",
-    "smalltalk",
-]
+# The one list of intents: the enum. The schema's enum and the prompt are built from it.
+INTENT_NAMES = tuple(intent.value for intent in Intent)
 PriorityName = Literal["Low", "Medium", "High", "Critical"]
 
 SCHEMA_NAME = "ticketbot_reading"
@@ -30,7 +22,9 @@ class LlmAnswer(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    intent: IntentName = Field(description="What the person wants.")
+    intent: str = Field(
+        description="What the person wants.", json_schema_extra={"enum": list(INTENT_NAMES)}
+    )
     ticket: str | None = Field(
         description="The ticket they refer to, exactly as written in the conversation "
         "(48213, #48213 or T20251104.0031); null when none was mentioned."
@@ -55,6 +49,13 @@ class LlmAnswer(BaseModel):
     def _normalise_intent(cls, value: Any) -> Any:
         if isinstance(value, str):
             return value.strip().lower().replace(" ", "_").replace("-", "_")
+        return value
+
+    @field_validator("intent", mode="after")
+    @classmethod
+    def _known_intent(cls, value: str) -> str:
+        if value not in INTENT_NAMES:
+            raise ValueError(f"intent must be one of {', '.join(INTENT_NAMES)}")
         return value
 
     @field_validator("priority", mode="before")
