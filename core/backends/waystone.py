@@ -166,13 +166,11 @@ class WaystoneTicketing:
         raise UnsupportedOperation("close tickets", BACKEND)
 
     def reopen(self, ref: TicketRef, reason: str, requester: UserRef) -> Ticket:
-        # The API has no update endpoint: the person is told to ask the help desk instead.
-        raise UnsupportedOperation("reopen tickets; please ask the help desk to reopen it", BACKEND)
+        # The designed API has no update endpoint.
+        raise UnsupportedOperation("reopen tickets", BACKEND)
 
     def set_priority(self, ref: TicketRef, priority: Priority, requester: UserRef) -> Ticket:
-        raise UnsupportedOperation(
-            "change a ticket's priority; please ask the help desk to change it", BACKEND
-        )
+        raise UnsupportedOperation("change a ticket's priority", BACKEND)
 
     def check_ready(self) -> None:
         """An authenticated read of a ticket that cannot exist: 404 means the API and the key

@@ -7,6 +7,7 @@ from core import actions
 from core.intents import Classification, Intent
 from core.ports import Bucket, RatePolicy
 from core.tickets import Priority
+from storage.audit import SqlAuditLog
 from storage.db import Database
 from storage.history import SqlConversationStore
 from storage.rate_limits import SqlRateLimiter
@@ -178,3 +179,20 @@ def test_typo_in_a_command_verb_is_forgiven_or_asked_about(database: Database) -
     assert status.card is not None and status.card.kind == "ticket"
     assert close.card is not None and close.card.kind == "close_confirm"
     assert bot.classifier.calls == []
+
+
+def test_priority_changes_and_reopens_are_audited(database: Database) -> None:
+    audit = SqlAuditLog(database)
+    bot = make_bot(database, audit=audit)
+    bot.say("ticket new Projector flickers")
+    [ticket] = bot.desk.list_open(ALICE)
+    bot.say(f"ticket priority {ticket.id} high")
+    bot.say("yes")
+    bot.say(f"ticket close {ticket.id}")
+    bot.say("yes")
+    bot.say(f"ticket reopen {ticket.id} flickers again")
+
+    entries = {e.action: e for e in audit.query()}
+    assert entries["ticket.priority"].detail["priority"] == "High"
+    assert entries["ticket.priority"].ticket == ticket.number
+    assert entries["ticket.reopen"].outcome == "ok"
