@@ -169,6 +169,8 @@ _YES_FILLER = frozenset(
 )
 _NO_STRONG = frozenset(
     [
+        "nvm",
+        "nah",
         "no",
         "n",
         "nope",
@@ -210,6 +212,14 @@ _NO_STRONG = frozenset(
 )
 _NO_FILLER = frozenset(
     [
+        "it's",
+        "its",
+        "fine",
+        "good",
+        "again",
+        "all",
+        "about",
+        "anyway",
         "thanks",
         "thank",
         "you",
@@ -269,7 +279,8 @@ _RESOLVED_RE = re.compile(
     r"\b(?:(?:it|that|this|everything|all)(?:'s| is)? (?:\w+ )?(?:works?|working) (?:again|now|fine"
     r"|ok)|(?:fixed|sorted|solved|resolved) (?:it)?self|it'?s (?:fixed|sorted|solved|resolved)"
     r"|(?:problem|issue) (?:went away|is gone|solved itself)|no longer (?:needed|an issue)"
-    r"|not needed any ?more|don'?t need (?:it|that|a ticket) any ?more)\b",
+    r"|not needed any ?more|don'?t need (?:it|that|a ticket) any ?more"
+    r"|(?:it'?s|it is|that'?s|all) (?:fine|ok|okay|good|sorted) (?:now|again)|all good now)\b",
     re.IGNORECASE,
 )
 
@@ -372,85 +383,12 @@ _LEVELS: tuple[tuple[Priority, re.Pattern[str]], ...] = (
     (Priority.MEDIUM, re.compile(r"\b(?:medium|normal|standard|p3|not critical)\b")),
 )
 _PRIORITY_RESIDUE = frozenset(
-    [
-        "actually",
-        "make",
-        "it",
-        "set",
-        "mark",
-        "change",
-        "bump",
-        "raise",
-        "lower",
-        "put",
-        "its",
-        "it's",
-        "it",
-        "is",
-        "this",
-        "that",
-        "be",
-        "should",
-        "needs",
-        "need",
-        "to",
-        "priority",
-        "prio",
-        "the",
-        "a",
-        "an",
-        "please",
-        "pls",
-        "after",
-        "all",
-        "oh",
-        "no",
-        "wait",
-        "and",
-        "so",
-        "but",
-        "really",
-        "quite",
-        "very",
-        "rather",
-        "pretty",
-        "fairly",
-        "sorry",
-        "i",
-        "think",
-        "guess",
-        "meant",
-        "mean",
-        "hmm",
-        "um",
-        "ok",
-        "okay",
-        "yes",
-        "yeah",
-        "now",
-        "up",
-        "down",
-        "level",
-        "ticket",
-        "one",
-        "as",
-        "more",
-        "of",
-        "on",
-        "for",
-        "can",
-        "could",
-        "you",
-        "would",
-        "will",
-        "draft",
-        "just",
-        "instead",
-        "rather",
-        "than",
-        "though",
-        "though",
-    ]
+    """actually make it set mark change bump raise lower put its it's it is this that be should
+    needs need to priority prio the a an please pls after all oh no wait and so but really quite
+    very rather pretty fairly sorry i think guess meant mean hmm um ok okay yes yeah now up
+    level ticket one as more of on for can could you would will draft just instead rather than
+    though though escalate upgrade downgrade move hey hi my we us let lets let's go with treat
+    like""".split()  # noqa: SIM905
 )
 
 
@@ -485,9 +423,10 @@ def priority_edit(text: str) -> Priority | None:
 
 _TITLE_RE = re.compile(
     r"^\s*(?:(?:please|actually|oh|no|ok|okay|and)[,\s]+)*"
-    r"(?:(?:call|name|title|rename|retitle|label)\s+(?:it|the ticket|the draft|this|that)?\s*"
-    r"(?:to|as)?|(?:change|set|make)\s+the\s+title\s+(?:to|as)?|the\s+title\s+(?:should\s+be|is)"
-    r"|title\s*:)\s*[:\-]?\s*[\"'“‘«]?(?P<title>[^\"”’»]+?)[\"'”’»]?\s*[.!]?\s*$",
+    r"(?:(?:the\s+)?title\s+(?:should\s+be|is|must\s+be|could\s+be)|(?:change|set|make)\s+the"
+    r"\s+title\s+(?:to|as)?|title\s*:|(?:call|name|title|rename|retitle|label)\s+(?:it|the ticket"
+    r"|the draft|this|that)?\s*(?:to|as)?)\s*[:\-]?\s*[\"'“‘«]?"
+    r"(?P<title>[^\"”’»]+?)[\"'”’»]?\s*[.!]?\s*$",
     re.IGNORECASE,
 )
 _DETAIL_LEAD_RE = re.compile(
@@ -521,24 +460,31 @@ _FOLLOW_UP_RE = re.compile(
     r"|problem|error|here)\b|the same (?:happens|thing|issue|problem)\b|and now\b|now it\b"
     r"|it now\b|it'?s (?:now|still|also)\b|still\b|it still\b|again\b|it happened again\b"
     r"|happened again\b|it'?s happening again\b|forgot to (?:say|mention)\b|i forgot to\b"
-    r"|one more thing\b|another detail\b)",
+    r"|one more thing\b|another detail\b|(?:i|we) (?:also|now|still)\b|there(?:'s| is) (?:also"
+    r"|now|still)\b|on top of that\b)",
     re.IGNORECASE,
 )
 _MAYBE_FOLLOW_UP_RE = re.compile(
-    r"^\s*(?:it|this|that|the (?:error|problem|issue|message|screen|fault))\s+"
-    r"(?:is|was|does|did|keeps|happens|happened|shows|showed|says|said|came|comes|gets|got|"
-    r"seems|looks|started|stopped|only|won'?t|doesn'?t|didn'?t|isn'?t|can'?t)\b",
+    r"^\s*(?:it|this|that|the same|the (?:error|problem|issue|message|screen|fault))\s+\w+",
     re.IGNORECASE,
 )
+_ADD_TO_IT_RE = re.compile(
+    r"^\s*(?:(?:please|pls|can you|could you|would you)\s+)?(?:add|append|include|mention|put"
+    r"|note)\s+(?:that|this|to it|to that|to the ticket|to my ticket|on it|a note|a comment"
+    r"|in a note)\b",
+    re.IGNORECASE,
+)
+_TOO_RE = re.compile(r"\b(?:too|as well|again)\s*[.!]*\s*$", re.IGNORECASE)
 
 
 def follow_up(text: str) -> str | None:
     """``sure`` for a clear follow-up ("also …", "it also …", "same thing on …", "and now it
-    shows …"), ``maybe`` for one that probably is ("it keeps freezing"), else None."""
-    if _FOLLOW_UP_RE.match(text):
+    shows …", "add that …", "it crashes in safe mode too"), ``maybe`` for one that probably is
+    ("it keeps freezing"), else None."""
+    if _FOLLOW_UP_RE.match(text) or _ADD_TO_IT_RE.match(text):
         return "sure"
     if _MAYBE_FOLLOW_UP_RE.match(text):
-        return "maybe"
+        return "sure" if _TOO_RE.search(text) else "maybe"
     return None
 
 
@@ -551,6 +497,8 @@ _FOCUS_STATUS_RE = re.compile(
     r"|assigned to|on) (?:it|that|this|my ticket|the ticket|that one)|is (?:anyone|someone"
     r"|somebody|it|that) (?:working on|looking at|handling|being (?:worked on|looked at))"
     r"|when will (?:it|that|this) be (?:fixed|done|sorted|resolved)|eta|update|news"
+    r"|(?:is|has|did) (?:anyone|someone|somebody|a technician|a tech)(?: \w+){0,3} (?:it|that|this"
+    r"|my ticket)"
     r"|where are we(?: with (?:it|that|this))?|any luck|and\?|estado|¿?qué tal|stand|"
     r"wie ist der stand|o[uù] en est(?:-| )on"
     r")\b[^\w]*(?:\w+[^\w]*){0,4}$",
@@ -577,7 +525,9 @@ _PRIORITY_REQUEST_RE = re.compile(
     rf"(?:the\s+priority\s+(?:of|on|for)\s+)?{_target(1)}(?:'s)?\s+(?:priority\s+)?(?:to"
     rf"|up to|down to|as|at)?\s*\w+"
     rf"|\b(?:priority|prio)\s+(?:of|on|for)\s+{_target(2)}\s+(?:to|should be|=|:)"
-    rf"|\b{_target(3)}\s+(?:is|should be|needs to be|must be)\s+(?:now\s+)?(?:more\s+)?\w+",
+    rf"|\b{_target(3)}\s+(?:is|should be|needs to be|must be)\s+(?:now\s+)?(?:more\s+)?\w+"
+    rf"|\b(?:raise|lower|bump|change|set|increase|decrease|upgrade|downgrade|update)\s+(?:the\s+)?"
+    rf"(?:priority|prio)(?:\s+(?:of|on|for)\s+{_target(4)})?\s+(?:to|up to|down to)\b",
     re.IGNORECASE,
 )
 _REOPEN_RE = re.compile(
@@ -603,7 +553,13 @@ def priority_request(text: str) -> tuple[TicketRef | None, Priority] | None:
     match = _PRIORITY_REQUEST_RE.search(text)
     if match is None:
         return None
-    return _ref_in(match), level
+    # Only the request itself: "the VPN is down and this is important" is a report.
+    rest = [
+        w
+        for w in _level_words_removed(text)
+        if w not in _PRIORITY_RESIDUE and not w.isdigit() and not re.fullmatch(r"t\d{8}", w)
+    ]
+    return (_ref_in(match), level) if not rest else None
 
 
 def reopen_request(text: str) -> tuple[TicketRef | None] | None:
@@ -652,3 +608,74 @@ def split_second_request(text: str) -> tuple[str, str] | None:
     if len(_tokens(first)) < 2 or len(_tokens(second)) < 3:
         return None
     return first, second
+
+
+_STATUS_BY_WORDS_RE = re.compile(
+    r"^\s*(?:(?:and|so|ok|okay)[,\s]+)?(?:what about|how about|how'?s|how is|any news on|any "
+    r"updates? on|status of|what'?s happening with|where are we with)\s+(?:the|my|that)\s+"
+    r"(?P<what>.+?)\s+(?:one|ticket|issue|request|problem|case)\s*[?.!]*\s*$",
+    re.IGNORECASE,
+)
+
+
+def status_by_description(text: str) -> bool:
+    """ "what about the phone one?": a status question naming the ticket by its subject."""
+    return not any(ch.isdigit() for ch in text) and bool(_STATUS_BY_WORDS_RE.match(text))
+
+
+_CLOSE_IT_RE = re.compile(
+    r"\b(?:close|resolve)\s+(?:it|that|this|that one|this one|the ticket|my ticket)\b",
+    re.IGNORECASE,
+)
+_NOT_CLOSE_RE = re.compile(
+    r"\b(?:don'?t|do not|no need to|not|never|shouldn'?t|can'?t|cannot|won'?t)\s+(?:\w+\s+)?"
+    r"(?:close|resolve)\b",
+    re.IGNORECASE,
+)
+
+
+def asks_to_close_it(text: str) -> bool:
+    """ "it's working now, close it": a close of the ticket being discussed."""
+    return (
+        bool(_CLOSE_IT_RE.search(text))
+        and not _NOT_CLOSE_RE.search(text)
+        and len(_tokens(text)) <= 20
+    )
+
+
+_REOPEN_NOISE_RE = re.compile(
+    r"\b(?:please|pls|can you|could you|would you|ticket|the|it|that|this|one)\b|#?\d+"
+    r"|T\d{8}\.\d{4}",
+    re.IGNORECASE,
+)
+
+
+def reopen_reason(text: str) -> str:
+    """The why in "reopen 10003, the jam is back" ("" when only the request was said)."""
+    match = _REOPEN_RE.search(text)
+    rest = text if match is None else text[: match.start()] + " " + text[match.end() :]
+    words = _REOPEN_NOISE_RE.sub(" ", rest)
+    return text.strip() if len(_tokens(words)) >= 2 else ""
+
+
+_SEPARATE_RE = re.compile(
+    r"\b(?:too|also|another|as well|second|other|different|separate|new problem|new issue)\b",
+    re.IGNORECASE,
+)
+_SUBJECT_WORD_RE = re.compile(r"[^\W\d_]{4,}")
+_NOT_A_SUBJECT = frozenset(
+    """this that with from have been there their they what when where which will would could
+    should about into just still does doesn't isn't won't can't cannot working work works
+    broken problem issue please thanks help need want keeps every time today again also
+    some something anything nothing really very""".split()  # noqa: SIM905
+)
+
+
+def same_subject(text: str, draft: str) -> bool:
+    """More about the thing being drafted ("the folder is \\\\fs01\\finance" for a draft about
+    the finance folder), not another problem ("the printer on 3 is broken too")."""
+    if _SEPARATE_RE.search(text) or len(_tokens(text)) > 25:
+        return False
+    said = {w for w in _SUBJECT_WORD_RE.findall(text.casefold()) if w not in _NOT_A_SUBJECT}
+    drafted = {w for w in _SUBJECT_WORD_RE.findall(draft.casefold()) if w not in _NOT_A_SUBJECT}
+    return bool(said & drafted)

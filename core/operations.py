@@ -52,8 +52,11 @@ class CreateTicket(Operation):
 
 @dataclass(frozen=True)
 class ShowStatus(Operation):
+    """``words``: the ticket named by its subject ("what about the phone one?")."""
+
     ref: TicketRef | None = None
     in_place: bool = False
+    words: str = ""
 
 
 @dataclass(frozen=True)

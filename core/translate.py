@@ -17,16 +17,20 @@ from core.commands import USAGE, Command, CommandError, is_command, parse_comman
 from core.dialogue import (
     adds_detail,
     asks_focus_status,
+    asks_to_close_it,
     bare_answer,
     close_by_description,
     follow_up,
     priority_edit,
     priority_request,
+    reopen_reason,
     reopen_request,
+    same_subject,
     says_no,
     says_yes,
     split_second_request,
     stated_priority,
+    status_by_description,
     title_edit,
 )
 from core.intents import Classification, Intent
@@ -143,17 +147,20 @@ def translate_message(
         if says_no(text):
             return Translation(CancelPending(), "cancel")
         if pending.action_id == actions.CREATE_CONFIRM:
-            edit = _draft_edit(text)
+            edit = _draft_edit(text, pending.values)
             if edit is not None:
                 return Translation(edit, "edit")
     else:
         answer = bare_answer(text)
         if answer is not None:
             return Translation(NothingPending(answer), "confirm" if answer == "yes" else "cancel")
-    about_focus = _about_focus(text)
-    if about_focus is not None:
-        return about_focus
     reading = classify(text)
+    if reading.source != "llm":
+        # The offline reading is one message at a time: requests about "it" are read here,
+        # with the dialogue state. A language model reads them with the history itself.
+        about_focus = _about_focus(text)
+        if about_focus is not None:
+            return Translation(about_focus.operation, about_focus.label, reading)
     operation = _from_reading(reading, text, state)
     remainder = _remainder(reading, text)
     if remainder and remainder != text:
@@ -179,15 +186,17 @@ def _remainder(reading: Classification, text: str) -> str | None:
     return parts[1] if parts else None
 
 
-def _draft_edit(text: str) -> EditPending | None:
+def _draft_edit(text: str, draft: Mapping[str, str]) -> EditPending | None:
     title = title_edit(text)
     if title:
         return EditPending(title=title)
     level = priority_edit(text)
     if level is not None:
         return EditPending(priority=level)
-    if adds_detail(text):
-        return EditPending(detail=text)
+    about = f"{draft.get(actions.INPUT_TITLE, '')} {draft.get(actions.INPUT_DESCRIPTION, '')}"
+    if adds_detail(text) or same_subject(text, about):
+        # "it's for the CEO, treat it as critical": the detail and the priority it states.
+        return EditPending(detail=text, priority=stated_priority(text))
     return None
 
 
@@ -196,14 +205,16 @@ def _about_focus(text: str) -> Translation | None:
     question about "it", a priority change, a reopen."""
     reopen = reopen_request(text)
     if reopen is not None:
-        return Translation(Reopen(reopen[0], text), str(REOPEN_INTENT))
+        return Translation(Reopen(reopen[0], reopen_reason(text)), str(REOPEN_INTENT))
     wanted = priority_request(text)
     if wanted is not None:
         return Translation(RequestPriority(*wanted), str(PRIORITY_INTENT))
     if asks_focus_status(text):
         return Translation(ShowStatus(None), Intent.TICKET_STATUS.value)
-    if close_by_description(text):
+    if close_by_description(text) or asks_to_close_it(text):
         return Translation(RequestClose(None, words=text), Intent.CLOSE_TICKET.value)
+    if status_by_description(text):
+        return Translation(ShowStatus(None, words=text), Intent.TICKET_STATUS.value)
     return None
 
 
@@ -253,7 +264,7 @@ _READINGS: dict[str, ReadingBuilder] = {
     ),
     Intent.HELP.value: lambda f, t, s: Help(f.reply if f.source == "llm" else None),
     Intent.SMALLTALK.value: lambda f, t, s: SmallTalk(t, f.reply),
-    str(REOPEN_INTENT): lambda f, t, s: Reopen(f.ticket, t),
+    str(REOPEN_INTENT): lambda f, t, s: Reopen(f.ticket, reopen_reason(t) or t),
     str(PRIORITY_INTENT): _priority,
 }
 

@@ -69,7 +69,15 @@ def resolve(work: Work, ref: TicketRef | None, question: str) -> TicketRef | Non
 
 @handles(ShowStatus)
 def show_status(op: ShowStatus, work: Work) -> None:
-    ref = resolve(work, op.ref, "Which ticket do you mean?")
+    ref = op.ref
+    if ref is None and op.words:
+        tickets = work.ticketing.list_open(work.user)
+        found = matching(op.words, tickets)
+        if len(found) != 1:
+            ask_which(work, "Which ticket do you mean?", found or tickets)
+            return
+        ref = found[0].ref
+    ref = resolve(work, ref, "Which ticket do you mean?")
     if ref is None:
         return
     ticket = work.ticketing.get(ref, work.user)

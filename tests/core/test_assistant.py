@@ -248,7 +248,7 @@ def test_failed_create_can_be_confirmed_again(database: Database) -> None:
 def test_classifier_sees_the_conversation_so_far(database: Database) -> None:
     bot = make_bot(database)
     bot.say("hello")
-    bot.say("the printer on floor 3 jams")
+    bot.say("any news on that one?")
 
     _, history = bot.classifier.calls[-1]
     assert [t.role for t in history] == ["user", "assistant"]
