@@ -315,6 +315,4 @@ class Assistant:
         # Replies a moment later, so the order survives identical timestamps.
         later = now + timedelta(microseconds=1)
         turns.extend(Turn("assistant", reply.text, later) for reply in outcome.replies)
-        self.store.append_turns(conversation_id, turns)
-        if after != before:
-            self.store.save_dialogue(conversation_id, after)
+        self.store.append_turns(conversation_id, turns, dialogue=after if after != before else None)

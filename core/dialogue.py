@@ -643,19 +643,17 @@ def asks_to_close_it(text: str) -> bool:
     )
 
 
-_REOPEN_NOISE_RE = re.compile(
-    r"\b(?:please|pls|can you|could you|would you|ticket|the|it|that|this|one)\b|#?\d+"
-    r"|T\d{8}\.\d{4}",
-    re.IGNORECASE,
+_POLITE_RE = re.compile(
+    r"\b(?:please|pls|can you|could you|would you|kindly|thanks|thank you)\b", re.IGNORECASE
 )
 
 
 def reopen_reason(text: str) -> str:
     """The why in "reopen 10003, the jam is back" ("" when only the request was said)."""
     match = _REOPEN_RE.search(text)
-    rest = text if match is None else text[: match.start()] + " " + text[match.end() :]
-    words = _REOPEN_NOISE_RE.sub(" ", rest)
-    return text.strip() if len(_tokens(words)) >= 2 else ""
+    rest = text if match is None else f"{text[: match.start()]} {text[match.end() :]}"
+    rest = re.sub(r"\s+", " ", _POLITE_RE.sub(" ", rest)).strip(" ,.;:!?-–—")
+    return rest if len(_tokens(rest)) >= 2 else ""
 
 
 _SEPARATE_RE = re.compile(

@@ -131,8 +131,15 @@ class ConversationStore(Protocol):
         """The last ``limit`` turns, oldest first."""
         ...
 
-    def append_turns(self, conversation_id: int, turns: Sequence[Turn]) -> None:
-        """Store ``turns`` in order, in one transaction."""
+    def append_turns(
+        self,
+        conversation_id: int,
+        turns: Sequence[Turn],
+        *,
+        dialogue: DialogueState | None = None,
+    ) -> None:
+        """Store ``turns`` in order, and the new ``dialogue`` state when given, in one
+        transaction."""
         ...
 
     def was_claimed(self, event_id: str) -> bool:

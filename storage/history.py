@@ -83,9 +83,20 @@ class SqlConversationStore:
             ).all()
         return [_turn_from_row(row) for row in reversed(rows)]
 
-    def append_turns(self, conversation_id: int, turns: Sequence[Turn]) -> None:
+    def append_turns(
+        self,
+        conversation_id: int,
+        turns: Sequence[Turn],
+        *,
+        dialogue: DialogueState | None = None,
+    ) -> None:
         with self._db.sessions() as session:
             session.add_all(_row_from_turn(conversation_id, turn) for turn in turns)
+            if dialogue is not None:
+                row = session.get(ConversationRow, conversation_id)
+                if row is not None:
+                    row.pending_action = _dialogue_to_json(dialogue.pending, dialogue.queued)
+                    row.focus_ticket = dialogue.focus
             session.commit()
 
     def append_turn(self, conversation_id: int, turn: Turn) -> None:
