@@ -212,6 +212,16 @@ _NO_STRONG = frozenset(
 )
 _NO_FILLER = frozenset(
     [
+        "that's",
+        "thats",
+        "mistake",
+        "wrong",
+        "accident",
+        "didn't",
+        "mean",
+        "meant",
+        "sent",
+        "typo",
         "it's",
         "its",
         "fine",
@@ -499,6 +509,8 @@ _FOCUS_STATUS_RE = re.compile(
     r"|when will (?:it|that|this) be (?:fixed|done|sorted|resolved)|eta|update|news"
     r"|(?:is|has|did) (?:anyone|someone|somebody|a technician|a tech)(?: \w+){0,3} (?:it|that|this"
     r"|my ticket)"
+    r"|(?:what'?s|what is) (?:happening|going on) (?:with|on) (?:it|that|this|my ticket|the ticket)"
+    r"|any (?:progress|news|updates?) (?:on|with|about) (?:it|that|this|my ticket|the ticket)"
     r"|where are we(?: with (?:it|that|this))?|any luck|and\?|estado|¿?qué tal|stand|"
     r"wie ist der stand|o[uù] en est(?:-| )on"
     r")\b[^\w]*(?:\w+[^\w]*){0,4}$",
@@ -677,3 +689,15 @@ def same_subject(text: str, draft: str) -> bool:
     said = {w for w in _SUBJECT_WORD_RE.findall(text.casefold()) if w not in _NOT_A_SUBJECT}
     drafted = {w for w in _SUBJECT_WORD_RE.findall(draft.casefold()) if w not in _NOT_A_SUBJECT}
     return bool(said & drafted)
+
+
+_MAKE_IT_RE = re.compile(
+    r"^\s*(?:(?:oh|and|also|actually|please|pls|but|ok|okay|so|hmm|wait)[,\s]+)*(?:make|set|mark"
+    r"|flag|put|treat)\s+(?:it|this|that|the ticket|the draft)\s+(?:as\s+|to\s+|at\s+)?",
+    re.IGNORECASE,
+)
+
+
+def makes_it(text: str) -> Priority | None:
+    """ "oh and make it high priority, meeting at 3": a priority for "it", with more said."""
+    return stated_priority(text) if _MAKE_IT_RE.match(text) else None

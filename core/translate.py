@@ -21,6 +21,7 @@ from core.dialogue import (
     bare_answer,
     close_by_description,
     follow_up,
+    makes_it,
     priority_edit,
     priority_request,
     reopen_reason,
@@ -193,7 +194,12 @@ def _draft_edit(text: str, draft: Mapping[str, str]) -> EditPending | None:
     level = priority_edit(text)
     if level is not None:
         return EditPending(priority=level)
+    level = makes_it(text)
+    if level is not None:
+        return EditPending(priority=level, detail=text)
     about = f"{draft.get(actions.INPUT_TITLE, '')} {draft.get(actions.INPUT_DESCRIPTION, '')}"
+    if text.strip().casefold() == draft.get(actions.INPUT_DESCRIPTION, "").strip().casefold():
+        return EditPending()  # said again: show the same draft
     if adds_detail(text) or same_subject(text, about):
         # "it's for the CEO, treat it as critical": the detail and the priority it states.
         return EditPending(detail=text, priority=stated_priority(text))

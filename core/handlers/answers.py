@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import re
 
 from core import actions
 from core.cards import help_card
 from core.classifier.drafting import draft_title
+from core.errors import TicketingError
 from core.handlers.registry import Work, handles, run
 from core.messages import Reply
 from core.operations import AnswerQuestion, Explain, Help, ProposeTicket, Several, SmallTalk
+from core.ratelimit import RateLimited
 from core.tickets import TicketDraft
+
+log = logging.getLogger(__name__)
 
 
 @handles(AnswerQuestion)
@@ -41,7 +46,10 @@ def show_help(op: Help, work: Work) -> None:
     work.say(Reply(op.reply or f"{card.subtitle}\n{card.body}", card=card))
 
 
-_THANKS_RE = re.compile(r"\b(thanks?|thank you|thx|ty|cheers|appreciate|perfect|great)\b", re.I)
+_THANKS_RE = re.compile(
+    r"\b(thanks?|thank you|thx|ty|cheers|appreciate|perfect|great|gracias|danke|merci|grazie)\b",
+    re.I,
+)
 _BYE_RE = re.compile(r"\b(bye|goodbye|see you|later|good night)\b", re.I)
 
 
@@ -66,4 +74,11 @@ def explain(op: Explain, work: Work) -> None:
 @handles(Several)
 def several(op: Several, work: Work) -> None:
     for step in op.steps:
-        run(step, work)
+        try:
+            run(step, work)
+        except RateLimited:
+            raise
+        except TicketingError as exc:
+            # One request failing must not drop the others in the same message.
+            log.info("one of several requests failed: %s", exc.detail)
+            work.say(Reply(exc.user_message))
