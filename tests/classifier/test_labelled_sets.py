@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from core.intents import Intent
 from tests.classifier.labelled import (
     DEV_SET,
     HELDOUT_STYLE_SET,
@@ -18,16 +19,8 @@ needs_dev_set = pytest.mark.skipif(
     not DEV_SET.exists(), reason="shared eval set not beside the repository"
 )
 
-INTENTS = {
-    "create_ticket",
-    "ticket_status",
-    "add_note",
-    "list_tickets",
-    "close_ticket",
-    "question",
-    "help",
-    "smalltalk",
-}
+# Every intent the enum defines is labelled in the set (the one list is core.intents.Intent).
+INTENTS = {intent.value for intent in Intent}
 
 
 @needs_dev_set

@@ -3,9 +3,12 @@ behind it, and the ticket in focus — on a real SQLite file with the local desk
 
 from __future__ import annotations
 
+import pytest
+
 from core import actions
 from core.intents import Classification, Intent
-from core.ports import Bucket, RatePolicy
+from core.ports import Bucket, HandledEvent, RatePolicy
+from core.ratelimit import RateLimited
 from core.tickets import Priority
 from storage.audit import SqlAuditLog
 from storage.db import Database
@@ -196,3 +199,35 @@ def test_priority_changes_and_reopens_are_audited(database: Database) -> None:
     assert entries["ticket.priority"].detail["priority"] == "High"
     assert entries["ticket.priority"].ticket == ticket.number
     assert entries["ticket.reopen"].outcome == "ok"
+
+
+def test_adapter_read_queries_go_through_the_limiter_and_the_observer(
+    database: Database,
+) -> None:
+    seen: list[HandledEvent] = []
+
+    class Observer:
+        def event_handled(self, summary: HandledEvent) -> None:
+            seen.append(summary)
+
+    policy = RatePolicy(user=Bucket(2.0, 1e-9), backend=Bucket(1e9, 1e9))
+    bot = make_bot(
+        database,
+        script=SCRIPT,
+        rate_limiter=SqlRateLimiter(database, policy),
+        observer=Observer(),
+    )
+    bot.say(PRINTER)  # 1 token left
+
+    pending = bot.assistant.pending_action(message("x").conversation)
+    assert bot.assistant.open_tickets(ALICE) == []  # the last token
+    with pytest.raises(RateLimited):
+        bot.assistant.open_tickets(ALICE)
+
+    assert pending is not None and pending.action_id == actions.CREATE_CONFIRM
+    assert [s.intent for s in seen[1:]] == [
+        "query:pending",
+        "query:open_tickets",
+        "query:open_tickets",
+    ]
+    assert seen[-1].outcome == "rate_limited"
