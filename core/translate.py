@@ -146,7 +146,11 @@ def translate_message(
                 "confirm",
             )
         if says_no(text):
-            return Translation(CancelPending(), "cancel")
+            cancel = _CANCEL_OF.get(pending.action_id)
+            if cancel is None:
+                return Translation(CancelPending(), "cancel")
+            operation = _from_action(cancel, pending.values, state, event_id, was_claimed)
+            return Translation(operation, "cancel")
         if pending.action_id == actions.CREATE_CONFIRM:
             edit = _draft_edit(text, pending.values)
             if edit is not None:
@@ -425,6 +429,13 @@ _ACTIONS: dict[str, ActionBuilder] = {
     actions.REOPEN: _with_ref(lambda click, ref: Reopen(ref)),
 }
 assert set(_ACTIONS) == set(actions.ALL_ACTIONS), "every card action has a builder"
+# A typed "no" is the waiting confirmation's own cancel button.
+_CANCEL_OF = {
+    actions.CREATE_CONFIRM: actions.CREATE_CANCEL,
+    actions.CLOSE_CONFIRM: actions.CLOSE_CANCEL,
+    actions.PRIORITY_CONFIRM: actions.PRIORITY_CANCEL,
+    actions.NOTE_CONFIRM: actions.NOTE_CANCEL,
+}
 
 
 def _from_action(
