@@ -327,10 +327,18 @@ def says_yes(text: str) -> bool:
     return strong
 
 
+_DONT_RE = re.compile(
+    r"^\s*(?:(?:no|please|pls|ok|okay|actually)[,\s]+)*(?:don'?t|do not|no need to)\s+(?:create"
+    r"|open|log|file|submit|raise|bother|send|close|change|add)\b",
+    re.IGNORECASE,
+)
+
+
 def says_no(text: str) -> bool:
     """A refusal or a withdrawal: "no", "never mind", "forget it", "nein danke", "non merci",
-    "it works again"."""
-    if _RESOLVED_RE.search(text) and len(_tokens(text)) <= MAX_REPLY_WORDS:
+    "it works again", "don't create it"."""
+    short = len(_tokens(text)) <= MAX_REPLY_WORDS
+    if short and (_RESOLVED_RE.search(text) or _DONT_RE.match(text)):
         return True
     words = _tokens(text)
     if not _short(words):
@@ -432,7 +440,7 @@ def priority_edit(text: str) -> Priority | None:
 # -- changing a waiting draft ------------------------------------------------------------------
 
 _TITLE_RE = re.compile(
-    r"^\s*(?:(?:please|actually|oh|no|ok|okay|and)[,\s]+)*"
+    r"^\s*(?:(?:please|pls|actually|oh|no|ok|okay|and|could you|can you|would you)[,\s]+)*"
     r"(?:(?:the\s+)?title\s+(?:should\s+be|is|must\s+be|could\s+be)|(?:change|set|make)\s+the"
     r"\s+title\s+(?:to|as)?|title\s*:|(?:call|name|title|rename|retitle|label)\s+(?:it|the ticket"
     r"|the draft|this|that)?\s*(?:to|as)?)\s*[:\-]?\s*[\"'“‘«]?"
@@ -487,11 +495,18 @@ _ADD_TO_IT_RE = re.compile(
 _TOO_RE = re.compile(r"\b(?:too|as well|again)\s*[.!]*\s*$", re.IGNORECASE)
 
 
+_FYI_RE = re.compile(
+    r"^\s*(?:btw|by the way|fyi|ps|p\.s\.|update|for your info(?:rmation)?|just so you know"
+    r"|just to add|to add)\b",
+    re.IGNORECASE,
+)
+
+
 def follow_up(text: str) -> str | None:
     """``sure`` for a clear follow-up ("also …", "it also …", "same thing on …", "and now it
     shows …", "add that …", "it crashes in safe mode too"), ``maybe`` for one that probably is
     ("it keeps freezing"), else None."""
-    if _FOLLOW_UP_RE.match(text) or _ADD_TO_IT_RE.match(text):
+    if _FOLLOW_UP_RE.match(text) or _ADD_TO_IT_RE.match(text) or _FYI_RE.match(text):
         return "sure"
     if _MAYBE_FOLLOW_UP_RE.match(text):
         return "sure" if _TOO_RE.search(text) else "maybe"
@@ -510,6 +525,9 @@ _FOCUS_STATUS_RE = re.compile(
     r"|(?:is|has|did) (?:anyone|someone|somebody|a technician|a tech)(?: \w+){0,3} (?:it|that|this"
     r"|my ticket)"
     r"|(?:what'?s|what is) (?:happening|going on) (?:with|on) (?:it|that|this|my ticket|the ticket)"
+    r"|(?:is|was) (?:it|that|this|my ticket) (?:fixed|done|sorted|resolved|ready|solved)"
+    r"|when will (?:someone|anyone|somebody|a technician|a tech|you) (?:look at|fix|get to|check"
+    r"|handle|pick up) (?:it|that|this|my ticket)"
     r"|any (?:progress|news|updates?) (?:on|with|about) (?:it|that|this|my ticket|the ticket)"
     r"|where are we(?: with (?:it|that|this))?|any luck|and\?|estado|¿?qué tal|stand|"
     r"wie ist der stand|o[uù] en est(?:-| )on"
@@ -701,3 +719,20 @@ _MAKE_IT_RE = re.compile(
 def makes_it(text: str) -> Priority | None:
     """ "oh and make it high priority, meeting at 3": a priority for "it", with more said."""
     return stated_priority(text) if _MAKE_IT_RE.match(text) else None
+
+
+_ESCALATE_RE = re.compile(
+    r"^\s*(?:(?:please|pls|can you|could you|would you|ok|okay|and)[,\s]+)*(?:escalate|expedite"
+    r"|prioriti[sz]e|hurry up|speed up|bump|raise)\s+(?:the priority of\s+)?(?:ticket\s*|#)?"
+    r"(?P<ref>T\d{8}\.\d{4}|\d{3,10}|it|that|this|that one|my ticket|the ticket)"
+    r"(?:\s+(?:please|pls|up))?[\s.!?]*$",
+    re.IGNORECASE,
+)
+
+
+def escalation(text: str) -> tuple[TicketRef | None] | None:
+    """ "please escalate it": one level up for the ticket named (None for "it")."""
+    match = _ESCALATE_RE.match(text)
+    if match is None:
+        return None
+    return (TicketRef.parse(match["ref"]),)

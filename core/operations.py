@@ -108,10 +108,10 @@ class Reopen(Operation):
 
 @dataclass(frozen=True)
 class RequestPriority(Operation):
-    """Ask before changing a ticket's priority."""
+    """Ask before changing a ticket's priority (``None``: one level up, "escalate it")."""
 
     ref: TicketRef | None
-    priority: Priority
+    priority: Priority | None
 
 
 @dataclass(frozen=True)

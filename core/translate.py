@@ -20,6 +20,7 @@ from core.dialogue import (
     asks_to_close_it,
     bare_answer,
     close_by_description,
+    escalation,
     follow_up,
     makes_it,
     priority_edit,
@@ -219,6 +220,9 @@ def _about_focus(text: str) -> Translation | None:
     wanted = priority_request(text)
     if wanted is not None:
         return Translation(RequestPriority(*wanted), str(PRIORITY_INTENT))
+    escalate = escalation(text)
+    if escalate is not None:
+        return Translation(RequestPriority(escalate[0], None), str(PRIORITY_INTENT))
     if asks_focus_status(text):
         return Translation(ShowStatus(None), Intent.TICKET_STATUS.value)
     if close_by_description(text) or asks_to_close_it(text):

@@ -33,7 +33,7 @@ from core.operations import (
     ShowStatus,
 )
 from core.ports import PendingAction
-from core.tickets import Ticket, TicketRef
+from core.tickets import Priority, Ticket, TicketRef
 
 
 def _focus_on(work: Work, ticket: Ticket) -> None:
@@ -343,21 +343,27 @@ def request_priority(op: RequestPriority, work: Work) -> None:
             )
         )
         return
-    if ticket.priority.casefold() == op.priority.value.casefold():
+    level = op.priority or _one_up(ticket.priority)
+    if ticket.priority.casefold() == level.value.casefold():
         work.say(Reply(f"Ticket {ticket.number} is already {ticket.priority} priority."))
         return
     request_id = uuid.uuid4().hex
-    offer(
-        work,
-        PendingAction(actions.PRIORITY_CONFIRM, priority_values(ticket, op.priority, request_id)),
-    )
+    offer(work, PendingAction(actions.PRIORITY_CONFIRM, priority_values(ticket, level, request_id)))
     work.say(
         Reply(
             f"Change ticket {ticket.number} “{ticket.title}” from {ticket.priority} to "
-            f"{op.priority.value} priority? (yes / no)",
-            card=priority_confirm_card(ticket, op.priority, request_id),
+            f"{level.value} priority? (yes / no)",
+            card=priority_confirm_card(ticket, level, request_id),
         )
     )
+
+
+_LEVELS = (Priority.LOW, Priority.MEDIUM, Priority.HIGH, Priority.CRITICAL)
+
+
+def _one_up(label: str) -> Priority:
+    current = Priority.parse(label) or Priority.MEDIUM
+    return _LEVELS[min(_LEVELS.index(current) + 1, len(_LEVELS) - 1)]
 
 
 @handles(ChangePriority)
