@@ -114,14 +114,7 @@ class Assistant:
             return _Outcome(intent="duplicate", status="duplicate")
         state = self.store.open_conversation(event.conversation, now)
         before = state.dialogue
-        work = Work.starting(
-            before,
-            ticketing=self.ticketing,
-            knowledge=self.knowledge,
-            store=self.store,
-            clock=self.clock,
-            user=event.user,
-        )
+        work = self._work(before, event.user)
         outcome = _Outcome(replies=work.replies)
         try:
             translation = self._translate(event, before, state.conversation_id, outcome)
@@ -131,14 +124,8 @@ class Assistant:
             settle(work, before.pending)
         except RateLimited as exc:
             self._refuse(exc, event, outcome)
-            work = Work.starting(
-                before,
-                ticketing=self.ticketing,
-                knowledge=self.knowledge,
-                store=self.store,
-                clock=self.clock,
-                user=event.user,
-            )  # a refused request changes nothing: a "yes" refused now still works later
+            # A refused request changes nothing: a "yes" refused now still works later.
+            work = self._work(before, event.user)
         except TicketingError as exc:
             # A ticket that does not exist (or is not theirs) is an answer, not a failure.
             log.log(
@@ -157,6 +144,16 @@ class Assistant:
         finally:
             self._remember(event, state.conversation_id, before, work.dialogue, outcome)
         return outcome
+
+    def _work(self, state: DialogueState, user: UserRef) -> Work:
+        return Work.starting(
+            state,
+            ticketing=self.ticketing,
+            knowledge=self.knowledge,
+            store=self.store,
+            clock=self.clock,
+            user=user,
+        )
 
     # -- translate --------------------------------------------------------------------------
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from core import actions
 from core.cards import (
@@ -67,6 +67,27 @@ def resolve(work: Work, ref: TicketRef | None, question: str) -> TicketRef | Non
     return None
 
 
+def confirmed_write(
+    work: Work, kind: str, request_id: str | None, already: str, write: Callable[[], Ticket]
+) -> Ticket | None:
+    """Carry out the write a confirmation asked for, once: a second click (or a redelivered
+    "yes") finds it claimed and only gets a private note. The confirmation stops waiting."""
+    key = f"{kind}:{request_id}" if request_id else None
+    if key is not None and not work.claim(key):
+        work.say(Reply(already, ephemeral=True))
+        return None
+    try:
+        ticket = write()
+    except Exception:
+        if key is not None:
+            work.release(key)  # nothing was done: the person may try again
+        raise
+    if request_id:
+        consume(work, request_id)
+    _focus_on(work, ticket)
+    return ticket
+
+
 @handles(ShowStatus)
 def show_status(op: ShowStatus, work: Work) -> None:
     ref = op.ref
@@ -96,19 +117,15 @@ def add_note(op: AddNote, work: Work) -> None:
     if not note:
         work.say(Reply(f"What should the note on {ref} say?"))
         return
-    key = _claimed_once(work, "note", op.request_id) if op.request_id else ""
-    if key is None:
-        work.say(Reply("That note was already added.", ephemeral=True))
+    ticket = confirmed_write(
+        work,
+        "note",
+        op.request_id,
+        "That note was already added.",
+        lambda: work.ticketing.add_note(ref, note, work.user),
+    )
+    if ticket is None:
         return
-    try:
-        ticket = work.ticketing.add_note(ref, note, work.user)
-    except Exception:
-        if key:
-            work.release(key)
-        raise
-    if op.request_id:
-        consume(work, op.request_id)
-    _focus_on(work, ticket)
     work.say(
         Reply(
             f"Added your note to ticket {ticket.number}.",
@@ -272,25 +289,19 @@ def request_close(op: RequestClose, work: Work) -> None:
     )
 
 
-def _claimed_once(work: Work, kind: str, request_id: str | None) -> str | None:
-    """Claim a confirmation so a second click never acts twice; None when already claimed."""
-    key = f"{kind}:{request_id}" if request_id else f"{kind}:{uuid.uuid4().hex}"
-    return key if work.claim(key) else None
-
-
 @handles(CloseTicket)
 def close_ticket(op: CloseTicket, work: Work) -> None:
-    key = _claimed_once(work, "close", op.request_id)
-    if key is None:
-        work.say(Reply("That ticket was already closed.", ephemeral=True))
+    ticket = confirmed_write(
+        work,
+        "close",
+        op.request_id,
+        "That ticket was already closed.",
+        lambda: work.ticketing.close(op.ref, work.user),
+    )
+    if ticket is None:
         return
-    try:
-        ticket = work.ticketing.close(op.ref, work.user)
-    except Exception:
-        work.release(key)
-        raise
-    consume(work, op.request_id or str(op.ref.value))
-    _focus_on(work, ticket)
+    if op.request_id is None:
+        consume(work, op.ref.value)  # a confirmation asked before request ids existed
     work.say(
         Reply(
             f"Done: ticket {ticket.number} is now {ticket.status}.",
@@ -368,18 +379,15 @@ def _one_up(label: str) -> Priority:
 
 @handles(ChangePriority)
 def change_priority(op: ChangePriority, work: Work) -> None:
-    key = _claimed_once(work, "priority", op.request_id)
-    if key is None:
-        work.say(Reply("That priority change was already made.", ephemeral=True))
+    ticket = confirmed_write(
+        work,
+        "priority",
+        op.request_id,
+        "That priority change was already made.",
+        lambda: work.ticketing.set_priority(op.ref, op.priority, work.user),
+    )
+    if ticket is None:
         return
-    try:
-        ticket = work.ticketing.set_priority(op.ref, op.priority, work.user)
-    except Exception:
-        work.release(key)
-        raise
-    if op.request_id:
-        consume(work, op.request_id)
-    _focus_on(work, ticket)
     work.say(
         Reply(
             f"Done: ticket {ticket.number} is now {ticket.priority} priority.",
