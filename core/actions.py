@@ -56,6 +56,14 @@ ALL_ACTIONS = frozenset(
         REOPEN,
     }
 )
+# Not a button: the conversation waits for the person to say which ticket they meant. Its
+# values: what to do then (status | note | close | reopen | priority), the ticket ids listed in
+# order ("the first one"), and what the request carried (the note, the reason, the priority).
+CHOOSE_TICKET = "ticket.choose"
+CHOICE_THEN = "then"
+CHOICE_OPTIONS = "options"
+CHOICE_REASON = "reason"
+CHOICE_TITLES = "titles"  # their titles, one a line, in the same order
 # Confirmations a typed "yes" answers, and what a typed "no" cancels.
 CONFIRMATIONS = frozenset({CREATE_CONFIRM, CLOSE_CONFIRM, PRIORITY_CONFIRM, NOTE_CONFIRM})
 

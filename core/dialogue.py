@@ -429,7 +429,8 @@ def status_by_description(text: str) -> bool:
 
 
 _CLOSE_IT_RE = re.compile(
-    r"\b(?:close|resolve)\s+(?:it|that|this|that one|this one|the ticket|my ticket)\b",
+    r"\b(?:close|resolve)\s+(?:it|that|this|that one|this one|the ticket|my ticket)\b"
+    r"|^\s*(?:please\s+)?close(?:\s+(?:please|pls))?[\s.!]*$",
     re.IGNORECASE,
 )
 _NOT_CLOSE_RE = re.compile(
@@ -511,3 +512,35 @@ def escalation(text: str) -> tuple[TicketRef | None] | None:
     if match is None:
         return None
     return (TicketRef.parse(match["ref"]),)
+
+
+_DESCRIPTIVE_RE = re.compile(r"[^\W\d_]{3,}")
+_NOT_DESCRIPTIVE = frozenset(
+    """close closed closing the one that this ticket tickets can you could would please pls
+    for about with mine done resolved fixed sorted solved finished thanks thank now also and
+    issue problem request case its it's all any out off was were has have had been you your
+    don't dont need anymore more not just mark complete completed shut down what how status
+    update news""".split()  # noqa: SIM905
+)
+
+
+def _stem(word: str) -> str:
+    return word[:-1] if word.endswith("s") and len(word) > 3 else word
+
+
+def descriptive_words(text: str) -> set[str]:
+    """The words that say what a ticket is about ("the iPhone one" → {"iphone"})."""
+    return {_stem(w) for w in _DESCRIPTIVE_RE.findall(text.casefold()) if w not in _NOT_DESCRIPTIVE}
+
+
+def best_match(words: str, subjects: list[str]) -> int | None:
+    """The index of the one subject sharing the most descriptive words with ``words``; None
+    when none shares any or several tie."""
+    wanted = descriptive_words(words)
+    if not wanted:
+        return None
+    scores = [len(wanted & descriptive_words(subject)) for subject in subjects]
+    best = max(scores, default=0)
+    if best == 0 or scores.count(best) > 1:
+        return None
+    return scores.index(best)

@@ -152,6 +152,14 @@ class NothingPending(Operation):
 
 
 @dataclass(frozen=True)
+class ForgetChoice(Operation):
+    """Stop waiting for "which ticket?" (answered, or the person moved on)."""
+
+    free: ClassVar[bool] = True
+    key: str
+
+
+@dataclass(frozen=True)
 class AlreadyDone(Operation):
     """An extra click on an action already carried out: costs nothing, changes nothing."""
 

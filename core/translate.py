@@ -7,6 +7,7 @@ operation adds lines to the tables that need it, never a branch to a chain.
 
 from __future__ import annotations
 
+import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -19,6 +20,7 @@ from core.dialogue import (
     asks_focus_status,
     asks_to_close_it,
     bare_answer,
+    best_match,
     close_by_description,
     escalation,
     follow_up,
@@ -47,6 +49,7 @@ from core.operations import (
     CreateTicket,
     EditPending,
     Explain,
+    ForgetChoice,
     Help,
     ListTickets,
     NothingPending,
@@ -60,7 +63,7 @@ from core.operations import (
     ShowStatus,
     SmallTalk,
 )
-from core.ports import DialogueState
+from core.ports import DialogueState, PendingAction
 from core.text import sanitize
 from core.tickets import Priority, TicketDraft, TicketRef
 
@@ -140,6 +143,8 @@ def translate_message(
     if is_command(text):
         return translate_command(parse_command(text), event_id)
     pending = state.pending
+    if pending is not None and pending.action_id == actions.CHOOSE_TICKET:
+        return _answer_to_which(text, pending, state, classify, event_id, was_claimed)
     if pending is not None:
         if says_yes(text):
             return Translation(
@@ -190,6 +195,69 @@ def _remainder(reading: Classification, text: str) -> str | None:
     # merge: until then, a plain "… and also …" after a request about a ticket.
     parts = split_second_request(text) if reading.intent.value in _SPLIT_AFTER else None
     return parts[1] if parts else None
+
+
+CHOICE_THEN, CHOICE_OPTIONS, CHOICE_REASON = (
+    actions.CHOICE_THEN,
+    actions.CHOICE_OPTIONS,
+    actions.CHOICE_REASON,
+)
+_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3}
+_NUMBER_RE = re.compile(r"(?<![\w.])#?(T\d{8}\.\d{4}|\d{3,10})(?![\w.])", re.IGNORECASE)
+_ORDINAL_RE = re.compile(r"\b(first|1st|second|2nd|third|3rd|fourth|last)\b", re.IGNORECASE)
+MAX_CHOICE_WORDS = 6
+
+
+def _answer_to_which(
+    text: str,
+    pending: PendingAction,
+    state: DialogueState,
+    classify: Classify,
+    event_id: str,
+    was_claimed: Callable[[str], bool],
+) -> Translation:
+    """The reply to "which ticket?": a number, "the first one", "the printer one" — or, when
+    it is none of those, a new request (and the question is dropped)."""
+    values = pending.values
+    forget = ForgetChoice(values.get(actions.REQUEST_ID, ""))
+    then = values.get(CHOICE_THEN, "")
+    ref: TicketRef | None = None
+    number = _NUMBER_RE.search(text)
+    ordinal = _ORDINAL_RE.search(text)
+    options = [o for o in values.get(CHOICE_OPTIONS, "").split(",") if o]
+    if number:
+        ref = TicketRef.parse(number.group(1))
+    elif ordinal and options:
+        word = ordinal.group(1).casefold()
+        index = -1 if word == "last" else _ORDINALS[word]
+        ref = TicketRef.parse(options[index]) if index < len(options) else None
+    if ref is None and options and len(text.split()) <= MAX_CHOICE_WORDS:
+        titles = values.get(actions.CHOICE_TITLES, "").split("\n")
+        match = best_match(text, titles)
+        if match is not None and match < len(options):
+            ref = TicketRef.parse(options[match])
+    if ref is not None:
+        chosen = _CHOSEN[then](ref, values) if then in _CHOSEN else ShowStatus(ref)
+        return Translation(Several((forget, chosen)), "choose")
+    moved_on = translate_message(
+        text,
+        DialogueState(None, state.queued, state.focus),
+        classify,
+        event_id=event_id,
+        was_claimed=was_claimed,
+    )
+    return Translation(Several((forget, moved_on.operation)), moved_on.label, moved_on.reading)
+
+
+_CHOSEN: dict[str, Callable[[TicketRef, Mapping[str, str]], Operation]] = {
+    "status": lambda ref, v: ShowStatus(ref),
+    "close": lambda ref, v: RequestClose(ref),
+    "note": lambda ref, v: AddNote(ref, v.get(actions.INPUT_NOTE, "")),
+    "reopen": lambda ref, v: Reopen(ref, v.get(CHOICE_REASON, "")),
+    "priority": lambda ref, v: RequestPriority(
+        ref, Priority.parse(v.get(actions.INPUT_PRIORITY, ""))
+    ),
+}
 
 
 def _draft_edit(text: str, draft: Mapping[str, str]) -> EditPending | None:

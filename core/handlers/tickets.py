@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 from core import actions
 from core.cards import (
@@ -18,6 +18,7 @@ from core.cards import (
     ticket_list_card,
     ticket_summary,
 )
+from core.dialogue import descriptive_words
 from core.handlers.pending import consume, offer
 from core.handlers.registry import Work, handles
 from core.messages import Reply
@@ -25,6 +26,7 @@ from core.operations import (
     AddNote,
     ChangePriority,
     CloseTicket,
+    ForgetChoice,
     ListTickets,
     ProposeNote,
     Reopen,
@@ -35,15 +37,38 @@ from core.operations import (
 from core.ports import PendingAction
 from core.tickets import Priority, Ticket, TicketRef
 
+CHOICE_THEN, CHOICE_OPTIONS, CHOICE_REASON = (
+    actions.CHOICE_THEN,
+    actions.CHOICE_OPTIONS,
+    actions.CHOICE_REASON,
+)
+_STATUS = {CHOICE_THEN: "status"}
+_CLOSE = {CHOICE_THEN: "close"}
+
 
 def _focus_on(work: Work, ticket: Ticket) -> None:
     work.focus = str(ticket.id)
 
 
-def ask_which(work: Work, question: str, tickets: Sequence[Ticket] | None = None) -> None:
-    """Ask which ticket, listing the person's open ones when there are any."""
+def ask_which(
+    work: Work,
+    question: str,
+    tickets: Sequence[Ticket] | None = None,
+    *,
+    then: Mapping[str, str] | None = None,
+) -> None:
+    """Ask which ticket, listing the person's open ones when there are any. ``then`` says
+    what to do with the answer ("10002", "the first one", "the printer one")."""
     if tickets is None:
         tickets = work.ticketing.list_open(work.user)
+    if then is not None:
+        values = {
+            **then,
+            actions.REQUEST_ID: uuid.uuid4().hex,
+            CHOICE_OPTIONS: ",".join(str(t.id) for t in tickets),
+            actions.CHOICE_TITLES: "\n".join(t.title.replace("\n", " ") for t in tickets),
+        }
+        offer(work, PendingAction(actions.CHOOSE_TICKET, values))
     if not tickets:
         work.say(Reply(f"{question} Give me its number, like 48213 or T20251104.0031."))
         return
@@ -51,7 +76,9 @@ def ask_which(work: Work, question: str, tickets: Sequence[Ticket] | None = None
     work.say(Reply(f"{question} Your open tickets:\n{lines}", card=ticket_list_card(tickets)))
 
 
-def resolve(work: Work, ref: TicketRef | None, question: str) -> TicketRef | None:
+def resolve(
+    work: Work, ref: TicketRef | None, question: str, then: Mapping[str, str] | None = None
+) -> TicketRef | None:
     """``ref``, else the ticket in focus, else the person's only open ticket; otherwise ask
     which one (and return None)."""
     if ref is not None:
@@ -63,7 +90,7 @@ def resolve(work: Work, ref: TicketRef | None, question: str) -> TicketRef | Non
     tickets = work.ticketing.list_open(work.user)
     if len(tickets) == 1:
         return tickets[0].ref
-    ask_which(work, question, tickets)
+    ask_which(work, question, tickets, then=then)
     return None
 
 
@@ -95,10 +122,10 @@ def show_status(op: ShowStatus, work: Work) -> None:
         tickets = work.ticketing.list_open(work.user)
         found = matching(op.words, tickets)
         if len(found) != 1:
-            ask_which(work, "Which ticket do you mean?", found or tickets)
+            ask_which(work, "Which ticket do you mean?", found or tickets, then=_STATUS)
             return
         ref = found[0].ref
-    ref = resolve(work, ref, "Which ticket do you mean?")
+    ref = resolve(work, ref, "Which ticket do you mean?", _STATUS)
     if ref is None:
         return
     ticket = work.ticketing.get(ref, work.user)
@@ -108,12 +135,15 @@ def show_status(op: ShowStatus, work: Work) -> None:
 
 @handles(AddNote)
 def add_note(op: AddNote, work: Work) -> None:
+    note = op.text.strip()
     ref = resolve(
-        work, op.ref, "Which ticket should I add that to? For example: ticket note 48213 <note>."
+        work,
+        op.ref,
+        "Which ticket should I add that to? For example: ticket note 48213 <note>.",
+        {CHOICE_THEN: "note", actions.INPUT_NOTE: note} if note else None,
     )
     if ref is None:
         return
-    note = op.text.strip()
     if not note:
         work.say(Reply(f"What should the note on {ref} say?"))
         return
@@ -155,38 +185,24 @@ def list_tickets(op: ListTickets, work: Work) -> None:
     if not tickets:
         work.say(Reply("You have no open tickets. Tell me if something needs fixing."))
         return
-    if len(tickets) == 1:
-        _focus_on(work, tickets[0])
+    # One ticket listed alone is the one we talk about; several leave "it" open to question.
+    work.focus = str(tickets[0].id) if len(tickets) == 1 else None
     lines = "\n".join(f"• {t.number} (#{t.id}) {t.title}: {t.status}" for t in tickets)
     work.say(Reply(f"Your open tickets:\n{lines}", card=ticket_list_card(tickets)))
 
 
 # -- closing ----------------------------------------------------------------------------------
 
-_WORD_RE = re.compile(r"[^\W\d_]{3,}")
-_NOT_DESCRIPTIVE = frozenset(
-    """close closed closing the one that this ticket tickets can you could would please pls for
-    about with mine done resolved fixed sorted solved finished thanks thank now also and
-    issue problem request case its it's all any out off was were has have had been you your
-    don't dont need anymore more not just mark complete completed shut down""".split()  # noqa: SIM905
-)
-
-
-def _stem(word: str) -> str:
-    return word[:-1] if word.endswith("s") and len(word) > 3 else word
-
 
 def matching(words: str, tickets: Sequence[Ticket]) -> list[Ticket]:
     """The open tickets whose title or description mentions a descriptive word of ``words``
     ("close the iPhone one" → the ticket about the iPhone); the best-matching ones only."""
-    wanted = {_stem(w) for w in _WORD_RE.findall(words.casefold()) if w not in _NOT_DESCRIPTIVE}
+    wanted = descriptive_words(words)
     if not wanted:
         return []
     scored: list[tuple[int, Ticket]] = []
     for ticket in tickets:
-        said = {
-            _stem(w) for w in _WORD_RE.findall(f"{ticket.title} {ticket.description}".casefold())
-        }
+        said = descriptive_words(f"{ticket.title} {ticket.description}")
         score = len(wanted & said)
         if score:
             scored.append((score, ticket))
@@ -211,9 +227,9 @@ def request_close(op: RequestClose, work: Work) -> None:
             ref = found[0].ref
         elif len(found) > 1 or not _ONE_TICKET_RE.search(op.words):
             # "close every ticket" names no one ticket: the focus is not a guess worth making.
-            ask_which(work, "Which ticket should I close?", found or tickets)
+            ask_which(work, "Which ticket should I close?", found or tickets, then=_CLOSE)
             return
-    ref = resolve(work, ref, "Which ticket should I close?")
+    ref = resolve(work, ref, "Which ticket should I close?", _CLOSE)
     if ref is None:
         return
     ticket = work.ticketing.get(ref, work.user)
@@ -255,7 +271,12 @@ def close_ticket(op: CloseTicket, work: Work) -> None:
 
 @handles(Reopen)
 def reopen(op: Reopen, work: Work) -> None:
-    ref = resolve(work, op.ref, "Which ticket should I reopen?")
+    ref = resolve(
+        work,
+        op.ref,
+        "Which ticket should I reopen?",
+        {CHOICE_THEN: "reopen", CHOICE_REASON: op.reason},
+    )
     if ref is None:
         return
     ticket = work.ticketing.get(ref, work.user)
@@ -283,7 +304,12 @@ def reopen(op: Reopen, work: Work) -> None:
 
 @handles(RequestPriority)
 def request_priority(op: RequestPriority, work: Work) -> None:
-    ref = resolve(work, op.ref, "Which ticket's priority should I change?")
+    ref = resolve(
+        work,
+        op.ref,
+        "Which ticket's priority should I change?",
+        {CHOICE_THEN: "priority", actions.INPUT_PRIORITY: op.priority.value if op.priority else ""},
+    )
     if ref is None:
         return
     ticket = work.ticketing.get(ref, work.user)
@@ -337,3 +363,8 @@ def change_priority(op: ChangePriority, work: Work) -> None:
             replaces_source=op.in_place,
         )
     )
+
+
+@handles(ForgetChoice)
+def forget_choice(op: ForgetChoice, work: Work) -> None:
+    consume(work, op.key)

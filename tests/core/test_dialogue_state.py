@@ -231,3 +231,16 @@ def test_adapter_read_queries_go_through_the_limiter_and_the_observer(
         "query:open_tickets",
     ]
     assert seen[-1].outcome == "rate_limited"
+
+
+def test_listing_several_tickets_leaves_it_open_which_one_is_meant(database: Database) -> None:
+    bot = make_bot(database)
+    bot.say("ticket new VPN drops")
+    bot.say("ticket new Printer jams")
+    bot.say("ticket list")
+
+    asked = only(bot.say("any update?"))
+    shown = only(bot.say("the vpn one"))
+
+    assert asked.text.startswith("Which ticket do you mean?")
+    assert shown.card is not None and "VPN drops" in shown.text
