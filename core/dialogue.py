@@ -277,6 +277,9 @@ _FYI_RE = re.compile(
 )
 
 
+_ALSO_RE = re.compile(r"\b(?:also|too|as well)\b", re.IGNORECASE)
+
+
 def follow_up(text: str) -> str | None:
     """``sure`` for a clear follow-up ("also …", "it also …", "same thing on …", "and now it
     shows …", "add that …", "it crashes in safe mode too"), ``maybe`` for one that probably is
@@ -285,6 +288,8 @@ def follow_up(text: str) -> str | None:
         return "sure"
     if _MAYBE_FOLLOW_UP_RE.match(text):
         return "sure" if _TOO_RE.search(text) else "maybe"
+    if _ALSO_RE.search(text):
+        return "maybe"  # "the monitor also flickers": the same ticket, or a new one? Ask.
     return None
 
 
@@ -544,3 +549,18 @@ def best_match(words: str, subjects: list[str]) -> int | None:
     if best == 0 or scores.count(best) > 1:
         return None
     return scores.index(best)
+
+
+_WITHDRAW_RE = re.compile(
+    r"\b(?:never ?mind|nvm|forget (?:it|that|about it)|scratch that|cancel|drop it)\b",
+    re.IGNORECASE,
+)
+
+
+def withdraws(text: str) -> bool:
+    """A "no" that takes the words back altogether ("never mind, it works again"), not one
+    that only says "not on that ticket"."""
+    short = len(_tokens(text)) <= MAX_REPLY_WORDS
+    return short and bool(
+        _RESOLVED_RE.search(text) or _DONT_RE.match(text) or _WITHDRAW_RE.search(text)
+    )

@@ -36,6 +36,7 @@ from core.dialogue import (
     stated_priority,
     status_by_description,
     title_edit,
+    withdraws,
 )
 from core.intents import Classification, Intent
 from core.operations import (
@@ -153,7 +154,7 @@ def translate_message(
             )
         if says_no(text):
             cancel = _CANCEL_OF.get(pending.action_id)
-            if cancel is None:
+            if cancel is None or (pending.action_id == actions.NOTE_CONFIRM and withdraws(text)):
                 return Translation(CancelPending(), "cancel")
             operation = _from_action(cancel, pending.values, state, event_id, was_claimed)
             return Translation(operation, "cancel")
