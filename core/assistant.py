@@ -191,6 +191,12 @@ class Assistant:
             # A look before classifying, so a limited person costs no LLM call.
             self._admit(event.user, self._policy.read_cost, consume=False)
             history = self.store.recent_turns(conversation_id, self.history_turns)
+            if state.focus:
+                # The ticket in focus, as the newest context line: a language model (and the
+                # offline reader's look back for "it") then resolve "it" to the same ticket.
+                history.append(
+                    Turn("assistant", f"(ticket in focus: #{state.focus})", self.clock())
+                )
             reading = self.classifier.classify(words, history)
             outcome.usage = reading.usage
             if self._trail is not None:

@@ -244,3 +244,15 @@ def test_listing_several_tickets_leaves_it_open_which_one_is_meant(database: Dat
 
     assert asked.text.startswith("Which ticket do you mean?")
     assert shown.card is not None and "VPN drops" in shown.text
+
+
+def test_the_classifier_is_told_the_ticket_in_focus(database: Database) -> None:
+    bot = make_bot(database)
+    bot.say("ticket new Badge reader dead")
+    [ticket] = bot.desk.list_open(ALICE)
+
+    bot.say("the printer on floor 3 jams")
+
+    _, history = bot.classifier.calls[-1]
+    assert history[-1].role == "assistant"
+    assert history[-1].text == f"(ticket in focus: #{ticket.id})"
