@@ -34,6 +34,19 @@ USAGE = {
 }
 USAGE_ALL = "\n".join(USAGE.values())
 
+# Words people use for a level, beside the labels themselves.
+_LEVEL_WORDS = {
+    "urgent": Priority.HIGH,
+    "asap": Priority.HIGH,
+    "normal": Priority.MEDIUM,
+    "emergency": Priority.CRITICAL,
+}
+
+
+def _level(text: str) -> Priority | None:
+    return Priority.parse(text) or _LEVEL_WORDS.get(text.strip().casefold())
+
+
 _PREFIX_RE = re.compile(r"^\s*/?ticket(?:\s+|$)", re.IGNORECASE)
 _PRIORITY_RE = re.compile(r"(?:^|\s)(?:--priority|-p)(?:\s+|=)(\S+)\s*$", re.IGNORECASE)
 
@@ -146,7 +159,7 @@ def parse_command(text: str) -> Command | CommandError:
         return CommandError(what, USAGE[verb])
     remainder = remainder.strip()
     if verb == "priority":
-        level = Priority.parse(remainder) if remainder else None
+        level = _level(remainder) if remainder else None
         if level is None:
             what = f"'{remainder}' is not a priority." if remainder else "Which priority?"
             return CommandError(what, USAGE[verb])
@@ -166,7 +179,7 @@ def _parse_new(args: str) -> Command | CommandError:
     priority: Priority | None = None
     match = _PRIORITY_RE.search(args)
     if match:
-        priority = Priority.parse(match.group(1))
+        priority = _level(match.group(1))
         if priority is None:
             return CommandError(f"'{match.group(1)}' is not a priority.", USAGE["new"])
         args = args[: match.start()].strip()

@@ -336,12 +336,32 @@ def _priority(found: Classification, text: str, state: DialogueState) -> Operati
     return RequestPriority(found.ticket, level)
 
 
+_LISTED_REFS_RE = re.compile(
+    r"(?:#|ticket\s*)?(T\d{8}\.\d{4}|\d{5,10})(?:\s*(?:,|and|&|\+|or)\s*(?:#|ticket\s*)?"
+    r"(?:T\d{8}\.\d{4}|\d{5,10}))+",
+    re.IGNORECASE,
+)
+_REF_IN_LIST_RE = re.compile(r"T\d{8}\.\d{4}|\d{5,10}", re.IGNORECASE)
+
+
+def _each(
+    found: Classification, text: str, make: Callable[[TicketRef | None], Operation]
+) -> Operation:
+    """One operation per ticket in "close 10001 and 10002" (the reading names the first)."""
+    listed = _LISTED_REFS_RE.search(text)
+    refs = [TicketRef.parse(r) for r in _REF_IN_LIST_RE.findall(listed.group(0))] if listed else []
+    named = [r for r in dict.fromkeys(refs) if r is not None]
+    if found.ticket is None or len(named) < 2 or found.ticket not in named:
+        return make(found.ticket)
+    return Several(tuple(make(ref) for ref in named))
+
+
 _READINGS: dict[str, ReadingBuilder] = {
     Intent.CREATE_TICKET.value: _create,
-    Intent.TICKET_STATUS.value: lambda f, t, s: ShowStatus(f.ticket),
+    Intent.TICKET_STATUS.value: lambda f, t, s: _each(f, t, lambda ref: ShowStatus(ref)),
     Intent.ADD_NOTE.value: lambda f, t, s: AddNote(f.ticket, _note_words(f, t)),
     Intent.LIST_TICKETS.value: lambda f, t, s: ListTickets(),
-    Intent.CLOSE_TICKET.value: lambda f, t, s: RequestClose(f.ticket, words=t),
+    Intent.CLOSE_TICKET.value: lambda f, t, s: _each(f, t, lambda ref: RequestClose(ref, words=t)),
     Intent.QUESTION.value: lambda f, t, s: AnswerQuestion(
         t, f.reply if f.source == "llm" else None
     ),

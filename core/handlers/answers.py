@@ -12,6 +12,7 @@ from core.errors import TicketingError
 from core.handlers.registry import Work, handles, run
 from core.messages import Reply
 from core.operations import AnswerQuestion, Explain, Help, ProposeTicket, Several, SmallTalk
+from core.ports import PendingAction
 from core.ratelimit import RateLimited
 from core.tickets import TicketDraft
 
@@ -73,6 +74,8 @@ def explain(op: Explain, work: Work) -> None:
 
 @handles(Several)
 def several(op: Several, work: Work) -> None:
+    earlier = [work.pending, *work.queued]
+    asked: list[PendingAction] = []  # confirmations this message asked for, in order
     for step in op.steps:
         try:
             run(step, work)
@@ -82,3 +85,9 @@ def several(op: Several, work: Work) -> None:
             # One request failing must not drop the others in the same message.
             log.info("one of several requests failed: %s", exc.detail)
             work.say(Reply(exc.user_message))
+        if work.pending is not None and work.pending not in earlier and work.pending not in asked:
+            asked.append(work.pending)
+    if len(asked) > 1:
+        # The first question asked is the first a "yes" answers.
+        rest = [p for p in (work.pending, *work.queued) if p is not None and p not in asked]
+        work.pending, work.queued = asked[0], [*asked[1:], *rest]
