@@ -121,15 +121,12 @@ class LocalDesk:
             return self._load(session, ref, requester)
 
     def reopen(self, ref: TicketRef, reason: str, requester: UserRef) -> Ticket:
-        with self._db.sessions() as session:
-            row = self._row(session, ref, requester)
-            if row.status == STATUS_COMPLETE:
-                self._move(row, STATUS_NEW)
-                author = requester.display_name or requester.email or requester.user_id
-                text = f"Reopened: {reason.strip()}" if reason.strip() else "Reopened."
-                row.notes.append(LocalNoteRow(author=author, text=text, created_at=self._clock()))
-                session.commit()
-            return self._load(session, ref, requester)
+        ticket = self.get(ref, requester)  # the requester's own ticket, or TicketNotFound
+        if not ticket.is_closed:
+            return ticket
+        self.set_status(ref, STATUS_NEW)
+        why = f"Reopened: {reason.strip()}" if reason.strip() else "Reopened."
+        return self.add_note(ref, why, requester)
 
     def set_priority(self, ref: TicketRef, priority: Priority, requester: UserRef) -> Ticket:
         with self._db.sessions() as session:
@@ -141,19 +138,16 @@ class LocalDesk:
             return self._load(session, ref, requester)
 
     def set_status(self, ref: TicketRef, status: str) -> None:
-        """For the desk's own staff tools and tests: move a ticket along its workflow."""
+        """Move a ticket along its workflow (reopening; the desk's own staff tools and tests)."""
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
         with self._db.sessions() as session:
             row = session.scalars(_with_notes().where(_matches(ref))).one_or_none()
             if row is None:
                 raise TicketNotFound(ref)
-            self._move(row, status)
+            row.status = status
+            row.last_activity_at = self._clock()
             session.commit()
-
-    def _move(self, row: LocalTicketRow, status: str) -> None:
-        if status not in STATUSES:
-            raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
-        row.status = status
-        row.last_activity_at = self._clock()
 
     def check_ready(self) -> None:
         with self._db.sessions() as session:
