@@ -396,6 +396,14 @@ class _Click:
     def get(self, key: str) -> str:
         return self.values.get(key, "")
 
+    def waiting(self, key: str) -> bool:
+        """Whether the confirmation ``key`` (a draft or request id) still waits for an answer."""
+        return any(
+            key in (p.values.get(actions.DRAFT_ID), p.values.get(actions.REQUEST_ID))
+            for p in (self.state.pending, *self.state.queued)
+            if p is not None
+        )
+
 
 def _with_ref(build: Callable[[_Click, TicketRef], Operation]) -> ActionBuilder:
     def checked(click: _Click) -> Operation:
@@ -433,6 +441,8 @@ def _create_cancel(click: _Click) -> Operation:
     draft_id = click.get(actions.DRAFT_ID)
     if draft_id and click.was_claimed(f"draft:{draft_id}"):
         return AlreadyDone("That ticket was already created; it stays open.")
+    if draft_id and not click.waiting(draft_id):
+        return AlreadyDone("That draft was already dropped.")
     return CancelPending(
         key=draft_id or None, action_id=actions.CREATE_CONFIRM, in_place=click.in_place
     )
@@ -477,7 +487,10 @@ def _priority_confirm(click: _Click, ref: TicketRef) -> Operation:
 
 def _cancel(action_id: str) -> ActionBuilder:
     def build(click: _Click) -> Operation:
-        key = click.get(actions.REQUEST_ID) or click.get(actions.TICKET) or None
+        request_id = click.get(actions.REQUEST_ID)
+        if request_id and not click.waiting(request_id):
+            return AlreadyDone("That was already answered.")
+        key = request_id or click.get(actions.TICKET) or None
         return CancelPending(key=key, action_id=action_id, in_place=click.in_place)
 
     return build

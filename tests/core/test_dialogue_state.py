@@ -256,3 +256,16 @@ def test_the_classifier_is_told_the_ticket_in_focus(database: Database) -> None:
     _, history = bot.classifier.calls[-1]
     assert history[-1].role == "assistant"
     assert history[-1].text == f"(ticket in focus: #{ticket.id})"
+
+
+def test_a_second_click_on_cancel_is_a_private_note(database: Database) -> None:
+    bot = make_bot(database, script=SCRIPT)
+    card = only(bot.say(PRINTER)).card
+    assert card is not None
+    cancel = next(a for a in card.actions if a.action_id == actions.CREATE_CANCEL)
+
+    first = only(bot.click(cancel.action_id, dict(cancel.values)))
+    second = only(bot.click(cancel.action_id, dict(cancel.values)))
+
+    assert "won't open" in first.text and not first.ephemeral
+    assert second.ephemeral and "already dropped" in second.text
