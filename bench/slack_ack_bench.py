@@ -39,7 +39,7 @@ from bots.slack.app import SLACK_ADAPTER_KEY
 from core.intents import Classification, Intent
 from core.messages import UserRef
 from core.ports import TicketingSystem, Turn
-from core.tickets import Ticket, TicketDraft, TicketRef
+from core.tickets import Priority, Ticket, TicketDraft, TicketRef
 from tests.fakes.loopback import start_app
 from tests.fakes.slack_api import FakeSlackApi
 from tests.slack.harness import (
@@ -124,6 +124,14 @@ class SlowDesk:
     def close(self, ref: TicketRef, requester: UserRef) -> Ticket:
         self._wait()
         return self._desk.close(ref, requester)
+
+    def reopen(self, ref: TicketRef, reason: str, requester: UserRef) -> Ticket:
+        self._wait()
+        return self._desk.reopen(ref, reason, requester)
+
+    def set_priority(self, ref: TicketRef, priority: Priority, requester: UserRef) -> Ticket:
+        self._wait()
+        return self._desk.set_priority(ref, priority, requester)
 
     def check_ready(self) -> None:
         self._wait()

@@ -64,7 +64,7 @@ def render_card(card: Card) -> str:
 
 def _action_hint(card: Card) -> str:
     ids = {action.action_id for action in card.actions}
-    if actions.CREATE_CONFIRM in ids or actions.CLOSE_CONFIRM in ids:
+    if ids & actions.CONFIRMATIONS:
         return "Type yes to confirm or no to cancel."
     if card.kind == "ticket":
         ticket = next(
@@ -74,6 +74,8 @@ def _action_hint(card: Card) -> str:
             hints = [f"ticket note {ticket} <text>", f"ticket status {ticket}"]
             if actions.CLOSE_REQUEST in ids:
                 hints.append(f"ticket close {ticket}")
+            if actions.REOPEN in ids:
+                hints.append(f"ticket reopen {ticket} <why>")
             return " · ".join(hints)
     return ""
 

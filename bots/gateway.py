@@ -27,13 +27,18 @@ class RunnerGateway:
         return await self._runner.handle(event)
 
     async def list_open(self, user: UserRef, limit: int) -> list[Ticket]:
-        """The person's open tickets. Raises ``TicketingError`` when unavailable."""
-        ticketing = self._runtime.ticketing
-        return cast(list[Ticket], await self._runner.run(lambda: ticketing.list_open(user, limit)))
+        """The person's open tickets (rate-limited, logged and metered by the core). Raises
+        ``TicketingError`` when unavailable."""
+        assistant = self._runtime.assistant
+        return cast(
+            list[Ticket], await self._runner.run(lambda: assistant.open_tickets(user, limit))
+        )
 
     async def pending(self, conversation: ConversationRef) -> PendingAction | None:
         """The confirmation the conversation is waiting for, with its full values."""
-        return (await self._open(conversation)).pending
+        assistant = self._runtime.assistant
+        pending = await self._runner.run(lambda: assistant.pending_action(conversation))
+        return cast(PendingAction | None, pending)
 
     async def has_conversation(self, conversation: ConversationRef) -> bool:
         """Whether the core has a conversation there (nothing is created)."""

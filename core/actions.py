@@ -6,7 +6,11 @@ Values each action carries (``ActionInvoked.values``):
   ``title`` and ``priority`` may have been edited by the person before submitting).
 - ``CREATE_CANCEL``: ``draft_id``.
 - ``CLOSE_REQUEST``: ``ticket`` (shows the close confirmation card).
-- ``CLOSE_CONFIRM`` / ``CLOSE_CANCEL``: ``ticket``.
+- ``CLOSE_CONFIRM`` / ``CLOSE_CANCEL``: ``ticket`` and ``request_id`` (the confirmation asked).
+- ``PRIORITY_CONFIRM`` / ``PRIORITY_CANCEL``: ``ticket``, ``priority``, ``request_id``.
+- ``NOTE_CONFIRM`` / ``NOTE_CANCEL``: ``ticket``, ``note``, ``request_id`` (a follow-up the bot
+  asked to add to a ticket; cancelling offers it as a new ticket instead).
+- ``REOPEN``: ``ticket`` (on a closed ticket's card).
 - ``ADD_NOTE``: ``ticket`` and the input ``note`` (the text the person typed).
 - ``REFRESH``: ``ticket`` (the answer replaces the card it came from).
 - ``NEW_TICKET``: optional ``title``, ``description``, ``priority`` (e.g. a modal or a message
@@ -28,6 +32,11 @@ ADD_NOTE = "ticket.note.add"
 REFRESH = "ticket.refresh"
 NEW_TICKET = "ticket.new"
 LIST_TICKETS = "ticket.list"
+PRIORITY_CONFIRM = "ticket.priority.confirm"
+PRIORITY_CANCEL = "ticket.priority.cancel"
+NOTE_CONFIRM = "ticket.note.confirm"
+NOTE_CANCEL = "ticket.note.cancel"
+REOPEN = "ticket.reopen"
 
 ALL_ACTIONS = frozenset(
     {
@@ -40,11 +49,32 @@ ALL_ACTIONS = frozenset(
         REFRESH,
         NEW_TICKET,
         LIST_TICKETS,
+        PRIORITY_CONFIRM,
+        PRIORITY_CANCEL,
+        NOTE_CONFIRM,
+        NOTE_CANCEL,
+        REOPEN,
     }
 )
+# Not a button: the conversation waits for the person to say which ticket they meant. Its
+# values: what to do then (status | note | close | reopen | priority), the ticket ids listed in
+# order ("the first one"), and what the request carried (the note, the reason, the priority).
+CHOOSE_TICKET = "ticket.choose"
+CHOICE_THEN = "then"
+CHOICE_OPTIONS = "options"
+CHOICE_REASON = "reason"
+CHOICE_TITLES = "titles"  # their titles, one a line, in the same order
+# Confirmations a typed "yes" answers, and what a typed "no" cancels.
+CONFIRMATIONS = frozenset({CREATE_CONFIRM, CLOSE_CONFIRM, PRIORITY_CONFIRM, NOTE_CONFIRM})
 
 # Input ids on cards (submitted values land in ActionInvoked.values under these keys).
 INPUT_NOTE = "note"
 INPUT_TITLE = "title"
 INPUT_DESCRIPTION = "description"
 INPUT_PRIORITY = "priority"
+# Values that say which confirmation an action answers.
+DRAFT_ID = "draft_id"
+REQUEST_ID = "request_id"
+TICKET = "ticket"
+PRIORITY_REASON = "priority_reason"
+SUPERSEDES = "supersedes"

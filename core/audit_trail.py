@@ -18,7 +18,7 @@ from core.intents import LlmUsage
 from core.messages import UserRef
 from core.ports import AuditEntry, AuditLog, TicketingSystem
 from core.ratelimit import RateLimited
-from core.tickets import Ticket, TicketDraft, TicketRef
+from core.tickets import Priority, Ticket, TicketDraft, TicketRef
 
 log = logging.getLogger(__name__)
 
@@ -98,7 +98,14 @@ class AuditedTicketing:
         self.name = inner.name
         self._trail = trail
 
-    def _write(self, operation: str, ticket: str | None, call: Callable[[], Ticket]) -> Ticket:
+    def _write(
+        self,
+        operation: str,
+        ticket: str | None,
+        call: Callable[[], Ticket],
+        *,
+        detail: Detail | None = None,
+    ) -> Ticket:
         try:
             result = call()
         except RateLimited:
@@ -117,7 +124,7 @@ class AuditedTicketing:
         self._trail.record(
             f"ticket.{operation}",
             ticket=result.number,
-            detail={"ticket_id": result.id, "backend": self.name},
+            detail={"ticket_id": result.id, "backend": self.name, **(detail or {})},
         )
         return result
 
@@ -137,6 +144,17 @@ class AuditedTicketing:
 
     def close(self, ref: TicketRef, requester: UserRef) -> Ticket:
         return self._write("close", str(ref), lambda: self.inner.close(ref, requester))
+
+    def reopen(self, ref: TicketRef, reason: str, requester: UserRef) -> Ticket:
+        return self._write("reopen", str(ref), lambda: self.inner.reopen(ref, reason, requester))
+
+    def set_priority(self, ref: TicketRef, priority: Priority, requester: UserRef) -> Ticket:
+        return self._write(
+            "priority",
+            str(ref),
+            lambda: self.inner.set_priority(ref, priority, requester),
+            detail={"priority": priority.value},
+        )
 
     def get(self, ref: TicketRef, requester: UserRef) -> Ticket:
         try:

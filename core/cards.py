@@ -65,6 +65,8 @@ def ticket_card(ticket: Ticket) -> Card:
         card_actions.append(
             CardAction(actions.CLOSE_REQUEST, "Close", _values(ticket=ref), style="danger")
         )
+    else:
+        card_actions.append(CardAction(actions.REOPEN, "Reopen", _values(ticket=ref)))
     return Card(
         kind="ticket",
         title=f"{ticket.number} · {ticket.title}",
@@ -86,14 +88,23 @@ def draft_values(draft: TicketDraft, draft_id: str) -> dict[str, str]:
     }
 
 
-def draft_card(draft: TicketDraft, draft_id: str, *, heading: str = "New ticket") -> Card:
+def draft_card(
+    draft: TicketDraft,
+    draft_id: str,
+    *,
+    heading: str = "New ticket",
+    priority_reason: str | None = None,
+) -> Card:
     values = _values(**draft_values(draft, draft_id))
+    fields = [CardField("Title", draft.title), CardField("Priority", draft.priority.value)]
+    if priority_reason:
+        fields.append(CardField("Why this priority", priority_reason))
     return Card(
         kind="draft",
         title=heading,
         subtitle="Check the details, then create it.",
         body=draft.description,
-        fields=(CardField("Title", draft.title), CardField("Priority", draft.priority.value)),
+        fields=tuple(fields),
         inputs=(
             CardInput(
                 actions.INPUT_TITLE, "Title", draft.title, max_length=TITLE_MAX, required=True
@@ -109,16 +120,70 @@ def draft_card(draft: TicketDraft, draft_id: str, *, heading: str = "New ticket"
     )
 
 
-def close_confirm_card(ticket: Ticket) -> Card:
-    ref = str(ticket.id)
+def close_confirm_card(ticket: Ticket, request_id: str | None = None) -> Card:
+    values = _values(**close_values(ticket, request_id))
     return Card(
         kind="close_confirm",
         title=f"Close {ticket.number}?",
         subtitle=ticket.title,
         fields=(CardField("Status", ticket.status), CardField("Priority", ticket.priority)),
         actions=(
-            CardAction(actions.CLOSE_CONFIRM, "Close ticket", _values(ticket=ref), style="danger"),
-            CardAction(actions.CLOSE_CANCEL, "Keep it open", _values(ticket=ref)),
+            CardAction(actions.CLOSE_CONFIRM, "Close ticket", values, style="danger"),
+            CardAction(actions.CLOSE_CANCEL, "Keep it open", values),
+        ),
+    )
+
+
+def close_values(ticket: Ticket, request_id: str | None) -> dict[str, str]:
+    values = {actions.TICKET: str(ticket.id)}
+    if request_id:
+        values[actions.REQUEST_ID] = request_id
+    return values
+
+
+def priority_values(ticket: Ticket, priority: Priority, request_id: str) -> dict[str, str]:
+    return {
+        actions.TICKET: str(ticket.id),
+        actions.INPUT_PRIORITY: priority.value,
+        actions.REQUEST_ID: request_id,
+    }
+
+
+def priority_confirm_card(ticket: Ticket, priority: Priority, request_id: str) -> Card:
+    values = _values(**priority_values(ticket, priority, request_id))
+    return Card(
+        kind="priority_confirm",
+        title=f"Change {ticket.number} to {priority.value}?",
+        subtitle=ticket.title,
+        fields=(
+            CardField("Priority now", ticket.priority),
+            CardField("New priority", priority.value),
+        ),
+        actions=(
+            CardAction(actions.PRIORITY_CONFIRM, "Change priority", values, style="primary"),
+            CardAction(actions.PRIORITY_CANCEL, "Leave it", values),
+        ),
+    )
+
+
+def note_values(ticket: Ticket, text: str, request_id: str) -> dict[str, str]:
+    return {
+        actions.TICKET: str(ticket.id),
+        actions.INPUT_NOTE: text,
+        actions.REQUEST_ID: request_id,
+    }
+
+
+def note_confirm_card(ticket: Ticket, text: str, request_id: str) -> Card:
+    values = _values(**note_values(ticket, text, request_id))
+    return Card(
+        kind="note_confirm",
+        title=f"Add this to {ticket.number}?",
+        subtitle=ticket.title,
+        body=text,
+        actions=(
+            CardAction(actions.NOTE_CONFIRM, "Add note", values, style="primary"),
+            CardAction(actions.NOTE_CANCEL, "No, it's a new problem", values),
         ),
     )
 

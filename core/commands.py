@@ -5,9 +5,13 @@
     ticket note <ref> <text>
     ticket list
     ticket close <ref>
+    ticket reopen <ref> [why]
+    ticket priority <ref> <Low|Medium|High|Critical>
     ticket help
 
-No LLM is involved: a command is parsed here or answered with its usage line.
+No LLM is involved: a command is parsed here or answered with its usage line. A verb with one
+slip of the keyboard ("clsoe", "stauts", "nwe", "lsit") is read as the verb it can only be;
+when it could be two, the answer asks "did you mean …".
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ import re
 from dataclasses import dataclass
 
 from core.tickets import Priority, TicketRef
+from core.typos import closest
 
 USAGE = {
     "status": "ticket status <ticket>   e.g. ticket status 48213 or ticket status T20251104.0031",
@@ -23,9 +28,24 @@ USAGE = {
     "note": "ticket note <ticket> <text>",
     "list": "ticket list",
     "close": "ticket close <ticket>",
+    "reopen": "ticket reopen <ticket> [why it needs work again]",
+    "priority": "ticket priority <ticket> <Low|Medium|High|Critical>",
     "help": "ticket help",
 }
 USAGE_ALL = "\n".join(USAGE.values())
+
+# Words people use for a level, beside the labels themselves.
+_LEVEL_WORDS = {
+    "urgent": Priority.HIGH,
+    "asap": Priority.HIGH,
+    "normal": Priority.MEDIUM,
+    "emergency": Priority.CRITICAL,
+}
+
+
+def _level(text: str) -> Priority | None:
+    return Priority.parse(text) or _LEVEL_WORDS.get(text.strip().casefold())
+
 
 _PREFIX_RE = re.compile(r"^\s*/?ticket(?:\s+|$)", re.IGNORECASE)
 _PRIORITY_RE = re.compile(r"(?:^|\s)(?:--priority|-p)(?:\s+|=)(\S+)\s*$", re.IGNORECASE)
@@ -60,12 +80,50 @@ def is_command(text: str) -> bool:
     rest = text[match.end() :].strip()
     if not rest:
         return True
-    first = rest.split(maxsplit=1)[0].lower()
+    first, _, args = rest.partition(" ")
+    first = first.lower()
     # "ticket 48213 - I tried a new cable" is natural language, not a command.
-    return first in USAGE or first in _ALIASES
+    if first in USAGE or first in _ALIASES:
+        return True
+    # "ticket clsoe 10001" is a command with a slip; "ticket not updating" is a sentence.
+    guesses = _guesses(first)
+    return bool(guesses) and any(_fits(guess, args.strip()) for guess in guesses)
 
 
-_ALIASES = {"create": "new", "open": "new", "show": "status", "get": "status", "comment": "note"}
+_ALIASES = {
+    "create": "new",
+    "open": "new",
+    "show": "status",
+    "get": "status",
+    "comment": "note",
+    "re-open": "reopen",
+    "prio": "priority",
+}
+# Real words one slip from a verb: in "ticket now …" or "ticket lost …" they are not slips.
+_REAL_WORDS = frozenset(
+    """now not knew news net nee lost last lust host held hell helm chose those stats states
+    statue how got set let yet bet jet pet met wet nose lose loss lisp mist fist gist lint
+    snow shop shot slow stow oven even pen lope hope cope rope dope nope clone closed closet
+    prior priors reopens""".split()  # noqa: SIM905
+)
+
+
+def _guesses(word: str) -> list[str]:
+    """The verbs ``word`` is one slip away from (aliases read as their verb)."""
+    if word in _REAL_WORDS or not word.isalpha():
+        return []
+    verbs = {_ALIASES.get(w, w) for w in closest(word, [*USAGE, *_ALIASES], min_length=3)}
+    return sorted(verbs)
+
+
+def _fits(verb: str, args: str) -> bool:
+    """Whether ``args`` could follow ``verb`` (a slip is only trusted when the rest fits)."""
+    if verb in ("list", "help"):
+        return not args
+    if verb == "new":
+        return bool(args) and TicketRef.parse(args) is None
+    first = args.split(maxsplit=1)[0] if args else ""
+    return TicketRef.parse(first) is not None
 
 
 def parse_command(text: str) -> Command | CommandError:
@@ -78,7 +136,16 @@ def parse_command(text: str) -> Command | CommandError:
     verb = _ALIASES.get(parts[0].lower(), parts[0].lower())
     args = parts[1].strip() if len(parts) > 1 else ""
     if verb not in USAGE:
-        return CommandError(f"I don't know the command '{parts[0]}'.", USAGE_ALL)
+        guesses = [g for g in _guesses(parts[0].lower()) if _fits(g, args)] or _guesses(
+            parts[0].lower()
+        )
+        if len(guesses) != 1:
+            if guesses:
+                options = " or ".join(f"“ticket {g}”" for g in guesses)
+                usage = "\n".join(USAGE[g] for g in guesses)
+                return CommandError(f"Did you mean {options}?", usage)
+            return CommandError(f"I don't know the command '{parts[0]}'.", USAGE_ALL)
+        verb = guesses[0]
     if verb in ("list", "help"):
         if args:
             return CommandError(f"'ticket {verb}' takes nothing after it.", USAGE[verb])
@@ -91,6 +158,14 @@ def parse_command(text: str) -> Command | CommandError:
         what = f"'{ref_text}' is not a ticket number." if ref_text else "Which ticket?"
         return CommandError(what, USAGE[verb])
     remainder = remainder.strip()
+    if verb == "priority":
+        level = _level(remainder) if remainder else None
+        if level is None:
+            what = f"'{remainder}' is not a priority." if remainder else "Which priority?"
+            return CommandError(what, USAGE[verb])
+        return Command(verb, ref=ref, priority=level)
+    if verb == "reopen":
+        return Command(verb, ref=ref, text=remainder)
     if verb == "note":
         if not remainder:
             return CommandError("What should the note say?", USAGE[verb])
@@ -104,7 +179,7 @@ def _parse_new(args: str) -> Command | CommandError:
     priority: Priority | None = None
     match = _PRIORITY_RE.search(args)
     if match:
-        priority = Priority.parse(match.group(1))
+        priority = _level(match.group(1))
         if priority is None:
             return CommandError(f"'{match.group(1)}' is not a priority.", USAGE["new"])
         args = args[: match.start()].strip()

@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 from core.intents import Classification, LlmUsage
 from core.messages import ConversationRef, UserRef
 from core.text import storable
-from core.tickets import Ticket, TicketDraft, TicketRef
+from core.tickets import Priority, Ticket, TicketDraft, TicketRef
 
 
 class TicketingSystem(Protocol):
@@ -46,6 +46,16 @@ class TicketingSystem(Protocol):
 
     def close(self, ref: TicketRef, requester: UserRef) -> Ticket:
         """Set the ticket to its complete status; return the updated ticket."""
+        ...
+
+    def reopen(self, ref: TicketRef, reason: str, requester: UserRef) -> Ticket:
+        """Put a complete ticket back to an open status and add ``reason`` as a note by
+        ``requester``; an open ticket is returned unchanged. Backends that cannot raise
+        :class:`core.errors.UnsupportedOperation`."""
+        ...
+
+    def set_priority(self, ref: TicketRef, priority: Priority, requester: UserRef) -> Ticket:
+        """Change the ticket's priority (mapped to the backend's own values)."""
         ...
 
     def check_ready(self) -> None:
@@ -118,9 +128,26 @@ class PendingAction:
 
 
 @dataclass(frozen=True)
+class DialogueState:
+    """What a conversation is in the middle of: the action waiting for a yes / no, further
+    actions waiting behind it (a second draft offered while the first waits), and the ticket in
+    focus (the one just created, shown, noted or listed alone; its id as text)."""
+
+    pending: PendingAction | None = None
+    queued: tuple[PendingAction, ...] = ()
+    focus: str | None = None
+
+
+@dataclass(frozen=True)
 class ConversationState:
     conversation_id: int
     pending: PendingAction | None = None
+    queued: tuple[PendingAction, ...] = ()
+    focus: str | None = None
+
+    @property
+    def dialogue(self) -> DialogueState:
+        return DialogueState(self.pending, self.queued, self.focus)
 
 
 class ConversationStore(Protocol):
@@ -146,11 +173,26 @@ class ConversationStore(Protocol):
         """The last ``limit`` turns, oldest first."""
         ...
 
-    def append_turns(self, conversation_id: int, turns: Sequence[Turn]) -> None:
-        """Store ``turns`` in order, in one transaction."""
+    def append_turns(
+        self,
+        conversation_id: int,
+        turns: Sequence[Turn],
+        *,
+        dialogue: DialogueState | None = None,
+    ) -> None:
+        """Store ``turns`` in order, and the new ``dialogue`` state when given, in one
+        transaction."""
+        ...
+
+    def was_claimed(self, event_id: str) -> bool:
+        """True if ``event_id`` was recorded (without recording it)."""
         ...
 
     def set_pending(self, conversation_id: int, pending: PendingAction | None) -> None: ...
+
+    def save_dialogue(self, conversation_id: int, state: DialogueState) -> None:
+        """Store the conversation's dialogue state (pending, queued actions and focus)."""
+        ...
 
     def purge_before(self, cutoff: datetime) -> int:
         """Delete turns and processed-event records older than ``cutoff``; return turns deleted."""
@@ -189,7 +231,8 @@ class RatePolicy:
     """The limits: one bucket per chat user, one shared by everyone per backend.
 
     A read (status, list, help, a question, small talk, a draft) costs ``read_cost``; anything
-    that changes a ticket (create, note, close, their confirmations) costs ``write_cost``.
+    that changes a ticket (create, note, close, reopen, priority) costs ``write_cost``
+    (see :func:`core.ratelimit.operation_cost`).
     """
 
     user: Bucket
@@ -226,7 +269,8 @@ class RateLimiter(Protocol):
 class AuditEntry:
     """One line of the audit trail: who did what, where, to which ticket, and how it went.
 
-    ``action`` is one of ``ticket.create``, ``ticket.note``, ``ticket.close``, ``llm.classify``,
+    ``action`` is one of ``ticket.create``, ``ticket.note``, ``ticket.close``, ``ticket.reopen``,
+    ``ticket.priority``, ``llm.classify``,
     ``refused.authorization``, ``refused.rate_limit``, ``refused.signature`` (adapters may add
     their own ``refused.*``). ``outcome`` is ``ok`` or a short error text. ``detail`` holds
     plain JSON values (an LLM call's model, tokens, latency and fallback, say); never a secret.

@@ -1,8 +1,9 @@
 """Rate limiting: what a request costs, the person's bucket, and the backend's shared bucket.
 
-The assistant decides the cost once it knows what it will do (a command parsed, a message
-classified, a button identified) and before any backend call: reads cost
-:attr:`RatePolicy.read_cost`, writes :attr:`RatePolicy.write_cost`. The backend's bucket is
+The assistant decides the cost once it knows what it will do (the typed operation a command, a
+message or a button translates to) and before any backend call: reads cost
+:attr:`RatePolicy.read_cost`, writes :attr:`RatePolicy.write_cost`
+(:func:`operation_cost`). The backend's bucket is
 charged per backend operation by :class:`RateLimitedTicketing`, so small talk and help never
 use it up.
 """
@@ -10,20 +11,17 @@ use it up.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
 from typing import Literal
 
-from core import actions
-from core.commands import Command, CommandError
 from core.errors import TicketingError
-from core.intents import Classification, Intent
 from core.messages import UserRef
+from core.operations import Operation, Several
 from core.ports import RateDecision, RateLimiter, RatePolicy, TicketingSystem
-from core.tickets import Ticket, TicketDraft, TicketRef
+from core.tickets import Priority, Ticket, TicketDraft, TicketRef
 
 Scope = Literal["user", "backend"]
-_WRITE_ACTIONS = frozenset({actions.CREATE_CONFIRM, actions.CLOSE_CONFIRM, actions.ADD_NOTE})
 
 
 class RateLimited(TicketingError):
@@ -68,27 +66,15 @@ def user_key(user: UserRef) -> str:
     return f"user:{user.platform}:{user.user_id}"
 
 
-def command_cost(command: Command | CommandError, policy: RatePolicy) -> float:
-    """``ticket new`` and ``ticket note`` write at once; ``ticket close`` asks first."""
-    if isinstance(command, Command) and command.verb in ("new", "note"):
-        return policy.write_cost
-    return policy.read_cost
-
-
-def intent_cost(found: Classification, policy: RatePolicy) -> float:
-    """Only a note with its ticket known writes straight away; a new ticket or a close is
-    drafted first and its confirmation pays the write."""
-    if found.intent is Intent.ADD_NOTE and found.ticket is not None:
-        return policy.write_cost
-    return policy.read_cost
-
-
-def action_cost(action_id: str, values: Mapping[str, str], policy: RatePolicy) -> float:
-    if action_id in _WRITE_ACTIONS:
-        return policy.write_cost
-    if action_id == actions.NEW_TICKET and values.get(actions.INPUT_TITLE, "").strip():
-        return policy.write_cost
-    return policy.read_cost
+def operation_cost(operation: Operation, policy: RatePolicy) -> float:
+    """What ``operation`` costs: a write's cost when it changes a ticket now, else a read's
+    (a draft or a close question is a read; its confirmation pays the write); nothing for
+    an extra click on something already done; the sum for several requests in one message."""
+    if isinstance(operation, Several):
+        return sum(operation_cost(step, policy) for step in operation.steps)
+    if operation.free:
+        return 0.0
+    return policy.write_cost if operation.writes else policy.read_cost
 
 
 class UserGate:
@@ -143,6 +129,14 @@ class RateLimitedTicketing:
     def close(self, ref: TicketRef, requester: UserRef) -> Ticket:
         self._charge(self._limiter.policy.write_cost)
         return self.inner.close(ref, requester)
+
+    def reopen(self, ref: TicketRef, reason: str, requester: UserRef) -> Ticket:
+        self._charge(self._limiter.policy.write_cost)
+        return self.inner.reopen(ref, reason, requester)
+
+    def set_priority(self, ref: TicketRef, priority: Priority, requester: UserRef) -> Ticket:
+        self._charge(self._limiter.policy.write_cost)
+        return self.inner.set_priority(ref, priority, requester)
 
     def check_ready(self) -> None:
         self.inner.check_ready()  # a probe, not a person's request: free

@@ -1,5 +1,5 @@
-"""Conversation history, processed events and pending confirmations on SQLAlchemy
-(implements :class:`core.ports.ConversationStore`)."""
+"""Conversation history, processed events and the dialogue state (pending confirmations, the
+ticket in focus) on SQLAlchemy (implements :class:`core.ports.ConversationStore`)."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from core.intents import LlmUsage
 from core.messages import ConversationRef
-from core.ports import ConversationState, PendingAction, Turn
+from core.ports import ConversationState, DialogueState, PendingAction, Turn
 from storage.db import Database
 from storage.models import ConversationRow, ProcessedEventRow, TurnRow
 
@@ -62,7 +62,8 @@ class SqlConversationStore:
                 row.delivery_ref = ref.delivery_ref
                 row.updated_at = now
                 session.commit()
-            return ConversationState(row.id, _pending_from_json(row.pending_action))
+            pending, queued = _dialogue_from_json(row.pending_action)
+            return ConversationState(row.id, pending, queued, row.focus_ticket)
 
     def delivery_ref(self, conversation_id: int) -> str | None:
         """The latest delivery reference an adapter stored for a conversation (proactive sends)."""
@@ -82,24 +83,44 @@ class SqlConversationStore:
             ).all()
         return [_turn_from_row(row) for row in reversed(rows)]
 
-    def append_turns(self, conversation_id: int, turns: Sequence[Turn]) -> None:
+    def append_turns(
+        self,
+        conversation_id: int,
+        turns: Sequence[Turn],
+        *,
+        dialogue: DialogueState | None = None,
+    ) -> None:
         with self._db.sessions() as session:
             session.add_all(_row_from_turn(conversation_id, turn) for turn in turns)
+            if dialogue is not None:
+                row = session.get(ConversationRow, conversation_id)
+                if row is not None:
+                    row.pending_action = _dialogue_to_json(dialogue.pending, dialogue.queued)
+                    row.focus_ticket = dialogue.focus
             session.commit()
 
     def append_turn(self, conversation_id: int, turn: Turn) -> None:
         self.append_turns(conversation_id, [turn])
+
+    def was_claimed(self, event_id: str) -> bool:
+        with self._db.sessions() as session:
+            return session.get(ProcessedEventRow, event_id) is not None
 
     def set_pending(self, conversation_id: int, pending: PendingAction | None) -> None:
         with self._db.sessions() as session:
             row = session.get(ConversationRow, conversation_id)
             if row is None:
                 return
-            row.pending_action = (
-                json.dumps({"action_id": pending.action_id, "values": dict(pending.values)})
-                if pending
-                else None
-            )
+            row.pending_action = _dialogue_to_json(pending, ())
+            session.commit()
+
+    def save_dialogue(self, conversation_id: int, state: DialogueState) -> None:
+        with self._db.sessions() as session:
+            row = session.get(ConversationRow, conversation_id)
+            if row is None:
+                return
+            row.pending_action = _dialogue_to_json(state.pending, state.queued)
+            row.focus_ticket = state.focus
             session.commit()
 
     def purge_before(self, cutoff: datetime) -> int:
@@ -139,11 +160,44 @@ def _row_from_turn(conversation_id: int, turn: Turn) -> TurnRow:
     )
 
 
-def _pending_from_json(raw: str | None) -> PendingAction | None:
-    if not raw:
+def _pending_json(pending: PendingAction) -> dict[str, object]:
+    return {"action_id": pending.action_id, "values": dict(pending.values)}
+
+
+def _dialogue_to_json(pending: PendingAction | None, queued: Sequence[PendingAction]) -> str | None:
+    # Actions waiting behind the pending one ride in the same column: one row, one write.
+    if pending is None and not queued:
         return None
+    data: dict[str, object] = _pending_json(pending) if pending else {}
+    if queued:
+        data["queued"] = [_pending_json(p) for p in queued]
+    return json.dumps(data)
+
+
+def _pending_from(data: dict[str, object]) -> PendingAction | None:
+    action_id = data.get("action_id")
+    values = data.get("values")
+    if not isinstance(action_id, str):
+        return None
+    clean = {str(k): str(v) for k, v in values.items()} if isinstance(values, dict) else {}
+    return PendingAction(action_id=action_id, values=clean)
+
+
+def _dialogue_from_json(raw: str | None) -> tuple[PendingAction | None, tuple[PendingAction, ...]]:
+    if not raw:
+        return None, ()
     data = json.loads(raw)
-    return PendingAction(action_id=data["action_id"], values=dict(data.get("values", {})))
+    queued_raw = data.get("queued")
+    queued = (
+        tuple(
+            p
+            for p in (_pending_from(q) for q in queued_raw if isinstance(q, dict))
+            if p is not None
+        )
+        if isinstance(queued_raw, list)
+        else ()
+    )
+    return _pending_from(data), queued
 
 
 def _turn_from_row(row: TurnRow) -> Turn:

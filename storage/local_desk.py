@@ -20,6 +20,7 @@ from core.tickets import (
     STATUS_NEW,
     STATUS_WAITING_CUSTOMER,
     Note,
+    Priority,
     Ticket,
     TicketDraft,
     TicketRef,
@@ -125,8 +126,25 @@ class LocalDesk:
                 session.commit()
             return self._load(session, ref, requester)
 
+    def reopen(self, ref: TicketRef, reason: str, requester: UserRef) -> Ticket:
+        ticket = self.get(ref, requester)  # the requester's own ticket, or TicketNotFound
+        if not ticket.is_closed:
+            return ticket
+        self.set_status(ref, STATUS_NEW)
+        why = f"Reopened: {reason.strip()}" if reason.strip() else "Reopened."
+        return self.add_note(ref, why, requester)
+
+    def set_priority(self, ref: TicketRef, priority: Priority, requester: UserRef) -> Ticket:
+        with self._db.sessions() as session:
+            row = self._row(session, ref, requester)
+            if row.priority != priority.value:
+                row.priority = priority.value
+                row.last_activity_at = self._clock()
+                session.commit()
+            return self._load(session, ref, requester)
+
     def set_status(self, ref: TicketRef, status: str) -> None:
-        """For the desk's own staff tools and tests: move a ticket along its workflow."""
+        """Move a ticket along its workflow (reopening; the desk's own staff tools and tests)."""
         if status not in STATUSES:
             raise ValueError(f"unknown status {status!r}; one of {', '.join(STATUSES)}")
         with self._db.sessions() as session:

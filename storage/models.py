@@ -34,6 +34,8 @@ class ConversationRow(Base):
     thread_id: Mapped[str] = mapped_column(String(255), default="")  # "" when not threaded
     delivery_ref: Mapped[str | None] = mapped_column(Text, default=None)
     pending_action: Mapped[str | None] = mapped_column(Text, default=None)  # JSON
+    # The ticket in focus (its id), so "status?" / "also …" resolve after a restart too.
+    focus_ticket: Mapped[str | None] = mapped_column(String(64), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
 

@@ -17,7 +17,7 @@ from core.knowledge import YamlKnowledgeBase
 from core.messages import ActionInvoked, ConversationRef, Event, InboundMessage, Reply, UserRef
 from core.ports import Turn
 from core.settings import DEFAULT_KNOWLEDGE_FILE
-from core.tickets import Ticket, TicketDraft, TicketRef
+from core.tickets import Priority, Ticket, TicketDraft, TicketRef
 from storage.db import Database
 from storage.history import SqlConversationStore
 from storage.local_desk import LocalDesk
@@ -113,6 +113,12 @@ class DownTicketing:
         return self._fail()
 
     def close(self, ref: TicketRef, requester: UserRef) -> Ticket:
+        return self._fail()
+
+    def reopen(self, ref: TicketRef, reason: str, requester: UserRef) -> Ticket:
+        return self._fail()
+
+    def set_priority(self, ref: TicketRef, priority: Priority, requester: UserRef) -> Ticket:
         return self._fail()
 
     def check_ready(self) -> None:

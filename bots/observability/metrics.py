@@ -22,7 +22,7 @@ from core.errors import (
 from core.intents import Classification
 from core.messages import UserRef
 from core.ports import Classifier, HandledEvent, TicketingSystem, Turn
-from core.tickets import Ticket, TicketDraft, TicketRef
+from core.tickets import Priority, Ticket, TicketDraft, TicketRef
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -209,6 +209,12 @@ class MeteredTicketing:
 
     def close(self, ref: TicketRef, requester: UserRef) -> Ticket:
         return self._call("close", lambda: self.inner.close(ref, requester))
+
+    def reopen(self, ref: TicketRef, reason: str, requester: UserRef) -> Ticket:
+        return self._call("reopen", lambda: self.inner.reopen(ref, reason, requester))
+
+    def set_priority(self, ref: TicketRef, priority: Priority, requester: UserRef) -> Ticket:
+        return self._call("set_priority", lambda: self.inner.set_priority(ref, priority, requester))
 
     def check_ready(self) -> None:
         self._call("check_ready", self.inner.check_ready)

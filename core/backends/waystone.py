@@ -27,7 +27,7 @@ from core.errors import (
 )
 from core.messages import UserRef
 from core.settings import WaystoneSettings
-from core.tickets import STATUS_COMPLETE, STATUS_NEW, Ticket, TicketDraft, TicketRef
+from core.tickets import STATUS_COMPLETE, STATUS_NEW, Priority, Ticket, TicketDraft, TicketRef
 
 log = logging.getLogger("ticketbot.waystone")
 
@@ -142,6 +142,13 @@ class WaystoneTicketing:
     ) -> None:
         # The Waystone API has no attachment endpoint.
         raise UnsupportedOperation("attach files to tickets", BACKEND)
+
+    def reopen(self, ref: TicketRef, reason: str, requester: UserRef) -> Ticket:
+        # The designed API has no update endpoint.
+        raise UnsupportedOperation("reopen tickets", BACKEND)
+
+    def set_priority(self, ref: TicketRef, priority: Priority, requester: UserRef) -> Ticket:
+        raise UnsupportedOperation("change a ticket's priority", BACKEND)
 
     def check_ready(self) -> None:
         """An authenticated read of a ticket that cannot exist: 404 means the API and the key

@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from core.intents import Intent
 from core.tickets import Priority
 
-# The intent names come from core.intents.Intent (one list, not a copy).
+# The one list of intents: the enum. The schema's enum and the prompt are built from it.
 INTENT_NAMES = tuple(intent.value for intent in Intent)
 PriorityName = Literal["Low", "Medium", "High", "Critical"]
 

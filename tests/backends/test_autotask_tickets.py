@@ -413,6 +413,44 @@ def test_close_patches_the_complete_status_once(at: Harness) -> None:
     assert at.backend.list_open(ALICE) == []
 
 
+def test_reopen_patches_the_new_status_then_notes_why(at: Harness) -> None:
+    ticket_id = _alices_ticket(at.fake, status=5)
+    ref = TicketRef("id", str(ticket_id))
+
+    reopened = at.backend.reopen(ref, "the jam is back", ALICE)
+
+    assert not reopened.is_closed and reopened.status == "New"
+    [patch] = at.fake.calls("PATCH", r"Tickets")
+    assert patch.body == {"id": ticket_id, "status": 1}
+    [note] = at.fake.calls("POST", r"Tickets/\d+/Notes")
+    assert note.body is not None and str(note.body["description"]).startswith("Reopened: the jam")
+    at.backend.reopen(ref, "again", ALICE)  # an open ticket is left as it is
+    assert len(at.fake.calls("PATCH", r"Tickets")) == 1
+
+
+def test_set_priority_maps_through_the_priority_picklist(at: Harness) -> None:
+    ticket_id = _alices_ticket(at.fake)
+    ref = TicketRef("id", str(ticket_id))
+
+    changed = at.backend.set_priority(ref, Priority.CRITICAL, ALICE)
+
+    assert changed.priority == "Critical"
+    [patch] = at.fake.calls("PATCH", r"Tickets")
+    assert patch.body == {"id": ticket_id, "priority": 4}  # the tenant's value, not the order
+    at.backend.set_priority(ref, Priority.CRITICAL, ALICE)
+    assert len(at.fake.calls("PATCH", r"Tickets")) == 1
+
+
+def test_someone_elses_ticket_cannot_be_reopened_or_reprioritised(at: Harness) -> None:
+    ref = TicketRef("id", str(_alices_ticket(at.fake, status=5)))
+
+    with pytest.raises(TicketNotFound):
+        at.backend.reopen(ref, "mine now", BOB)
+    with pytest.raises(TicketNotFound):
+        at.backend.set_priority(ref, Priority.LOW, BOB)
+    assert at.fake.calls("PATCH", r"Tickets") == []
+
+
 def test_check_ready_reads_zone_and_threshold_at_most_twice_a_minute(at: Harness) -> None:
     at.backend.check_ready()
     assert [call.path for call in at.fake.requests] == [

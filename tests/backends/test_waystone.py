@@ -103,6 +103,14 @@ def test_ticket_numbers_notes_lists_and_closing_are_plainly_unsupported(
         backend.list_open(ALICE)
     with pytest.raises(UnsupportedOperation):
         backend.close(ref, ALICE)
+    with pytest.raises(UnsupportedOperation) as reopen:
+        backend.reopen(ref, "it broke again", ALICE)
+    assert reopen.value.user_message == (
+        "The Waystone help desk connection can't reopen tickets, sorry."
+    )
+    with pytest.raises(UnsupportedOperation) as priority:
+        backend.set_priority(ref, Priority.HIGH, ALICE)
+    assert "can't change a ticket's priority" in priority.value.user_message
     assert waystone.requests == []
 
 

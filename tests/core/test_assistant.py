@@ -58,7 +58,7 @@ def test_confirm_button_clicked_twice_files_one_ticket(database: Database) -> No
     second = only(bot.click(confirm.action_id, dict(confirm.values)))
 
     assert first.replaces_source
-    assert "already submitted" in second.text
+    assert second.ephemeral and "already created" in second.text
     assert len(bot.desk.list_open(ALICE)) == 1
 
 

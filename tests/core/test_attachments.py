@@ -68,9 +68,7 @@ def test_a_confirmed_draft_attaches_its_files_after_the_create(database: Databas
     assert files.text.startswith(f"Attached to ticket {ticket.number}: screenshot.png.\n")
     assert "Not attached: capture.mov (it is 9.0 MB)." in files.text
     assert attached(database) == [(ticket.id, "screenshot.png")]
-    assert [r.text for r in again] == [
-        "That ticket was already submitted. Type “ticket list” to see your tickets."
-    ]
+    assert [(r.text, r.ephemeral) for r in again] == [("That ticket was already created.", True)]
     with database.sessions() as session:  # attached: the copy set aside is gone
         assert session.scalars(select(AttachmentRow)).all() == []
 

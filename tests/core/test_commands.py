@@ -72,3 +72,43 @@ def test_unknown_slash_verb_lists_every_usage() -> None:
 )
 def test_natural_language_is_not_taken_for_a_command(text: str) -> None:
     assert not is_command(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "verb"),
+    [
+        ("ticket clsoe 48213", "close"),
+        ("ticket stauts 48213", "status"),
+        ("ticket nwe printer jams", "new"),
+        ("ticket lsit", "list"),
+        ("ticket reopne 48213", "reopen"),
+        ("ticket prioirty 48213 high", "priority"),
+    ],
+)
+def test_one_slip_in_a_verb_is_forgiven(text: str, verb: str) -> None:
+    assert is_command(text)
+    result = parse_command(text)
+    assert isinstance(result, Command) and result.verb == verb
+
+
+@pytest.mark.parametrize(
+    "text", ["ticket not updating since monday", "ticket now works", "ticket lost in the queue"]
+)
+def test_a_real_word_after_ticket_is_not_taken_for_a_slip(text: str) -> None:
+    assert not is_command(text)
+
+
+def test_a_slip_that_could_be_two_verbs_asks_which() -> None:
+    result = parse_command("/ticket gew")
+    assert isinstance(result, CommandError)
+    assert result.message == "Did you mean “ticket new” or “ticket status”?"
+
+
+def test_reopen_and_priority_commands() -> None:
+    reopen = parse_command("ticket reopen 48213 it broke again")
+    priority = parse_command("ticket priority T20251104.0031 p1")
+    bad = parse_command("ticket priority 48213 whenever")
+
+    assert isinstance(reopen, Command) and reopen.text == "it broke again"
+    assert isinstance(priority, Command) and priority.priority is Priority.CRITICAL
+    assert isinstance(bad, CommandError) and bad.usage == USAGE["priority"]

@@ -3,7 +3,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from bots.console import render_card, render_reply
-from core.cards import close_confirm_card, draft_card, help_card, ticket_card
+from core.cards import (
+    close_confirm_card,
+    draft_card,
+    help_card,
+    note_confirm_card,
+    priority_confirm_card,
+    ticket_card,
+)
 from core.messages import Reply
 from core.tickets import Note, Priority, Ticket, TicketDraft
 
@@ -36,15 +43,21 @@ def test_a_closed_ticket_does_not_offer_close() -> None:
         id=1, number="T20251104.0001", title="x", status="Complete", priority="Low", is_closed=True
     )
 
-    assert "ticket close" not in render_card(ticket_card(closed))
+    text = render_card(ticket_card(closed))
+    assert "ticket close" not in text and text.endswith("ticket reopen 1 <why>")
 
 
 def test_confirmation_cards_say_to_type_yes_or_no() -> None:
     draft = render_card(draft_card(TicketDraft("Printer", "jams", Priority.LOW), "d1"))
     close = render_card(close_confirm_card(TICKET))
 
+    priority = render_card(priority_confirm_card(TICKET, Priority.CRITICAL, "r1"))
+    note = render_card(note_confirm_card(TICKET, "also on Wi-Fi", "r2"))
+
     assert draft.endswith("Type yes to confirm or no to cancel.")
     assert close.endswith("Type yes to confirm or no to cancel.")
+    assert priority.endswith("Type yes to confirm or no to cancel.")
+    assert note.endswith("Type yes to confirm or no to cancel.")
 
 
 def test_reply_shows_its_first_line_then_the_card_and_help_as_text() -> None:

@@ -118,3 +118,21 @@ def test_survives_a_restart_on_the_same_file(tmp_path: Path) -> None:
     second = Database.connect(url)
     assert LocalDesk(second, clock=FakeClock()).get(ticket.ref, ALICE).title == DRAFT.title
     second.dispose()
+
+
+def test_reopen_and_priority_change_only_the_requesters_own_tickets(database: Database) -> None:
+    desk = LocalDesk(database, clock=FakeClock())
+    ticket = desk.create(DRAFT, ALICE)
+    desk.close(ticket.ref, ALICE)
+
+    with pytest.raises(TicketNotFound):
+        desk.reopen(ticket.ref, "mine now", BOB)
+    with pytest.raises(TicketNotFound):
+        desk.set_priority(ticket.ref, Priority.LOW, BOB)
+    reopened = desk.reopen(ticket.ref, "jams again", ALICE)
+    again = desk.reopen(ticket.ref, "still", ALICE)  # an open ticket stays as it is
+    lowered = desk.set_priority(ticket.ref, Priority.LOW, ALICE)
+
+    assert reopened.status == "New" and not reopened.is_closed
+    assert [n.text for n in again.notes] == ["Reopened: jams again"]
+    assert lowered.priority == "Low"

@@ -109,7 +109,7 @@ def test_a_closed_ticket_has_no_close_button_and_no_link_without_url() -> None:
     card = ticket_card(a_ticket(is_closed=True, status="Complete", web_url=None))
     blocks = valid(list(rendered(Reply("done", card=card)).blocks))
     labels = [b["text"]["text"] for b in blocks[-1]["elements"]]
-    assert labels == ["Add note", "Refresh"]
+    assert labels == ["Add note", "Refresh", "Reopen"]
 
 
 @pytest.mark.parametrize(

@@ -114,6 +114,8 @@ def test_every_listed_command_parses_once_completed() -> None:
         "ticket note": "ticket note 48213 it happened again",
         "ticket list": "ticket list",
         "ticket close": "ticket close 48213",
+        "ticket reopen": "ticket reopen 48213 it broke again",
+        "ticket priority": "ticket priority 48213 High",
         "ticket help": "ticket help",
     }
     titles = [

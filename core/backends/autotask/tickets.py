@@ -37,7 +37,7 @@ from core.errors import (
 )
 from core.messages import UserRef
 from core.settings import AutotaskSettings
-from core.tickets import Note, Ticket, TicketDraft, TicketRef
+from core.tickets import Note, Priority, Ticket, TicketDraft, TicketRef
 
 log = logging.getLogger("ticketbot.autotask")
 _T = TypeVar("_T")
@@ -352,6 +352,36 @@ class AutotaskTicketing:
         who = self._known(requester)
         item = self._authorized(ref, who)
         attach_file(self._client, item.id, name, data, sleep=self._sleep)
+
+    def reopen(self, ref: TicketRef, reason: str, requester: UserRef) -> Ticket:
+        """Back to the tenant's new status (``AUTOTASK_STATUS_NEW``), then the reason as a
+        note (which also tells the technicians why)."""
+        who = self._known(requester)
+        item = self._authorized(ref, who)
+        if item.integer("status") != self.vocabulary.status_complete().value:
+            return self._ticket(item, who)
+        self._patch(item, "status", self.vocabulary.status_new().value)
+        return self.add_note(TicketRef("id", str(item.id)), f"Reopened: {reason}", requester)
+
+    def set_priority(self, ref: TicketRef, priority: Priority, requester: UserRef) -> Ticket:
+        """The bot's level mapped through the tenant's priority picklist."""
+        who = self._known(requester)
+        item = self._authorized(ref, who)
+        value = self.vocabulary.priority(priority).value
+        if item.integer("priority") != value:
+            item = self._patch(item, "priority", value)
+        return self._ticket(item, who)
+
+    def _patch(self, item: Item, field: str, value: int) -> Item:
+        """PATCH one field; an unknown outcome is settled by reading the ticket back."""
+        try:
+            self._client.request("PATCH", TICKETS, body={"id": item.id, field: value})
+        except WriteOutcomeUnknown:
+            self._sleep(SETTLE_SECONDS)
+            again = self._read(item.id)
+            if again is None or again.integer(field) != value:
+                raise
+        return self._read(item.id) or item
 
     def check_ready(self) -> None:
         """Cheap enough for a readiness probe: the latest outcome of any request counts when it

@@ -1,0 +1,117 @@
+"""The one registry: operation type → the handler that carries it out, and what a handler
+works with (:class:`Work`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, TypeVar
+
+from core import attachments as files_
+from core.messages import AttachmentRef, Reply, UserRef
+from core.operations import Operation
+from core.ports import (
+    AttachmentStore,
+    ConversationStore,
+    DialogueState,
+    KnowledgeBase,
+    PendingAction,
+    TicketingSystem,
+)
+from core.tickets import TicketRef
+
+
+@dataclass
+class Work:
+    """One event being handled: the services a handler may use, the person, the dialogue state
+    (changed in place by handlers, stored by the assistant afterwards) and the replies so far."""
+
+    ticketing: TicketingSystem
+    knowledge: KnowledgeBase
+    store: ConversationStore
+    clock: Callable[[], datetime]
+    user: UserRef
+    pending: PendingAction | None = None
+    queued: list[PendingAction] = field(default_factory=list)
+    focus: str | None = None
+    replies: list[Reply] = field(default_factory=list)
+    files: tuple[AttachmentRef, ...] = ()  # the files that came with this message
+    attachments: AttachmentStore | None = None
+    files_used: bool = False  # the files went to a ticket or a draft
+
+    @classmethod
+    def starting(
+        cls,
+        state: DialogueState,
+        *,
+        ticketing: TicketingSystem,
+        knowledge: KnowledgeBase,
+        store: ConversationStore,
+        clock: Callable[[], datetime],
+        user: UserRef,
+        files: tuple[AttachmentRef, ...] = (),
+        attachments: AttachmentStore | None = None,
+    ) -> Work:
+        return cls(
+            ticketing=ticketing,
+            knowledge=knowledge,
+            store=store,
+            clock=clock,
+            user=user,
+            pending=state.pending,
+            queued=list(state.queued),
+            focus=state.focus,
+            files=files,
+            attachments=attachments,
+        )
+
+    @property
+    def dialogue(self) -> DialogueState:
+        return DialogueState(self.pending, tuple(self.queued), self.focus)
+
+    def say(self, reply: Reply) -> None:
+        self.replies.append(reply)
+
+    def claim(self, key: str) -> bool:
+        """Record ``key`` once (a confirmation carried out); False if it already was."""
+        return self.store.claim_event(key, self.clock())
+
+    def release(self, key: str) -> None:
+        self.store.release_event(key)
+
+    def attach(self, ref: TicketRef, label: str, files: tuple[AttachmentRef, ...]) -> None:
+        """Attach ``files`` to a ticket just written and say how it went. Called only after
+        the write succeeded: a file that fails never undoes or repeats the write."""
+        if not files:
+            return
+        self.files_used = True
+        store = self.attachments or files_.NO_STORE
+        result = files_.attach_all(self.ticketing, store, ref, files, self.user, ticket_label=label)
+        if result.text:
+            self.say(Reply(result.text))
+
+
+Handler = Callable[[Any, Work], None]
+HANDLERS: dict[type[Operation], Handler] = {}
+
+OpT = TypeVar("OpT", bound=Operation)
+
+
+def handles(
+    kind: type[OpT],
+) -> Callable[[Callable[[OpT, Work], None]], Callable[[OpT, Work], None]]:
+    """Register the decorated function as the handler of ``kind``."""
+
+    def register(handler: Callable[[OpT, Work], None]) -> Callable[[OpT, Work], None]:
+        if kind in HANDLERS:
+            raise RuntimeError(f"{kind.__name__} has a handler already")
+        HANDLERS[kind] = handler
+        return handler
+
+    return register
+
+
+def run(operation: Operation, work: Work) -> None:
+    """Carry out ``operation`` with its registered handler."""
+    HANDLERS[type(operation)](operation, work)

@@ -1,0 +1,587 @@
+"""The three translators: a command, a message read with the dialogue state, a card action —
+each becomes one :mod:`core.operations` value.
+
+Each translator is a table (verb → builder, intent → builder, action id → builder): a new
+operation adds lines to the tables that need it, never a branch to a chain.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+
+from core import actions
+from core.classifier.drafting import draft_title
+from core.commands import USAGE, Command, CommandError, is_command, parse_command
+from core.dialogue import (
+    adds_detail,
+    asks_focus_status,
+    asks_to_close_it,
+    bare_answer,
+    best_match,
+    close_by_description,
+    escalation,
+    follow_up,
+    makes_it,
+    priority_edit,
+    priority_request,
+    reopen_reason,
+    reopen_request,
+    same_subject,
+    says_no,
+    says_yes,
+    split_second_request,
+    stated_priority,
+    status_by_description,
+    title_edit,
+    withdraws,
+)
+from core.intents import Classification, Intent
+from core.operations import (
+    AddNote,
+    AlreadyDone,
+    AnswerQuestion,
+    AskForProblem,
+    CancelPending,
+    ChangePriority,
+    CloseTicket,
+    CreateTicket,
+    EditPending,
+    Explain,
+    ForgetChoice,
+    Help,
+    ListTickets,
+    NothingPending,
+    Operation,
+    ProposeNote,
+    ProposeTicket,
+    Reopen,
+    RequestClose,
+    RequestPriority,
+    Several,
+    ShowStatus,
+    SmallTalk,
+)
+from core.ports import DialogueState, PendingAction
+from core.text import sanitize
+from core.tickets import Priority, TicketDraft, TicketRef
+
+REOPEN_INTENT = Intent.REOPEN_TICKET.value
+PRIORITY_INTENT = Intent.CHANGE_PRIORITY.value
+
+BROKEN_BUTTON = "Sorry, that button doesn't work any more. Type “help”."
+
+
+@dataclass(frozen=True)
+class Translation:
+    """An operation and the label stored with the person's turn (``create_ticket``,
+    ``confirm``, ``command:list``, ``action:ticket.refresh`` …)."""
+
+    operation: Operation
+    label: str | None
+    reading: Classification | None = None
+
+
+def key_for(event_id: str) -> str:
+    """A stable idempotency key for a create caused by one event (redeliveries match)."""
+    return uuid.uuid5(uuid.NAMESPACE_URL, f"ticketbot:{event_id}").hex
+
+
+# -- 1. the command grammar -------------------------------------------------------------------
+
+CommandBuilder = Callable[[Command, str], Operation]
+
+
+def _ref(command: Command) -> TicketRef:
+    assert command.ref is not None  # the grammar guarantees it for these verbs
+    return command.ref
+
+
+_COMMANDS: dict[str, CommandBuilder] = {
+    "help": lambda c, _: Help(),
+    "list": lambda c, _: ListTickets(),
+    "new": lambda c, event_id: CreateTicket(
+        TicketDraft(
+            title=draft_title(c.text),
+            description=c.text,
+            priority=c.priority or Priority.MEDIUM,
+            idempotency_key=key_for(event_id),
+        )
+    ),
+    "status": lambda c, _: ShowStatus(_ref(c)),
+    "note": lambda c, _: AddNote(_ref(c), c.text),
+    "close": lambda c, _: RequestClose(_ref(c)),
+    "reopen": lambda c, _: Reopen(_ref(c), c.text),
+    "priority": lambda c, _: RequestPriority(_ref(c), c.priority or Priority.MEDIUM),
+}
+assert set(_COMMANDS) == set(USAGE), "every verb of the grammar has a builder"
+
+
+def translate_command(parsed: Command | CommandError, event_id: str) -> Translation:
+    if isinstance(parsed, CommandError):
+        return Translation(Explain(f"{parsed.message}\nUsage: {parsed.usage}"), "command_error")
+    return Translation(_COMMANDS[parsed.verb](parsed, event_id), f"command:{parsed.verb}")
+
+
+# -- 2. a message, read with the dialogue state ------------------------------------------------
+
+Classify = Callable[[str], Classification]
+
+
+def translate_message(
+    text: str,
+    state: DialogueState,
+    classify: Classify,
+    *,
+    event_id: str,
+    was_claimed: Callable[[str], bool],
+) -> Translation:
+    """``text`` is sanitised and non-empty. Commands first; then the short replies that only
+    make sense in this dialogue; then the classifier's reading, completed with the state."""
+    if is_command(text):
+        return translate_command(parse_command(text), event_id)
+    pending = state.pending
+    if pending is not None and pending.action_id == actions.CHOOSE_TICKET:
+        return _answer_to_which(text, pending, state, classify, event_id, was_claimed)
+    if pending is not None:
+        if says_yes(text):
+            return Translation(
+                _from_action(pending.action_id, pending.values, state, event_id, was_claimed),
+                "confirm",
+            )
+        if says_no(text):
+            cancel = _CANCEL_OF.get(pending.action_id)
+            if cancel is None or (pending.action_id == actions.NOTE_CONFIRM and withdraws(text)):
+                return Translation(CancelPending(), "cancel")
+            operation = _from_action(cancel, pending.values, state, event_id, was_claimed)
+            return Translation(operation, "cancel")
+        if pending.action_id == actions.CREATE_CONFIRM:
+            edit = _draft_edit(text, pending.values)
+            if edit is not None:
+                return Translation(edit, "edit")
+    else:
+        answer = bare_answer(text)
+        if answer is not None:
+            return Translation(NothingPending(answer), "confirm" if answer == "yes" else "cancel")
+    reading = classify(text)
+    if reading.source != "llm":
+        # The offline reading is one message at a time: requests about "it" are read here,
+        # with the dialogue state. A language model reads them with the history itself.
+        about_focus = _about_focus(text)
+        if about_focus is not None:
+            return Translation(about_focus.operation, about_focus.label, reading)
+    operation = _from_reading(reading, text, state)
+    remainder = _remainder(reading, text)
+    if remainder and remainder != text:
+        more = translate_message(
+            remainder.strip(), state, classify, event_id=f"{event_id}:more", was_claimed=was_claimed
+        )
+        operation = Several((operation, more.operation))
+    return Translation(operation, reading.intent.value, reading)
+
+
+_SPLIT_AFTER = frozenset(
+    {Intent.TICKET_STATUS.value, Intent.LIST_TICKETS.value, Intent.CLOSE_TICKET.value}
+)
+
+
+def _remainder(reading: Classification, text: str) -> str | None:
+    """A second request in the same message: as the classifier read it, else a plain
+    "… and also …" after a request about a ticket (a language model may not split it)."""
+    if reading.remainder and reading.remainder.strip():
+        return reading.remainder.strip()
+    parts = split_second_request(text) if reading.intent.value in _SPLIT_AFTER else None
+    return parts[1] if parts else None
+
+
+CHOICE_THEN, CHOICE_OPTIONS, CHOICE_REASON = (
+    actions.CHOICE_THEN,
+    actions.CHOICE_OPTIONS,
+    actions.CHOICE_REASON,
+)
+_ORDINALS = {"first": 0, "1st": 0, "second": 1, "2nd": 1, "third": 2, "3rd": 2, "fourth": 3}
+_NUMBER_RE = re.compile(r"(?<![\w.])#?(T\d{8}\.\d{4}|\d{3,10})(?![\w.])", re.IGNORECASE)
+_ORDINAL_RE = re.compile(r"\b(first|1st|second|2nd|third|3rd|fourth|last)\b", re.IGNORECASE)
+MAX_CHOICE_WORDS = 6
+
+
+def _answer_to_which(
+    text: str,
+    pending: PendingAction,
+    state: DialogueState,
+    classify: Classify,
+    event_id: str,
+    was_claimed: Callable[[str], bool],
+) -> Translation:
+    """The reply to "which ticket?": a number, "the first one", "the printer one" — or, when
+    it is none of those, a new request (and the question is dropped)."""
+    values = pending.values
+    forget = ForgetChoice(values.get(actions.REQUEST_ID, ""))
+    then = values.get(CHOICE_THEN, "")
+    ref: TicketRef | None = None
+    number = _NUMBER_RE.search(text)
+    ordinal = _ORDINAL_RE.search(text)
+    options = [o for o in values.get(CHOICE_OPTIONS, "").split(",") if o]
+    if number:
+        ref = TicketRef.parse(number.group(1))
+    elif ordinal and options:
+        word = ordinal.group(1).casefold()
+        index = -1 if word == "last" else _ORDINALS[word]
+        ref = TicketRef.parse(options[index]) if index < len(options) else None
+    if ref is None and options and len(text.split()) <= MAX_CHOICE_WORDS:
+        titles = values.get(actions.CHOICE_TITLES, "").split("\n")
+        match = best_match(text, titles)
+        if match is not None and match < len(options):
+            ref = TicketRef.parse(options[match])
+    if ref is not None:
+        chosen = _CHOSEN[then](ref, values) if then in _CHOSEN else ShowStatus(ref)
+        return Translation(Several((forget, chosen)), "choose")
+    moved_on = translate_message(
+        text,
+        DialogueState(None, state.queued, state.focus),
+        classify,
+        event_id=event_id,
+        was_claimed=was_claimed,
+    )
+    return Translation(Several((forget, moved_on.operation)), moved_on.label, moved_on.reading)
+
+
+_CHOSEN: dict[str, Callable[[TicketRef, Mapping[str, str]], Operation]] = {
+    "status": lambda ref, v: ShowStatus(ref),
+    "close": lambda ref, v: RequestClose(ref),
+    "note": lambda ref, v: AddNote(ref, v.get(actions.INPUT_NOTE, "")),
+    "reopen": lambda ref, v: Reopen(ref, v.get(CHOICE_REASON, "")),
+    "priority": lambda ref, v: RequestPriority(
+        ref, Priority.parse(v.get(actions.INPUT_PRIORITY, ""))
+    ),
+}
+
+
+def _draft_edit(text: str, draft: Mapping[str, str]) -> EditPending | None:
+    title = title_edit(text)
+    if title:
+        return EditPending(title=title)
+    level = priority_edit(text)
+    if level is not None:
+        return EditPending(priority=level)
+    level = makes_it(text)
+    if level is not None:
+        return EditPending(priority=level, detail=text)
+    about = f"{draft.get(actions.INPUT_TITLE, '')} {draft.get(actions.INPUT_DESCRIPTION, '')}"
+    if text.strip().casefold() == draft.get(actions.INPUT_DESCRIPTION, "").strip().casefold():
+        return EditPending()  # said again: show the same draft
+    if adds_detail(text) or same_subject(text, about):
+        # "it's for the CEO, treat it as critical": the detail and the priority it states.
+        return EditPending(detail=text, priority=stated_priority(text))
+    return None
+
+
+def _about_focus(text: str) -> Translation | None:
+    """Requests that name "it" or one ticket in a way the classifier may not read: a status
+    question about "it", a priority change, a reopen."""
+    reopen = reopen_request(text)
+    if reopen is not None:
+        return Translation(Reopen(reopen[0], reopen_reason(text)), REOPEN_INTENT)
+    wanted = priority_request(text)
+    if wanted is not None:
+        return Translation(RequestPriority(*wanted), PRIORITY_INTENT)
+    escalate = escalation(text)
+    if escalate is not None:
+        return Translation(RequestPriority(escalate[0], None), PRIORITY_INTENT)
+    if asks_focus_status(text):
+        return Translation(ShowStatus(None), Intent.TICKET_STATUS.value)
+    if close_by_description(text) or asks_to_close_it(text):
+        return Translation(RequestClose(None, words=text), Intent.CLOSE_TICKET.value)
+    if status_by_description(text):
+        return Translation(ShowStatus(None, words=text), Intent.TICKET_STATUS.value)
+    return None
+
+
+ReadingBuilder = Callable[[Classification, str, DialogueState], Operation]
+
+
+def _note_words(found: Classification, text: str) -> str:
+    # Only the person's own words go into a note: a classifier's paraphrase does not.
+    if found.description and found.description.strip() and found.description.strip() in text:
+        return found.description.strip()
+    return text
+
+
+def _create(found: Classification, text: str, state: DialogueState) -> Operation:
+    focus = TicketRef.parse(state.focus) if state.focus else None
+    if focus is not None and found.ticket is None:
+        kind = follow_up(text)
+        if kind == "sure":
+            return AddNote(focus, text)
+        if kind == "maybe":
+            return ProposeNote(focus, text)
+    return ProposeTicket(
+        TicketDraft(
+            title=found.title or draft_title(text),
+            description=text,  # the person's own words, whole
+            priority=found.priority or Priority.MEDIUM,
+        ),
+        priority_reason=found.priority_reason,
+    )
+
+
+def _priority(found: Classification, text: str, state: DialogueState) -> Operation:
+    level = found.priority or stated_priority(text)
+    if level is None:
+        return Explain("Which priority should it have: Low, Medium, High or Critical?")
+    return RequestPriority(found.ticket, level)
+
+
+_LISTED_REFS_RE = re.compile(
+    r"(?:#|ticket\s*)?(T\d{8}\.\d{4}|\d{5,10})(?:\s*(?:,|and|&|\+|or)\s*(?:#|ticket\s*)?"
+    r"(?:T\d{8}\.\d{4}|\d{5,10}))+",
+    re.IGNORECASE,
+)
+_REF_IN_LIST_RE = re.compile(r"T\d{8}\.\d{4}|\d{5,10}", re.IGNORECASE)
+
+
+def _each(
+    found: Classification, text: str, make: Callable[[TicketRef | None], Operation]
+) -> Operation:
+    """One operation per ticket in "close 10001 and 10002" (the reading names the first)."""
+    listed = _LISTED_REFS_RE.search(text)
+    refs = [TicketRef.parse(r) for r in _REF_IN_LIST_RE.findall(listed.group(0))] if listed else []
+    named = [r for r in dict.fromkeys(refs) if r is not None]
+    if found.ticket is None or len(named) < 2 or found.ticket not in named:
+        return make(found.ticket)
+    return Several(tuple(make(ref) for ref in named))
+
+
+_READINGS: dict[str, ReadingBuilder] = {
+    Intent.CREATE_TICKET.value: _create,
+    Intent.TICKET_STATUS.value: lambda f, t, s: _each(f, t, lambda ref: ShowStatus(ref)),
+    Intent.ADD_NOTE.value: lambda f, t, s: AddNote(f.ticket, _note_words(f, t)),
+    Intent.LIST_TICKETS.value: lambda f, t, s: ListTickets(),
+    Intent.CLOSE_TICKET.value: lambda f, t, s: _each(f, t, lambda ref: RequestClose(ref, words=t)),
+    Intent.QUESTION.value: lambda f, t, s: AnswerQuestion(
+        t, f.reply if f.source == "llm" else None
+    ),
+    Intent.HELP.value: lambda f, t, s: Help(f.reply if f.source == "llm" else None),
+    Intent.SMALLTALK.value: lambda f, t, s: SmallTalk(t, f.reply),
+    REOPEN_INTENT: lambda f, t, s: Reopen(f.ticket, reopen_reason(t) or t),
+    PRIORITY_INTENT: _priority,
+}
+
+
+def _from_reading(found: Classification, text: str, state: DialogueState) -> Operation:
+    builder = _READINGS.get(found.intent.value, _READINGS[Intent.SMALLTALK.value])
+    return builder(found, text, state)
+
+
+# -- 3. a card action --------------------------------------------------------------------------
+
+ActionBuilder = Callable[["_Click"], Operation]
+
+
+@dataclass(frozen=True)
+class _Click:
+    values: Mapping[str, str]
+    event_id: str
+    in_place: bool
+    was_claimed: Callable[[str], bool]
+    state: DialogueState
+
+    def ref(self) -> TicketRef | None:
+        return TicketRef.parse(self.values.get(actions.TICKET, ""))
+
+    def get(self, key: str) -> str:
+        return self.values.get(key, "")
+
+    def waiting(self, key: str) -> bool:
+        """Whether the confirmation ``key`` (a draft or request id) still waits for an answer."""
+        return any(
+            key in (p.values.get(actions.DRAFT_ID), p.values.get(actions.REQUEST_ID))
+            for p in (self.state.pending, *self.state.queued)
+            if p is not None
+        )
+
+
+def _with_ref(build: Callable[[_Click, TicketRef], Operation]) -> ActionBuilder:
+    def checked(click: _Click) -> Operation:
+        ref = click.ref()
+        return build(click, ref) if ref is not None else Explain(BROKEN_BUTTON)
+
+    return checked
+
+
+def _create_confirm(click: _Click) -> Operation:
+    draft_id = click.get(actions.DRAFT_ID)
+    if draft_id and click.was_claimed(f"draft:{draft_id}"):
+        return AlreadyDone("That ticket was already created.")
+    pending = click.state.pending
+    values = click.values
+    if (
+        draft_id
+        and pending is not None
+        and pending.values.get(actions.SUPERSEDES) == draft_id
+        and pending.values.get(actions.DRAFT_ID)
+    ):
+        # A click on a draft the person changed in words since: the changed one is meant.
+        values = pending.values
+        draft_id = pending.values[actions.DRAFT_ID]
+    title = sanitize(values.get(actions.INPUT_TITLE, ""))
+    if not draft_id or not title:
+        return Explain("The ticket needs a title. Please add one and try again.")
+    description = values.get(actions.INPUT_DESCRIPTION, "") or title
+    priority = Priority.parse(values.get(actions.INPUT_PRIORITY, "")) or Priority.MEDIUM
+    draft = TicketDraft(title, description, priority, idempotency_key=draft_id)
+    return CreateTicket(draft, draft_id=draft_id, in_place=click.in_place)
+
+
+def _create_cancel(click: _Click) -> Operation:
+    draft_id = click.get(actions.DRAFT_ID)
+    if draft_id and click.was_claimed(f"draft:{draft_id}"):
+        return AlreadyDone("That ticket was already created; it stays open.")
+    if draft_id and not click.waiting(draft_id):
+        return AlreadyDone("That draft was already dropped.")
+    return CancelPending(
+        key=draft_id or None, action_id=actions.CREATE_CONFIRM, in_place=click.in_place
+    )
+
+
+def _new_ticket(click: _Click) -> Operation:
+    title = sanitize(click.get(actions.INPUT_TITLE))
+    description = click.get(actions.INPUT_DESCRIPTION).strip()
+    priority = Priority.parse(click.get(actions.INPUT_PRIORITY)) or Priority.MEDIUM
+    if title:
+        key = key_for(click.event_id)
+        return CreateTicket(TicketDraft(title, description or title, priority, key))
+    if description:
+        return ProposeTicket(
+            TicketDraft(draft_title(description), description, priority),
+            intro="Here's a ticket drafted from that message:",
+        )
+    return AskForProblem()
+
+
+def _confirmed(kind: str, click: _Click) -> Operation | None:
+    request_id = click.get(actions.REQUEST_ID)
+    if request_id and click.was_claimed(f"{kind}:{request_id}"):
+        return AlreadyDone(f"That was already done ({kind}).")
+    return None
+
+
+def _close_confirm(click: _Click, ref: TicketRef) -> Operation:
+    done = _confirmed("close", click)
+    request_id = click.get(actions.REQUEST_ID) or None
+    return done or CloseTicket(ref, request_id, in_place=click.in_place)
+
+
+def _priority_confirm(click: _Click, ref: TicketRef) -> Operation:
+    level = Priority.parse(click.get(actions.INPUT_PRIORITY))
+    if level is None:
+        return Explain(BROKEN_BUTTON)
+    done = _confirmed("priority", click)
+    request_id = click.get(actions.REQUEST_ID) or None
+    return done or ChangePriority(ref, level, request_id, in_place=click.in_place)
+
+
+def _cancel(action_id: str) -> ActionBuilder:
+    def build(click: _Click) -> Operation:
+        request_id = click.get(actions.REQUEST_ID)
+        if request_id and not click.waiting(request_id):
+            return AlreadyDone("That was already answered.")
+        key = request_id or click.get(actions.TICKET) or None
+        return CancelPending(key=key, action_id=action_id, in_place=click.in_place)
+
+    return build
+
+
+def _note_cancel(click: _Click) -> Operation:
+    """Not about that ticket: offer the words as a new ticket instead, so nothing is lost."""
+    text = click.get(actions.INPUT_NOTE)
+    if not text.strip():
+        return _cancel(actions.NOTE_CONFIRM)(click)
+    return ProposeTicket(
+        TicketDraft(draft_title(text), text),
+        intro="OK, not on that ticket. Shall I open a new one instead?",
+        replaces=click.get(actions.REQUEST_ID) or None,
+    )
+
+
+_ACTIONS: dict[str, ActionBuilder] = {
+    actions.CREATE_CONFIRM: _create_confirm,
+    actions.CREATE_CANCEL: _create_cancel,
+    actions.NEW_TICKET: _new_ticket,
+    actions.LIST_TICKETS: lambda click: ListTickets(),
+    actions.REFRESH: _with_ref(lambda click, ref: ShowStatus(ref, in_place=True)),
+    actions.ADD_NOTE: _with_ref(lambda click, ref: AddNote(ref, click.get(actions.INPUT_NOTE))),
+    actions.CLOSE_REQUEST: _with_ref(lambda click, ref: RequestClose(ref)),
+    actions.CLOSE_CONFIRM: _with_ref(_close_confirm),
+    actions.CLOSE_CANCEL: _cancel(actions.CLOSE_CONFIRM),
+    actions.PRIORITY_CONFIRM: _with_ref(_priority_confirm),
+    actions.PRIORITY_CANCEL: _cancel(actions.PRIORITY_CONFIRM),
+    actions.NOTE_CONFIRM: _with_ref(
+        lambda click, ref: (
+            _confirmed("note", click)
+            or AddNote(
+                ref,
+                click.get(actions.INPUT_NOTE),
+                in_place=click.in_place,
+                request_id=click.get(actions.REQUEST_ID) or None,
+            )
+        )
+    ),
+    actions.NOTE_CANCEL: _note_cancel,
+    actions.REOPEN: _with_ref(lambda click, ref: Reopen(ref)),
+}
+assert set(_ACTIONS) == set(actions.ALL_ACTIONS), "every card action has a builder"
+# A typed "no" is the waiting confirmation's own cancel button.
+_CANCEL_OF = {
+    actions.CREATE_CONFIRM: actions.CREATE_CANCEL,
+    actions.CLOSE_CONFIRM: actions.CLOSE_CANCEL,
+    actions.PRIORITY_CONFIRM: actions.PRIORITY_CANCEL,
+    actions.NOTE_CONFIRM: actions.NOTE_CANCEL,
+}
+
+
+def _from_action(
+    action_id: str,
+    values: Mapping[str, str],
+    state: DialogueState,
+    event_id: str,
+    was_claimed: Callable[[str], bool],
+    *,
+    in_place: bool = False,
+) -> Operation:
+    builder = _ACTIONS.get(action_id)
+    if builder is None:
+        return Explain(BROKEN_BUTTON)
+    return builder(_Click(values, event_id, in_place, was_claimed, state))
+
+
+def filled(action_id: str, values: Mapping[str, str], state: DialogueState) -> dict[str, str]:
+    """The click's values completed from the waiting action it answers (an adapter may not
+    carry a long description, or may lose parts of a button's value, back to the core)."""
+    known = dict(values)
+    identity = [k for k in (actions.DRAFT_ID, actions.REQUEST_ID) if known.get(k)]
+    for waiting in (state.pending, *state.queued):
+        if waiting is None or not identity:
+            continue
+        if waiting.action_id != action_id and not action_id.startswith(
+            waiting.action_id.rsplit(".", 1)[0]
+        ):
+            continue
+        if all(waiting.values.get(k) == known[k] for k in identity):
+            return {**waiting.values, **{k: v for k, v in known.items() if v}}
+    return known
+
+
+def translate_action(
+    action_id: str,
+    values: Mapping[str, str],
+    state: DialogueState,
+    *,
+    event_id: str,
+    was_claimed: Callable[[str], bool],
+) -> Translation:
+    complete = filled(action_id, values, state)
+    operation = _from_action(action_id, complete, state, event_id, was_claimed, in_place=True)
+    return Translation(operation, f"action:{action_id}")
