@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 import jwt
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 from botbuilder.core import Bot
 
 from bots.gateway import RunnerGateway
@@ -77,8 +78,15 @@ def add_routes(
             return web.json_response({"error": "expected application/json"}, status=415)
         try:
             body: Any = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError, LookupError, RecursionError) as exc:
-            # LookupError: a charset Python doesn't know; RecursionError: nesting too deep.
+        except (
+            json.JSONDecodeError,
+            UnicodeDecodeError,
+            LookupError,
+            RecursionError,
+            RequestPayloadError,
+        ) as exc:
+            # LookupError: a charset Python doesn't know; RecursionError: nesting too deep;
+            # RequestPayloadError: a body that cannot be read as sent (gzip that isn't).
             log.warning("Teams request refused: body is not JSON (%s)", type(exc).__name__)
             return web.json_response({"error": "body is not JSON"}, status=400)
         found = shape.problem(body)
