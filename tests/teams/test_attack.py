@@ -4,6 +4,7 @@ cannot be fetched, a header that is not ASCII, or no token at all (refused witho
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import uuid
 from collections.abc import Iterator
@@ -131,3 +132,18 @@ async def test_with_an_app_id_a_request_without_a_usable_token_is_a_401_with_one
     assert answer.status == 401, answer
     assert _one_line(caplog).getMessage().startswith("Teams request refused")
     assert teams.core_calls == [] and connector.sent == []
+
+
+async def test_one_activity_delivered_five_times_at_once_files_one_ticket(
+    make_teams: MakeTeams, connector: FakeBotConnector
+) -> None:
+    teams = await make_teams()
+    activity = dm(teams.service_url, "ticket new the projector flickers")
+
+    answers = await asyncio.gather(*(teams.post(activity) for _ in range(5)))
+    await teams.settle()
+
+    assert all(answer.status in (200, 201) for answer in answers), answers
+    assert len(teams.desk.list_open(teams.core_calls[0].user)) == 1
+    (created,) = connector.messages()
+    assert created.activity["summary"].startswith("Created ticket")
