@@ -9,9 +9,6 @@ import sys
 from datetime import UTC, datetime
 from typing import Any, Literal, TextIO
 
-from aiohttp.http_exceptions import HttpProcessingError
-from aiohttp.web_protocol import RequestPayloadError
-
 from bots.observability.redaction import _STANDARD, RedactingFilter, Redactor
 from core.context import current
 
@@ -114,6 +111,11 @@ class MalformedHttpFilter(logging.Filter):
         error = record.exc_info[1] if record.exc_info else None
         if record.name != "aiohttp.server":
             return True
+        # Imported here: commands that never serve don't load aiohttp (and this logger only
+        # speaks once it is loaded).
+        from aiohttp.http_exceptions import HttpProcessingError
+        from aiohttp.web_protocol import RequestPayloadError
+
         if isinstance(error, RequestPayloadError):
             return False
         if isinstance(error, HttpProcessingError):
