@@ -20,6 +20,8 @@ def configure_logging(
     """One structured line per event on stderr. ``quiet`` (the terminal chat) keeps only
     warnings and worse. With ``settings``: their ``TICKETBOT_LOG_FORMAT`` and every secret they
     hold is masked (the composition root adds them too, for callers that pass none)."""
+    # Alembic (1.17+) announces each of its plugins at INFO on every start: nothing to act on.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
     install(
         level=logging.WARNING
         if quiet

@@ -31,11 +31,21 @@ def run(args: argparse.Namespace) -> int:
     from alembic.util import CommandError
     from sqlalchemy.exc import OperationalError
 
+    from bots.composition import check_database_url, sqlite_path
     from storage.db import Database, DatabaseError, describe_unreachable
     from storage.migrations import current_state, upgrade
 
     settings = load_settings()
     configure_logging(settings.bot.log_level, quiet=True, settings=settings)
+    check_database_url(settings.bot.database_url)  # one line for a URL this build can't use
+    path = sqlite_path(settings.bot.database_url)
+    if args.db_action == "current" and path is not None and not path.exists():
+        # Looking creates nothing (opening an SQLite file that isn't there would).
+        print(
+            f"there is no database yet at {path} (TICKETBOT_DATABASE_URL): `ticketbot db "
+            "upgrade` or `ticketbot serve` creates it"
+        )
+        return 0
     try:
         database = Database.connect(settings.bot.database_url, create=False)
     except DatabaseError as exc:

@@ -101,6 +101,33 @@ def _text_value(value: object) -> str:
     return json.dumps(text) if (" " in text or not text) else text
 
 
+class MalformedHttpFilter(logging.Filter):
+    """aiohttp logs a request it cannot parse (``Content-Length: -1``, a bad URL) as an error
+    with a traceback; it answered 400 already: one warning line. A body it cannot decode (gzip
+    that isn't) is logged again after the handler answered: the handler's line and the access
+    line say it already."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        if record.name != "aiohttp.server":
+            return True
+        # Imported here: commands that never serve don't load aiohttp (and this logger only
+        # speaks once it is loaded).
+        from aiohttp.http_exceptions import HttpProcessingError
+        from aiohttp.web_protocol import RequestPayloadError
+
+        if isinstance(error, RequestPayloadError):
+            return False
+        if isinstance(error, HttpProcessingError):
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.msg, record.args = (
+                "malformed HTTP request refused: %s",
+                (" ".join(str(error).split())[:160],),
+            )
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
 def install(
     *,
     level: int,
@@ -111,6 +138,7 @@ def install(
     """Replace the root logger's handlers with one structured, redacting handler."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.addFilter(ContextFilter())
+    handler.addFilter(MalformedHttpFilter())
     handler.addFilter(RedactingFilter(redactor))
     handler.setFormatter(JsonFormatter(redactor) if fmt == "json" else TextFormatter(redactor))
     root = logging.getLogger()

@@ -8,10 +8,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+import aiohttp
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.request.async_request import AsyncBoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.errors import SlackApiError
 from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
 from slack_sdk.signature import SignatureVerifier
 from slack_sdk.web.async_client import AsyncWebClient
@@ -22,7 +24,7 @@ from bots.slack.files import SlackFiles
 from bots.slack.gateway import CoreGateway
 from bots.slack.listeners import SlackListeners, register
 from bots.slack.packing import Stash
-from bots.slack.payloads import problem
+from bots.slack.payloads import handled_type, problem
 from bots.slack.users import UserDirectory
 from core.attachments import AttachmentPolicy
 from core.settings import Settings, SlackSettings
@@ -101,6 +103,7 @@ def build_slack_adapter(
         ),
     )
     register(app, SlackListeners(bot, clock))
+    app.error(_one_line_error)
     secret = slack.signing_secret
     verifier = SignatureVerifier(secret.get_secret_value()) if secret else None
     return SlackAdapter(app=app, bot=bot, verifier=verifier)
@@ -118,4 +121,33 @@ class CheckedApp(AsyncApp):
         if reason is not None:
             log.warning("Slack request refused: %s", reason)
             return BoltResponse(status=400, body={"error": "malformed payload"})
+        if not handled_type(req.body):
+            log.warning("Slack request not handled: payload type %.40r", req.body.get("type"))
+            return BoltResponse(status=404, body={"error": "unhandled request"})
         return await super().async_dispatch(req)
+
+    def _handle_unmatched_requests(self, req: AsyncBoltRequest, resp: BoltResponse) -> BoltResponse:
+        # Bolt's own warning spans a dozen lines (a code suggestion); one line is enough.
+        body = req.body
+        event = body.get("event")
+        log.warning(
+            "Slack request not handled: type=%.40r event=%.40r command=%.40r",
+            body.get("type"),
+            event.get("type") if isinstance(event, dict) else None,
+            body.get("command"),
+        )
+        return resp
+
+
+# Errors Bolt or a listener raise while handling a request. A Web API that cannot be reached
+# (auth.test on the first request) is a 503, so that Slack delivers the event again.
+_UNAVAILABLE = (aiohttp.ClientError, TimeoutError, SlackApiError)
+
+
+async def _one_line_error(error: Exception) -> BoltResponse:
+    """Bolt's error handler: one log line instead of Bolt's traceback (kept at debug level)."""
+    log.error("Slack request failed: %s: %s", type(error).__name__, error)
+    log.debug("Slack request failure", exc_info=error)
+    if isinstance(error, _UNAVAILABLE):
+        return BoltResponse(status=503, body={"error": "Slack API unavailable"})
+    return BoltResponse(status=500, body={"error": "internal error"})

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from urllib.parse import parse_qsl
 
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 from slack_bolt.adapter.aiohttp import to_aiohttp_response
 from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
@@ -50,6 +51,10 @@ def add_routes(
         except web.HTTPRequestEntityTooLarge:
             log.warning("Slack request refused: body over %d bytes", request.client_max_size)
             return web.json_response({"error": "request body too large"}, status=413)
+        except RequestPayloadError as exc:
+            # A body that cannot be read as sent (Content-Encoding: gzip that is not gzip).
+            log.warning("Slack request refused: unreadable body (%s)", _first_line(exc))
+            return web.json_response({"error": "unreadable body"}, status=400)
         refusal = _unauthenticated(raw, request.headers, adapter)
         if refusal is not None:
             log.warning("Slack request refused: %s", refusal)
@@ -66,6 +71,11 @@ def add_routes(
     app[SLACK_ADAPTER_KEY] = adapter
     app.router.add_post(EVENTS_PATH, slack_events)
     app.on_shutdown.append(finish)
+
+
+def _first_line(exc: Exception) -> str:
+    """aiohttp's message for a body it could not read spans several lines; its first will do."""
+    return " ".join(str(exc).split())[:120]
 
 
 def _unauthenticated(raw: bytes, headers: Mapping[str, str], adapter: SlackAdapter) -> str | None:

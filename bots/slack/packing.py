@@ -120,7 +120,8 @@ def unpack(raw: str, stash: Stash) -> Unpacked:
     ``ValueError`` for anything else."""
     try:
         found = json.loads(raw)
-    except json.JSONDecodeError as exc:
+    except (json.JSONDecodeError, RecursionError) as exc:
+        # RecursionError: a forged value nested too deeply for the parser.
         raise ValueError("not a packed value") from exc
     if not isinstance(found, dict):
         raise ValueError("not a packed value")
@@ -129,7 +130,10 @@ def unpack(raw: str, stash: Stash) -> Unpacked:
         raise ValueError("not a packed value")
     values = {str(k): str(v) for k, v in doc.pop(VALUES).items()}
     token = doc.pop(STASH, None)
-    keys = [str(k) for k in doc.pop(PARKED, [])]
+    parked_keys = doc.pop(PARKED, [])
+    if not isinstance(parked_keys, list):
+        raise ValueError("not a packed value")
+    keys = [str(k) for k in parked_keys]
     missing: tuple[str, ...] = ()
     if token is not None:
         parked = stash.get(str(token))

@@ -178,6 +178,14 @@ _EVENTS: dict[str, type[_Event]] = {
 }
 
 
+def handled_type(body: Mapping[str, Any]) -> bool:
+    """``body`` is a slash command, a form without a type (``ssl_check``) or a payload type the
+    app handles. Bolt reads fields of the other types before any check (``workflow_step_edit``
+    without ``workflow_step``, ``interactive_message`` without ``actions`` fail inside it)."""
+    kind = body.get("type")
+    return kind is None or kind in _BY_TYPE
+
+
 def problem(body: Mapping[str, Any]) -> str | None:
     """Why ``body`` is not in the shape Slack documents for its type (a short reason naming
     the field, never its value), or ``None`` when it is, or when the app does not handle it."""

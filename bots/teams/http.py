@@ -6,11 +6,15 @@ import ipaddress
 import json
 import logging
 import re
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import jwt
+import requests
 from aiohttp import web
+from aiohttp.web_protocol import RequestPayloadError
 from botbuilder.core import Bot
+from multidict import CIMultiDict
 
 from bots.gateway import RunnerGateway
 from bots.teams import shape
@@ -22,6 +26,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 MESSAGES_PATH = "/api/messages"
+AUTHORIZATION = "Authorization"
+# "Bearer <JWT>": a scheme, a space and base64url parts; printable ASCII is all a header holds.
+_TOKEN_CHARS = re.compile(r"[\x21-\x7e][\x20-\x7e]*")
 # A plain http(s) URL with a host name or address, an optional port and a plain path: no user
 # info, backslash, query, fragment or percent-encoding, nothing two URL parsers could read as
 # two different hosts.
@@ -72,13 +79,29 @@ def add_routes(
                 "Teams request refused: MICROSOFT_APP_ID is not set and TEAMS_LOCAL_MODE is off"
             )
             return web.json_response({"error": "unauthorized"}, status=401)
+        authorization = request.headers.get(AUTHORIZATION)
+        if teams.auth == "local" and authorization is not None:
+            # Local mode authenticates nothing; a token would only make the SDK fetch the Bot
+            # Framework's signing keys from the internet (and fail with a 500 offline).
+            request = request.clone(headers=_without(request.headers, AUTHORIZATION))
+        elif authorization is not None and not _TOKEN_CHARS.fullmatch(authorization):
+            # The SDK fails with a 500 on a header it cannot encode (non-ASCII, say).
+            log.warning("Teams request refused: malformed Authorization header")
+            return web.json_response({"error": "unauthorized"}, status=401)
         if "application/json" not in request.headers.get("Content-Type", ""):
             log.warning("Teams request refused: Content-Type is not application/json")
             return web.json_response({"error": "expected application/json"}, status=415)
         try:
             body: Any = await request.json()
-        except (json.JSONDecodeError, UnicodeDecodeError, LookupError, RecursionError) as exc:
-            # LookupError: a charset Python doesn't know; RecursionError: nesting too deep.
+        except (
+            json.JSONDecodeError,
+            UnicodeDecodeError,
+            LookupError,
+            RecursionError,
+            RequestPayloadError,
+        ) as exc:
+            # LookupError: a charset Python doesn't know; RecursionError: nesting too deep;
+            # RequestPayloadError: a body that cannot be read as sent (gzip that isn't).
             log.warning("Teams request refused: body is not JSON (%s)", type(exc).__name__)
             return web.json_response({"error": "body is not JSON"}, status=400)
         found = shape.problem(body)
@@ -95,10 +118,22 @@ def add_routes(
         bot: Bot = teams.bot
         try:
             response = await teams.adapter.process(request, bot)
+        except web.HTTPUnauthorized:
+            # The SDK refuses a missing or wrong token by raising this, and logs nothing.
+            log.warning("Teams request refused: no valid Bot Framework token")
+            return web.json_response({"error": "unauthorized"}, status=401)
         except jwt.InvalidTokenError as exc:
             # The SDK lets a token that isn't even a JWT escape as a server error.
             log.warning("Teams request refused: malformed token (%s)", type(exc).__name__)
             return web.json_response({"error": "unauthorized"}, status=401)
+        except (requests.RequestException, OSError) as exc:
+            # The Bot Framework's signing keys could not be fetched: nothing can be checked.
+            log.error(
+                "Teams request not checked: the Bot Framework's signing keys could not be "
+                "read (%s)",
+                type(exc).__name__,
+            )
+            return web.json_response({"error": "authentication unavailable"}, status=503)
         return response if response is not None else web.Response(status=200)
 
     async def finish(_: web.Application) -> None:
@@ -107,6 +142,12 @@ def add_routes(
     app[TEAMS_ADAPTER_KEY] = teams
     app.router.add_post(MESSAGES_PATH, messages)
     app.on_shutdown.append(finish)
+
+
+def _without(headers: Mapping[str, str], name: str) -> CIMultiDict[str]:
+    kept: CIMultiDict[str] = CIMultiDict(headers)
+    kept.popall(name, None)
+    return kept
 
 
 def is_loopback(url: object) -> bool:

@@ -202,7 +202,9 @@ def test_a_database_under_a_file_cannot_be_created(
     assert "a-file/ticketbot.db" in one_line_error(capsys, "ticketbot chat: can't create")
 
 
-@pytest.mark.parametrize("command", [["audit"], ["usage"], ["purge"], ["purge", "--days", "3"]])
+@pytest.mark.parametrize(
+    "command", [["audit"], ["usage"], ["purge"], ["purge", "--days", "3"], ["db", "current"]]
+)
 def test_reading_commands_in_an_empty_folder_create_no_database(
     folder: Path, capsys: pytest.CaptureFixture[str], command: list[str]
 ) -> None:
@@ -319,6 +321,18 @@ def test_config_flags_a_database_this_version_cannot_use(
     assert main(["config"]) == 1
 
     assert "error: TICKETBOT_DATABASE_URL names a mysql database" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("action", ["current", "upgrade"])
+def test_db_refuses_a_database_this_version_cannot_use_in_one_line(
+    folder: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], action: str
+) -> None:
+    monkeypatch.setenv("TICKETBOT_DATABASE_URL", "mysql://bot:pw@127.0.0.1:9/ticketbot")
+
+    assert main(["db", action]) == 1
+
+    line = one_line_error(capsys, "ticketbot db: ")
+    assert "names a mysql database" in line and "pw" not in line
 
 
 def test_a_dotenv_that_is_not_utf8_is_named(
