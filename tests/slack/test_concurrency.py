@@ -39,7 +39,6 @@ async def _draft(slack: SlackHarness) -> tuple[dict[str, object], str]:
     return button(blocks, "ticket.create.confirm")
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 item 9: core lane")
 async def test_two_clicks_on_create_at_once_file_one_ticket_and_answer_once(make_slack) -> None:
     slack: SlackHarness = await make_slack(script=SCRIPT)
     create, block_id = await _draft(slack)
@@ -57,7 +56,6 @@ async def test_two_clicks_on_create_at_once_file_one_ticket_and_answer_once(make
     assert len(public) + len(updates) + len(slack.fake.responses) == 1, (public, updates)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 item 9: core lane")
 async def test_an_extra_click_after_the_ticket_was_filed_posts_nothing_public(make_slack) -> None:
     slack: SlackHarness = await make_slack(script=SCRIPT)
     create, block_id = await _draft(slack)
