@@ -452,3 +452,26 @@ def test_waystone_has_no_technician_tools() -> None:
         with pytest.raises(TechnicianToolsUnavailable) as unavailable:
             attempt()
         assert "not available on this help desk" in unavailable.value.user_message
+
+
+def test_the_per_request_impersonation_overrides_the_configured_one(
+    fake: FakeAutotask, clock: FakeClock
+) -> None:
+    other = fake.add_resource("desk@msp.example", "Desk", "Bot")
+    harness = make_harness(fake, clock, impersonation_resource_id=other)
+    ticket = fake.add_ticket()
+    harness.client.request("PATCH", "Tickets", body={"id": ticket, "priority": 1})
+    harness.client.request(
+        "PATCH", "Tickets", body={"id": ticket, "priority": 3}, impersonate=fake.ids["tess"]
+    )
+    assert [c.impersonation for c in fake.calls("PATCH")] == [str(other), str(fake.ids["tess"])]
+
+
+def test_a_lost_answer_is_settled_by_reading_the_ticket_back(
+    at: Harness, desk: AutotaskTechnicianDesk, fake: FakeAutotask, alices_ticket: int
+) -> None:
+    fake.fail("PATCH", "Tickets", mode="drop_after")
+    change = desk.set_status(ref(alices_ticket), "In Progress", TESS)
+    assert change.after == "In Progress" and change.as_technician
+    assert fake.tickets[alices_ticket]["status"] == 8
+    assert len(fake.calls("PATCH")) == 1  # never sent twice
