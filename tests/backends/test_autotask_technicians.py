@@ -475,3 +475,14 @@ def test_a_lost_answer_is_settled_by_reading_the_ticket_back(
     assert change.after == "In Progress" and change.as_technician
     assert fake.tickets[alices_ticket]["status"] == 8
     assert len(fake.calls("PATCH")) == 1  # never sent twice
+
+
+def test_a_change_keeps_the_notes_read_before_it_without_reading_them_again(
+    at: Harness, desk: AutotaskTechnicianDesk, fake: FakeAutotask, alices_ticket: int
+) -> None:
+    fake.add_note(alices_ticket, "Paper tray 2 is stuck.")
+    at.backend.get(ref(alices_ticket), TESS)
+    fake.reset_log()
+    change = desk.take(ref(alices_ticket), TESS)
+    assert [n.text for n in change.ticket.notes] == ["Paper tray 2 is stuck."]
+    assert not fake.calls(path=r"TicketNotes/query")

@@ -122,10 +122,11 @@ class AutotaskTechnicianDesk:
         before = self._vocabulary.label(TICKETS, "status", item.integer("status"))
         if item.integer("status") == wanted.value:
             return TicketChange(self._tickets.shape(item, who), "status", before, wanted.label)
+        kept = self._tickets.kept_notes(item)  # before the write drops them
         as_me = self._patch(item, {"status": wanted.value}, me, f"set the status to {wanted.label}")
         after = self._tickets.touched(item, status=wanted.value)
         return TicketChange(
-            self._tickets.shape(after, who, notes=self._tickets.kept_notes(item) or ()),
+            self._tickets.shape(after, who, notes=kept or ()),
             "status",
             before,
             wanted.label,
@@ -260,10 +261,11 @@ class AutotaskTechnicianDesk:
             return TicketChange(self._tickets.shape(item, who), "assignee", before, target.name)
         role = role_id if role_id is not None else self._default_role(target)
         changes = {"assignedResourceID": target.id, "assignedResourceRoleID": role}
+        kept = self._tickets.kept_notes(item)  # before the write drops them
         as_me = self._patch(item, changes, me, f"assigned the ticket to {target.name}")
         after = self._tickets.touched(item, **changes)
         return TicketChange(
-            self._tickets.shape(after, who, notes=self._tickets.kept_notes(item) or ()),
+            self._tickets.shape(after, who, notes=kept or ()),
             "assignee",
             before,
             target.name,
