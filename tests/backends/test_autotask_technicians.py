@@ -4,7 +4,7 @@ Autotask will not impersonate, Autotask's own refusals, the lists and the warm r
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -267,7 +267,7 @@ def test_an_internal_value_requesters_read_is_refused(
 
 
 def test_refused_impersonation_falls_back_to_the_api_user_naming_the_technician(
-    desk: AutotaskTechnicianDesk, fake: FakeAutotask, alices_ticket: int
+    at: Harness, desk: AutotaskTechnicianDesk, fake: FakeAutotask, alices_ticket: int
 ) -> None:
     tess = fake.ids["tess"]
     fake.resource_levels[tess] = "Not impersonable"
@@ -289,6 +289,9 @@ def test_refused_impersonation_falls_back_to_the_api_user_naming_the_technician(
     assert note["description"].startswith("Tess Tech assigned the ticket to Tess Tech")
     assert f"Tess Tech <{TESS.email}>" in note["description"]
     assert change.as_technician is False
+    # One technician's security level is not the bot's configuration failing.
+    assert at.client.health.failed_within(timedelta(minutes=5)) is None
+    at.backend.check_ready()
 
     fake.reset_log()
     noted = desk.add_note(ref(alices_ticket), "Parts ordered.", TESS)
