@@ -23,6 +23,7 @@ MODELS = {
     "ticketnotes": "TicketNoteModel",
     "contacts": "ContactModel",
     "resources": "ResourceModel",
+    "resourceservicedeskroles": "ResourceServiceDeskRoleModel",
     "ticketcategories": "TicketCategoryModel",
     "ticketcategoryfielddefaults": "TicketCategoryFieldDefaultsModel",
     "ticketattachments": "TicketAttachmentModel",

@@ -11,12 +11,20 @@ import logging
 import math
 from collections.abc import Callable, Mapping
 from datetime import datetime
+from typing import TypeVar
 
 from core.context import current
-from core.errors import TicketingError, TicketNotFound
+from core.errors import NotATechnician, TicketingError, TicketNotFound
 from core.intents import LlmUsage
 from core.messages import UserRef
-from core.ports import AuditEntry, AuditLog, TicketingSystem
+from core.ports import (
+    AuditEntry,
+    AuditLog,
+    Technician,
+    TechnicianDesk,
+    TicketChange,
+    TicketingSystem,
+)
 from core.ratelimit import RateLimited
 from core.tickets import Priority, Ticket, TicketDraft, TicketRef
 
@@ -24,6 +32,7 @@ log = logging.getLogger(__name__)
 
 OUTCOME_MAX = 300
 Detail = Mapping[str, str | int | float | bool | None]
+_R = TypeVar("_R")
 
 
 class AuditTrail:
@@ -184,3 +193,108 @@ class AuditedTicketing:
             ticket=str(ref),
             detail={"backend": self.name, "file": name, "bytes": len(data)},
         )
+
+
+class AuditedTechnicianDesk:
+    """A :class:`TechnicianDesk` whose actions and refusals go to the audit trail: who (the
+    request context, and the technician's e-mail), what, which ticket, before and after."""
+
+    def __init__(self, inner: TechnicianDesk, trail: AuditTrail) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._trail = trail
+
+    def _change(
+        self, operation: str, ref: TicketRef, user: UserRef, call: Callable[[], TicketChange]
+    ) -> TicketChange:
+        action = f"technician.{operation}"
+        try:
+            change = call()
+        except RateLimited:
+            raise
+        except NotATechnician:
+            self._not_technician(operation, user, str(ref))
+            raise
+        except TicketNotFound as exc:
+            self._trail.record(
+                "refused.authorization",
+                outcome="refused",
+                ticket=str(exc.ref),
+                detail={"operation": action, "backend": self.name, "by": user.email},
+            )
+            raise
+        except TicketingError as exc:
+            self._trail.record(
+                action,
+                outcome=f"error: {exc.detail}",
+                ticket=str(ref),
+                detail={"backend": self.name, "by": user.email},
+            )
+            raise
+        self._trail.record(
+            action,
+            ticket=change.ticket.number,
+            detail={
+                "ticket_id": change.ticket.id,
+                "backend": self.name,
+                "by": user.email,
+                "field": change.field,
+                "before": change.before,
+                "after": change.after,
+                "as_technician": change.as_technician,
+            },
+        )
+        return change
+
+    def _not_technician(self, operation: str, user: UserRef, ticket: str | None) -> None:
+        self._trail.record(
+            "refused.technician",
+            outcome="refused",
+            ticket=ticket,
+            detail={"operation": f"technician.{operation}", "backend": self.name, "by": user.email},
+        )
+
+    def _read(self, operation: str, user: UserRef, call: Callable[[], _R]) -> _R:
+        try:
+            return call()
+        except NotATechnician:
+            self._not_technician(operation, user, None)
+            raise
+
+    def technician(self, user: UserRef) -> Technician:
+        return self._read("whoami", user, lambda: self.inner.technician(user))
+
+    def take(self, ref: TicketRef, user: UserRef) -> TicketChange:
+        return self._change("take", ref, user, lambda: self.inner.take(ref, user))
+
+    def assign(
+        self, ref: TicketRef, assignee: str, user: UserRef, *, role_id: int | None = None
+    ) -> TicketChange:
+        return self._change(
+            "assign", ref, user, lambda: self.inner.assign(ref, assignee, user, role_id=role_id)
+        )
+
+    def set_status(self, ref: TicketRef, status: str, user: UserRef) -> TicketChange:
+        return self._change("status", ref, user, lambda: self.inner.set_status(ref, status, user))
+
+    def add_note(
+        self, ref: TicketRef, text: str, user: UserRef, *, internal: bool = True
+    ) -> TicketChange:
+        return self._change(
+            "note", ref, user, lambda: self.inner.add_note(ref, text, user, internal=internal)
+        )
+
+    def mine(self, user: UserRef, limit: int = 20) -> list[Ticket]:
+        return self._read("mine", user, lambda: self.inner.mine(user, limit))
+
+    def queue(self, user: UserRef, name: str | None = None, limit: int = 20) -> list[Ticket]:
+        return self._read("queue", user, lambda: self.inner.queue(user, name, limit))
+
+    def technicians(self, user: UserRef) -> list[Technician]:
+        return self._read("technicians", user, lambda: self.inner.technicians(user))
+
+    def statuses(self, user: UserRef) -> list[str]:
+        return self._read("statuses", user, lambda: self.inner.statuses(user))
+
+    def queues(self, user: UserRef) -> list[str]:
+        return self._read("queues", user, lambda: self.inner.queues(user))

@@ -58,3 +58,40 @@ class ConfigurationError(TicketingError):
             "The help desk connection isn't set up correctly; I've told the administrators.",
             detail=detail,
         )
+
+
+class NotATechnician(TicketingError):
+    """A technician-only operation asked by someone who is not an active technician of the help
+    desk. Says nothing about any ticket."""
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            "Only the help desk's technicians can do that. If you are one, ask your "
+            "administrator to check that your chat e-mail is on your active technician account.",
+            detail=detail,
+        )
+
+
+class TechnicianToolsUnavailable(UnsupportedOperation):
+    """The configured help desk has no technician tools (Waystone)."""
+
+    def __init__(self, operation: str, backend: str) -> None:
+        super().__init__(operation, backend)
+        self.user_message = (
+            f"Technician tools ({operation}) are not available on this help desk ({backend})."
+        )
+
+
+class UnknownChoice(TicketingError):
+    """A status, queue or person named by a technician matches none (or several) of the help
+    desk's own; ``choices`` are the valid ones, for a picker or a reply."""
+
+    def __init__(
+        self, what: str, wanted: str, choices: list[str], *, several: bool = False
+    ) -> None:
+        listed = ", ".join(choices) if choices else "none"
+        problem = "matches more than one" if several else "isn't one"
+        super().__init__(f"“{wanted}” {problem} of the {what}s here. Choose one of: {listed}.")
+        self.what = what
+        self.wanted = wanted
+        self.choices = tuple(choices)

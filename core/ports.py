@@ -311,3 +311,88 @@ class EventObserver(Protocol):
     """Told about every event the assistant handled (metrics, structured logs)."""
 
     def event_handled(self, summary: HandledEvent) -> None: ...
+
+
+@dataclass(frozen=True)
+class Technician:
+    """A help-desk technician as the backend knows them (an active resource in Autotask);
+    ``id`` is the backend's own, as text."""
+
+    id: str
+    name: str
+    email: str | None = None
+
+
+@dataclass(frozen=True)
+class TicketChange:
+    """What a technician's action did: the ticket after it, what changed (``assignee``,
+    ``status`` or ``note``) with its value before and after, and whether the help desk recorded
+    the technician as the author (``False``: it refused to act in their name, so the bot's own
+    API user made the change and named the technician in a note)."""
+
+    ticket: Ticket
+    field: str
+    before: str | None
+    after: str | None
+    as_technician: bool = True
+
+
+class TechnicianDesk(Protocol):
+    """What a help desk's technicians can do from chat, apart from :class:`TicketingSystem` so
+    that end-user code cannot reach it by accident.
+
+    Every method takes the acting chat user and raises :class:`core.errors.NotATechnician` for
+    anyone who is not an active technician (before any ticket is read, so nothing is revealed).
+    A status, queue or person that matches none of the help desk's raises
+    :class:`core.errors.UnknownChoice` with the valid ones; a backend without technician tools
+    raises :class:`core.errors.TechnicianToolsUnavailable`; the help desk's own refusal (the
+    technician's security level) is a :class:`core.errors.TicketingError` in its own words.
+    """
+
+    name: str
+
+    def technician(self, user: UserRef) -> Technician:
+        """Who ``user`` is as a technician."""
+        ...
+
+    def take(self, ref: TicketRef, user: UserRef) -> TicketChange:
+        """Assign the ticket to ``user``."""
+        ...
+
+    def assign(
+        self, ref: TicketRef, assignee: str, user: UserRef, *, role_id: int | None = None
+    ) -> TicketChange:
+        """Assign the ticket to the technician named by ``assignee`` (e-mail, name or id)."""
+        ...
+
+    def set_status(self, ref: TicketRef, status: str, user: UserRef) -> TicketChange:
+        """Set the ticket's status to the active status labelled ``status``."""
+        ...
+
+    def add_note(
+        self, ref: TicketRef, text: str, user: UserRef, *, internal: bool = True
+    ) -> TicketChange:
+        """Add a note by ``user``: internal (never shown to the requester) unless ``internal``
+        is False."""
+        ...
+
+    def mine(self, user: UserRef, limit: int = 20) -> list[Ticket]:
+        """Open tickets assigned to ``user``, newest first."""
+        ...
+
+    def queue(self, user: UserRef, name: str | None = None, limit: int = 20) -> list[Ticket]:
+        """Unassigned open tickets in the queue labelled ``name`` (unset: every queue), oldest
+        first."""
+        ...
+
+    def technicians(self, user: UserRef) -> list[Technician]:
+        """The active technicians, by name (for an "Assign…" picker)."""
+        ...
+
+    def statuses(self, user: UserRef) -> list[str]:
+        """The active status labels (for a "Status…" picker)."""
+        ...
+
+    def queues(self, user: UserRef) -> list[str]:
+        """The active queue labels."""
+        ...

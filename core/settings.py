@@ -76,6 +76,9 @@ class AutotaskSettings(BaseSettings):
     # Label or value, e.g. "Task Notes" or 3; unset: the picklist's default, else "Task Notes".
     note_type: int | str | None = None
     note_publish: int | str | None = None
+    # Technicians' internal notes: label or value; unset: the label "Internal Only" (or the one
+    # active label with the word "internal"). Never one of the values requesters may read.
+    internal_note_publish: int | str | None = None
     unknown_contact: Literal["refuse", "default_company"] = "refuse"
     company_visibility: bool = False
     picklist_ttl_seconds: int = 3600

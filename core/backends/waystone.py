@@ -21,11 +21,13 @@ from core.backends.parsing import Item, parse_time
 from core.errors import (
     BackendUnavailable,
     ConfigurationError,
+    TechnicianToolsUnavailable,
     TicketingError,
     TicketNotFound,
     UnsupportedOperation,
 )
 from core.messages import UserRef
+from core.ports import Technician, TicketChange
 from core.settings import WaystoneSettings
 from core.tickets import STATUS_COMPLETE, STATUS_NEW, Priority, Ticket, TicketDraft, TicketRef
 
@@ -248,3 +250,48 @@ def _refused(status: int, messages: list[str]) -> TicketingError:
     return ConfigurationError(
         f"Waystone refused the API key (HTTP {status}){said}: check WAYSTONE_API_KEY."
     )
+
+
+class WaystoneTechnicianDesk:
+    """Waystone's :class:`core.ports.TechnicianDesk`: its API has no technicians, assignment,
+    statuses to choose from, notes or lists, so every operation answers plainly that technician
+    tools are not available on this help desk."""
+
+    name = "waystone"
+
+    def _unavailable(self, operation: str) -> TechnicianToolsUnavailable:
+        return TechnicianToolsUnavailable(operation, BACKEND)
+
+    def technician(self, user: UserRef) -> Technician:
+        raise self._unavailable("technician sign-in")
+
+    def take(self, ref: TicketRef, user: UserRef) -> TicketChange:
+        raise self._unavailable("take")
+
+    def assign(
+        self, ref: TicketRef, assignee: str, user: UserRef, *, role_id: int | None = None
+    ) -> TicketChange:
+        raise self._unavailable("assign")
+
+    def set_status(self, ref: TicketRef, status: str, user: UserRef) -> TicketChange:
+        raise self._unavailable("status")
+
+    def add_note(
+        self, ref: TicketRef, text: str, user: UserRef, *, internal: bool = True
+    ) -> TicketChange:
+        raise self._unavailable("internal notes" if internal else "notes")
+
+    def mine(self, user: UserRef, limit: int = 20) -> list[Ticket]:
+        raise self._unavailable("mine")
+
+    def queue(self, user: UserRef, name: str | None = None, limit: int = 20) -> list[Ticket]:
+        raise self._unavailable("queue")
+
+    def technicians(self, user: UserRef) -> list[Technician]:
+        raise self._unavailable("technician list")
+
+    def statuses(self, user: UserRef) -> list[str]:
+        raise self._unavailable("status list")
+
+    def queues(self, user: UserRef) -> list[str]:
+        raise self._unavailable("queue list")

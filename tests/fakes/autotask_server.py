@@ -20,6 +20,15 @@ It follows Autotask's documented REST contract strictly:
   :attr:`FakeAutotask.violations` (the tests assert it stays empty), a value of the wrong type is
   recorded. Filter items are checked against the Filter model (recorded only: the real API drops
   the names it does not know).
+- ``ImpersonationResourceId`` (recorded with every request, :attr:`Recorded.impersonation`) must
+  name an active resource whose security level allows impersonation (Autotask's "can be
+  impersonated" permission of the security level); otherwise the request is refused with 500 and
+  a message about the impersonation (Autotask documents no exact text). A write made as a
+  resource is refused (500, "permission") when its security level may not make it, and notes and
+  tickets record the resource (``creatorResourceID`` / ``lastActivityResourceID``) and the API
+  user as ``impersonatorCreatorResourceID``.
+- Assigning a ticket needs ``assignedResourceID`` with ``assignedResourceRoleID``, the pair one of
+  the resource's active ``ResourceServiceDeskRoles``.
 
 Faults (:meth:`FakeAutotask.fail`) make it answer an error, drop the connection before or after
 doing the work, or hang after doing it, so tests can drive the client's retry and recovery paths.
@@ -115,6 +124,24 @@ class Recorded:
     query: dict[str, list[str]]
     headers: dict[str, str]
     body: Any
+
+    @property
+    def impersonation(self) -> str | None:
+        """The ``ImpersonationResourceId`` header the request carried."""
+        found = {key.lower(): value for key, value in self.headers.items()}
+        return found.get("impersonationresourceid")
+
+
+@dataclass(frozen=True)
+class SecurityLevel:
+    """What a resource's security level allows, as far as the fake enforces it."""
+
+    can_be_impersonated: bool = True
+    may_edit_tickets: bool = True
+    may_add_notes: bool = True
+
+
+DEFAULT_ROLE = 29683500  # the "Technician" service desk role every seeded resource has
 
 
 @dataclass
@@ -226,6 +253,15 @@ class FakeAutotask:
         self.attachment_max_bytes = 7_000_000
         self.contacts: dict[int, dict[str, Any]] = {}
         self.resources: dict[int, dict[str, Any]] = {}
+        self.security_levels: dict[str, SecurityLevel] = {
+            "Administrator": SecurityLevel(),
+            "Technician": SecurityLevel(),
+            "Not impersonable": SecurityLevel(can_be_impersonated=False),
+            "Read only": SecurityLevel(may_edit_tickets=False, may_add_notes=False),
+        }
+        self.resource_levels: dict[int, str] = {}  # resource id -> security level name
+        self.service_desk_roles: dict[int, dict[str, Any]] = {}
+        self._acting = threading.local()  # the impersonated resource of the request handled
         self.companies: set[int] = {0}
         self.ids: dict[str, int] = {}  # names tests give to seeded rows ("alice" -> contact id)
         self.threshold = 10000
@@ -246,6 +282,7 @@ class FakeAutotask:
             "ticketnotes": 9001,
             "contacts": 30682000,
             "resources": 29682900,
+            "resourceservicedeskroles": 5000,
             "ticketcategories": 100,
             "ticketcategoryfielddefaults": 300,
             "ticketattachments": 700,
@@ -319,7 +356,20 @@ class FakeAutotask:
         }
         return contact_id
 
-    def add_resource(self, email: str, first: str = "Tess", last: str = "Tech") -> int:
+    def add_resource(
+        self,
+        email: str,
+        first: str = "Tess",
+        last: str = "Tech",
+        *,
+        active: bool = True,
+        security_level: str = "Technician",
+        role_id: int | None = DEFAULT_ROLE,
+        default_role_on_resource: bool = True,
+    ) -> int:
+        """A resource with ``security_level`` and, unless ``role_id`` is None, one active
+        default service desk role (also its ``defaultServiceDeskRoleID`` unless
+        ``default_role_on_resource`` is False)."""
         resource_id = self._next_id("resources")
         self.resources[resource_id] = {
             "id": resource_id,
@@ -328,10 +378,27 @@ class FakeAutotask:
             "email": email,
             "email2": None,
             "email3": None,
-            "isActive": True,
+            "isActive": active,
             "userName": email.split("@")[0],
+            "defaultServiceDeskRoleID": role_id if default_role_on_resource else None,
         }
+        self.resource_levels[resource_id] = security_level
+        if role_id is not None:
+            self.add_service_desk_role(resource_id, role_id, default=True)
         return resource_id
+
+    def add_service_desk_role(
+        self, resource_id: int, role_id: int, *, default: bool = False, active: bool = True
+    ) -> int:
+        row_id = self._next_id("resourceservicedeskroles")
+        self.service_desk_roles[row_id] = {
+            "id": row_id,
+            "resourceID": resource_id,
+            "roleID": role_id,
+            "isDefault": default,
+            "isActive": active,
+        }
+        return row_id
 
     def add_category(
         self,
@@ -533,11 +600,39 @@ class FakeAutotask:
         if headers.get("ApiIntegrationCode") != self.integration_code:
             return 500, AUTH_500_BODY
         impersonation = headers.get("ImpersonationResourceId")
-        if impersonation is not None and (
-            not impersonation.isdigit() or int(impersonation) not in self.resources
-        ):
+        self._acting.resource = None
+        if impersonation is None:
+            return None
+        if not impersonation.isdigit() or int(impersonation) not in self.resources:
             return 500, {"errors": [f"Impersonation resource {impersonation} is not valid."]}
+        resource_id = int(impersonation)
+        if not self.resources[resource_id]["isActive"]:
+            return 500, {"errors": [f"Impersonation resource {impersonation} is not active."]}
+        if not self._level(resource_id).can_be_impersonated:
+            return 500, {
+                "errors": [
+                    f"Impersonation of resource {impersonation} is not allowed by its "
+                    "security level."
+                ]
+            }
+        self._acting.resource = resource_id
         return None
+
+    def _level(self, resource_id: int) -> SecurityLevel:
+        return self.security_levels[self.resource_levels.get(resource_id, "Administrator")]
+
+    def _acting_resource(self) -> int | None:
+        return getattr(self._acting, "resource", None)
+
+    def _may(self, permission: str) -> str | None:
+        """A refusal when the impersonated resource's security level lacks ``permission``."""
+        acting = self._acting_resource()
+        if acting is None or getattr(self._level(acting), permission):
+            return None
+        return (
+            f"The logged in resource ({acting}) does not have permission for this action "
+            "(security level)."
+        )
 
     def _route(
         self, method: str, path: str, query: dict[str, list[str]], body: Any
@@ -549,6 +644,7 @@ class FakeAutotask:
             "ticketnotes",
             "contacts",
             "resources",
+            "resourceservicedeskroles",
             "ticketcategories",
             "ticketcategoryfielddefaults",
             "ticketattachments",
@@ -630,6 +726,7 @@ class FakeAutotask:
             "ticketnotes": self.notes,
             "contacts": self.contacts,
             "resources": self.resources,
+            "resourceservicedeskroles": self.service_desk_roles,
             "ticketcategories": self.categories,
             "ticketcategoryfielddefaults": self.category_defaults,
             "ticketattachments": self.attachments,
@@ -849,13 +946,38 @@ class FakeAutotask:
         ticket = self.tickets.get(record.get("id"))  # type: ignore[arg-type]
         if ticket is None:
             return 500, {"errors": [f"Ticket {record.get('id')} was not found (id)."]}
-        problem = self._picklist_problem(self.ticket_picklists, record)
+        problem = (
+            self._picklist_problem(self.ticket_picklists, record)
+            or self._may("may_edit_tickets")
+            or self._assignment_problem(record)
+        )
         if problem:
             return 500, {"errors": [problem]}
         with self._lock:
             ticket.update({k: v for k, v in record.items() if k not in READ_ONLY_TICKET_FIELDS})
             ticket["lastActivityDate"] = _now_text(self.clock())
+            ticket["lastActivityResourceID"] = self._acting_resource() or self.api_resource_id
         return 200, {"itemId": ticket["id"]}
+
+    def _assignment_problem(self, record: Mapping[str, Any]) -> str | None:
+        if "assignedResourceID" not in record and "assignedResourceRoleID" not in record:
+            return None
+        resource_id = record.get("assignedResourceID")
+        role_id = record.get("assignedResourceRoleID")
+        if resource_id is None or role_id is None:
+            return "assignedResourceID and assignedResourceRoleID must be given together."
+        resource = self.resources.get(resource_id)
+        if resource is None or not resource["isActive"]:
+            return f"Resource {resource_id} is not an active resource (assignedResourceID)."
+        if not any(
+            row["resourceID"] == resource_id and row["roleID"] == role_id and row["isActive"]
+            for row in self.service_desk_roles.values()
+        ):
+            return (
+                f"Role {role_id} is not an active service desk role of resource {resource_id} "
+                "(assignedResourceRoleID)."
+            )
+        return None
 
     def _create_note(self, ticket_id: int, body: Any) -> tuple[int, Any]:
         ticket = self.tickets.get(ticket_id)
@@ -870,19 +992,22 @@ class FakeAutotask:
         missing = [name for name in self.required_note_fields if record.get(name) in (None, "")]
         if missing:
             return 500, {"errors": [f"Missing Required Field: {name}" for name in missing]}
-        problem = self._picklist_problem(self.note_picklists, record)
+        problem = self._picklist_problem(self.note_picklists, record) or self._may("may_add_notes")
         if problem:
             return 500, {"errors": [problem]}
         now = self.clock()
+        acting = self._acting_resource()
         with self._lock:
             note_id = self._next_id("ticketnotes")
             self.notes[note_id] = {
                 **record,
                 "id": note_id,
                 "ticketID": ticket_id,
-                "creatorResourceID": self.api_resource_id,
+                "creatorResourceID": acting or self.api_resource_id,
                 "createDateTime": _now_text(now),
             }
+            if acting is not None:
+                self.notes[note_id]["impersonatorCreatorResourceID"] = self.api_resource_id
             ticket["lastActivityDate"] = _now_text(now)
         return 200, {"itemId": note_id}
 

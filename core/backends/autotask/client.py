@@ -29,6 +29,7 @@ from core.backends.http import (
     JsonHttp,
     error_messages,
     json_object,
+    plain_words,
     utc_now,
 )
 from core.backends.parsing import Item, as_int, items_of
@@ -242,6 +243,7 @@ class AutotaskClient:
         *,
         body: Mapping[str, Any] | None = None,
         params: Mapping[str, str] | None = None,
+        impersonate: int | None = None,
     ) -> dict[str, Any]:
         """Send ``method`` to ``{zone}/V1.0/{path}`` and return the JSON answer.
 
@@ -249,6 +251,11 @@ class AutotaskClient:
         5xx. Writes are sent once: a write whose answer never came raises
         :class:`~core.backends.http.WriteOutcomeUnknown`, and the caller decides by looking at
         the data.
+
+        ``impersonate`` sends this request as that resource (``ImpersonationResourceId``,
+        instead of AUTOTASK_IMPERSONATION_RESOURCE_ID). Autotask's refusal to impersonate it
+        raises :class:`ImpersonationRefused`; a refusal of the action itself (the resource's
+        security level) raises :class:`ResourceRefused` in Autotask's own words.
         """
         method = method.upper()
         is_read = method == "GET" or path.rstrip("/").lower().endswith(("/query", "/query/count"))
@@ -263,7 +270,7 @@ class AutotaskClient:
                 is_read=is_read,
                 body=body,
                 params=params,
-                headers=self._auth_headers(),
+                headers=self._auth_headers(impersonate),
             )
         finally:
             if not is_read:  # done, refused or unknown: what was read before may be stale
@@ -273,6 +280,10 @@ class AutotaskClient:
             answer = json_object(response, f"{SERVICE} {where}")
             self._accepted()
             return answer
+        if impersonate is not None:
+            refusal = _refusal_as(impersonate, response, where)
+            if refusal is not None:
+                raise refusal
         raise self._error(response, where, is_read=is_read)
 
     def on_write(self, listener: WriteListener) -> None:
@@ -407,14 +418,15 @@ class AutotaskClient:
         )
         return response
 
-    def _auth_headers(self) -> dict[str, str]:
+    def _auth_headers(self, impersonate: int | None = None) -> dict[str, str]:
         headers = {
             "ApiIntegrationCode": self._integration_code,
             "UserName": self._username,
             "Secret": self._secret,
         }
-        if self._impersonation is not None:
-            headers["ImpersonationResourceId"] = str(self._impersonation)
+        acting = impersonate if impersonate is not None else self._impersonation
+        if acting is not None:
+            headers["ImpersonationResourceId"] = str(acting)
         return headers
 
     @contextmanager
@@ -492,6 +504,62 @@ def _hint(messages: list[str]) -> str | None:
     for field, setting in _FIELD_SETTINGS.items():
         if re.search(rf"\b{field}\b", text):
             return f"The admin can set {setting}; run `ticketbot doctor` to check every field"
+    return None
+
+
+class ImpersonationRefused(TicketingError):
+    """Autotask would not act as the resource (its security level does not allow being
+    impersonated, or it is inactive): the caller may send the request as the API user."""
+
+    def __init__(self, resource_id: int, messages: list[str], *, where: str) -> None:
+        said = "; ".join(messages) or "-"
+        super().__init__(
+            "The help desk wouldn't let the bot act in your name.",
+            detail=f"Autotask {where} refused to impersonate resource {resource_id}: {said}",
+        )
+        self.resource_id = resource_id
+
+
+class ResourceRefused(TicketingError):
+    """Autotask refused the action for the impersonated resource (its security level), in its
+    own words."""
+
+    def __init__(self, resource_id: int, status: int, messages: list[str], *, where: str) -> None:
+        said = plain_words(messages)
+        super().__init__(
+            "Autotask didn't allow that for your account"
+            + (f": {said}" if said else f" (it answered HTTP {status}).")
+            + " Your security level in Autotask decides what you may change.",
+            detail=(
+                f"Autotask {where} as resource {resource_id} answered HTTP {status}: "
+                f"{'; '.join(messages) or '-'}"
+            ),
+        )
+        self.status = status
+        self.messages = tuple(messages)
+
+
+# Autotask documents no error text for a refused impersonation; these words are what its
+# answers are reported to contain (see the README's "For technicians").
+_IMPERSONATION_WORDS = re.compile(r"imperson", re.IGNORECASE)
+_PERMISSION_WORDS = re.compile(
+    r"permission|not\s+allowed|not\s+authori[sz]ed|unauthori[sz]ed|security\s+level|access",
+    re.IGNORECASE,
+)
+
+
+def _refusal_as(resource_id: int, response: requests.Response, where: str) -> TicketingError | None:
+    """What an error answer to a request sent as ``resource_id`` means, when it is about that
+    resource rather than the bot's own credentials (``None``: the usual reading)."""
+    status = response.status_code
+    if status == 401 or status == 429 or status in GATEWAY_STATUSES:
+        return None
+    messages = error_messages(response)
+    text = " ".join(messages)
+    if messages and _IMPERSONATION_WORDS.search(text):
+        return ImpersonationRefused(resource_id, messages, where=where)
+    if status == 403 or (status >= 500 and messages and _PERMISSION_WORDS.search(text)):
+        return ResourceRefused(resource_id, status, messages, where=where)
     return None
 
 

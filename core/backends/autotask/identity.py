@@ -29,7 +29,13 @@ EMAILS_PER_QUERY = 100
 CONTACT_EMAIL_FIELDS = ("emailAddress", "emailAddress2", "emailAddress3")
 CONTACT_FIELDS = ("id", "companyID", "firstName", "lastName", *CONTACT_EMAIL_FIELDS)
 RESOURCE_EMAIL_FIELDS = ("email", "email2", "email3")
-RESOURCE_FIELDS = ("id", "firstName", "lastName", *RESOURCE_EMAIL_FIELDS)
+RESOURCE_FIELDS = (
+    "id",
+    "firstName",
+    "lastName",
+    *RESOURCE_EMAIL_FIELDS,
+    "defaultServiceDeskRoleID",
+)
 
 
 @dataclass(frozen=True)
@@ -45,6 +51,7 @@ class Resource:
     id: int
     name: str
     email: str | None = None
+    default_role_id: int | None = None  # its default service desk role (for assigning)
 
 
 @dataclass(frozen=True)
@@ -79,7 +86,12 @@ def _contact(item: Item) -> Contact:
 
 
 def _resource(item: Item) -> Resource:
-    return Resource(id=item.id, name=_name(item) or f"Resource {item.id}", email=item.text("email"))
+    return Resource(
+        id=item.id,
+        name=_name(item) or f"Resource {item.id}",
+        email=item.text("email"),
+        default_role_id=item.integer("defaultServiceDeskRoleID"),
+    )
 
 
 class Directory:
@@ -149,6 +161,10 @@ class Directory:
     def resource_by_email(self, email: str) -> Resource | None:
         """The active resource (technician) with ``email`` in any of its three addresses."""
         return self._roster_now().by_email.get(email.strip().casefold())
+
+    def active_resources(self) -> list[Resource]:
+        """Every active resource (the technicians), by id: the cached roster."""
+        return list(self._roster_now().by_id.values())
 
     def resource(self, resource_id: int | None) -> Resource | None:
         """A technician by id (for "assigned to"), from the roster or, for one who left, read

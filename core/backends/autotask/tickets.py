@@ -105,6 +105,9 @@ class _StoredNote:
     note: Note
 
 
+StoredNote = _StoredNote  # a note with its publish value, for the technician desk
+
+
 class AutotaskTicketing:
     """Tickets in an Autotask tenant (implements :class:`core.ports.TicketingSystem`)."""
 
@@ -178,6 +181,35 @@ class AutotaskTicketing:
     @property
     def client(self) -> AutotaskClient:
         return self._client
+
+    # -- for the technician desk (:mod:`.technicians`) ---------------------------------------
+
+    def authorized(self, ref: TicketRef, who: Requester) -> Item:
+        """The ticket ``who`` may see (read through the shared cache), else TicketNotFound."""
+        return self._authorized(ref, who)
+
+    def shape(
+        self, item: Item, who: Requester, *, notes: tuple[StoredNote, ...] | None = None
+    ) -> Ticket:
+        """``item`` as the :class:`Ticket` ``who`` sees (``notes`` None: read them)."""
+        return self._ticket(item, who, notes=notes)
+
+    def shape_list(self, rows: Sequence[Item], who: Requester) -> list[Ticket]:
+        """Rows of a list, without their notes, their people read in one query each."""
+        self._prefetch_people(rows, who)
+        return [self._ticket(row, who, notes=()) for row in rows]
+
+    def touched(self, item: Item, **changes: object) -> Item:
+        """``item`` after the bot's own write (kept as what Autotask now holds)."""
+        return self._touched(item, **changes)
+
+    def kept_notes(self, item: Item) -> tuple[StoredNote, ...] | None:
+        """The ticket's notes if kept for its current state (never reads)."""
+        return self._kept_notes(item)
+
+    def read_fresh(self, ticket_id: int) -> Item | None:
+        """The ticket as Autotask holds it now."""
+        return self._read(ticket_id, fresh=True)
 
     # -- the port ---------------------------------------------------------------------------
 
