@@ -21,9 +21,13 @@ MAX_REPLY_WORDS = 12
 _TOKEN_RE = re.compile(r"[\w'’]+|👍|👌|✅|❌|👎")
 
 
+_INNER_HYPHEN_RE = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+
+
 def _tokens(text: str) -> list[str]:
     folded = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
-    return _TOKEN_RE.findall(folded)
+    # One word with or without its hyphen: "vas-y" is "vasy", "re-open" is "reopen".
+    return _TOKEN_RE.findall(_INNER_HYPHEN_RE.sub("", folded))
 
 
 def _plain(word: str) -> str:
@@ -49,7 +53,7 @@ _YES_FILLER = frozenset(
 )
 _NO_STRONG = frozenset(
     """nvm nah no n nope nah nay cancel stop abort dont don't not never mind nevermind forget
-    scratch drop skip nein nee nicht abbrechen vergiss lass non annule annuler annulez
+    scratch scrap ditch disregard ignore withdraw drop skip nein nee nicht abbrechen vergiss lass non annule annuler annulez
     laisse tomber pas cancelar cancela olvidalo dejalo ❌ 👎""".split()  # noqa: SIM905
 )
 _NO_FILLER = frozenset(
@@ -65,7 +69,10 @@ _RESOLVED_RE = re.compile(
     r"|ok)|(?:fixed|sorted|solved|resolved) (?:it)?self|it'?s (?:fixed|sorted|solved|resolved)"
     r"|(?:problem|issue) (?:went away|is gone|solved itself)|no longer (?:needed|an issue)"
     r"|not needed any ?more|don'?t need (?:it|that|a ticket) any ?more"
-    r"|(?:it'?s|it is|that'?s|all) (?:fine|ok|okay|good|sorted) (?:now|again)|all good now)\b",
+    r"|(?:it'?s|it is|that'?s|all) (?:fine|ok|okay|good|sorted) (?:now|again)|all good now"
+    r"|(?:i|we)(?:'ve| have)? (?:got|managed to get) (?:in|back in|it (?:working|to work))"
+    r"|(?:i|we)(?:'ve| have)? (?:fixed|sorted|solved|figured out|worked out) it"
+    r"|(?:i|we)(?:'ve| have)? (?:figured|worked) it out|(?:i|we)(?:'ve| have)? managed)\b",
     re.IGNORECASE,
 )
 
@@ -109,11 +116,29 @@ _DONT_RE = re.compile(
 )
 
 
+_WITHDRAW_LEAD_RE = re.compile(
+    r"^\s*(?:(?:ah|oh|ok|okay|sorry|hmm|um|actually|wait|oops|no)[,!.\s]+)*(?:never ?mind|nvm"
+    r"|forget (?:it|that|about it)|scratch that|scrap (?:it|that)|cancel (?:it|that)|ditch (?:it"
+    r"|that)|ignore (?:that|this|me|my last message)|disregard (?:that|this|it))\b[,;:.!\s-]*",
+    re.IGNORECASE,
+)
+
+
+def _withdrawn_first(text: str) -> bool:
+    """ "ah never mind, I got in now": a withdrawal said first, whatever reason follows (but
+    not "never mind the title, make it urgent", which still changes something)."""
+    lead = _WITHDRAW_LEAD_RE.match(text)
+    if lead is None or len(_tokens(text)) > MAX_REPLY_WORDS:
+        return False
+    rest = text[lead.end() :]
+    return stated_priority(rest) is None and title_edit(rest) is None
+
+
 def says_no(text: str) -> bool:
     """A refusal or a withdrawal: "no", "never mind", "forget it", "nein danke", "non merci",
-    "it works again", "don't create it"."""
+    "it works again", "don't create it", "scrap that, I got in"."""
     short = len(_tokens(text)) <= MAX_REPLY_WORDS
-    if short and (_RESOLVED_RE.search(text) or _DONT_RE.match(text)):
+    if short and (_RESOLVED_RE.search(text) or _DONT_RE.match(text) or _withdrawn_first(text)):
         return True
     words = _tokens(text)
     if not _short(words):
@@ -552,7 +577,8 @@ def best_match(words: str, subjects: list[str]) -> int | None:
 
 
 _WITHDRAW_RE = re.compile(
-    r"\b(?:never ?mind|nvm|forget (?:it|that|about it)|scratch that|cancel|drop it)\b",
+    r"\b(?:never ?mind|nvm|forget (?:it|that|about it)|scratch that|scrap (?:it|that)|cancel"
+    r"|drop it|ditch (?:it|that)|disregard (?:it|that|this))\b",
     re.IGNORECASE,
 )
 

@@ -238,9 +238,12 @@ def _answer_to_which(
     if ref is not None:
         chosen = _CHOSEN[then](ref, values) if then in _CHOSEN else ShowStatus(ref)
         return Translation(Several((forget, chosen)), "choose")
+    # Left unanswered: the message is read against what waits next ("yes" to the draft the
+    # question was asked in front of), not against an empty dialogue.
+    following = state.queued[0] if state.queued else None
     moved_on = translate_message(
         text,
-        DialogueState(None, state.queued, state.focus),
+        DialogueState(following, state.queued[1:], state.focus),
         classify,
         event_id=event_id,
         was_claimed=was_claimed,
@@ -259,7 +262,25 @@ _CHOSEN: dict[str, Callable[[TicketRef, Mapping[str, str]], Operation]] = {
 }
 
 
+_INTERJECTION_RE = re.compile(
+    r"^\s*(?:(?:no|nah|wait|hold on|actually|oh|ah|hmm|um|sorry|oops|well|ok|okay)\b[,!.:;\s-]*)+",
+    re.IGNORECASE,
+)
+
+
 def _draft_edit(text: str, draft: Mapping[str, str]) -> EditPending | None:
+    """A reply that changes the waiting draft. Leading "no, wait, actually" only says the
+    person is correcting something: "no wait, it's critical" edits, it does not refuse."""
+    said = _INTERJECTION_RE.sub("", text) or text
+    edit = _edit_of(said, draft)
+    if edit is None and said != text:
+        edit = _edit_of(text, draft)
+    if edit is not None and edit.detail is not None:
+        edit = EditPending(title=edit.title, priority=edit.priority, detail=said)
+    return edit
+
+
+def _edit_of(text: str, draft: Mapping[str, str]) -> EditPending | None:
     title = title_edit(text)
     if title:
         return EditPending(title=title)
@@ -269,6 +290,14 @@ def _draft_edit(text: str, draft: Mapping[str, str]) -> EditPending | None:
     level = makes_it(text)
     if level is not None:
         return EditPending(priority=level, detail=text)
+    # "can we bump it to high?", "escalate it": a change for "it" is a change to the draft.
+    wanted = priority_request(text)
+    if wanted is not None and wanted[0] is None:
+        return EditPending(priority=wanted[1])
+    escalate = escalation(text)
+    if escalate is not None and escalate[0] is None:
+        current = Priority.parse(draft.get(actions.INPUT_PRIORITY, "")) or Priority.MEDIUM
+        return EditPending(priority=_ONE_UP.get(current, current))
     about = f"{draft.get(actions.INPUT_TITLE, '')} {draft.get(actions.INPUT_DESCRIPTION, '')}"
     if text.strip().casefold() == draft.get(actions.INPUT_DESCRIPTION, "").strip().casefold():
         return EditPending()  # said again: show the same draft
@@ -276,6 +305,13 @@ def _draft_edit(text: str, draft: Mapping[str, str]) -> EditPending | None:
         # "it's for the CEO, treat it as critical": the detail and the priority it states.
         return EditPending(detail=text, priority=stated_priority(text))
     return None
+
+
+_ONE_UP = {
+    Priority.LOW: Priority.MEDIUM,
+    Priority.MEDIUM: Priority.HIGH,
+    Priority.HIGH: Priority.CRITICAL,
+}
 
 
 def _about_focus(text: str) -> Translation | None:

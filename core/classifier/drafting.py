@@ -31,7 +31,10 @@ _URGENCY_LEAD_RE = re.compile(
     re.IGNORECASE,
 )
 _POLITE_LEAD_RE = re.compile(
-    r"^(?:please|pls|plz|kindly|so|um+|uh+|ok(?:ay)?|well|also)\b[\s,]*"
+    r"^(?:please|pls|plz|kindly|so|um+|uh+|ok(?:ay)?|well|also|oh(?: no| dear)?|ah|and|plus|anyway|btw"
+    r"|by the way|separately|unrelated(?:ly)?|on (?:a|an)(?:other| unrelated| separate) note"
+    r"|(?:one )?more thing|another (?:thing|problem|issue)|(?:a )?second (?:thing|problem|issue))"
+    r"\b[\s,:]*"
     r"|^(?:can|could|would|will) (?:you|someone|somebody|anyone|u) (?:please |pls |kindly )?"
     r"(?:help (?:me )?(?:with|to|on) (?:this:? )?|help me\b[\s,:]*)?"
     r"|^(?:i|we)(?:'m|'ve|'d| am| have| would| really)? (?:need|want|like|require|could use"

@@ -127,7 +127,11 @@ _HIGH_RE = re.compile(
     r"|keylogger|scam|scammer|fraud(?:ulent)?|stolen|spoof(?:ed|ing)?)\b"
     r"|\b(?:someone|somebody|they|a hacker) (?:has|knows|got|stole|took) (?:my|our) (?:password"
     r"|login|credentials|account)\b|\b(?:login|log-in|sign-?in|security|mfa) (?:alert|warning)s?\b"
-    r"|\badware\b|\bhijack\w*|\bads? (?:pages?|tabs?|windows?|sites?)\b|\bpop-? ?ups?\b"
+    r"|\badware\b|\bhijack\w*|\bads? (?:pages?|tabs?|windows?|sites?)\b"
+    # A pop-up is a scam sign only with a scam's marks: not "the licence popup" or a
+    # notification that does not "pop up".
+    r"|\b(?:weird|random|strange|odd|dodgy|fake|scary|spam|ad|ads|browser) pop-? ?ups?\b"
+    r"|\bpop-? ?ups?\b[^.]{0,60}\b(?:call|phone|number|pay|infected|virus|scam|warning|click)\b"
     r"|\bredirect(?:s|ing|ed)?\b|\bfake\b|\bgift ?cards?\b|\bimpersonat\w*"
     r"|\b(?:looks?|seems?) (?:fake|dodgy|suspicious|fishy|like a scam|like phishing)\b|\bfishy\b"
     r"|\b(?:in|within) (?:\d+|a few|five|ten|fifteen|twenty|thirty|half an) (?:min|mins|minutes)\b"

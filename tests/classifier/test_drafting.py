@@ -13,6 +13,11 @@ from core.classifier.text import clean
     ("text", "title"),
     [
         ("My computer won't start", "My computer won't start"),
+        (
+            "oh, separately, the printer says out of paper when it's full",
+            "The printer says out of paper when it's full",
+        ),
+        ("another thing: my dock stopped charging", "My dock stopped charging"),
         ("the copier is printing blank pages", "The copier is printing blank pages"),
         ("Open a ticket for the broken projector in room B", "The broken projector in room B"),
         (

@@ -42,6 +42,7 @@ def test_outages_for_many_and_security_incidents_are_critical(text: str) -> None
         "need VPN access for a contractor asap",
         "this is blocking me",
         "Browser keeps redirecting to a weird search page",
+        "a pop-up says my PC is blocked and I should call this number",
         "customers can't get in through the front door",
         "my laptop was stolen",
         "I present in 10 minutes and the projector is dead",
@@ -77,6 +78,8 @@ def test_stated_lack_of_hurry_is_low_and_negated_urgency_never_raises(text: str)
         "I need a second monitor",
         "the whole screen is black",
         "install the critical Windows update",
+        "excel keeps showing a licensing popup",
+        "teams notifications don't pop up anymore",
         "",
     ],
 )

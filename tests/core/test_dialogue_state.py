@@ -97,6 +97,43 @@ def test_edits_to_a_waiting_draft_show_it_again_and_are_used(database: Database)
     assert ticket.description == f"{PRINTER}\nit's the one by the kitchen"
 
 
+@pytest.mark.parametrize(
+    ("reply", "level"),
+    [
+        ("no wait, it's critical, the whole floor is affected", "Critical"),
+        ("can we bump it up to high?", "High"),
+        ("please escalate it", "High"),
+    ],
+)
+def test_a_correction_about_it_edits_the_draft_and_asks_no_ticket(
+    database: Database, reply: str, level: str
+) -> None:
+    bot = make_bot(database, script=SCRIPT)
+    bot.say(PRINTER)
+
+    edited = only(bot.say(reply))
+    bot.say("yes")
+
+    assert "Updated the draft" in edited.text
+    [ticket] = bot.desk.list_open(ALICE)
+    assert ticket.priority == level
+
+
+def test_a_yes_after_an_unanswered_which_ticket_question_answers_what_waits_next(
+    database: Database,
+) -> None:
+    bot = make_bot(database, script=SCRIPT)
+    bot.say(PRINTER)
+    bot.say("ticket list")
+    bot.say("is it fixed yet?")  # nothing in focus, no open ticket: "which one?"
+
+    created = bot.say("yes")
+
+    assert "Created ticket" in created[0].text
+    assert "nothing waiting" not in " ".join(r.text for r in created)
+    assert len(bot.desk.list_open(ALICE)) == 1
+
+
 def test_a_click_on_the_card_shown_before_an_edit_files_the_edited_draft(
     database: Database,
 ) -> None:

@@ -32,6 +32,7 @@ from core.tickets import Priority, TicketRef
         "👍",
         "ok do it",
         "perfect, create it",
+        "oui, vas-y",
     ],
 )
 def test_confirmations(text: str) -> None:
@@ -52,10 +53,20 @@ def test_confirmations(text: str) -> None:
         "non merci",
         "nvm",
         "no, that's not IT, sorry",
+        "scrap that",
+        "ah never mind, I got in now",
+        "oh, I managed to fix it myself",
     ],
 )
 def test_refusals(text: str) -> None:
     assert says_no(text) and not says_yes(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["never mind the title, make it urgent", "I got an error on login", "scrap metal"]
+)
+def test_a_withdrawal_word_that_still_asks_for_something_is_no_refusal(text: str) -> None:
+    assert not says_no(text)
 
 
 @pytest.mark.parametrize(
