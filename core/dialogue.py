@@ -53,7 +53,8 @@ _YES_FILLER = frozenset(
 )
 _NO_STRONG = frozenset(
     """nvm nah no n nope nah nay cancel stop abort dont don't not never mind nevermind forget
-    scratch scrap ditch disregard ignore withdraw drop skip nein nee nicht abbrechen vergiss lass non annule annuler annulez
+    scratch scrap ditch disregard ignore withdraw drop skip nein nee nicht abbrechen vergiss
+    lass non annule annuler annulez
     laisse tomber pas cancelar cancela olvidalo dejalo ❌ 👎""".split()  # noqa: SIM905
 )
 _NO_FILLER = frozenset(

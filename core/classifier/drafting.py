@@ -31,7 +31,8 @@ _URGENCY_LEAD_RE = re.compile(
     re.IGNORECASE,
 )
 _POLITE_LEAD_RE = re.compile(
-    r"^(?:please|pls|plz|kindly|so|um+|uh+|ok(?:ay)?|well|also|oh(?: no| dear)?|ah|and|plus|anyway|btw"
+    r"^(?:please|pls|plz|kindly|so|um+|uh+|ok(?:ay)?|well|also|oh(?: no| dear)?|ah|and|plus"
+    r"|anyway|btw"
     r"|by the way|separately|unrelated(?:ly)?|on (?:a|an)(?:other| unrelated| separate) note"
     r"|(?:one )?more thing|another (?:thing|problem|issue)|(?:a )?second (?:thing|problem|issue))"
     r"\b[\s,:]*"

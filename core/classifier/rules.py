@@ -54,7 +54,8 @@ _ADDRESSING_WORDS = frozenset(
 _NOTE_NO_REF_LEAD_RE = re.compile(
     r"^\s*(?:please\s+)?(?:(?:add|append|put|post|leave|attach)\s+(?:a\s+|this\s+|the following\s+"
     r"|an?\s+)?(?:note|comment|remark|update)(?:\s+(?:to|on|for)\s+(?:my|the|that|this)\s+"
-    r"(?:ticket|request|case))?|note|comment)\s*[:,\-\u2013\u2014]?\s*",
+    r"(?:ticket|request|case))?|(?:add|append|mention)\s+(?:to|on)\s+(?:my|the|that|this)\s+"
+    r"(?:ticket|request|case)(?:\s+that)?|note|comment)\s*[:,\-\u2013\u2014]?\s*",
     re.IGNORECASE,
 )
 
