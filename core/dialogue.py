@@ -324,7 +324,8 @@ _FOCUS_STATUS_RE = re.compile(
     r"status|any (?:updates?|news|progress|word)|what(?:'s| is)? (?:about|with) (?:that|this|it"
     r"|that one|this one|my ticket|the ticket)|(?:what's|whats|what is) the (?:status|latest"
     r"|news|update)|how(?:'s| is)? (?:it|that|my ticket|the ticket|that one) (?:going|coming"
-    r"(?: along)?|looking|doing)|who(?:'s| is)? (?:working on|handling|looking (?:at|into)"
+    r"(?: along)?|looking|doing)|how(?:'s| is| are) (?:my ticket|the ticket|things|my request)"
+    r"|who(?:'s| is)? (?:working on|handling|looking (?:at|into)"
     r"|assigned to|on) (?:it|that|this|my ticket|the ticket|that one)|is (?:anyone|someone"
     r"|somebody|it|that) (?:working on|looking at|handling|being (?:worked on|looked at))"
     r"|when will (?:it|that|this) be (?:fixed|done|sorted|resolved)|eta|update|news"
@@ -499,7 +500,8 @@ _SEPARATE_RE = re.compile(
 )
 _SUBJECT_WORD_RE = re.compile(r"[^\W\d_]{4,}")
 _NOT_A_SUBJECT = frozenset(
-    """this that with from have been there their they what when where which will would could
+    """ticket tickets draft request case mine your yours this that with from have been there
+    their they what when where which will would could
     should about into just still does doesn't isn't won't can't cannot working work works
     broken problem issue please thanks help need want keeps every time today again also
     some something anything nothing really very""".split()  # noqa: SIM905

@@ -11,6 +11,8 @@ FALLBACK_TITLE = "Support request"
 
 _GREETING_WORDS = (
     r"(?i:hi|hello|hey|hiya|heya|howdy|yo|greetings|dear|good (?:morning|afternoon|evening|day)"
+    r"|hola|buenos d[ií]as|buenas(?: tardes)?|hallo|guten (?:morgen|tag)|moin|servus|bonjour"
+    r"|salut|coucou|ciao"
     r"|morning|afternoon|evening)"
 )
 # Who is greeted: group words, or capitalised names ("Hi Anna,", "Hello IT team,").

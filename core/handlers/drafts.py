@@ -123,7 +123,7 @@ def edit_pending(op: EditPending, work: Work) -> None:
         draft = TicketDraft(op.title[:100], draft.description, draft.priority)
     if op.priority:
         draft = TicketDraft(draft.title, draft.description, op.priority)
-        reason = "you asked for it"
+        reason = f"You asked for {op.priority.value} priority."
     if op.detail:
         draft = TicketDraft(
             draft.title, f"{draft.description}\n{op.detail}".strip(), draft.priority

@@ -134,6 +134,21 @@ def test_a_yes_after_an_unanswered_which_ticket_question_answers_what_waits_next
     assert len(bot.desk.list_open(ALICE)) == 1
 
 
+def test_a_status_question_about_my_ticket_while_a_draft_waits_edits_nothing(
+    database: Database,
+) -> None:
+    bot = make_bot(database, script=SCRIPT)
+    bot.say("ticket new Outlook asks for my password")
+    bot.say(PRINTER)
+
+    answer = bot.say("how's my ticket?")
+    asked_with_a_slip = bot.say("ticket stat 10001")
+
+    assert "Outlook asks for my password" in answer[0].text
+    assert "Updated the draft" not in " ".join(r.text for r in (*answer, *asked_with_a_slip))
+    assert "Outlook asks for my password" in asked_with_a_slip[0].text
+
+
 def test_a_click_on_the_card_shown_before_an_edit_files_the_edited_draft(
     database: Database,
 ) -> None:
