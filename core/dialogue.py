@@ -49,7 +49,7 @@ _YES_FILLER = frozenset(
     thanks thank you thx cheers sounds good great perfect fine alright all lets let's let us
     go on with of course indeed sir mate :) and by means in its please make sure por favor
     bitte danke mach das es sehr gut bien sur merci stp svp cest ca le la hazlo creala
-    crealo gracias mais""".split()  # noqa: SIM905
+    crealo gracias mais passt perfekt in ordnung los perfecto bueno parfait""".split()  # noqa: SIM905
 )
 _NO_STRONG = frozenset(
     """nvm nah no n nope nah nay cancel stop abort dont don't not never mind nevermind forget
@@ -87,8 +87,12 @@ def _is_word(word: str, vocabulary: frozenset[str]) -> bool:
 
 
 def _forgiven(word: str, vocabulary: frozenset[str]) -> bool:
-    """The word, or one slip away from exactly one word of ``vocabulary`` ("yse", "yess")."""
-    return _is_word(word, vocabulary) or len(closest(_plain(word), vocabulary)) == 1
+    """The word, or one slip away from a word of ``vocabulary`` ("yse", "yess", "yeas"): from
+    exactly one when the word is short ("yet" is a word of its own, near "yes" and "yep")."""
+    if _is_word(word, vocabulary):
+        return True
+    near = closest(_plain(word), vocabulary)
+    return len(near) == 1 or (len(word) >= 4 and len(near) > 1)
 
 
 def says_yes(text: str) -> bool:
@@ -252,7 +256,11 @@ _DETAIL_LEAD_RE = re.compile(
     r"^\s*(?:(?:oh|and|also|btw|by the way|fyi|plus|ps)[,:]?\s+)*(?:it'?s|it is|it was|its|"
     r"this is|that'?s|that is|the one|it'?s the|located|it happens|happens|it only|only|mostly|"
     r"since|it started|started|forgot to (?:say|mention)|i forgot|it also|also it|and it|"
-    r"it shows|it says|the error|error|the message|on the|in the|at the|next to|by the)\b",
+    r"it shows|it says|the error|error|the message|on the|in the|at the|next to|by the"
+    # What identifies the thing: "the serial number is …", "model P2422H", "asset tag 4410".
+    r"|(?:the |my |its |it'?s )?(?:serial|model|make|asset|service tag|tag|host ?name|computer"
+    r" name|device name|pc name|ip|ip address|mac address|version|build|extension|ext|room"
+    r"|location|desk|brand)(?: number| no\.?| tag| id)?)\b",
     re.IGNORECASE,
 )
 

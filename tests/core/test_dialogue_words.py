@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.dialogue import (
+    adds_detail,
     bare_answer,
     follow_up,
     priority_edit,
@@ -33,6 +34,8 @@ from core.tickets import Priority, TicketRef
         "ok do it",
         "perfect, create it",
         "oui, vas-y",
+        "yeas",
+        "jo, passt",
     ],
 )
 def test_confirmations(text: str) -> None:
@@ -121,3 +124,14 @@ def test_titles_follow_ups_and_reasons() -> None:
     assert follow_up("my mouse is broken") is None
     assert reopen_reason("can you reopen ticket 10004, it broke again") == "it broke again"
     assert reopen_reason("reopen 10004") == ""
+
+
+def test_a_short_real_word_near_several_yeses_is_no_yes() -> None:
+    assert not says_yes("yet")
+
+
+@pytest.mark.parametrize(
+    "text", ["the serial number is CN-0F3KX 2231, model P2422H", "asset tag 40517", "model T14s"]
+)
+def test_what_identifies_the_device_is_detail_for_the_draft(text: str) -> None:
+    assert adds_detail(text)
