@@ -163,6 +163,8 @@ def translate_message(
                 return Translation(edit, "edit")
     else:
         answer = bare_answer(text)
+        if answer is None and withdraws(text) and len(text.split()) <= 4:
+            answer = "no"  # "cancel", "never mind": nothing to withdraw, and a draft is no help
         if answer is not None:
             return Translation(NothingPending(answer), "confirm" if answer == "yes" else "cancel")
     reading = classify(text)
@@ -345,14 +347,32 @@ def _note_words(found: Classification, text: str) -> str:
     return text
 
 
-def _create(found: Classification, text: str, state: DialogueState) -> Operation:
+def _more_about_focus(found: Classification, text: str, state: DialogueState) -> Operation | None:
+    """ "it's still down", "also …" right after a ticket was in focus: a note on it (or the
+    offer of one), whether the message read as a report or as a question."""
     focus = TicketRef.parse(state.focus) if state.focus else None
-    if focus is not None and found.ticket is None:
-        kind = follow_up(text)
-        if kind == "sure":
-            return AddNote(focus, text)
-        if kind == "maybe":
-            return ProposeNote(focus, text)
+    if focus is None or found.ticket is not None:
+        return None
+    kind = follow_up(text)
+    if kind == "sure":
+        return AddNote(focus, text)
+    if kind == "maybe":
+        return ProposeNote(focus, text)
+    return None
+
+
+def _question(found: Classification, text: str, state: DialogueState) -> Operation:
+    if "?" not in text:
+        more = _more_about_focus(found, text, state)
+        if more is not None:
+            return more
+    return AnswerQuestion(text, found.reply if found.source == "llm" else None)
+
+
+def _create(found: Classification, text: str, state: DialogueState) -> Operation:
+    more = _more_about_focus(found, text, state)
+    if more is not None:
+        return more
     return ProposeTicket(
         TicketDraft(
             title=found.title or draft_title(text),
@@ -396,9 +416,7 @@ _READINGS: dict[str, ReadingBuilder] = {
     Intent.ADD_NOTE.value: lambda f, t, s: AddNote(f.ticket, _note_words(f, t)),
     Intent.LIST_TICKETS.value: lambda f, t, s: ListTickets(),
     Intent.CLOSE_TICKET.value: lambda f, t, s: _each(f, t, lambda ref: RequestClose(ref, words=t)),
-    Intent.QUESTION.value: lambda f, t, s: AnswerQuestion(
-        t, f.reply if f.source == "llm" else None
-    ),
+    Intent.QUESTION.value: _question,
     Intent.HELP.value: lambda f, t, s: Help(f.reply if f.source == "llm" else None),
     Intent.SMALLTALK.value: lambda f, t, s: SmallTalk(t, f.reply),
     REOPEN_INTENT: lambda f, t, s: Reopen(f.ticket, reopen_reason(t) or t),

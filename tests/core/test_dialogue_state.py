@@ -149,6 +149,29 @@ def test_a_status_question_about_my_ticket_while_a_draft_waits_edits_nothing(
     assert "Outlook asks for my password" in asked_with_a_slip[0].text
 
 
+@pytest.mark.parametrize("text", ["cancel", "never mind", "forget it"])
+def test_a_withdrawal_with_nothing_waiting_says_so_and_drafts_nothing(
+    database: Database, text: str
+) -> None:
+    bot = make_bot(database, script={text: Classification(Intent.QUESTION)})
+
+    answer = only(bot.say(text))
+
+    assert "nothing waiting to cancel" in answer.text and answer.card is None
+
+
+def test_more_about_the_ticket_in_focus_read_as_a_question_is_still_a_note(
+    database: Database,
+) -> None:
+    bot = make_bot(database, script={"it's still down": Classification(Intent.QUESTION)})
+    bot.say("ticket new File server down")
+
+    bot.say("it's still down")
+
+    [ticket] = bot.desk.list_open(ALICE)
+    assert [n.text for n in bot.desk.get(ticket.ref, ALICE).notes] == ["it's still down"]
+
+
 def test_a_click_on_the_card_shown_before_an_edit_files_the_edited_draft(
     database: Database,
 ) -> None:
