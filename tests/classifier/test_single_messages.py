@@ -169,6 +169,12 @@ def test_an_english_report_with_a_status_word_is_not_read_as_foreign() -> None:
             "I need a new charger",
         ),
         (
+            "my keyboard is dead and also the scanner on 2 is jammed",
+            Intent.CREATE_TICKET,
+            None,
+            "the scanner on 2 is jammed",
+        ),
+        (
             "the wifi keeps dropping. Also, any news on 10032?",
             Intent.CREATE_TICKET,
             None,
@@ -190,6 +196,7 @@ def test_a_second_request_is_kept_as_the_remainder(
     "text",
     [
         "my screen flickers and also the sound crackles",  # one report, two symptoms
+        "my monitor flickers and also it beeps",
         "add to 10013: it also happens on the guest network",
         "10014 - restarted it, and also the cable was swapped",
     ],

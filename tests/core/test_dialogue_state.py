@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core import actions
+from core.classifier.rules import RuleClassifier
 from core.intents import Classification, Intent
 from core.ports import Bucket, HandledEvent, RatePolicy
 from core.ratelimit import RateLimited
@@ -170,6 +171,21 @@ def test_more_about_the_ticket_in_focus_read_as_a_question_is_still_a_note(
 
     [ticket] = bot.desk.list_open(ALICE)
     assert [n.text for n in bot.desk.get(ticket.ref, ALICE).notes] == ["it's still down"]
+
+
+def test_two_devices_in_one_message_are_two_drafts_asked_in_order(database: Database) -> None:
+    text = "my keyboard is dead and also the scanner on 2 is jammed"
+    second = "the scanner on 2 is jammed"
+    rules = RuleClassifier()
+    bot = make_bot(database, script={t: rules.classify(t) for t in (text, second)})
+
+    offered = bot.say(text)
+    bot.say("yes")
+    bot.say("yes")
+
+    assert "once “My keyboard is dead” is answered" in offered[1].text
+    titles = [t.title for t in bot.desk.list_open(ALICE)]
+    assert sorted(titles) == ["My keyboard is dead", "The scanner on 2 is jammed"]
 
 
 def test_a_click_on_the_card_shown_before_an_edit_files_the_edited_draft(
