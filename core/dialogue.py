@@ -456,8 +456,8 @@ def split_second_request(text: str) -> tuple[str, str] | None:
 
 
 _STATUS_BY_WORDS_RE = re.compile(
-    r"^\s*(?:(?:and|so|ok|okay)[,\s]+)?(?:what about|how about|how'?s|how is|any news on|any "
-    r"updates? on|status of|what'?s happening with|where are we with)\s+(?:the|my|that)\s+"
+    r"^\s*(?:(?:and|so|ok|okay)[,\s]+)?(?:(?:what about|how about|how'?s|how is|any news on"
+    r"|any updates? on|status of|what'?s happening with|where are we with)\s+)?(?:the|my|that)\s+"
     r"(?P<what>.+?)\s+(?:one|ticket|issue|request|problem|case)\s*[?.!]*\s*$",
     re.IGNORECASE,
 )

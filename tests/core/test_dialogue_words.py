@@ -13,6 +13,7 @@ from core.dialogue import (
     reopen_reason,
     says_no,
     says_yes,
+    status_by_description,
     title_edit,
 )
 from core.tickets import Priority, TicketRef
@@ -135,3 +136,12 @@ def test_a_short_real_word_near_several_yeses_is_no_yes() -> None:
 )
 def test_what_identifies_the_device_is_detail_for_the_draft(text: str) -> None:
     assert adds_detail(text)
+
+
+@pytest.mark.parametrize("text", ["the wifi one", "my laptop ticket?", "what about the phone one?"])
+def test_naming_a_ticket_by_its_subject_asks_about_it(text: str) -> None:
+    assert status_by_description(text)
+
+
+def test_a_report_is_not_a_ticket_named_by_its_subject() -> None:
+    assert not status_by_description("the printer on 3 is jammed")
