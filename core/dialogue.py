@@ -265,12 +265,28 @@ _DETAIL_LEAD_RE = re.compile(
 )
 
 
+_LEAD_CLAUSE_RE = re.compile(r"^[^,;:]{1,40}?(?:,|;|\s[-–—])\s*")
+
+
 def title_edit(text: str) -> str | None:
-    """The new title in "call it 'Outlook crashes'", "title: Outlook crashes"."""
+    """The new title in "call it 'Outlook crashes'", "title: Outlook crashes", "that's
+    wrong, the title should be VPN login fails"."""
     match = _TITLE_RE.match(text)
+    if not match:
+        # A short clause may come first ("no, that's wrong, …"): the request follows it.
+        lead = _LEAD_CLAUSE_RE.match(text)
+        match = _TITLE_RE.match(text[lead.end() :]) if lead else None
     if not match:
         return None
     title = match.group("title").strip(" .")
+    # "the title is wrong" judges the title, it does not give one.
+    if re.fullmatch(
+        r"(?:(?:not|all|a bit|too|very)\s+)*(?:wrong|incorrect|bad|off|right|ok"
+        r"|okay|fine|misleading|confusing|weird|odd|long|short|vague)",
+        title,
+        re.I,
+    ):
+        return None
     return title or None
 
 
@@ -370,7 +386,8 @@ _PRIORITY_REQUEST_RE = re.compile(
     rf"(?:the\s+priority\s+(?:of|on|for)\s+)?{_target(1)}(?:'s)?\s+(?:priority\s+)?(?:to"
     rf"|up to|down to|as|at)?\s*\w+"
     rf"|\b(?:priority|prio)\s+(?:of|on|for)\s+{_target(2)}\s+(?:to|should be|=|:)"
-    rf"|\b{_target(3)}\s+(?:is|should be|needs to be|must be)\s+(?:now\s+)?(?:more\s+)?\w+"
+    rf"|\b{_target(3)}(?:'s|’s|\s+(?:is|should be|needs to be|must be))\s+(?:now\s+)?"
+    rf"(?:actually\s+|really\s+)?(?:more\s+)?\w+"
     rf"|\b(?:raise|lower|bump|change|set|increase|decrease|upgrade|downgrade|update)\s+(?:the\s+)?"
     rf"(?:priority|prio)(?:\s+(?:of|on|for)\s+{_target(4)})?\s+(?:to|up to|down to)\b",
     re.IGNORECASE,

@@ -145,3 +145,14 @@ def test_naming_a_ticket_by_its_subject_asks_about_it(text: str) -> None:
 
 def test_a_report_is_not_a_ticket_named_by_its_subject() -> None:
     assert not status_by_description("the printer on 3 is jammed")
+
+
+def test_a_title_change_after_a_short_clause_and_a_judgement_that_is_no_title() -> None:
+    assert title_edit("no that's wrong, the title should be VPN login fails") == "VPN login fails"
+    assert title_edit("the title is wrong") is None
+    assert title_edit("hmm, the title is not right") is None
+
+
+def test_a_level_said_of_it_with_a_contraction_is_a_priority_request() -> None:
+    assert priority_request("it's actually critical") == (None, Priority.CRITICAL)
+    assert priority_request("it's broken") is None
