@@ -158,6 +158,10 @@ def translate_message(
             operation = _from_action(cancel, pending.values, state, event_id, was_claimed)
             return Translation(operation, "cancel")
         if pending.action_id == actions.CREATE_CONFIRM:
+            changed = _yes_with_a_change(text, pending.values)
+            if changed is not None:
+                operation = _from_action(pending.action_id, changed, state, event_id, was_claimed)
+                return Translation(operation, "confirm")
             edit = _draft_edit(text, pending.values)
             if edit is not None:
                 return Translation(edit, "edit")
@@ -262,6 +266,31 @@ _CHOSEN: dict[str, Callable[[TicketRef, Mapping[str, str]], Operation]] = {
         ref, Priority.parse(v.get(actions.INPUT_PRIORITY, ""))
     ),
 }
+
+
+_YES_BUT_RE = re.compile(
+    r"^(?P<yes>[^,;:]{1,30}?)(?:[,;:]\s*|\s+)(?:but|and|just|only)\s+(?P<rest>.+)$"
+)
+
+
+def _yes_with_a_change(text: str, draft: Mapping[str, str]) -> dict[str, str] | None:
+    """ "yes but make it high": the draft's values with the change, to be created at once."""
+    match = _YES_BUT_RE.match(text.strip())
+    if match is None or not says_yes(match["yes"]):
+        return None
+    edit = _draft_edit(match["rest"], draft)
+    if edit is None or (edit.title is None and edit.priority is None):
+        return None
+    values = dict(draft)
+    if edit.title:
+        values[actions.INPUT_TITLE] = edit.title[:100]
+    if edit.priority:
+        values[actions.INPUT_PRIORITY] = edit.priority.value
+    if edit.detail:
+        values[actions.INPUT_DESCRIPTION] = (
+            f"{values.get(actions.INPUT_DESCRIPTION, '')}\n{edit.detail}"
+        )
+    return values
 
 
 _INTERJECTION_RE = re.compile(

@@ -188,6 +188,26 @@ def test_two_devices_in_one_message_are_two_drafts_asked_in_order(database: Data
     assert sorted(titles) == ["My keyboard is dead", "The scanner on 2 is jammed"]
 
 
+@pytest.mark.parametrize(
+    ("reply", "title", "level"),
+    [
+        ("yes but make it high", "Printer jams", "High"),
+        ("ok, just call it 'Floor 2 printer jams'", "Floor 2 printer jams", "Medium"),
+    ],
+)
+def test_a_yes_with_a_change_creates_the_changed_draft_at_once(
+    database: Database, reply: str, title: str, level: str
+) -> None:
+    bot = make_bot(database, script=SCRIPT)
+    bot.say(PRINTER)
+
+    created = bot.say(reply)
+
+    assert "Created ticket" in created[0].text
+    [ticket] = bot.desk.list_open(ALICE)
+    assert (ticket.title, ticket.priority) == (title, level)
+
+
 def test_a_click_on_the_card_shown_before_an_edit_files_the_edited_draft(
     database: Database,
 ) -> None:
