@@ -85,6 +85,11 @@ def is_command(text: str) -> bool:
     # "ticket 48213 - I tried a new cable" is natural language, not a command.
     if first in USAGE or first in _ALIASES:
         return True
+    # "ticket stat 10001": a word then a ticket number is addressed to the grammar, even when
+    # the word is no verb (the answer then says which verbs there are).
+    after = args.split(maxsplit=1)[0] if args.strip() else ""
+    if first.isalpha() and after and TicketRef.parse(after) is not None:
+        return True
     # "ticket clsoe 10001" is a command with a slip; "ticket not updating" is a sentence.
     guesses = _guesses(first)
     return bool(guesses) and any(_fits(guess, args.strip()) for guess in guesses)
@@ -113,7 +118,13 @@ def _guesses(word: str) -> list[str]:
     if word in _REAL_WORDS or not word.isalpha():
         return []
     verbs = {_ALIASES.get(w, w) for w in closest(word, [*USAGE, *_ALIASES], min_length=3)}
+    # A verb cut short ("stat", "prio", "reop") is as clear as one with a slip.
+    if len(word) >= 3:
+        verbs |= {_ALIASES.get(w, w) for w in (*USAGE, *_ALIASES) if w.startswith(word)}
     return sorted(verbs)
+
+
+_TAKES_A_TICKET = ("status", "note", "close", "reopen", "priority")
 
 
 def _fits(verb: str, args: str) -> bool:
@@ -136,10 +147,15 @@ def parse_command(text: str) -> Command | CommandError:
     verb = _ALIASES.get(parts[0].lower(), parts[0].lower())
     args = parts[1].strip() if len(parts) > 1 else ""
     if verb not in USAGE:
-        guesses = [g for g in _guesses(parts[0].lower()) if _fits(g, args)] or _guesses(
-            parts[0].lower()
-        )
-        if len(guesses) != 1:
+        fitting = [g for g in _guesses(parts[0].lower()) if _fits(g, args)]
+        guesses = fitting or _guesses(parts[0].lower())
+        # A guess whose arguments don't fit is asked about, never acted on ("ticket opne
+        # 10001" must not file a ticket titled "10001").
+        if len(fitting) != 1:
+            if not fitting and _fits("status", args):
+                # "ticket opne 10001": something about that ticket, but which verb?
+                usage = "\n".join(USAGE[v] for v in _TAKES_A_TICKET)
+                return CommandError(f"I don't know the command '{parts[0]}'.", usage)
             if guesses:
                 options = " or ".join(f"“ticket {g}”" for g in guesses)
                 usage = "\n".join(USAGE[g] for g in guesses)
@@ -151,6 +167,10 @@ def parse_command(text: str) -> Command | CommandError:
             return CommandError(f"'ticket {verb}' takes nothing after it.", USAGE[verb])
         return Command(verb)
     if verb == "new":
+        if TicketRef.parse(args) is not None:
+            # "ticket open 10001" names a ticket: a new one titled "10001" is never meant.
+            usage = "\n".join(USAGE[v] for v in _TAKES_A_TICKET)
+            return CommandError(f"“{args}” is a ticket number, not a summary. Did you mean:", usage)
         return _parse_new(args)
     ref_text, _, remainder = args.partition(" ")
     ref = TicketRef.parse(ref_text) if ref_text else None

@@ -21,9 +21,13 @@ MAX_REPLY_WORDS = 12
 _TOKEN_RE = re.compile(r"[\w'’]+|👍|👌|✅|❌|👎")
 
 
+_INNER_HYPHEN_RE = re.compile(r"(?<=[^\W\d_])-(?=[^\W\d_])")
+
+
 def _tokens(text: str) -> list[str]:
     folded = unicodedata.normalize("NFKC", text).casefold().replace("’", "'")
-    return _TOKEN_RE.findall(folded)
+    # One word with or without its hyphen: "vas-y" is "vasy", "re-open" is "reopen".
+    return _TOKEN_RE.findall(_INNER_HYPHEN_RE.sub("", folded))
 
 
 def _plain(word: str) -> str:
@@ -45,11 +49,12 @@ _YES_FILLER = frozenset(
     thanks thank you thx cheers sounds good great perfect fine alright all lets let's let us
     go on with of course indeed sir mate :) and by means in its please make sure por favor
     bitte danke mach das es sehr gut bien sur merci stp svp cest ca le la hazlo creala
-    crealo gracias mais""".split()  # noqa: SIM905
+    crealo gracias mais passt perfekt in ordnung los perfecto bueno parfait""".split()  # noqa: SIM905
 )
 _NO_STRONG = frozenset(
     """nvm nah no n nope nah nay cancel stop abort dont don't not never mind nevermind forget
-    scratch drop skip nein nee nicht abbrechen vergiss lass non annule annuler annulez
+    scratch scrap ditch disregard ignore withdraw drop skip nein nee nicht abbrechen vergiss
+    lass non annule annuler annulez
     laisse tomber pas cancelar cancela olvidalo dejalo ❌ 👎""".split()  # noqa: SIM905
 )
 _NO_FILLER = frozenset(
@@ -65,7 +70,10 @@ _RESOLVED_RE = re.compile(
     r"|ok)|(?:fixed|sorted|solved|resolved) (?:it)?self|it'?s (?:fixed|sorted|solved|resolved)"
     r"|(?:problem|issue) (?:went away|is gone|solved itself)|no longer (?:needed|an issue)"
     r"|not needed any ?more|don'?t need (?:it|that|a ticket) any ?more"
-    r"|(?:it'?s|it is|that'?s|all) (?:fine|ok|okay|good|sorted) (?:now|again)|all good now)\b",
+    r"|(?:it'?s|it is|that'?s|all) (?:fine|ok|okay|good|sorted) (?:now|again)|all good now"
+    r"|(?:i|we)(?:'ve| have)? (?:got|managed to get) (?:in|back in|it (?:working|to work))"
+    r"|(?:i|we)(?:'ve| have)? (?:fixed|sorted|solved|figured out|worked out) it"
+    r"|(?:i|we)(?:'ve| have)? (?:figured|worked) it out|(?:i|we)(?:'ve| have)? managed)\b",
     re.IGNORECASE,
 )
 
@@ -79,8 +87,12 @@ def _is_word(word: str, vocabulary: frozenset[str]) -> bool:
 
 
 def _forgiven(word: str, vocabulary: frozenset[str]) -> bool:
-    """The word, or one slip away from exactly one word of ``vocabulary`` ("yse", "yess")."""
-    return _is_word(word, vocabulary) or len(closest(_plain(word), vocabulary)) == 1
+    """The word, or one slip away from a word of ``vocabulary`` ("yse", "yess", "yeas"): from
+    exactly one when the word is short ("yet" is a word of its own, near "yes" and "yep")."""
+    if _is_word(word, vocabulary):
+        return True
+    near = closest(_plain(word), vocabulary)
+    return len(near) == 1 or (len(word) >= 4 and len(near) > 1)
 
 
 def says_yes(text: str) -> bool:
@@ -109,11 +121,29 @@ _DONT_RE = re.compile(
 )
 
 
+_WITHDRAW_LEAD_RE = re.compile(
+    r"^\s*(?:(?:ah|oh|ok|okay|sorry|hmm|um|actually|wait|oops|no)[,!.\s]+)*(?:never ?mind|nvm"
+    r"|forget (?:it|that|about it)|scratch that|scrap (?:it|that)|cancel (?:it|that)|ditch (?:it"
+    r"|that)|ignore (?:that|this|me|my last message)|disregard (?:that|this|it))\b[,;:.!\s-]*",
+    re.IGNORECASE,
+)
+
+
+def _withdrawn_first(text: str) -> bool:
+    """ "ah never mind, I got in now": a withdrawal said first, whatever reason follows (but
+    not "never mind the title, make it urgent", which still changes something)."""
+    lead = _WITHDRAW_LEAD_RE.match(text)
+    if lead is None or len(_tokens(text)) > MAX_REPLY_WORDS:
+        return False
+    rest = text[lead.end() :]
+    return stated_priority(rest) is None and title_edit(rest) is None
+
+
 def says_no(text: str) -> bool:
     """A refusal or a withdrawal: "no", "never mind", "forget it", "nein danke", "non merci",
-    "it works again", "don't create it"."""
+    "it works again", "don't create it", "scrap that, I got in"."""
     short = len(_tokens(text)) <= MAX_REPLY_WORDS
-    if short and (_RESOLVED_RE.search(text) or _DONT_RE.match(text)):
+    if short and (_RESOLVED_RE.search(text) or _DONT_RE.match(text) or _withdrawn_first(text)):
         return True
     words = _tokens(text)
     if not _short(words):
@@ -226,17 +256,37 @@ _DETAIL_LEAD_RE = re.compile(
     r"^\s*(?:(?:oh|and|also|btw|by the way|fyi|plus|ps)[,:]?\s+)*(?:it'?s|it is|it was|its|"
     r"this is|that'?s|that is|the one|it'?s the|located|it happens|happens|it only|only|mostly|"
     r"since|it started|started|forgot to (?:say|mention)|i forgot|it also|also it|and it|"
-    r"it shows|it says|the error|error|the message|on the|in the|at the|next to|by the)\b",
+    r"it shows|it says|the error|error|the message|on the|in the|at the|next to|by the"
+    # What identifies the thing: "the serial number is …", "model P2422H", "asset tag 4410".
+    r"|(?:the |my |its |it'?s )?(?:serial|model|make|asset|service tag|tag|host ?name|computer"
+    r" name|device name|pc name|ip|ip address|mac address|version|build|extension|ext|room"
+    r"|location|desk|brand)(?: number| no\.?| tag| id)?)\b",
     re.IGNORECASE,
 )
 
 
+_LEAD_CLAUSE_RE = re.compile(r"^[^,;:]{1,40}?(?:,|;|\s[-–—])\s*")
+
+
 def title_edit(text: str) -> str | None:
-    """The new title in "call it 'Outlook crashes'", "title: Outlook crashes"."""
+    """The new title in "call it 'Outlook crashes'", "title: Outlook crashes", "that's
+    wrong, the title should be VPN login fails"."""
     match = _TITLE_RE.match(text)
+    if not match:
+        # A short clause may come first ("no, that's wrong, …"): the request follows it.
+        lead = _LEAD_CLAUSE_RE.match(text)
+        match = _TITLE_RE.match(text[lead.end() :]) if lead else None
     if not match:
         return None
     title = match.group("title").strip(" .")
+    # "the title is wrong" judges the title, it does not give one.
+    if re.fullmatch(
+        r"(?:(?:not|all|a bit|too|very)\s+)*(?:wrong|incorrect|bad|off|right|ok"
+        r"|okay|fine|misleading|confusing|weird|odd|long|short|vague)",
+        title,
+        re.I,
+    ):
+        return None
     return title or None
 
 
@@ -298,7 +348,8 @@ _FOCUS_STATUS_RE = re.compile(
     r"status|any (?:updates?|news|progress|word)|what(?:'s| is)? (?:about|with) (?:that|this|it"
     r"|that one|this one|my ticket|the ticket)|(?:what's|whats|what is) the (?:status|latest"
     r"|news|update)|how(?:'s| is)? (?:it|that|my ticket|the ticket|that one) (?:going|coming"
-    r"(?: along)?|looking|doing)|who(?:'s| is)? (?:working on|handling|looking (?:at|into)"
+    r"(?: along)?|looking|doing)|how(?:'s| is| are) (?:my ticket|the ticket|things|my request)"
+    r"|who(?:'s| is)? (?:working on|handling|looking (?:at|into)"
     r"|assigned to|on) (?:it|that|this|my ticket|the ticket|that one)|is (?:anyone|someone"
     r"|somebody|it|that) (?:working on|looking at|handling|being (?:worked on|looked at))"
     r"|when will (?:it|that|this) be (?:fixed|done|sorted|resolved)|eta|update|news"
@@ -335,7 +386,8 @@ _PRIORITY_REQUEST_RE = re.compile(
     rf"(?:the\s+priority\s+(?:of|on|for)\s+)?{_target(1)}(?:'s)?\s+(?:priority\s+)?(?:to"
     rf"|up to|down to|as|at)?\s*\w+"
     rf"|\b(?:priority|prio)\s+(?:of|on|for)\s+{_target(2)}\s+(?:to|should be|=|:)"
-    rf"|\b{_target(3)}\s+(?:is|should be|needs to be|must be)\s+(?:now\s+)?(?:more\s+)?\w+"
+    rf"|\b{_target(3)}(?:'s|’s|\s+(?:is|should be|needs to be|must be))\s+(?:now\s+)?"
+    rf"(?:actually\s+|really\s+)?(?:more\s+)?\w+"
     rf"|\b(?:raise|lower|bump|change|set|increase|decrease|upgrade|downgrade|update)\s+(?:the\s+)?"
     rf"(?:priority|prio)(?:\s+(?:of|on|for)\s+{_target(4)})?\s+(?:to|up to|down to)\b",
     re.IGNORECASE,
@@ -421,8 +473,8 @@ def split_second_request(text: str) -> tuple[str, str] | None:
 
 
 _STATUS_BY_WORDS_RE = re.compile(
-    r"^\s*(?:(?:and|so|ok|okay)[,\s]+)?(?:what about|how about|how'?s|how is|any news on|any "
-    r"updates? on|status of|what'?s happening with|where are we with)\s+(?:the|my|that)\s+"
+    r"^\s*(?:(?:and|so|ok|okay)[,\s]+)?(?:(?:what about|how about|how'?s|how is|any news on"
+    r"|any updates? on|status of|what'?s happening with|where are we with)\s+)?(?:the|my|that)\s+"
     r"(?P<what>.+?)\s+(?:one|ticket|issue|request|problem|case)\s*[?.!]*\s*$",
     re.IGNORECASE,
 )
@@ -473,7 +525,8 @@ _SEPARATE_RE = re.compile(
 )
 _SUBJECT_WORD_RE = re.compile(r"[^\W\d_]{4,}")
 _NOT_A_SUBJECT = frozenset(
-    """this that with from have been there their they what when where which will would could
+    """ticket tickets draft request case mine your yours this that with from have been there
+    their they what when where which will would could
     should about into just still does doesn't isn't won't can't cannot working work works
     broken problem issue please thanks help need want keeps every time today again also
     some something anything nothing really very""".split()  # noqa: SIM905
@@ -552,7 +605,8 @@ def best_match(words: str, subjects: list[str]) -> int | None:
 
 
 _WITHDRAW_RE = re.compile(
-    r"\b(?:never ?mind|nvm|forget (?:it|that|about it)|scratch that|cancel|drop it)\b",
+    r"\b(?:never ?mind|nvm|forget (?:it|that|about it)|scratch that|scrap (?:it|that)|cancel"
+    r"|drop it|ditch (?:it|that)|disregard (?:it|that|this))\b",
     re.IGNORECASE,
 )
 

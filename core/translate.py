@@ -158,11 +158,17 @@ def translate_message(
             operation = _from_action(cancel, pending.values, state, event_id, was_claimed)
             return Translation(operation, "cancel")
         if pending.action_id == actions.CREATE_CONFIRM:
+            changed = _yes_with_a_change(text, pending.values)
+            if changed is not None:
+                operation = _from_action(pending.action_id, changed, state, event_id, was_claimed)
+                return Translation(operation, "confirm")
             edit = _draft_edit(text, pending.values)
             if edit is not None:
                 return Translation(edit, "edit")
     else:
         answer = bare_answer(text)
+        if answer is None and withdraws(text) and len(text.split()) <= 4:
+            answer = "no"  # "cancel", "never mind": nothing to withdraw, and a draft is no help
         if answer is not None:
             return Translation(NothingPending(answer), "confirm" if answer == "yes" else "cancel")
     reading = classify(text)
@@ -238,9 +244,12 @@ def _answer_to_which(
     if ref is not None:
         chosen = _CHOSEN[then](ref, values) if then in _CHOSEN else ShowStatus(ref)
         return Translation(Several((forget, chosen)), "choose")
+    # Left unanswered: the message is read against what waits next ("yes" to the draft the
+    # question was asked in front of), not against an empty dialogue.
+    following = state.queued[0] if state.queued else None
     moved_on = translate_message(
         text,
-        DialogueState(None, state.queued, state.focus),
+        DialogueState(following, state.queued[1:], state.focus),
         classify,
         event_id=event_id,
         was_claimed=was_claimed,
@@ -259,7 +268,50 @@ _CHOSEN: dict[str, Callable[[TicketRef, Mapping[str, str]], Operation]] = {
 }
 
 
+_YES_BUT_RE = re.compile(
+    r"^(?P<yes>[^,;:]{1,30}?)(?:[,;:]\s*|\s+)(?:but|and|just|only)\s+(?P<rest>.+)$"
+)
+
+
+def _yes_with_a_change(text: str, draft: Mapping[str, str]) -> dict[str, str] | None:
+    """ "yes but make it high": the draft's values with the change, to be created at once."""
+    match = _YES_BUT_RE.match(text.strip())
+    if match is None or not says_yes(match["yes"]):
+        return None
+    edit = _draft_edit(match["rest"], draft)
+    if edit is None or (edit.title is None and edit.priority is None):
+        return None
+    values = dict(draft)
+    if edit.title:
+        values[actions.INPUT_TITLE] = edit.title[:100]
+    if edit.priority:
+        values[actions.INPUT_PRIORITY] = edit.priority.value
+    if edit.detail:
+        values[actions.INPUT_DESCRIPTION] = (
+            f"{values.get(actions.INPUT_DESCRIPTION, '')}\n{edit.detail}"
+        )
+    return values
+
+
+_INTERJECTION_RE = re.compile(
+    r"^\s*(?:(?:no|nah|wait|hold on|actually|oh|ah|hmm|um|sorry|oops|well|ok|okay)\b[,!.:;\s-]*)+",
+    re.IGNORECASE,
+)
+
+
 def _draft_edit(text: str, draft: Mapping[str, str]) -> EditPending | None:
+    """A reply that changes the waiting draft. Leading "no, wait, actually" only says the
+    person is correcting something: "no wait, it's critical" edits, it does not refuse."""
+    said = _INTERJECTION_RE.sub("", text) or text
+    edit = _edit_of(said, draft)
+    if edit is None and said != text:
+        edit = _edit_of(text, draft)
+    if edit is not None and edit.detail is not None:
+        edit = EditPending(title=edit.title, priority=edit.priority, detail=said)
+    return edit
+
+
+def _edit_of(text: str, draft: Mapping[str, str]) -> EditPending | None:
     title = title_edit(text)
     if title:
         return EditPending(title=title)
@@ -269,6 +321,14 @@ def _draft_edit(text: str, draft: Mapping[str, str]) -> EditPending | None:
     level = makes_it(text)
     if level is not None:
         return EditPending(priority=level, detail=text)
+    # "can we bump it to high?", "escalate it": a change for "it" is a change to the draft.
+    wanted = priority_request(text)
+    if wanted is not None and wanted[0] is None:
+        return EditPending(priority=wanted[1])
+    escalate = escalation(text)
+    if escalate is not None and escalate[0] is None:
+        current = Priority.parse(draft.get(actions.INPUT_PRIORITY, "")) or Priority.MEDIUM
+        return EditPending(priority=_ONE_UP.get(current, current))
     about = f"{draft.get(actions.INPUT_TITLE, '')} {draft.get(actions.INPUT_DESCRIPTION, '')}"
     if text.strip().casefold() == draft.get(actions.INPUT_DESCRIPTION, "").strip().casefold():
         return EditPending()  # said again: show the same draft
@@ -276,6 +336,13 @@ def _draft_edit(text: str, draft: Mapping[str, str]) -> EditPending | None:
         # "it's for the CEO, treat it as critical": the detail and the priority it states.
         return EditPending(detail=text, priority=stated_priority(text))
     return None
+
+
+_ONE_UP = {
+    Priority.LOW: Priority.MEDIUM,
+    Priority.MEDIUM: Priority.HIGH,
+    Priority.HIGH: Priority.CRITICAL,
+}
 
 
 def _about_focus(text: str) -> Translation | None:
@@ -309,14 +376,32 @@ def _note_words(found: Classification, text: str) -> str:
     return text
 
 
-def _create(found: Classification, text: str, state: DialogueState) -> Operation:
+def _more_about_focus(found: Classification, text: str, state: DialogueState) -> Operation | None:
+    """ "it's still down", "also …" right after a ticket was in focus: a note on it (or the
+    offer of one), whether the message read as a report or as a question."""
     focus = TicketRef.parse(state.focus) if state.focus else None
-    if focus is not None and found.ticket is None:
-        kind = follow_up(text)
-        if kind == "sure":
-            return AddNote(focus, text)
-        if kind == "maybe":
-            return ProposeNote(focus, text)
+    if focus is None or found.ticket is not None:
+        return None
+    kind = follow_up(text)
+    if kind == "sure":
+        return AddNote(focus, text)
+    if kind == "maybe":
+        return ProposeNote(focus, text)
+    return None
+
+
+def _question(found: Classification, text: str, state: DialogueState) -> Operation:
+    if "?" not in text:
+        more = _more_about_focus(found, text, state)
+        if more is not None:
+            return more
+    return AnswerQuestion(text, found.reply if found.source == "llm" else None)
+
+
+def _create(found: Classification, text: str, state: DialogueState) -> Operation:
+    more = _more_about_focus(found, text, state)
+    if more is not None:
+        return more
     return ProposeTicket(
         TicketDraft(
             title=found.title or draft_title(text),
@@ -360,9 +445,7 @@ _READINGS: dict[str, ReadingBuilder] = {
     Intent.ADD_NOTE.value: lambda f, t, s: AddNote(f.ticket, _note_words(f, t)),
     Intent.LIST_TICKETS.value: lambda f, t, s: ListTickets(),
     Intent.CLOSE_TICKET.value: lambda f, t, s: _each(f, t, lambda ref: RequestClose(ref, words=t)),
-    Intent.QUESTION.value: lambda f, t, s: AnswerQuestion(
-        t, f.reply if f.source == "llm" else None
-    ),
+    Intent.QUESTION.value: _question,
     Intent.HELP.value: lambda f, t, s: Help(f.reply if f.source == "llm" else None),
     Intent.SMALLTALK.value: lambda f, t, s: SmallTalk(t, f.reply),
     REOPEN_INTENT: lambda f, t, s: Reopen(f.ticket, reopen_reason(t) or t),

@@ -11,6 +11,8 @@ FALLBACK_TITLE = "Support request"
 
 _GREETING_WORDS = (
     r"(?i:hi|hello|hey|hiya|heya|howdy|yo|greetings|dear|good (?:morning|afternoon|evening|day)"
+    r"|hola|buenos d[ií]as|buenas(?: tardes)?|hallo|guten (?:morgen|tag)|moin|servus|bonjour"
+    r"|salut|coucou|ciao"
     r"|morning|afternoon|evening)"
 )
 # Who is greeted: group words, or capitalised names ("Hi Anna,", "Hello IT team,").
@@ -31,7 +33,11 @@ _URGENCY_LEAD_RE = re.compile(
     re.IGNORECASE,
 )
 _POLITE_LEAD_RE = re.compile(
-    r"^(?:please|pls|plz|kindly|so|um+|uh+|ok(?:ay)?|well|also)\b[\s,]*"
+    r"^(?:please|pls|plz|kindly|so|um+|uh+|ok(?:ay)?|well|also|oh(?: no| dear)?|ah|and|plus"
+    r"|anyway|btw"
+    r"|by the way|separately|unrelated(?:ly)?|on (?:a|an)(?:other| unrelated| separate) note"
+    r"|(?:one )?more thing|another (?:thing|problem|issue)|(?:a )?second (?:thing|problem|issue))"
+    r"\b[\s,:]*"
     r"|^(?:can|could|would|will) (?:you|someone|somebody|anyone|u) (?:please |pls |kindly )?"
     r"(?:help (?:me )?(?:with|to|on) (?:this:? )?|help me\b[\s,:]*)?"
     r"|^(?:i|we)(?:'m|'ve|'d| am| have| would| really)? (?:need|want|like|require|could use"

@@ -140,6 +140,10 @@ _CHANGE_DIRECTION_RE = re.compile(
     r"|fast-?track)\b (?:#?\d[\d.]*|t\d{8}\.\d{4}|" + _TARGET + r")(?: (?P<dir>up|down))?\b"
     r"|\b(?:more|less) urgent\b|\bnot urgent any ?more\b|\bno longer urgent\b"
     r"|\b(?:needs? to|should|must|can|could) (?:go|move|be moved|be bumped|be pushed) (?:up|down)\b"
+    # "can 71010 be bumped up?": the ticket named between the modal and the passive.
+    r"|\b(?:be|get|gets|got) (?:bumped|pushed|moved|escalated|prioriti[sz]ed|expedited"
+    r"|fast-?tracked)"
+    r"(?: (?P<dir3>up|down))?\b"
 )
 _DOWN_RE = re.compile(
     r"\b(?:lower|drop|decrease|reduce|downgrade|de-?prioriti[sz]e|knock|down|less urgent"
@@ -241,7 +245,10 @@ _FOREIGN_STATUS_RE = re.compile(
     r"|nouvelles?"
     r"|du nouveau|quoi de neuf|avancement|qui(?:\u00e9|e)n (?:est\u00e1|esta|lleva|trabaja)"
     r"|trabajando|wer (?:bearbeitet|k\u00fcmmert|kuemmert)|qui (?:s'occupe|travaille)|s'occupe"
-    r"|mise [a\u00e0] jour|r[e\u00e9]solue?|trait[e\u00e9]e?|en cours)\b"
+    r"|mise [a\u00e0] jour|r[e\u00e9]solue?|trait[e\u00e9]e?|en cours"
+    # Progress as a verb: "avez-vous avancé", "¿ha avanzado?", "schon weitergekommen?".
+    r"|avanc[e\u00e9]e?s?|avancer|avanz(?:ado|[o\u00f3]|a)|progress[e\u00e9]|progr[e\u00e8]s"
+    r"|weitergekommen|vorangekommen|fortschritte)\b"
 )
 _FOREIGN_TICKET_RE = re.compile(r"\b" + TICKET_WORDS + r"\b")
 # Function words that mark a message as Spanish, German or French (or its punctuation).

@@ -107,8 +107,13 @@ HELP_WHOLE_RE = re.compile(
     r"|get help from|ask) (?:this|you|it|the (?:ticket ?|chat ?|help ?desk )?bot|this (?:ticket ?"
     r"|chat ?)?bot|ticketbot|this thing|this tool|the assistant|this assistant)"
     r"(?: (?:thing|bot|tool))?$"
+    # Any short question of what the bot can do or understand: "what are you able to help
+    # with?", "which commands do you understand?".
+    r"|^(?:what|which)(?: \w+)? (?:can|do|could|will|are|would) (?:you|u)(?: \w+){0,3} (?:do|help"
+    r"(?: me)? with|handle|understand|know|support|accept|recogni[sz]e|answer)(?: here| for me"
+    r"| exactly)?$"
     r"|^(?:show|list|give|tell|send)(?: me)? (?:the |your |all |all the |available |a list of "
-    r"|some )?"
+    r"|the list of |your list of |some )?"
     r"(?:commands|command list|options|help|instructions|usage|things you can do"
     r"|what you can do)$"
     r"|^what are (?:my|the|your) (?:options|commands|choices)(?: here)?$"
@@ -451,8 +456,9 @@ STATUS_NO_REF = cues(
         8.0,
     ),
     (
-        r"\b(?:status|progress|eta|update|updates|news|latest|word|feedback|verdict|outcome"
-        r"|result)\b.{0,15}"
+        # "update" as a progress noun; "please update my job title" asks for a change.
+        r"\b(?:status|progress|eta|(?<!please )(?<!pls )(?<!you )(?<!to )update|updates|news|latest"
+        r"|word|feedback|verdict|outcome|result)\b.{0,15}"
         r"\b(?:my|the|that|this|our|last|previous|earlier)\b.{0,20}\b(?:ticket|request|case"
         r"|incident"
         r"|job|repair|call|report)\b(?!s)",
@@ -530,6 +536,12 @@ NOTE_NO_REF = cues(
         6.0,
     ),
     (r"^(?:note|comment)\s*:", 5.0),
+    # "add to my ticket that I tried another charger": what is added is said after "that".
+    (
+        r"^(?:please |can you |could you |pls )?(?:add|append|mention|note) (?:to|on|in) (?:my|the"
+        r"|that|this|our) (?:\w+ )?(?:ticket|request|case)\b",
+        6.0,
+    ),
     (
         r"\b(?:add|append|put|post|leave|attach) (?:a |an |this |my )?(?:note|comment|remark)"
         r" (?:to|on|in|onto) (?:my|the|that|this|our) (?:\w+ )?(?:ticket|request|case)\b",

@@ -31,7 +31,7 @@ _EXPLICIT_RE = re.compile(
 
 _LOW_RE = re.compile(
     r"\bno (?:rush|hurry|urgency|pressure|panic)\b"
-    r"|\bnot (?:in an?y? )?(?:rush|hurry)\b"
+    r"|\bnot (?:in )?(?:an?y? )?(?:rush|hurry)\b"
     r"|\b(?:not|isn't|isnt|is not|wasn't|nothing|never|no)\s+(?:that |super |very |too |really "
     r"|terribly |particularly |so |at all |especially |hugely |an? )?"
     r"(?:urgent|critical|important|pressing|emergency|priority|big deal|time[- ]sensitive"
@@ -127,7 +127,11 @@ _HIGH_RE = re.compile(
     r"|keylogger|scam|scammer|fraud(?:ulent)?|stolen|spoof(?:ed|ing)?)\b"
     r"|\b(?:someone|somebody|they|a hacker) (?:has|knows|got|stole|took) (?:my|our) (?:password"
     r"|login|credentials|account)\b|\b(?:login|log-in|sign-?in|security|mfa) (?:alert|warning)s?\b"
-    r"|\badware\b|\bhijack\w*|\bads? (?:pages?|tabs?|windows?|sites?)\b|\bpop-? ?ups?\b"
+    r"|\badware\b|\bhijack\w*|\bads? (?:pages?|tabs?|windows?|sites?)\b"
+    # A pop-up is a scam sign only with a scam's marks: not "the licence popup" or a
+    # notification that does not "pop up".
+    r"|\b(?:weird|random|strange|odd|dodgy|fake|scary|spam|ad|ads|browser) pop-? ?ups?\b"
+    r"|\bpop-? ?ups?\b[^.]{0,60}\b(?:call|phone|number|pay|infected|virus|scam|warning|click)\b"
     r"|\bredirect(?:s|ing|ed)?\b|\bfake\b|\bgift ?cards?\b|\bimpersonat\w*"
     r"|\b(?:looks?|seems?) (?:fake|dodgy|suspicious|fishy|like a scam|like phishing)\b|\bfishy\b"
     r"|\b(?:in|within) (?:\d+|a few|five|ten|fifteen|twenty|thirty|half an) (?:min|mins|minutes)\b"
@@ -163,6 +167,9 @@ _LABELS = {
 _SECURITY_INCIDENT_RE = re.compile(
     r"\bransom(?:ware)?\b|\bbitcoin\b|\bfiles? (?:are |were |have been |got |all )*(?:encrypted"
     r"|renamed|locked by)\b|\brenamed to \.\w+"
+    # Ransomware's two marks: files with a strange new extension, a note asking to pay.
+    r"|\bfiles? (?:now )?(?:ending|named|ends) (?:in|with) \.\w+"
+    r"|\bdemand(?:s|ing)? (?:a )?(?:payment|ransom|money|bitcoin|crypto)"
     r"|\b(?<!in a )(?<!in a data )(?:data )?breach(?:ed)?\b(?! notification| alert| list| email"
     r"| warning)"
     r"|\b(?:hacked|compromised|taken over|hijacked)\b"
@@ -311,6 +318,9 @@ _DEADLINE_RE = re.compile(
     r"\b(?:dead ?line|due (?:by|at|in|today|tomorrow|on)|is due\b"
     r"|(?:arrives?|arriving|starts?|starting|joins?|joining|begins?|beginning) (?:today|tomorrow"
     r"|this morning|this afternoon)"
+    r"|\b(?:workshop|meeting|presentation|demo|pitch|training|interview|exam|audit|flight|trip"
+    r"|event|launch|webinar|conference) (?:\w+ ){0,2}(?:first thing )?(?:tomorrow|tonight"
+    r"|this afternoon|later today)\b"
     r"|\bbefore (?:my|the|our|a) (?:\w+ )?(?:flight|meeting|presentation|trip|train|event|exam"
     r"|interview|demo|talk|keynote|launch|call|visit|audit)\b"
     r"|\b(?:pay ?day|payroll|deadline|go-live|launch|cut-?off|month[- ]end|year[- ]end|audit"
@@ -493,7 +503,8 @@ _FAULT_RE = re.compile(
 _FAULT_OR_SLOW_RE = re.compile(r"\b(?:slow|slower|sluggish|laggy|intermittent\w*|dropping)\b")
 # Cosmetic faults: the look of things, a name, a clock.
 _COSMETIC_RE = re.compile(
-    r"\b(?:looks? (?:blurry|odd|weird|strange|funny|wrong|off|ugly|stretched|pixelated)"
+    r"\bclock\b.{0,40}\b(?:min(?:ute)?s?|hours?) (?:fast|slow|ahead|behind|off)\b|\boff-?brand\b"
+    r"|\b(?:looks? (?:blurry|odd|weird|strange|funny|wrong|off|ugly|stretched|pixelated)"
     r"|default font|fonts? (?:is |are |looks? |seems? )?(?:tiny|small|big|huge|odd|weird|wrong|ugly"
     r"|blurry|different)|fonts? (?:in|on) .{0,30}\b(?:tiny|small|big|huge|odd|weird|blurry)"
     r"|name (?:shows|appears|displays|is shown|is spelled|is spelt|is written) (?:as|wrong)|logo"

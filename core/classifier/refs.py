@@ -154,8 +154,10 @@ _TICKET_CONTEXT_RE = re.compile(
     r"|tell|let|info|anymore|no longer|chase|chasing|follow(?:ing)? up|heard|where are we"
     r"|mark|marked|sorted|withdraw|going|moving|attach|attached|how's|details?|information"
     r"|check|checking|look up|lookup|keep"
-    r"|whoever|pass on|pass along|waiting|hear|about|picked up|yet|priority|urgent|bump|escalate"
-    r"|again|back|upgrade|downgrade|raise|lower|where is|where's|anywhere|joy|luck|need|needed"
+    r"|whoever|pass on|pass along|waiting|hear|about|picked up|yet|priority|urgent|bump(?:ed|ing)?"
+    r"|escalat(?:e|ed|ing)|prioriti[sz]e[sd]?|expedited?"
+    r"|again|back|upgraded?|downgraded?|raised?|lower(?:ed)?|where is|where's|anywhere|joy|luck"
+    r"|need|needed"
     r"|drop|rid of|duplicate|screenshot|uploaded|go up|go down|touched|seen|reviewed|handled"
     r"|heard)\b",
     re.IGNORECASE,

@@ -54,7 +54,8 @@ _ADDRESSING_WORDS = frozenset(
 _NOTE_NO_REF_LEAD_RE = re.compile(
     r"^\s*(?:please\s+)?(?:(?:add|append|put|post|leave|attach)\s+(?:a\s+|this\s+|the following\s+"
     r"|an?\s+)?(?:note|comment|remark|update)(?:\s+(?:to|on|for)\s+(?:my|the|that|this)\s+"
-    r"(?:ticket|request|case))?|note|comment)\s*[:,\-\u2013\u2014]?\s*",
+    r"(?:ticket|request|case))?|(?:add|append|mention)\s+(?:to|on)\s+(?:my|the|that|this)\s+"
+    r"(?:ticket|request|case)(?:\s+that)?|note|comment)\s*[:,\-\u2013\u2014]?\s*",
     re.IGNORECASE,
 )
 
@@ -168,10 +169,29 @@ def _is_separate_request(first: Classification, second: Classification, second_l
     ):
         return False
     if first.intent is Intent.CREATE_TICKET and second.intent is Intent.CREATE_TICKET:
-        return False
+        return _different_things(first.description or "", second_low)
     if first.intent is second.intent:
         return first.ticket is not None and second.ticket not in (None, first.ticket)
     return True
+
+
+# What one computer has several of at once: its screen and its sound are one device's symptoms.
+_PARTS_OF_ONE_DEVICE = frozenset(
+    """screen display sound audio volume battery fan picture image video mic microphone
+    speaker speakers""".split()  # noqa: SIM905
+)
+_POINTS_BACK_RE = re.compile(r"^\W*(?:it|its|it's|this|that|they|these|those|same)\b")
+
+
+def _different_things(first: str, second_low: str) -> bool:
+    """Two problem reports in one message are two tickets only when each names its own device
+    ("my mouse is dead and also the printer on 3 jams"); "the screen flickers and also the
+    sound crackles" is one report with two symptoms."""
+    if _POINTS_BACK_RE.match(second_low):
+        return False
+    named_first = set(lx.IT_NOUN_RE.findall(for_cues(clean(first)))) - _PARTS_OF_ONE_DEVICE
+    named_second = set(lx.IT_NOUN_RE.findall(second_low)) - _PARTS_OF_ONE_DEVICE
+    return bool(named_first and named_second) and not named_first & named_second
 
 
 def _result(

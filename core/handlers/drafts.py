@@ -67,10 +67,14 @@ def propose_ticket(op: ProposeTicket, work: Work) -> None:
     intro = op.intro
     if op.replaces is None and waiting is not None and waiting.action_id == actions.CREATE_CONFIRM:
         earlier = waiting.values.get(actions.INPUT_TITLE, "")
-        intro = (
-            "That sounds like a separate problem, so I've drafted it on its own (your draft "
-            f"“{earlier}” still waits after this one):"
-        )
+        if any(r.card is not None and r.card.kind == "draft" for r in work.replies):
+            # Both problems came in this one message: the first is asked about first.
+            intro = f"And the other problem as its own ticket, once “{earlier}” is answered:"
+        else:
+            intro = (
+                "That sounds like a separate problem, so I've drafted it on its own (your draft "
+                f"“{earlier}” still waits after this one):"
+            )
     _show_draft(
         work, op.draft, intro, reason=op.priority_reason, replaces=op.replaces, files=work.files
     )
@@ -123,7 +127,7 @@ def edit_pending(op: EditPending, work: Work) -> None:
         draft = TicketDraft(op.title[:100], draft.description, draft.priority)
     if op.priority:
         draft = TicketDraft(draft.title, draft.description, op.priority)
-        reason = "you asked for it"
+        reason = f"You asked for {op.priority.value} priority."
     if op.detail:
         draft = TicketDraft(
             draft.title, f"{draft.description}\n{op.detail}".strip(), draft.priority

@@ -70,7 +70,12 @@ def ask_which(
         }
         offer(work, PendingAction(actions.CHOOSE_TICKET, values))
     if not tickets:
-        work.say(Reply(f"{question} Give me its number, like 48213 or T20251104.0031."))
+        work.say(
+            Reply(
+                f"{question} You have no open tickets; give me its number, like 48213 or "
+                "T20251104.0031."
+            )
+        )
         return
     lines = "\n".join(f"• {t.number} (#{t.id}) {t.title}" for t in tickets)
     work.say(Reply(f"{question} Your open tickets:\n{lines}", card=ticket_list_card(tickets)))

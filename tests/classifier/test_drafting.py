@@ -13,6 +13,11 @@ from core.classifier.text import clean
     ("text", "title"),
     [
         ("My computer won't start", "My computer won't start"),
+        (
+            "oh, separately, the printer says out of paper when it's full",
+            "The printer says out of paper when it's full",
+        ),
+        ("another thing: my dock stopped charging", "My dock stopped charging"),
         ("the copier is printing blank pages", "The copier is printing blank pages"),
         ("Open a ticket for the broken projector in room B", "The broken projector in room B"),
         (
@@ -122,3 +127,15 @@ def test_note_keeps_the_persons_own_characters() -> None:
     ref = first_ticket_ref(clean(text))
     assert ref is not None
     assert note_text(text, ref) == "it\u2019s the \u201cDell\u201d in room\u00a012 \U0001f605"
+
+
+@pytest.mark.parametrize(
+    ("text", "title"),
+    [
+        ("hola, el proyector no enciende", "El proyector no enciende"),
+        ("Bonjour, mon écran reste noir", "Mon écran reste noir"),
+        ("Hallo, der Scanner ist offline", "Der Scanner ist offline"),
+    ],
+)
+def test_greetings_in_other_languages_leave_the_title(text: str, title: str) -> None:
+    assert draft_title(text) == title

@@ -29,6 +29,7 @@ def priority_of(text: str) -> Priority:
         "no one can print",
         "I clicked a phishing link",
         "someone logged into my account from another country",
+        "all my documents now end in .locked and there's a note demanding bitcoin",
     ],
 )
 def test_outages_for_many_and_security_incidents_are_critical(text: str) -> None:
@@ -42,9 +43,11 @@ def test_outages_for_many_and_security_incidents_are_critical(text: str) -> None
         "need VPN access for a contractor asap",
         "this is blocking me",
         "Browser keeps redirecting to a weird search page",
+        "a pop-up says my PC is blocked and I should call this number",
         "customers can't get in through the front door",
         "my laptop was stolen",
         "I present in 10 minutes and the projector is dead",
+        "my laptop won't start and I have a training session tomorrow",
     ],
 )
 def test_urgency_security_signs_and_customers_are_high(text: str) -> None:
@@ -64,6 +67,9 @@ def test_urgency_security_signs_and_customers_are_high(text: str) -> None:
         "not a big deal, the clock is off",
         "doesn't need to be done today",
         "not critical, the second monitor flickers",
+        "not in a rush, the spare keyboard is missing a foot",
+        "the clock on the kiosk runs two minutes behind",
+        "the intranet header colours are off-brand",
     ],
 )
 def test_stated_lack_of_hurry_is_low_and_negated_urgency_never_raises(text: str) -> None:
@@ -77,6 +83,8 @@ def test_stated_lack_of_hurry_is_low_and_negated_urgency_never_raises(text: str)
         "I need a second monitor",
         "the whole screen is black",
         "install the critical Windows update",
+        "excel keeps showing a licensing popup",
+        "teams notifications don't pop up anymore",
         "",
     ],
 )

@@ -94,6 +94,7 @@ def test_again_alone_is_not_a_reopen(text: str) -> None:
         ("escalate 10028 please", "10028", Priority.HIGH),
         ("10027 can be low priority now", "10027", Priority.LOW),
         ("make it p1", None, Priority.CRITICAL),
+        ("could 55120 get escalated? the auditors come monday", "55120", Priority.HIGH),
     ],
 )
 def test_priority_change_requests_carry_the_level(
@@ -168,6 +169,12 @@ def test_an_english_report_with_a_status_word_is_not_read_as_foreign() -> None:
             "I need a new charger",
         ),
         (
+            "my keyboard is dead and also the scanner on 2 is jammed",
+            Intent.CREATE_TICKET,
+            None,
+            "the scanner on 2 is jammed",
+        ),
+        (
             "the wifi keeps dropping. Also, any news on 10032?",
             Intent.CREATE_TICKET,
             None,
@@ -189,6 +196,7 @@ def test_a_second_request_is_kept_as_the_remainder(
     "text",
     [
         "my screen flickers and also the sound crackles",  # one report, two symptoms
+        "my monitor flickers and also it beeps",
         "add to 10013: it also happens on the guest network",
         "10014 - restarted it, and also the cable was swapped",
     ],
@@ -284,3 +292,39 @@ def test_more_about_the_named_ticket_is_not_a_second_request() -> None:
 )
 def test_numbers_that_open_or_end_a_message(text: str, ref: str | None) -> None:
     assert classify(text).ticket == (TicketRef.parse(ref) if ref else None)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "what else are you able to help me with?",
+        "which requests do you understand?",
+        "show me the list of commands",
+    ],
+)
+def test_questions_about_what_the_bot_does_are_help(text: str) -> None:
+    assert classify(text).intent is Intent.HELP
+
+
+@pytest.mark.parametrize(
+    ("text", "note"),
+    [
+        ("please add to my ticket that the dock is a WD19", "the dock is a WD19"),
+        ("mention on the ticket that I rebooted twice", "I rebooted twice"),
+    ],
+)
+def test_add_to_my_ticket_that_is_a_note_with_only_what_is_added(text: str, note: str) -> None:
+    result = classify(text)
+    assert (result.intent, result.description) == (Intent.ADD_NOTE, note)
+
+
+def test_update_as_a_verb_asks_for_a_change_not_for_progress() -> None:
+    result = classify("please update my office number in the staff directory")
+    assert result.intent is Intent.CREATE_TICKET
+
+
+@pytest.mark.parametrize(
+    "text", ["Vous avez avancé sur mon dossier ?", "¿Han avanzado con mi solicitud?"]
+)
+def test_progress_said_as_a_verb_is_a_status_question_in_french_and_spanish(text: str) -> None:
+    assert classify(text).intent is Intent.TICKET_STATUS

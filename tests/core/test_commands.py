@@ -112,3 +112,25 @@ def test_reopen_and_priority_commands() -> None:
     assert isinstance(reopen, Command) and reopen.text == "it broke again"
     assert isinstance(priority, Command) and priority.priority is Priority.CRITICAL
     assert isinstance(bad, CommandError) and bad.usage == USAGE["priority"]
+
+
+@pytest.mark.parametrize(
+    ("text", "verb"),
+    [
+        ("ticket stat 10001", "status"),
+        ("ticket prio 10001 high", "priority"),
+        ("ticket reop 10001", "reopen"),
+    ],
+)
+def test_a_verb_cut_short_is_understood(text: str, verb: str) -> None:
+    assert is_command(text)
+    parsed = parse_command(text)
+    assert isinstance(parsed, Command) and parsed.verb == verb
+
+
+@pytest.mark.parametrize("text", ["ticket opne 10001", "ticket open 10001", "ticket printer 10001"])
+def test_a_word_before_a_ticket_number_is_a_command_and_never_files_a_ticket(text: str) -> None:
+    assert is_command(text)
+    parsed = parse_command(text)
+    assert isinstance(parsed, CommandError)
+    assert USAGE["reopen"] in parsed.usage and USAGE["status"] in parsed.usage

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from core import actions
+from core.classifier.rules import RuleClassifier
 from core.intents import Classification, Intent
 from core.ports import Bucket, HandledEvent, RatePolicy
 from core.ratelimit import RateLimited
@@ -95,6 +96,116 @@ def test_edits_to_a_waiting_draft_show_it_again_and_are_used(database: Database)
     [ticket] = bot.desk.list_open(ALICE)
     assert (ticket.title, ticket.priority) == ("Kitchen printer jams", "High")
     assert ticket.description == f"{PRINTER}\nit's the one by the kitchen"
+
+
+@pytest.mark.parametrize(
+    ("reply", "level"),
+    [
+        ("no wait, it's critical, the whole floor is affected", "Critical"),
+        ("can we bump it up to high?", "High"),
+        ("please escalate it", "High"),
+    ],
+)
+def test_a_correction_about_it_edits_the_draft_and_asks_no_ticket(
+    database: Database, reply: str, level: str
+) -> None:
+    bot = make_bot(database, script=SCRIPT)
+    bot.say(PRINTER)
+
+    edited = only(bot.say(reply))
+    bot.say("yes")
+
+    assert "Updated the draft" in edited.text
+    [ticket] = bot.desk.list_open(ALICE)
+    assert ticket.priority == level
+
+
+def test_a_yes_after_an_unanswered_which_ticket_question_answers_what_waits_next(
+    database: Database,
+) -> None:
+    bot = make_bot(database, script=SCRIPT)
+    bot.say(PRINTER)
+    bot.say("ticket list")
+    bot.say("is it fixed yet?")  # nothing in focus, no open ticket: "which one?"
+
+    created = bot.say("yes")
+
+    assert "Created ticket" in created[0].text
+    assert "nothing waiting" not in " ".join(r.text for r in created)
+    assert len(bot.desk.list_open(ALICE)) == 1
+
+
+def test_a_status_question_about_my_ticket_while_a_draft_waits_edits_nothing(
+    database: Database,
+) -> None:
+    bot = make_bot(database, script=SCRIPT)
+    bot.say("ticket new Outlook asks for my password")
+    bot.say(PRINTER)
+
+    answer = bot.say("how's my ticket?")
+    asked_with_a_slip = bot.say("ticket stat 10001")
+
+    assert "Outlook asks for my password" in answer[0].text
+    assert "Updated the draft" not in " ".join(r.text for r in (*answer, *asked_with_a_slip))
+    assert "Outlook asks for my password" in asked_with_a_slip[0].text
+
+
+@pytest.mark.parametrize("text", ["cancel", "never mind", "forget it"])
+def test_a_withdrawal_with_nothing_waiting_says_so_and_drafts_nothing(
+    database: Database, text: str
+) -> None:
+    bot = make_bot(database, script={text: Classification(Intent.QUESTION)})
+
+    answer = only(bot.say(text))
+
+    assert "nothing waiting to cancel" in answer.text and answer.card is None
+
+
+def test_more_about_the_ticket_in_focus_read_as_a_question_is_still_a_note(
+    database: Database,
+) -> None:
+    bot = make_bot(database, script={"it's still down": Classification(Intent.QUESTION)})
+    bot.say("ticket new File server down")
+
+    bot.say("it's still down")
+
+    [ticket] = bot.desk.list_open(ALICE)
+    assert [n.text for n in bot.desk.get(ticket.ref, ALICE).notes] == ["it's still down"]
+
+
+def test_two_devices_in_one_message_are_two_drafts_asked_in_order(database: Database) -> None:
+    text = "my keyboard is dead and also the scanner on 2 is jammed"
+    second = "the scanner on 2 is jammed"
+    rules = RuleClassifier()
+    bot = make_bot(database, script={t: rules.classify(t) for t in (text, second)})
+
+    offered = bot.say(text)
+    bot.say("yes")
+    bot.say("yes")
+
+    assert "once “My keyboard is dead” is answered" in offered[1].text
+    titles = [t.title for t in bot.desk.list_open(ALICE)]
+    assert sorted(titles) == ["My keyboard is dead", "The scanner on 2 is jammed"]
+
+
+@pytest.mark.parametrize(
+    ("reply", "title", "level"),
+    [
+        ("yes but make it high", "Printer jams", "High"),
+        ("ok, just call it 'Floor 2 printer jams'", "Floor 2 printer jams", "Medium"),
+    ],
+)
+def test_a_yes_with_a_change_creates_the_changed_draft_at_once(
+    database: Database, reply: str, title: str, level: str
+) -> None:
+    bot = make_bot(database, script=SCRIPT)
+    bot.say(PRINTER)
+
+    created = bot.say(reply)
+
+    assert "Created ticket" in created[0].text
+    [ticket] = bot.desk.list_open(ALICE)
+    assert (ticket.title, ticket.priority) == (title, level)
 
 
 def test_a_click_on_the_card_shown_before_an_edit_files_the_edited_draft(

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from core.dialogue import (
+    adds_detail,
     bare_answer,
     follow_up,
     priority_edit,
@@ -12,6 +13,7 @@ from core.dialogue import (
     reopen_reason,
     says_no,
     says_yes,
+    status_by_description,
     title_edit,
 )
 from core.tickets import Priority, TicketRef
@@ -32,6 +34,9 @@ from core.tickets import Priority, TicketRef
         "👍",
         "ok do it",
         "perfect, create it",
+        "oui, vas-y",
+        "yeas",
+        "jo, passt",
     ],
 )
 def test_confirmations(text: str) -> None:
@@ -52,10 +57,20 @@ def test_confirmations(text: str) -> None:
         "non merci",
         "nvm",
         "no, that's not IT, sorry",
+        "scrap that",
+        "ah never mind, I got in now",
+        "oh, I managed to fix it myself",
     ],
 )
 def test_refusals(text: str) -> None:
     assert says_no(text) and not says_yes(text)
+
+
+@pytest.mark.parametrize(
+    "text", ["never mind the title, make it urgent", "I got an error on login", "scrap metal"]
+)
+def test_a_withdrawal_word_that_still_asks_for_something_is_no_refusal(text: str) -> None:
+    assert not says_no(text)
 
 
 @pytest.mark.parametrize(
@@ -110,3 +125,34 @@ def test_titles_follow_ups_and_reasons() -> None:
     assert follow_up("my mouse is broken") is None
     assert reopen_reason("can you reopen ticket 10004, it broke again") == "it broke again"
     assert reopen_reason("reopen 10004") == ""
+
+
+def test_a_short_real_word_near_several_yeses_is_no_yes() -> None:
+    assert not says_yes("yet")
+
+
+@pytest.mark.parametrize(
+    "text", ["the serial number is CN-0F3KX 2231, model P2422H", "asset tag 40517", "model T14s"]
+)
+def test_what_identifies_the_device_is_detail_for_the_draft(text: str) -> None:
+    assert adds_detail(text)
+
+
+@pytest.mark.parametrize("text", ["the wifi one", "my laptop ticket?", "what about the phone one?"])
+def test_naming_a_ticket_by_its_subject_asks_about_it(text: str) -> None:
+    assert status_by_description(text)
+
+
+def test_a_report_is_not_a_ticket_named_by_its_subject() -> None:
+    assert not status_by_description("the printer on 3 is jammed")
+
+
+def test_a_title_change_after_a_short_clause_and_a_judgement_that_is_no_title() -> None:
+    assert title_edit("no that's wrong, the title should be VPN login fails") == "VPN login fails"
+    assert title_edit("the title is wrong") is None
+    assert title_edit("hmm, the title is not right") is None
+
+
+def test_a_level_said_of_it_with_a_contraction_is_a_priority_request() -> None:
+    assert priority_request("it's actually critical") == (None, Priority.CRITICAL)
+    assert priority_request("it's broken") is None

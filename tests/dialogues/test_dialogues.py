@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.dialogues.runner import load, run
+import pytest
+
+from tests.dialogues.runner import DIALOGUES, HERE, load, run
 
 PASS_RATE = 0.9
 
@@ -16,9 +18,16 @@ def test_the_dialogue_set_is_big_enough_and_well_formed() -> None:
     assert all(d.turns for d in dialogues)
 
 
-def test_dialogues_end_as_a_person_expects(tmp_path: Path) -> None:
+# dialogues.yaml was written while the rules were tuned; blind.yaml was written afterwards by
+# someone else and run once before any change (38 of 40 then), blind_2.yaml once after the
+# fixes blind.yaml led to (17 of 20 then): the blind sets are the fairer measure.
+SETS = [DIALOGUES, HERE / "blind.yaml", HERE / "blind_2.yaml"]
+
+
+@pytest.mark.parametrize("path", SETS, ids=[p.stem for p in SETS])
+def test_dialogues_end_as_a_person_expects(tmp_path: Path, path: Path) -> None:
     results = []
-    for n, dialogue in enumerate(load()):
+    for n, dialogue in enumerate(load(path)):
         folder = tmp_path / f"d{n}"
         folder.mkdir()
         results.append(run(dialogue, folder))
