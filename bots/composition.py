@@ -16,12 +16,14 @@ from bots.observability.metrics import (
     MetricsObserver,
 )
 from bots.observability.redaction import secret_values
+from bots.updates.kit import UpdatesKit, build_updates
 from core.assistant import Assistant
 from core.context import current_request_id
 from core.knowledge import YamlKnowledgeBase
 from core.ports import AuditEntry, AuditLog, Bucket, Classifier, RatePolicy, TicketingSystem
 from core.ratelimit import RateLimitedTicketing
 from core.settings import Settings, TicketbotSettings
+from core.updates.tracking import TrackingTicketing
 from storage.audit import SqlAuditLog
 from storage.db import Database
 from storage.history import SqlConversationStore
@@ -49,6 +51,7 @@ class Runtime:
     rate_limiter: SqlRateLimiter | None = None
     audit: AuditLog | None = None
     metrics: Metrics = field(default_factory=Metrics)
+    updates: UpdatesKit | None = None  # updates: tracking, change detection, polling
 
     def close(self) -> None:
         self.database.dispose()
@@ -156,9 +159,10 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
     if settings.bot.rate_backend_per_hour > 0:  # 0 turns the backend's limit off
         ticketing = RateLimitedTicketing(ticketing, limiter, clock)
     classifier = MeteredClassifier(build_classifier(settings, knowledge), metrics)
+    updates = build_updates(settings, database, backend, clock)  # updates:
     assistant = Assistant(
         store=store,
-        ticketing=ticketing,
+        ticketing=TrackingTicketing(ticketing, updates.tracker),  # updates:
         classifier=classifier,
         knowledge=knowledge,
         clock=clock,
@@ -181,4 +185,5 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
         rate_limiter=limiter,
         audit=audit,
         metrics=metrics,
+        updates=updates,  # updates:
     )

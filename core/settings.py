@@ -213,6 +213,9 @@ class TicketbotSettings(BaseSettings):
     rate_user_per_minute: float = 30.0
     rate_write_cost: float = 3.0
     rate_backend_per_hour: float = 3000.0
+    # updates: ticket updates in the chat (polling interval, 0 = off; burst coalescing window)
+    updates_poll_seconds: float = 60.0
+    updates_coalesce_seconds: float = 60.0
 
 
 class ServerSettings(BaseSettings):

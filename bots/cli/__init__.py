@@ -14,6 +14,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "classify",
     "config",
     "demo",
+    "desk",  # updates:
     "doctor",
     "purge",
     "serve",

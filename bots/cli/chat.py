@@ -9,6 +9,7 @@ from bots.cli import Subcommand
 from bots.composition import build_runtime
 from bots.console import ConsoleChat, console_user, run_interactive, run_piped
 from bots.logs import configure_logging
+from bots.updates.console import terminal_updates
 from core.settings import load_settings
 
 
@@ -21,13 +22,17 @@ def run(args: argparse.Namespace) -> int:
     settings = load_settings()
     configure_logging(settings.bot.log_level, quiet=True, settings=settings)
     runtime = build_runtime(settings)
+    updates = None
     try:
         chat = ConsoleChat(runtime.assistant, console_user(args.user, args.name), runtime.clock)
+        updates = terminal_updates(runtime, chat)  # updates: printed as they arrive
         if sys.stdin.isatty():
             run_interactive(chat, runtime.ticketing.name)
         else:
             run_piped(chat, sys.stdin, sys.stdout)
     finally:
+        if updates is not None:  # updates:
+            updates.stop()
         runtime.close()
     return 0
 
