@@ -20,6 +20,8 @@ from storage.models import (
     UpdateTrackingRow,
 )
 
+CLAIM_TIMEOUT = timedelta(minutes=5)
+
 
 def _email(value: str) -> str:
     return value.strip().casefold()
@@ -231,22 +233,37 @@ class SqlUpdateStore:
     def due_messages(
         self, now: datetime, platforms: Collection[str], limit: int = 100
     ) -> list[Outgoing]:
+        """Claim up to ``limit`` due messages (so two senders never send one twice); a claim
+        not finished within ``CLAIM_TIMEOUT`` (a crash) is due again."""
         with self._db.sessions() as session:
             rows = session.execute(
                 select(UpdateOutboxRow, UpdateTrackingRow)
                 .join(UpdateTrackingRow, UpdateTrackingRow.id == UpdateOutboxRow.tracking_id)
                 .where(
-                    UpdateOutboxRow.status == "pending",
+                    UpdateOutboxRow.status.in_(("pending", "sending")),
                     UpdateOutboxRow.next_attempt_at <= now,
                     UpdateOutboxRow.platform.in_(list(platforms)),
                 )
                 .order_by(UpdateOutboxRow.id)
                 .limit(limit)
             ).all()
-            return [
-                Outgoing(out.id, out.key, out.reply, out.attempts, _tracked(tracking))
-                for out, tracking in rows
-            ]
+            claimed = []
+            for out, tracking in rows:
+                won = session.execute(
+                    update(UpdateOutboxRow)
+                    .where(
+                        UpdateOutboxRow.id == out.id,
+                        UpdateOutboxRow.status == out.status,
+                        UpdateOutboxRow.next_attempt_at == out.next_attempt_at,
+                    )
+                    .values(status="sending", next_attempt_at=now + CLAIM_TIMEOUT)
+                )
+                if getattr(won, "rowcount", 0):
+                    claimed.append(
+                        Outgoing(out.id, out.key, out.reply, out.attempts, _tracked(tracking))
+                    )
+            session.commit()
+            return claimed
 
     def finish(
         self,

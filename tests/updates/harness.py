@@ -64,9 +64,7 @@ def build_loop(database: Database, *, staff: tuple[str, ...] = ()) -> Loop:
     store = SqlUpdateStore(database)
     desk = LocalDesk(database, clock=clock, staff_emails=staff)
     tracker = StoreTracker(store, desk.name, clock)
-    bot = make_bot(
-        database, clock=clock, staff=staff, ticketing=TrackingTicketing(desk, tracker)
-    )
+    bot = make_bot(database, clock=clock, staff=staff, ticketing=TrackingTicketing(desk, tracker))
     service = UpdateService(store, LocalDeskFeed(database), clock, coalesce=timedelta(seconds=60))
     signals: list[TicketTouched] = []
 

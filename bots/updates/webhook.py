@@ -1,0 +1,59 @@
+"""``POST /autotask/webhook``: verify, store the signal, answer. The work (reading the ticket,
+telling the person) happens in the update job, so a burst of callouts costs each one an HMAC and
+a row, never a wait behind Autotask."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from typing import TYPE_CHECKING
+
+from aiohttp import web
+
+from core.backends.autotask.webhooks import (
+    SIGNATURE_HEADER,
+    STATE_NAME,
+    CalloutRefused,
+    InstalledWebhook,
+    read_callout,
+    verify,
+)
+from core.updates.service import UpdateService
+from storage.updates import SqlUpdateStore
+
+if TYPE_CHECKING:
+    from bots.composition import Runtime
+
+log = logging.getLogger("ticketbot.updates")
+WEBHOOK_PATH = "/autotask/webhook"
+BODY_MAX = 256 * 1024
+
+
+def add_webhook_route(
+    app: web.Application, service: UpdateService, store: SqlUpdateStore, runtime: Runtime
+) -> None:
+    async def callout(request: web.Request) -> web.Response:
+        raw = await request.content.read(BODY_MAX + 1)
+        if len(raw) > BODY_MAX:
+            log.warning("Autotask callout refused: body over %d bytes", BODY_MAX)
+            return web.json_response({"error": "too large"}, status=413)
+        installed = InstalledWebhook.from_json(await asyncio.to_thread(store.get_state, STATE_NAME))
+        if installed is None or not verify(
+            raw, request.headers.get(SIGNATURE_HEADER), installed.secret
+        ):
+            reason = "no webhook installed" if installed is None else "bad or missing signature"
+            log.warning("Autotask callout refused: %s", reason)
+            runtime.audit_refusal("refused.signature", platform="autotask", reason=reason)
+            return web.json_response({"error": "unauthorized"}, status=401)
+        try:
+            signal = read_callout(raw, installed.guid)
+        except CalloutRefused as exc:
+            log.warning("Autotask callout refused: %s", exc)
+            if "Guid" in str(exc):
+                runtime.audit_refusal("refused.signature", platform="autotask", reason=str(exc))
+                return web.json_response({"error": "unauthorized"}, status=401)
+            return web.json_response({"ignored": str(exc)}, status=200)
+        fresh = await asyncio.to_thread(service.touched, signal)
+        return web.json_response({"ok": True, "duplicate": not fresh})
+
+    app.router.add_post(WEBHOOK_PATH, callout)
