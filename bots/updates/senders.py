@@ -113,6 +113,9 @@ class TeamsSender:
 
         async def post(turn_context: TurnContext) -> None:
             nonlocal failure
+            # The SDK gives a continuation turn a made-up activity id that would become the
+            # replyToId: an update is a new message in the chat.
+            turn_context.activity.id = None
             try:
                 await turn_context.send_activity(reply_activity(reply, self._action_type))
             except CONNECTOR_ERRORS as exc:
