@@ -25,6 +25,11 @@ MODELS = {
     "resources": "ResourceModel",
     "ticketcategories": "TicketCategoryModel",
     "ticketcategoryfielddefaults": "TicketCategoryFieldDefaultsModel",
+    # updates: TicketWebhooks are newer than the Swagger document; they share the shape of
+    # CompanyWebhooks (Autotask's <EntityName>Webhooks article), so the fake follows those.
+    "ticketwebhooks": "CompanyWebhookModel",
+    "ticketwebhookfields": "CompanyWebhookFieldModel",
+    "ticketwebhookexcludedresources": "CompanyWebhookExcludedResourceModel",
     "query": "QueryModel",
     "filter": "Filter",
 }

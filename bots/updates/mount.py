@@ -49,7 +49,7 @@ def mount(app: web.Application, runtime: Runtime, runner: CoreRunner) -> None:
     if runtime.settings.bot.backend == "autotask" and kit.service is not None:
         from bots.updates.webhook import add_webhook_route
 
-        add_webhook_route(app, kit.service, kit.store, runtime)
+        add_webhook_route(app, kit.service, kit.store, runtime.audit_refusal)
     # The senders are known once every mount ran: the job is filled in at startup.
     job = UpdatesJob(kit.service, Dispatcher(kit.store, {}, runtime.clock), poller=kit.poller)
     job.tick_seconds = TICK_SECONDS

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING
+from collections.abc import Callable
 
 from aiohttp import web
 
@@ -21,17 +21,20 @@ from core.backends.autotask.webhooks import (
 from core.updates.service import UpdateService
 from storage.updates import SqlUpdateStore
 
-if TYPE_CHECKING:
-    from bots.composition import Runtime
-
 log = logging.getLogger("ticketbot.updates")
 WEBHOOK_PATH = "/autotask/webhook"
 BODY_MAX = 256 * 1024
 
 
+Refuse = Callable[..., None]
+
+
 def add_webhook_route(
-    app: web.Application, service: UpdateService, store: SqlUpdateStore, runtime: Runtime
+    app: web.Application, service: UpdateService, store: SqlUpdateStore, refuse: Refuse
 ) -> None:
+    """``refuse(action, platform=, reason=)`` audits a refused callout
+    (:meth:`bots.composition.Runtime.audit_refusal`)."""
+
     async def callout(request: web.Request) -> web.Response:
         raw = await request.content.read(BODY_MAX + 1)
         if len(raw) > BODY_MAX:
@@ -43,14 +46,14 @@ def add_webhook_route(
         ):
             reason = "no webhook installed" if installed is None else "bad or missing signature"
             log.warning("Autotask callout refused: %s", reason)
-            runtime.audit_refusal("refused.signature", platform="autotask", reason=reason)
+            refuse("refused.signature", platform="autotask", reason=reason)
             return web.json_response({"error": "unauthorized"}, status=401)
         try:
             signal = read_callout(raw, installed.guid)
         except CalloutRefused as exc:
             log.warning("Autotask callout refused: %s", exc)
             if "Guid" in str(exc):
-                runtime.audit_refusal("refused.signature", platform="autotask", reason=str(exc))
+                refuse("refused.signature", platform="autotask", reason=str(exc))
                 return web.json_response({"error": "unauthorized"}, status=401)
             return web.json_response({"ignored": str(exc)}, status=200)
         fresh = await asyncio.to_thread(service.touched, signal)
