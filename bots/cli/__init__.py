@@ -20,6 +20,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "serve",
     "teams_package",
     "usage",
+    "webhooks",  # updates:
 )
 
 

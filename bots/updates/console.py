@@ -7,11 +7,11 @@ import asyncio
 import logging
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 
 from bots.composition import Runtime
-from bots.console import ConsoleChat, render_reply
+from bots.console import ConsoleChat, render_card
 from bots.updates.kit import UpdatesKit
 from bots.updates.senders import ConsoleSender
 from core.messages import ConversationRef, Reply
@@ -53,6 +53,13 @@ class ConsoleUpdates:
                 self._kit.service.process_due()
             return asyncio.run(self._dispatcher.deliver_due())
 
+    def before_each(self, lines: Iterable[str]) -> Iterator[str]:
+        """``lines``, with the updates that arrived shown before each one (and after the last)."""
+        for line in lines:
+            self.tick()
+            yield line
+        self.tick()
+
     def start(self) -> None:
         if self._kit.service is None or self._thread is not None:
             return
@@ -73,15 +80,24 @@ class ConsoleUpdates:
                 log.exception("terminal updates round failed")
 
 
-def terminal_updates(runtime: Runtime, chat: ConsoleChat) -> ConsoleUpdates | None:
-    """Start printing updates for ``chat``'s conversation (None when the backend has none)."""
+def terminal_updates(
+    runtime: Runtime, chat: ConsoleChat, *, interactive: bool
+) -> ConsoleUpdates | None:
+    """Updates for ``chat``'s conversation (None when the backend has none): printed as they
+    arrive in an interactive terminal; scripted, call :meth:`ConsoleUpdates.before_each`."""
     if runtime.updates is None or runtime.updates.service is None:
         return None
 
     def show(reply: Reply) -> None:
-        print("\\nbot> " + render_reply(reply).replace("\\n", "\\n     ") + "\\nyou> ", end="")
+        # The whole text (an update may list several changes), then the card.
+        text = reply.text + ("\n" + render_card(reply.card) if reply.card else "")
+        if interactive:
+            print("\nbot> " + text.replace("\n", "\n     ") + "\nyou> ", end="")
+        else:
+            print(text + "\n")
         sys.stdout.flush()
 
     updates = ConsoleUpdates(runtime.updates, chat.conversation, show, runtime.clock)
-    updates.start()
+    if interactive:
+        updates.start()
     return updates
