@@ -16,7 +16,7 @@ from bots.observability.metrics import (
     MetricsObserver,
 )
 from bots.observability.redaction import secret_values
-from bots.updates.kit import UpdatesKit, build_updates
+from bots.updates.kit import UpdatesKit, build_update_actions, build_updates
 from core.assistant import Assistant
 from core.context import current_request_id
 from core.knowledge import YamlKnowledgeBase
@@ -173,6 +173,9 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
         audit=audit,
         observer=MetricsObserver(metrics),
     )
+    assistant.updates_hook = build_update_actions(  # updates: confirm/reopen, rating, mute
+        updates, backend, assistant.ticketing, clock, audit
+    ).handle
     return Runtime(
         settings=settings,
         database=database,

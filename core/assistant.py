@@ -118,6 +118,9 @@ class Assistant:
             AuditedTicketing(ticketing, self._trail) if self._trail is not None else ticketing
         )
         self.observer = observer
+        # updates: buttons and commands of ticket updates (core/updates/actions.py); None = not
+        # theirs. The lead re-hooks this into the operations rewrite.
+        self.updates_hook: Callable[[Event], list[Reply] | None] | None = None
 
     def handle(self, event: Event) -> list[Reply]:
         """Answer one event. A redelivered ``event_id`` returns ``[]`` and changes nothing."""
@@ -136,7 +139,10 @@ class Assistant:
         history = self.store.recent_turns(state.conversation_id, self.history_turns)
         outcome = _Outcome()
         try:
-            if isinstance(event, InboundMessage):
+            extra = self.updates_hook(event) if self.updates_hook is not None else None  # updates:
+            if extra is not None:  # updates:
+                outcome.intent, outcome.replies = "updates", extra
+            elif isinstance(event, InboundMessage):
                 self._on_message(event, state.pending, history, outcome)
             else:
                 self._on_action(event, state.pending, outcome)

@@ -50,7 +50,8 @@ class LocalDeskFeed:
             row = session.get(LocalTicketRow, ticket_id)
             if row is None:
                 return None
-            return TicketState(_ticket(row), row.requester_email)
+            company = row.requester_email.rpartition("@")[2] if "@" in row.requester_email else ""
+            return TicketState(_ticket(row), row.requester_email, company)
 
     def notes_since(self, ticket_id: int, since: datetime | None) -> list[FeedNote]:
         with self._db.sessions() as session:

@@ -219,3 +219,23 @@ class LocalInternalNoteRow(Base):
     author: Mapped[str] = mapped_column(String(255))
     text: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class UpdateTicketFactRow(Base):
+    """One ticket's service facts for ``ticketbot report``: when it was filed, first answered
+    and resolved, how often reopened, and the requester's rating."""
+
+    __tablename__ = "update_ticket_facts"
+    __table_args__ = (UniqueConstraint("backend", "ticket_id", name="uq_update_ticket_facts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    backend: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[int] = mapped_column(Integer)
+    company: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None, index=True)
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    rating: Mapped[int | None] = mapped_column(Integer, default=None)
+    comment: Mapped[str | None] = mapped_column(Text, default=None)
+    rated_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from core.messages import ConversationRef, to_plain
 from core.updates.model import Outgoing, Snapshot, TicketTouched, Tracked
@@ -17,6 +18,7 @@ from storage.models import (
     UpdateOutboxRow,
     UpdateSignalRow,
     UpdateStateRow,
+    UpdateTicketFactRow,
     UpdateTrackingRow,
 )
 
@@ -322,3 +324,86 @@ class SqlUpdateStore:
             if row is not None:
                 session.delete(row)
                 session.commit()
+
+
+# -- service facts and ratings (``ticketbot report``) --------------------------------------------
+
+
+class SqlTicketFacts:
+    """When each tracked ticket was filed, first answered and resolved, and its rating."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def _row(self, session: Session, backend: str, ticket_id: int) -> UpdateTicketFactRow:
+        row = session.scalars(
+            select(UpdateTicketFactRow).where(
+                UpdateTicketFactRow.backend == backend, UpdateTicketFactRow.ticket_id == ticket_id
+            )
+        ).one_or_none()
+        if row is None:
+            row = UpdateTicketFactRow(backend=backend, ticket_id=ticket_id, reopened=0)
+            session.add(row)
+        return row
+
+    def observe(
+        self,
+        backend: str,
+        ticket_id: int,
+        *,
+        company: str,
+        created_at: datetime | None,
+        responded_at: datetime | None = None,
+        resolved_at: datetime | None = None,
+    ) -> None:
+        """Keep the first response and the latest resolution (earlier facts stay)."""
+        with self._db.sessions() as session:
+            row = self._row(session, backend, ticket_id)
+            row.company = company or row.company or ""
+            row.created_at = row.created_at or created_at
+            if responded_at is not None and row.first_response_at is None:
+                row.first_response_at = responded_at
+            if resolved_at is not None:
+                row.resolved_at = resolved_at
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()  # a concurrent first observation: it has the same facts
+
+    def reopened(self, backend: str, ticket_id: int) -> None:
+        with self._db.sessions() as session:
+            row = self._row(session, backend, ticket_id)
+            row.reopened = (row.reopened or 0) + 1
+            row.resolved_at = None
+            session.commit()
+
+    def rate(
+        self,
+        backend: str,
+        ticket_id: int,
+        now: datetime,
+        *,
+        rating: int | None = None,
+        comment: str | None = None,
+    ) -> None:
+        with self._db.sessions() as session:
+            row = self._row(session, backend, ticket_id)
+            if rating is not None:
+                row.rating = rating
+            if comment:
+                row.comment = comment
+            row.rated_at = now
+            session.commit()
+
+    def all(self, backend: str, since: datetime) -> list[UpdateTicketFactRow]:
+        with self._db.sessions() as session:
+            return list(
+                session.scalars(
+                    select(UpdateTicketFactRow)
+                    .where(
+                        UpdateTicketFactRow.backend == backend,
+                        UpdateTicketFactRow.created_at >= since,
+                    )
+                    .order_by(UpdateTicketFactRow.created_at)
+                ).all()
+            )

@@ -17,6 +17,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "desk",  # updates:
     "doctor",
     "purge",
+    "report",  # updates:
     "serve",
     "teams_package",
     "usage",

@@ -7,15 +7,53 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.ports import TicketingSystem
+from core.ports import AuditLog, TicketingSystem
 from core.settings import Settings
+from core.tickets import STATUS_IN_PROGRESS, TicketRef
+from core.updates.actions import UpdateActions
 from core.updates.model import TicketFeed
 from core.updates.polling import Poller
 from core.updates.service import StoreTracker, UpdateService
 from storage.db import Database
-from storage.updates import SqlUpdateStore
+from storage.updates import SqlTicketFacts, SqlUpdateStore
 
 log = logging.getLogger("ticketbot.updates")
+
+
+def build_reopen(backend: TicketingSystem) -> Callable[[TicketRef], None] | None:
+    """How a "No, reopen" puts a resolved ticket back in progress on ``backend``."""
+    from core.backends.autotask.tickets import AutotaskTicketing
+    from storage.local_desk import LocalDesk
+
+    if isinstance(backend, LocalDesk):
+        desk = backend
+        return lambda ref: desk.set_status(ref, STATUS_IN_PROGRESS)
+    if isinstance(backend, AutotaskTicketing):
+        from core.backends.autotask.updates import reopen
+
+        autotask = backend
+        return lambda ref: reopen(autotask, int(ref.value)) if ref.ticket_id else None
+    return None
+
+
+def build_update_actions(
+    kit: UpdatesKit,
+    backend: TicketingSystem,
+    ticketing: TicketingSystem,
+    clock: Callable[[], datetime],
+    audit: AuditLog | None,
+) -> UpdateActions:
+    """The handler of update buttons and ``ticket mute``; ``ticketing`` is the assistant's
+    (audited, tracked) view of the backend."""
+    return UpdateActions(
+        ticketing=ticketing,
+        mutes=kit.store,
+        ratings=kit.facts,
+        backend=backend.name,
+        clock=clock,
+        reopen=build_reopen(backend),
+        audit=audit,
+    )
 
 
 @dataclass
@@ -25,6 +63,7 @@ class UpdatesKit:
 
     store: SqlUpdateStore
     tracker: StoreTracker
+    facts: SqlTicketFacts
     service: UpdateService | None = None
     poller: Poller | None = None
 
@@ -52,7 +91,10 @@ def build_updates(
     clock: Callable[[], datetime],
 ) -> UpdatesKit:
     store = SqlUpdateStore(database)
-    kit = UpdatesKit(store=store, tracker=StoreTracker(store, backend.name, clock))
+    facts = SqlTicketFacts(database)
+    kit = UpdatesKit(
+        store=store, tracker=StoreTracker(store, backend.name, clock, facts=facts), facts=facts
+    )
     feed = build_feed(backend, database)
     if feed is None:
         log.info("updates in the chat are not available for backend=%s", backend.name)
@@ -64,6 +106,7 @@ def build_updates(
         clock,
         coalesce=timedelta(seconds=max(0.0, settings.bot.updates_coalesce_seconds)),
         invalidate=invalidate if callable(invalidate) else None,
+        facts=kit.facts,
     )
     poll_seconds = settings.bot.updates_poll_seconds
     if poll_seconds > 0 and hasattr(feed, "touched_since") and hasattr(feed, "busy"):

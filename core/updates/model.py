@@ -40,6 +40,7 @@ class TicketState:
 
     ticket: Ticket
     requester_email: str | None
+    company: str = ""  # for the report (Autotask company id, or the e-mail's domain)
 
 
 @dataclass(frozen=True)

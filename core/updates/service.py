@@ -10,13 +10,15 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from core.messages import ConversationRef, Reply, UserRef
-from core.tickets import Ticket
+from core.tickets import STATUS_NEW, Ticket
 from core.updates.detect import detect
 from core.updates.model import (
     DeliveryResult,
+    FeedNote,
     Outgoing,
     Snapshot,
     TicketFeed,
+    TicketState,
     TicketTouched,
     Tracked,
 )
@@ -78,6 +80,21 @@ class UpdateStore(Protocol):
     ) -> None: ...
 
 
+class FactStore(Protocol):
+    """Service facts for the report (``storage.updates.SqlTicketFacts``)."""
+
+    def observe(
+        self,
+        backend: str,
+        ticket_id: int,
+        *,
+        company: str,
+        created_at: datetime | None,
+        responded_at: datetime | None = None,
+        resolved_at: datetime | None = None,
+    ) -> None: ...
+
+
 def person_key(user: UserRef) -> str:
     """Who a tracking row is for: the e-mail, else ``platform:user_id`` (as the local desk
     names a requester without an e-mail)."""
@@ -89,10 +106,18 @@ def person_key(user: UserRef) -> str:
 class StoreTracker:
     """The :class:`~core.updates.model.TicketTracker` the conversation side calls."""
 
-    def __init__(self, store: UpdateStore, backend: str, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        store: UpdateStore,
+        backend: str,
+        clock: Callable[[], datetime],
+        *,
+        facts: FactStore | None = None,
+    ) -> None:
         self._store = store
         self._backend = backend
         self._clock = clock
+        self._facts = facts
 
     def track(self, ticket: Ticket, conversation: ConversationRef, user: UserRef) -> None:
         try:
@@ -105,6 +130,12 @@ class StoreTracker:
                 snapshot=Snapshot.of(ticket),
                 now=self._clock(),
             )
+            if self._facts is not None:
+                # The local desk's companies are e-mail domains; a PSA's come with the ticket.
+                domain = (user.email or "").rpartition("@")[2] if self._backend == "local" else ""
+                self._facts.observe(
+                    self._backend, ticket.id, company=domain, created_at=ticket.created_at
+                )
         except Exception:
             # Following a ticket is a bonus: the person's own request must not fail for it.
             log.exception("ticket not tracked ticket=%s", ticket.id)
@@ -122,8 +153,10 @@ class UpdateService:
         *,
         coalesce: timedelta = timedelta(seconds=60),
         invalidate: Callable[[int], None] | None = None,
+        facts: FactStore | None = None,
     ) -> None:
         self.store = store
+        self.facts = facts
         self.feed = feed
         self.clock = clock
         self.max_wait = coalesce
@@ -171,6 +204,7 @@ class UpdateService:
         if any(f.snapshot.notes_until is None for f in followers):
             since = None
         notes = self.feed.notes_since(ticket_id, since)
+        self._observe(state, notes)
         requester = (state.requester_email or "").strip().casefold()
         queued = 0
         for follower in followers:
@@ -196,6 +230,24 @@ class UpdateService:
             if self.store.save(follower.tracking_id, after, now, message=message):
                 queued += 1
         return queued
+
+    def _observe(self, state: TicketState, notes: list[FeedNote]) -> None:
+        if self.facts is None:
+            return
+        ticket = state.ticket
+        staff_notes = [n.created_at for n in notes if n.public and not n.by_requester]
+        touched = bool(ticket.assignee) or ticket.status != STATUS_NEW or bool(staff_notes)
+        try:
+            self.facts.observe(
+                self.feed.backend,
+                ticket.id,
+                company=state.company,
+                created_at=ticket.created_at,
+                responded_at=min(staff_notes, default=ticket.last_activity_at) if touched else None,
+                resolved_at=ticket.last_activity_at if ticket.is_closed else None,
+            )
+        except Exception:
+            log.exception("ticket facts not kept ticket=%s", ticket.id)
 
 
 class UpdateSender(Protocol):

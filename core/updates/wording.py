@@ -25,6 +25,16 @@ from core.tickets import Note, Ticket
 from core.updates.model import Change
 
 NOTE_SHOWN_MAX = 1500
+NOTE_MAX = 3000
+
+# Card actions of update messages (``ticket.`` so the Slack adapter routes them to the core).
+FIXED = "ticket.update.fixed"
+REOPEN = "ticket.update.reopen"
+RATE = "ticket.update.rate"
+COMMENT = "ticket.update.comment"
+MUTE = "ticket.update.mute"
+UPDATE_ACTIONS = frozenset({FIXED, REOPEN, RATE, COMMENT, MUTE})
+INPUT_NOTE = "note"  # the input id the adapters already read (core.actions.INPUT_NOTE)
 
 
 def is_waiting_customer(status: str) -> bool:
@@ -63,7 +73,49 @@ def compose(ticket: Ticket, changes: Sequence[Change]) -> Reply:
         if c.kind == "note" and c.at is not None
     )
     card = ticket_card(replace(ticket, notes=public_notes[-3:]))
-    return Reply(text, card=replace(card, kind="ticket"))
+    extra: list[CardAction] = []
+    if any(change.kind == "resolved" for change in changes):
+        extra += resolved_actions(ticket.id)
+    extra.append(CardAction(MUTE, "Mute updates", MappingProxyType({"ticket": str(ticket.id)})))
+    return Reply(text, card=replace(card, kind="ticket", actions=(*extra, *card.actions)))
+
+
+def resolved_actions(ticket_id: int) -> list[CardAction]:
+    """ "Did this fix it?": Yes, close it / No, reopen (asking what is still wrong)."""
+    values = MappingProxyType({"ticket": str(ticket_id)})
+    return [
+        CardAction(FIXED, "Yes, close it", values, style="primary"),
+        CardAction(
+            REOPEN,
+            "No, reopen",
+            values,
+            style="danger",
+            inputs=(
+                CardInput(INPUT_NOTE, "What is still wrong?", multiline=True, max_length=NOTE_MAX),
+            ),
+        ),
+    ]
+
+
+def rating_card(ticket: Ticket) -> Card:
+    """The optional 1–5 satisfaction rating, then an optional comment."""
+    ref = str(ticket.id)
+    buttons = tuple(
+        CardAction(RATE, f"{n} ★", MappingProxyType({"ticket": ref, "rating": str(n)}))
+        for n in range(1, 6)
+    )
+    comment = CardAction(
+        COMMENT,
+        "Add a comment",
+        MappingProxyType({"ticket": ref}),
+        inputs=(CardInput(INPUT_NOTE, "Comment", multiline=True, max_length=NOTE_MAX),),
+    )
+    return Card(
+        title=f"How did we do on {ticket.number}?",
+        kind="info",
+        body="Rate the help you got from 1 (poor) to 5 (great). It's optional.",
+        actions=(*buttons, comment),
+    )
 
 
 # -- the outbox's JSON -------------------------------------------------------------------------

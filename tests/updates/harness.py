@@ -6,16 +6,18 @@ import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from core.messages import Reply
+from core.messages import Reply, UserRef
+from core.ports import AuditEntry
 from core.tickets import TicketRef
+from core.updates.actions import UpdateActions
 from core.updates.model import DeliveryResult, TicketTouched, Tracked
 from core.updates.service import Dispatcher, StoreTracker, UpdateService
 from core.updates.tracking import TrackingTicketing
 from storage.db import Database
 from storage.desk_updates import LocalDeskFeed, LocalDeskStaff
 from storage.local_desk import LocalDesk
-from storage.updates import SqlUpdateStore
-from tests.support import Bot, FakeClock, make_bot
+from storage.updates import SqlTicketFacts, SqlUpdateStore
+from tests.support import ALICE, Bot, FakeClock, make_bot
 
 
 @dataclass
@@ -37,6 +39,14 @@ class RecordingSender:
 
 
 @dataclass
+class ListAudit:
+    entries: list[AuditEntry] = field(default_factory=list)
+
+    def record(self, entry: AuditEntry) -> None:
+        self.entries.append(entry)
+
+
+@dataclass
 class Loop:
     bot: Bot
     clock: FakeClock
@@ -46,6 +56,8 @@ class Loop:
     sender: RecordingSender
     dispatcher: Dispatcher
     signals: list[TicketTouched]
+    facts: SqlTicketFacts
+    audit: ListAudit
 
     def round(self, *, after_seconds: float = 61) -> list[Reply]:
         """Let the coalescing window pass, process and deliver; the replies sent now."""
@@ -55,6 +67,10 @@ class Loop:
         asyncio.run(self.dispatcher.deliver_due())
         return [reply for _, reply in self.sender.sent[before:]]
 
+    @property
+    def bot_user(self) -> UserRef:
+        return ALICE
+
     def ref(self, ticket_id: int) -> TicketRef:
         return TicketRef("id", str(ticket_id))
 
@@ -63,9 +79,22 @@ def build_loop(database: Database, *, staff: tuple[str, ...] = ()) -> Loop:
     clock = FakeClock()
     store = SqlUpdateStore(database)
     desk = LocalDesk(database, clock=clock, staff_emails=staff)
-    tracker = StoreTracker(store, desk.name, clock)
+    facts = SqlTicketFacts(database)
+    tracker = StoreTracker(store, desk.name, clock, facts=facts)
+    audit = ListAudit()
     bot = make_bot(database, clock=clock, staff=staff, ticketing=TrackingTicketing(desk, tracker))
-    service = UpdateService(store, LocalDeskFeed(database), clock, coalesce=timedelta(seconds=60))
+    bot.assistant.updates_hook = UpdateActions(
+        ticketing=bot.assistant.ticketing,
+        mutes=store,
+        ratings=facts,
+        backend=desk.name,
+        clock=clock,
+        reopen=lambda ref: desk.set_status(ref, "In Progress"),
+        audit=audit,
+    ).handle
+    service = UpdateService(
+        store, LocalDeskFeed(database), clock, coalesce=timedelta(seconds=60), facts=facts
+    )
     signals: list[TicketTouched] = []
 
     def notify(signal: TicketTouched) -> None:
@@ -75,4 +104,4 @@ def build_loop(database: Database, *, staff: tuple[str, ...] = ()) -> Loop:
     staff_desk = LocalDeskStaff(database, clock=clock, notify=notify)
     sender = RecordingSender()
     dispatcher = Dispatcher(store, {"console": sender}, clock)
-    return Loop(bot, clock, store, service, staff_desk, sender, dispatcher, signals)
+    return Loop(bot, clock, store, service, staff_desk, sender, dispatcher, signals, facts, audit)

@@ -50,7 +50,10 @@ class AutotaskFeed:
             raise
         if item is None:
             return None
-        return TicketState(self._ticket(item), self._requester_email(item))
+        company = item.integer("companyID")
+        return TicketState(
+            self._ticket(item), self._requester_email(item), str(company) if company else ""
+        )
 
     def notes_since(self, ticket_id: int, since: datetime | None) -> list[FeedNote]:
         filters = [cond("eq", "ticketID", ticket_id)]
@@ -134,3 +137,10 @@ class AutotaskFeed:
         if line.startswith(REQUESTED_BY):
             return line[len(REQUESTED_BY) :].strip() or None
         return None
+
+
+def reopen(ticketing: AutotaskTicketing, ticket_id: int) -> None:
+    """Put a resolved ticket back to the tenant's new status (AUTOTASK_STATUS_NEW), so it
+    enters the queue again (until the ticketing port offers a reopen of its own)."""
+    status = ticketing.vocabulary.status_new().value
+    ticketing.client.request("PATCH", TICKETS, body={"id": ticket_id, "status": status})
