@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 
 from bots.updates.job import UpdatesJob
-from bots.updates.senders import SlackSender, TeamsSender
+from bots.updates.senders import SlackSender
 from core.updates.service import Dispatcher, UpdateSender
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ def senders_for(app: web.Application, runtime: Runtime) -> dict[str, UpdateSende
     """A sender for each platform this server has mounted."""
     from bots.slack.app import SLACK_ADAPTER_KEY
     from bots.teams.app import TEAMS_ADAPTER_KEY, action_type
+    from bots.teams.updates import TeamsSender
 
     senders: dict[str, UpdateSender] = {}
     slack = app.get(SLACK_ADAPTER_KEY)

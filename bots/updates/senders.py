@@ -1,15 +1,12 @@
-"""Posting an update into a stored conversation: Slack (channel + thread), Teams (the stored
-conversation reference, through ``continue_conversation``) and the terminal."""
+"""Posting an update into a stored conversation: Slack (channel + thread) and the terminal.
+Teams' sender lives in :mod:`bots.teams.updates` (only ``bots/teams`` imports the Bot
+Framework SDK)."""
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 
-from botbuilder.core import BotAdapter, TurnContext
-from botbuilder.schema import ConversationReference
-from msrest.exceptions import HttpOperationError
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -18,10 +15,6 @@ from bots.slack.destination import PRIVATE_PREFIX
 from bots.slack.errors import SLACK_CALL_ERRORS
 from bots.slack.errors import reason as slack_reason
 from bots.slack.packing import Stash
-from bots.teams.cards import ActionType
-from bots.teams.delivery import reply_activity
-from bots.teams.errors import CONNECTOR_ERRORS
-from bots.teams.errors import reason as teams_reason
 from core.messages import Reply
 from core.updates.model import DeliveryResult, Tracked
 
@@ -41,8 +34,6 @@ SLACK_GONE = frozenset(
         "team_access_not_granted",
     }
 )
-# Bot Connector statuses that mean the bot was removed or blocked.
-TEAMS_GONE = frozenset({403, 404})
 
 
 class SlackSender:
@@ -76,61 +67,6 @@ class SlackSender:
         except SLACK_CALL_ERRORS as exc:
             return "retry", slack_reason(exc)
         return "sent", ""
-
-
-def reference_of(delivery_ref: str | None) -> ConversationReference | None:
-    """The stored Teams conversation reference, or None when it is missing or unusable."""
-    if not delivery_ref:
-        return None
-    try:
-        data = json.loads(delivery_ref)
-    except json.JSONDecodeError:
-        return None
-    if not isinstance(data, dict):
-        return None
-    reference = ConversationReference().deserialize(data)
-    if not reference.service_url or reference.conversation is None or not reference.conversation.id:
-        return None
-    reference.activity_id = None  # a new message, not an answer to an old one
-    return reference
-
-
-class TeamsSender:
-    """Posts into the Teams conversation through its stored reference."""
-
-    platform = "teams"
-
-    def __init__(self, adapter: BotAdapter, app_id: str, action_type: ActionType) -> None:
-        self._adapter = adapter
-        self._app_id = app_id
-        self._action_type = action_type
-
-    async def send(self, tracked: Tracked, reply: Reply) -> tuple[DeliveryResult, str]:
-        reference = reference_of(tracked.conversation.delivery_ref)
-        if reference is None:
-            return "gone", "no usable conversation reference stored"
-        failure: BaseException | None = None
-
-        async def post(turn_context: TurnContext) -> None:
-            nonlocal failure
-            # The SDK gives a continuation turn a made-up activity id that would become the
-            # replyToId: an update is a new message in the chat.
-            turn_context.activity.id = None
-            try:
-                await turn_context.send_activity(reply_activity(reply, self._action_type))
-            except CONNECTOR_ERRORS as exc:
-                failure = exc
-
-        try:
-            await self._adapter.continue_conversation(reference, post, self._app_id)
-        except CONNECTOR_ERRORS as exc:
-            failure = exc
-        if failure is None:
-            return "sent", ""
-        status = None
-        if isinstance(failure, HttpOperationError):
-            status = getattr(getattr(failure, "response", None), "status_code", None)
-        return ("gone" if status in TEAMS_GONE else "retry"), teams_reason(failure)
 
 
 class ConsoleSender:

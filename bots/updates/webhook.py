@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 
 from aiohttp import web
@@ -24,6 +25,7 @@ from storage.updates import SqlUpdateStore
 log = logging.getLogger("ticketbot.updates")
 WEBHOOK_PATH = "/autotask/webhook"
 BODY_MAX = 256 * 1024
+STATE_TTL_SECONDS = 5.0
 
 
 Refuse = Callable[..., None]
@@ -35,12 +37,24 @@ def add_webhook_route(
     """``refuse(action, platform=, reason=)`` audits a refused callout
     (:meth:`bots.composition.Runtime.audit_refusal`)."""
 
+    cached: list[tuple[float, InstalledWebhook | None]] = []
+
+    async def installed_webhook() -> InstalledWebhook | None:
+        # Read at most every few seconds: a burst costs no database read per callout, and an
+        # install or remove from the command line still takes effect at once for practical use.
+        now = time.monotonic()
+        if cached and now - cached[0][0] < STATE_TTL_SECONDS:
+            return cached[0][1]
+        found = InstalledWebhook.from_json(await asyncio.to_thread(store.get_state, STATE_NAME))
+        cached[:] = [(now, found)]
+        return found
+
     async def callout(request: web.Request) -> web.Response:
         raw = await request.content.read(BODY_MAX + 1)
         if len(raw) > BODY_MAX:
             log.warning("Autotask callout refused: body over %d bytes", BODY_MAX)
             return web.json_response({"error": "too large"}, status=413)
-        installed = InstalledWebhook.from_json(await asyncio.to_thread(store.get_state, STATE_NAME))
+        installed = await installed_webhook()
         if installed is None or not verify(
             raw, request.headers.get(SIGNATURE_HEADER), installed.secret
         ):
