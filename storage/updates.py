@@ -7,7 +7,7 @@ import json
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -300,6 +300,25 @@ class SqlUpdateStore:
                 (row.key, row.status, row.attempts, row.last_error)
                 for row in session.scalars(query).all()
             ]
+
+    def purge_before(self, cutoff: datetime) -> int:
+        """Forget processed signals and finished messages older than ``cutoff`` (redeliveries
+        older than that are not expected); the number of rows deleted."""
+        with self._db.sessions() as session:
+            signals = session.execute(
+                delete(UpdateSignalRow).where(
+                    UpdateSignalRow.processed_at.is_not(None),
+                    UpdateSignalRow.processed_at < cutoff,
+                )
+            )
+            messages = session.execute(
+                delete(UpdateOutboxRow).where(
+                    UpdateOutboxRow.status.in_(("sent", "gone", "failed")),
+                    UpdateOutboxRow.created_at < cutoff,
+                )
+            )
+            session.commit()
+            return int(getattr(signals, "rowcount", 0)) + int(getattr(messages, "rowcount", 0))
 
     # -- named state --------------------------------------------------------------------------
 

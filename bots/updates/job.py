@@ -7,11 +7,15 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from datetime import timedelta
 
 from core.updates.polling import Poller
 from core.updates.service import Dispatcher, UpdateService
 
 log = logging.getLogger("ticketbot.updates")
+# Processed signals and finished messages are kept this long (redeliveries come within hours).
+KEEP = timedelta(days=30)
+PURGE_EVERY_ROUNDS = 1800  # about an hour at one round every 2 s
 
 
 class UpdatesJob:
@@ -45,6 +49,15 @@ class UpdatesJob:
                 log.exception("update processing failed")
         return await self.dispatcher.deliver_due()
 
+    async def _purge(self) -> None:
+        store = getattr(self.dispatcher.store, "purge_before", None)
+        if store is None:
+            return
+        try:
+            await asyncio.to_thread(store, self.dispatcher.clock() - KEEP)
+        except Exception:
+            log.exception("update history not purged")
+
     def start(self) -> None:
         if self._task is None:
             self._task = asyncio.create_task(self._run(), name="updates")
@@ -57,7 +70,11 @@ class UpdatesJob:
                 await task
 
     async def _run(self) -> None:
+        rounds = 0
         while True:
+            if rounds % PURGE_EVERY_ROUNDS == 0:
+                await self._purge()
+            rounds += 1
             try:
                 await self.tick()
             except Exception:

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 from core.messages import UserRef
 from storage.db import Database
@@ -164,3 +165,16 @@ def test_the_conversation_last_discussed_in_gets_the_update(database: Database) 
     [(tracked, _)] = loop.sender.sent
     assert tracked.conversation.channel_id == "helpdesk:alice"
     assert asyncio.run(loop.dispatcher.deliver_due()) == 0
+
+
+def test_old_signals_and_sent_messages_are_purged(database: Database) -> None:
+    loop = build_loop(database)
+    ref = loop.ref(_created(loop))
+    loop.staff.assign(ref, "Jordan Lee", "Jordan Lee")
+    loop.round()
+    loop.staff.set_status(ref, "In Progress", "Jordan Lee")  # not processed yet: kept
+
+    removed = loop.store.purge_before(loop.clock.now + timedelta(seconds=1))
+
+    assert removed == 2  # the processed signal and the sent message
+    assert len(loop.round()) == 1
