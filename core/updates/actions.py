@@ -8,15 +8,17 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
+from types import MappingProxyType
 from typing import Protocol
 
 from core.cards import ticket_card
-from core.messages import ActionInvoked, Event, Reply, UserRef
+from core.messages import ActionInvoked, Event, InboundMessage, Reply, UserRef
 from core.ports import AuditEntry, AuditLog, TicketingSystem
 from core.text import sanitize
 from core.tickets import TicketRef
-from core.updates.service import person_key
+from core.updates.service import awaiting_answer_key, person_key
 from core.updates.wording import (
     COMMENT,
     FIXED,
@@ -39,8 +41,24 @@ _MUTE_RE = re.compile(
 )
 
 
+_FIXED_RE = re.compile(
+    r"^(?:yes|yep|yeah)?[,.! ]*(?:it'?s |it is |that |this )?(?:fixed|solved|works|working)"
+    r"(?: it| now)?[,.! ]*(?:thanks?|thank you)?[,.! ]*$|^yes,? close it[.! ]*$",
+    re.IGNORECASE,
+)
+_NOT_FIXED_RE = re.compile(
+    r"^(?:no|nope)?[,.! ]*(?:it'?s |it is )?(?:not fixed|still (?:broken|not working|failing))"
+    r"|^no,? reopen",
+    re.IGNORECASE,
+)
+
+
 class MuteStore(Protocol):
     def set_muted(self, backend: str, ticket_id: int, user_email: str, muted: bool) -> bool: ...
+
+    def get_state(self, name: str) -> str | None: ...
+
+    def delete_state(self, name: str) -> None: ...
 
 
 class RatingStore(Protocol):
@@ -88,7 +106,11 @@ class UpdateActions:
             if ref is None:
                 return [Reply("Sorry, that button doesn't work any more. Type “help”.")]
             return self._act(event.action_id, ref, event)
-        match = _MUTE_RE.match(sanitize(event.text))
+        text = sanitize(event.text)
+        answered = self._typed_answer(event, text)
+        if answered is not None:
+            return answered
+        match = _MUTE_RE.match(text)
         if match is None:
             return None
         ref = TicketRef.parse(match.group("ref") or match.group("ref2") or "")
@@ -96,6 +118,29 @@ class UpdateActions:
             return [Reply("Which ticket? For example: ticket mute 48213.")]
         verb = (match.group("verb") or match.group("stop") or "").lower()
         return self._mute(ref, event.user, muted=verb in ("mute", "stop"))
+
+    def _typed_answer(self, event: InboundMessage, text: str) -> list[Reply] | None:
+        """ "It's fixed" / "not fixed, …" typed after a "Did this fix it?" in this
+        conversation (nothing else is taken: a bare yes/no stays the assistant's)."""
+        fixed = _FIXED_RE.match(text) is not None
+        if not fixed and _NOT_FIXED_RE.match(text) is None:
+            return None
+        name = awaiting_answer_key(event.conversation, person_key(event.user))
+        waiting = self._mutes.get_state(name)
+        if waiting is None or not waiting.isdigit():
+            return None
+        self._mutes.delete_state(name)
+        values = {"ticket": waiting, INPUT_NOTE: text}
+        action = ActionInvoked(
+            event_id=event.event_id,
+            conversation=event.conversation,
+            user=event.user,
+            action_id=FIXED if fixed else REOPEN,
+            values=MappingProxyType(values),
+            received_at=event.received_at,
+        )
+        replies = self._act(action.action_id, TicketRef("id", waiting), action)
+        return [replace(reply, replaces_source=False) for reply in replies]
 
     def _act(self, action_id: str, ref: TicketRef, event: ActionInvoked) -> list[Reply]:
         user = event.user

@@ -69,6 +69,8 @@ class UpdateStore(Protocol):
         self, now: datetime, platforms: Collection[str], limit: int = 100
     ) -> list[Outgoing]: ...
 
+    def put_state(self, name: str, value: str, now: datetime) -> None: ...
+
     def finish(
         self,
         outbox_id: int,
@@ -93,6 +95,23 @@ class FactStore(Protocol):
         responded_at: datetime | None = None,
         resolved_at: datetime | None = None,
     ) -> None: ...
+
+
+def awaiting_answer_key(conversation: ConversationRef, person: str) -> str:
+    """The state name under which a resolved ticket waits for "fixed?" typed in
+    ``conversation`` by ``person``."""
+    digest = hashlib.sha256(
+        "|".join(
+            (
+                conversation.platform,
+                conversation.tenant_id,
+                conversation.channel_id,
+                conversation.thread_id or "",
+                person,
+            )
+        ).encode()
+    ).hexdigest()[:40]
+    return f"fixed?:{digest}"
 
 
 def person_key(user: UserRef) -> str:
@@ -229,6 +248,10 @@ class UpdateService:
             message = (key, reply_to_json(reply))
             if self.store.save(follower.tracking_id, after, now, message=message):
                 queued += 1
+                if any(change.kind == "resolved" for change in changes):
+                    # A typed "it's fixed" / "not fixed" in that conversation answers it.
+                    name = awaiting_answer_key(follower.conversation, follower.user_email)
+                    self.store.put_state(name, str(ticket_id), now)
         return queued
 
     def _observe(self, state: TicketState, notes: list[FeedNote]) -> None:

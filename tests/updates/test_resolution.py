@@ -134,3 +134,25 @@ def test_report_summarises_per_day_response_resolve_and_csat(
     assert overall["median_first_response_hours"] == 0.5
     assert overall["median_resolve_hours"] == pytest.approx(0.5 + 61 / 3600, abs=0.01)
     assert [c["company"] for c in found["per_company"]] == ["example.com"]
+
+
+def test_typed_answers_to_did_this_fix_it(database: Database) -> None:
+    loop = build_loop(database)
+    first, _ = _resolved(loop)
+
+    bare = loop.bot.say("yes")
+    fixed = loop.bot.say("it's fixed, thanks")
+    again = loop.bot.say("it's fixed, thanks")
+
+    assert loop.audit.entries[0].action == "ticket.confirm"
+    assert "stays closed" in fixed[0].text and fixed[1].card is not None
+    assert all("stays closed" not in r.text for r in bare + again)
+
+    second, _ = _resolved(loop)
+    [reopened] = loop.bot.say("not fixed, still jams on A3")
+    ticket = loop.bot.desk.get(loop.ref(second), loop.bot_user)
+
+    assert "reopened" in reopened.text
+    assert ticket.status == "In Progress"
+    assert ticket.notes[-1].text == "Not fixed yet: not fixed, still jams on A3"
+    assert loop.bot.desk.get(loop.ref(first), loop.bot_user).is_closed
