@@ -9,7 +9,6 @@ from bots.cli import Subcommand
 from bots.composition import build_runtime
 from bots.console import ConsoleChat, console_user, run_interactive, run_piped
 from bots.logs import configure_logging
-from bots.updates.console import terminal_updates
 from core.settings import load_settings
 
 
@@ -25,6 +24,8 @@ def run(args: argparse.Namespace) -> int:
     updates = None
     try:
         chat = ConsoleChat(runtime.assistant, console_user(args.user, args.name), runtime.clock)
+        from bots.updates.console import terminal_updates  # updates:
+
         interactive = sys.stdin.isatty()
         # updates: printed as they arrive (interactive) or before each scripted line
         updates = terminal_updates(runtime, chat, interactive=interactive)

@@ -9,17 +9,17 @@ import sys
 from datetime import UTC, datetime
 
 from bots.cli import Subcommand
-from bots.logs import configure_logging
-from core.errors import TicketNotFound
 from core.settings import load_settings
-from core.tickets import TicketRef
-from core.updates.model import TicketTouched
-from storage.db import Database
-from storage.desk_updates import LocalDeskStaff
-from storage.local_desk import STATUSES
-from storage.updates import SqlUpdateStore
+from core.tickets import (
+    STATUS_COMPLETE,
+    STATUS_IN_PROGRESS,
+    STATUS_NEW,
+    STATUS_WAITING_CUSTOMER,
+    TicketRef,
+)
 
 DEFAULT_TECHNICIAN = "Help Desk"
+STATUSES = (STATUS_NEW, STATUS_IN_PROGRESS, STATUS_WAITING_CUSTOMER, STATUS_COMPLETE)
 
 
 def _now() -> datetime:
@@ -44,6 +44,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from bots.logs import configure_logging
+    from core.errors import TicketNotFound
+    from storage.db import Database
+    from storage.desk_updates import LocalDeskStaff
+    from storage.updates import SqlUpdateStore
+
     settings = load_settings()
     configure_logging(settings.bot.log_level, quiet=True, settings=settings)
     if settings.bot.backend != "local":
@@ -59,7 +65,9 @@ def run(args: argparse.Namespace) -> int:
         return 2
     database = Database.connect(settings.bot.database_url)
     store = SqlUpdateStore(database)
-    staff = LocalDeskStaff(database, clock=_now, notify=lambda signal: _record(store, signal))
+    staff = LocalDeskStaff(
+        database, clock=_now, notify=lambda signal: store.record_signal(signal, _now())
+    )
     try:
         if args.action == "assign":
             ticket = staff.assign(ref, args.name, args.technician)
@@ -78,10 +86,6 @@ def run(args: argparse.Namespace) -> int:
     who = ticket.assignee or "nobody"
     print(f"{ticket.number} (#{ticket.id}) {ticket.title}: {ticket.status}, assigned to {who}")
     return 0
-
-
-def _record(store: SqlUpdateStore, signal: TicketTouched) -> None:
-    store.record_signal(signal, _now())
 
 
 COMMAND = Subcommand("desk", "act on a local desk ticket as a technician", add_arguments, run)

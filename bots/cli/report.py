@@ -10,12 +10,13 @@ from collections import Counter, defaultdict
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 
 from bots.cli import Subcommand
 from core.settings import load_settings
-from storage.db import Database
-from storage.models import UpdateTicketFactRow
-from storage.updates import SqlTicketFacts
+
+if TYPE_CHECKING:
+    from storage.models import UpdateTicketFactRow
 
 
 @dataclass(frozen=True)
@@ -74,6 +75,9 @@ def _show(value: float | None, unit: str = "") -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    from storage.db import Database
+    from storage.updates import SqlTicketFacts
+
     settings = load_settings()
     database = Database.connect(settings.bot.database_url)
     try:

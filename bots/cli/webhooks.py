@@ -6,17 +6,17 @@ from __future__ import annotations
 import argparse
 import sys
 from datetime import UTC, datetime
-
-import requests
+from typing import TYPE_CHECKING
 
 from bots.cli import Subcommand
-from bots.logs import configure_logging
-from core.backends.autotask.client import AutotaskClient
-from core.backends.autotask.webhooks import STATE_NAME, InstalledWebhook, WebhookAdmin
-from core.errors import TicketingError
 from core.settings import Settings, load_settings
-from storage.db import Database
-from storage.updates import SqlUpdateStore
+
+if TYPE_CHECKING:
+    import requests
+
+    from core.backends.autotask.client import AutotaskClient
+    from core.backends.autotask.webhooks import InstalledWebhook, WebhookAdmin
+    from storage.updates import SqlUpdateStore
 
 WEBHOOK_PATH = "/autotask/webhook"
 
@@ -42,6 +42,14 @@ def webhook_url(base: str) -> str:
 
 
 def run(args: argparse.Namespace) -> int:
+    import requests
+
+    from bots.logs import configure_logging
+    from core.backends.autotask.webhooks import WebhookAdmin
+    from core.errors import TicketingError
+    from storage.db import Database
+    from storage.updates import SqlUpdateStore
+
     settings = load_settings()
     configure_logging(settings.bot.log_level, quiet=True, settings=settings)
     if settings.autotask.missing:
@@ -64,12 +72,16 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _client(settings: Settings, session: requests.Session) -> AutotaskClient:
+    from core.backends.autotask.client import AutotaskClient
+
     return AutotaskClient.from_settings(settings.autotask, session)
 
 
 def _act(
     args: argparse.Namespace, admin: WebhookAdmin, store: SqlUpdateStore, settings: Settings
 ) -> int:
+    from core.backends.autotask.webhooks import STATE_NAME, InstalledWebhook
+
     installed = InstalledWebhook.from_json(store.get_state(STATE_NAME))
     if args.action == "install":
         if installed is not None:
