@@ -102,6 +102,9 @@ class Assistant:
         )
         self.observer = observer
         self.attachments = attachments  # files that came with messages, until attached
+        # updates: buttons and commands of ticket updates (core/updates/actions.py); None = not
+        # theirs. The lead re-hooks this into the operations rewrite.
+        self.updates_hook: Callable[[Event], list[Reply] | None] | None = None
 
     def handle(self, event: Event) -> list[Reply]:
         """Answer one event. A redelivered ``event_id`` returns ``[]`` and changes nothing."""
@@ -121,13 +124,18 @@ class Assistant:
         work = self._work(before, event)
         outcome = _Outcome(replies=work.replies)
         try:
-            translation = self._translate(event, before, state.conversation_id, outcome)
-            outcome.intent = translation.label
-            self._admit(event.user, operation_cost(translation.operation, self._policy))
-            run(translation.operation, work)
-            if work.files and not work.files_used and _has_words(event):
-                work.say(Reply(files_.unused_note(work.files)))  # named, never dropped silently
-            settle(work, before.pending)
+            extra = self.updates_hook(event) if self.updates_hook is not None else None  # updates:
+            if extra is not None:  # updates:
+                outcome.intent = "updates"
+                work.replies.extend(extra)
+            else:
+                translation = self._translate(event, before, state.conversation_id, outcome)
+                outcome.intent = translation.label
+                self._admit(event.user, operation_cost(translation.operation, self._policy))
+                run(translation.operation, work)
+                if work.files and not work.files_used and _has_words(event):
+                    work.say(Reply(files_.unused_note(work.files)))  # named, never dropped
+                settle(work, before.pending)
         except RateLimited as exc:
             self._refuse(exc, event, outcome)
             # A refused request changes nothing: a "yes" refused now still works later.
