@@ -21,7 +21,7 @@ from bots.observability.metrics import (
     MetricsObserver,
 )
 from bots.observability.redaction import secret_values
-from bots.updates.kit import UpdatesKit, build_update_actions, build_updates
+from bots.updates.kit import UpdatesKit, build_follow_ups, build_updates
 from core.assistant import Assistant
 from core.attachments import AttachmentPolicy
 from core.context import current_request_id
@@ -253,10 +253,8 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
         audit=audit,
         observer=MetricsObserver(metrics),
         attachments=attachments,
+        updates=build_follow_ups(updates, backend, clock, audit),  # updates: mutes, ratings
     )
-    assistant.updates_hook = build_update_actions(  # updates: confirm/reopen, rating, mute
-        updates, backend, assistant.ticketing, clock, audit
-    ).handle
     return Runtime(
         settings=settings,
         database=database,

@@ -64,6 +64,11 @@ ALL_ACTIONS = frozenset(
         NOTE_CONFIRM,
         NOTE_CANCEL,
         REOPEN,
+        UPDATE_FIXED,
+        UPDATE_REOPEN,
+        UPDATE_RATE,
+        UPDATE_COMMENT,
+        UPDATE_MUTE,
     }
 )
 # Not a button: the conversation waits for the person to say which ticket they meant. Its

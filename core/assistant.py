@@ -38,6 +38,7 @@ from core.ports import (
     PendingAction,
     RateLimiter,
     RatePolicy,
+    TicketFollowUps,
     TicketingSystem,
     Turn,
 )
@@ -88,6 +89,7 @@ class Assistant:
         audit: AuditLog | None = None,
         observer: EventObserver | None = None,
         attachments: AttachmentStore | None = None,
+        updates: TicketFollowUps | None = None,
     ) -> None:
         self.store = store
         self.classifier = classifier
@@ -102,9 +104,7 @@ class Assistant:
         )
         self.observer = observer
         self.attachments = attachments  # files that came with messages, until attached
-        # updates: buttons and commands of ticket updates (core/updates/actions.py); None = not
-        # theirs. The lead re-hooks this into the operations rewrite.
-        self.updates_hook: Callable[[Event], list[Reply] | None] | None = None
+        self.updates = updates  # mutes and ratings of ticket updates (None: no updates)
 
     def handle(self, event: Event) -> list[Reply]:
         """Answer one event. A redelivered ``event_id`` returns ``[]`` and changes nothing."""
@@ -124,18 +124,13 @@ class Assistant:
         work = self._work(before, event)
         outcome = _Outcome(replies=work.replies)
         try:
-            extra = self.updates_hook(event) if self.updates_hook is not None else None  # updates:
-            if extra is not None:  # updates:
-                outcome.intent = "updates"
-                work.replies.extend(extra)
-            else:
-                translation = self._translate(event, before, state.conversation_id, outcome)
-                outcome.intent = translation.label
-                self._admit(event.user, operation_cost(translation.operation, self._policy))
-                run(translation.operation, work)
-                if work.files and not work.files_used and _has_words(event):
-                    work.say(Reply(files_.unused_note(work.files)))  # named, never dropped
-                settle(work, before.pending)
+            translation = self._translate(event, before, state.conversation_id, outcome)
+            outcome.intent = translation.label
+            self._admit(event.user, operation_cost(translation.operation, self._policy))
+            run(translation.operation, work)
+            if work.files and not work.files_used and _has_words(event):
+                work.say(Reply(files_.unused_note(work.files)))  # named, never dropped silently
+            settle(work, before.pending)
         except RateLimited as exc:
             self._refuse(exc, event, outcome)
             # A refused request changes nothing: a "yes" refused now still works later.
@@ -169,6 +164,7 @@ class Assistant:
             user=event.user,
             files=event.attachments if isinstance(event, InboundMessage) else (),
             attachments=self.attachments,
+            updates=self.updates,
         )
 
     # -- translate --------------------------------------------------------------------------

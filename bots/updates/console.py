@@ -15,6 +15,8 @@ from bots.console import ConsoleChat, render_card
 from bots.updates.kit import UpdatesKit
 from bots.updates.senders import ConsoleSender
 from core.messages import ConversationRef, Reply
+from core.updates.binding import ThreadBinder
+from core.updates.model import Tracked
 from core.updates.service import Dispatcher
 
 log = logging.getLogger("ticketbot.updates")
@@ -32,6 +34,7 @@ class ConsoleUpdates:
         clock: Callable[[], datetime],
         *,
         every: float = 2.0,
+        bind: Callable[[Tracked, Reply], None] | None = None,
     ) -> None:
         self._kit = kit
         sender = ConsoleSender(conversation.channel_id, show)
@@ -40,6 +43,7 @@ class ConsoleUpdates:
             {"console": sender},
             clock,
             accepts=lambda tracked: tracked.conversation.channel_id == conversation.channel_id,
+            bind=bind,
         )
         self._every = every
         self._stop = threading.Event()
@@ -97,7 +101,13 @@ def terminal_updates(
             print(text + "\n")
         sys.stdout.flush()
 
-    updates = ConsoleUpdates(runtime.updates, chat.conversation, show, runtime.clock)
+    updates = ConsoleUpdates(
+        runtime.updates,
+        chat.conversation,
+        show,
+        runtime.clock,
+        bind=ThreadBinder(runtime.store, runtime.clock),
+    )
     if interactive:
         updates.start()
     return updates

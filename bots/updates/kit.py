@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from core.ports import AuditLog, TicketingSystem
 from core.settings import Settings
-from core.updates.actions import UpdateActions
+from core.updates.actions import UpdateFollowUps
 from core.updates.model import TicketFeed
 from core.updates.polling import Poller
 from core.updates.service import StoreTracker, UpdateService
@@ -19,22 +19,12 @@ from storage.updates import SqlTicketFacts, SqlUpdateStore
 log = logging.getLogger("ticketbot.updates")
 
 
-def build_update_actions(
-    kit: UpdatesKit,
-    backend: TicketingSystem,
-    ticketing: TicketingSystem,
-    clock: Callable[[], datetime],
-    audit: AuditLog | None,
-) -> UpdateActions:
-    """The handler of update buttons and ``ticket mute``; ``ticketing`` is the assistant's
-    (audited, tracked) view of the backend."""
-    return UpdateActions(
-        ticketing=ticketing,
-        mutes=kit.store,
-        ratings=kit.facts,
-        backend=backend.name,
-        clock=clock,
-        audit=audit,
+def build_follow_ups(
+    kit: UpdatesKit, backend: TicketingSystem, clock: Callable[[], datetime], audit: AuditLog | None
+) -> UpdateFollowUps:
+    """What the update handlers keep (mutes, confirmations, ratings) on ``backend``."""
+    return UpdateFollowUps(
+        mutes=kit.store, ratings=kit.facts, backend=backend.name, clock=clock, audit=audit
     )
 
 

@@ -10,6 +10,7 @@ from aiohttp import web
 
 from bots.updates.job import UpdatesJob
 from bots.updates.senders import SlackSender
+from core.updates.binding import ThreadBinder
 from core.updates.service import Dispatcher, UpdateSender
 
 if TYPE_CHECKING:
@@ -52,7 +53,10 @@ def mount(app: web.Application, runtime: Runtime, runner: CoreRunner) -> None:
 
         add_webhook_route(app, kit.service, kit.store, runtime.audit_refusal)
     # The senders are known once every mount ran: the job is filled in at startup.
-    job = UpdatesJob(kit.service, Dispatcher(kit.store, {}, runtime.clock), poller=kit.poller)
+    bind = ThreadBinder(runtime.store, runtime.clock)  # the thread is about that ticket now
+    job = UpdatesJob(
+        kit.service, Dispatcher(kit.store, {}, runtime.clock, bind=bind), poller=kit.poller
+    )
     job.tick_seconds = TICK_SECONDS
     app[UPDATES_JOB_KEY] = job
 

@@ -97,23 +97,6 @@ class FactStore(Protocol):
     ) -> None: ...
 
 
-def awaiting_answer_key(conversation: ConversationRef, person: str) -> str:
-    """The state name under which a resolved ticket waits for "fixed?" typed in
-    ``conversation`` by ``person``."""
-    digest = hashlib.sha256(
-        "|".join(
-            (
-                conversation.platform,
-                conversation.tenant_id,
-                conversation.channel_id,
-                conversation.thread_id or "",
-                person,
-            )
-        ).encode()
-    ).hexdigest()[:40]
-    return f"fixed?:{digest}"
-
-
 def person_key(user: UserRef) -> str:
     """Who a tracking row is for: the e-mail, else ``platform:user_id`` (as the local desk
     names a requester without an e-mail)."""
@@ -248,10 +231,6 @@ class UpdateService:
             message = (key, reply_to_json(reply))
             if self.store.save(follower.tracking_id, after, now, message=message):
                 queued += 1
-                if any(change.kind == "resolved" for change in changes):
-                    # A typed "it's fixed" / "not fixed" in that conversation answers it.
-                    name = awaiting_answer_key(follower.conversation, follower.user_email)
-                    self.store.put_state(name, str(ticket_id), now)
         return queued
 
     def _observe(self, state: TicketState, notes: list[FeedNote]) -> None:
@@ -300,11 +279,13 @@ class Dispatcher:
         clock: Callable[[], datetime],
         *,
         accepts: Callable[[Tracked], bool] | None = None,
+        bind: Callable[[Tracked, Reply], None] | None = None,
     ) -> None:
         self.store = store
         self.senders = dict(senders)
         self.clock = clock
         self._accepts = accepts
+        self._bind = bind  # after a send: the conversation is about that ticket now
 
     async def deliver_due(self) -> int:
         """Send every due message once; the number sent."""
@@ -323,14 +304,17 @@ class Dispatcher:
         if tracked.muted:
             await self._finish(message, "failed", "muted before it was sent")
             return 0
+        reply = reply_from_json(message.reply_json)
         try:
-            result, why = await sender.send(tracked, reply_from_json(message.reply_json))
+            result, why = await sender.send(tracked, reply)
         except Exception as exc:
             log.exception("update send crashed key=%s", message.key)
             result, why = "retry", type(exc).__name__
         if result == "sent":
             log.info("update sent key=%s platform=%s", message.key, sender.platform)
             await self._finish(message, "sent", None)
+            if self._bind is not None:
+                await asyncio.to_thread(self._bind, tracked, reply)
             return 1
         if result == "gone":
             log.warning(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from core.messages import Reply, UserRef
 from core.ports import AuditEntry
 from core.tickets import TicketRef
-from core.updates.actions import UpdateActions
+from core.updates.actions import UpdateFollowUps
+from core.updates.binding import ThreadBinder
 from core.updates.model import DeliveryResult, TicketTouched, Tracked
 from core.updates.service import Dispatcher, StoreTracker, UpdateService
 from core.updates.tracking import TrackingTicketing
@@ -75,22 +77,24 @@ class Loop:
         return TicketRef("id", str(ticket_id))
 
 
-def build_loop(database: Database, *, staff: tuple[str, ...] = ()) -> Loop:
+def build_loop(database: Database, *, staff: tuple[str, ...] = (), **options: Any) -> Loop:
     clock = FakeClock()
     store = SqlUpdateStore(database)
     desk = LocalDesk(database, clock=clock, staff_emails=staff)
     facts = SqlTicketFacts(database)
     tracker = StoreTracker(store, desk.name, clock, facts=facts)
     audit = ListAudit()
-    bot = make_bot(database, clock=clock, staff=staff, ticketing=TrackingTicketing(desk, tracker))
-    bot.assistant.updates_hook = UpdateActions(
-        ticketing=bot.assistant.ticketing,
-        mutes=store,
-        ratings=facts,
-        backend=desk.name,
+    follow_ups = UpdateFollowUps(
+        mutes=store, ratings=facts, backend=desk.name, clock=clock, audit=audit
+    )
+    bot = make_bot(
+        database,
         clock=clock,
-        audit=audit,
-    ).handle
+        staff=staff,
+        ticketing=TrackingTicketing(desk, tracker),
+        updates=follow_ups,
+        **options,
+    )
     service = UpdateService(
         store, LocalDeskFeed(database), clock, coalesce=timedelta(seconds=60), facts=facts
     )
@@ -102,5 +106,5 @@ def build_loop(database: Database, *, staff: tuple[str, ...] = ()) -> Loop:
 
     staff_desk = LocalDeskStaff(database, clock=clock, notify=notify)
     sender = RecordingSender()
-    dispatcher = Dispatcher(store, {"console": sender}, clock)
+    dispatcher = Dispatcher(store, {"console": sender}, clock, bind=ThreadBinder(bot.store, clock))
     return Loop(bot, clock, store, service, staff_desk, sender, dispatcher, signals, facts, audit)
