@@ -253,6 +253,18 @@ def _answer_to_which(
     if ref is not None:
         chosen = _CHOSEN[then](ref, values) if then in _CHOSEN else ShowStatus(ref)
         return Translation(Several((forget, chosen)), "choose")
+    return _moved_on(text, forget, state, classify, event_id, was_claimed)
+
+
+def _moved_on(
+    text: str,
+    forget: ForgetChoice,
+    state: DialogueState,
+    classify: Classify,
+    event_id: str,
+    was_claimed: Callable[[str], bool],
+) -> Translation:
+    """Not an answer to the question waiting: the question is dropped and ``text`` read anew."""
     moved_on = translate_message(
         text,
         DialogueState(None, state.queued, state.focus),
@@ -280,15 +292,8 @@ def _answer_to_fixed(
         return Translation(ConfirmFixed(ref), "confirm")
     if ref is not None and answer == "not fixed":
         return Translation(Reopen(ref, "" if says_no(text) else text), "cancel")
-    moved_on = translate_message(
-        text,
-        DialogueState(None, state.queued, state.focus),
-        classify,
-        event_id=event_id,
-        was_claimed=was_claimed,
-    )
     forget = ForgetChoice(pending.values.get(actions.TICKET, ""))
-    return Translation(Several((forget, moved_on.operation)), moved_on.label, moved_on.reading)
+    return _moved_on(text, forget, state, classify, event_id, was_claimed)
 
 
 def _rate(click: _Click, ref: TicketRef) -> Operation:
