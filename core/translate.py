@@ -283,17 +283,23 @@ def _answer_to_fixed(
     event_id: str,
     was_claimed: Callable[[str], bool],
 ) -> Translation:
-    """The reply to a resolved ticket's "Did this fix it?": "yes" / "it's fixed" confirms,
-    "no" / "not fixed, it still jams" reopens with those words; anything else is a new
-    message (and the question is no longer waited for)."""
+    """The reply to a resolved ticket's "Did this fix it?": "yes" / "it's fixed" confirms;
+    "no", "not fixed, it still jams" or news about it ("I restarted it and it's still slow")
+    reopens it with those words. Anything else is read as a new message, and the question
+    keeps waiting (its reminder follows the answer)."""
     ref = TicketRef.parse(pending.values.get(actions.TICKET, ""))
     answer = fixed_answer(text)
     if ref is not None and answer == "fixed":
         return Translation(ConfirmFixed(ref), "confirm")
-    if ref is not None and answer == "not fixed":
+    if ref is not None and (answer == "not fixed" or follow_up(text) is not None):
         return Translation(Reopen(ref, "" if says_no(text) else text), "cancel")
-    forget = ForgetChoice(pending.values.get(actions.TICKET, ""))
-    return _moved_on(text, forget, state, classify, event_id, was_claimed)
+    return translate_message(
+        text,
+        DialogueState(None, state.queued, state.focus),
+        classify,
+        event_id=event_id,
+        was_claimed=was_claimed,
+    )
 
 
 def _rate(click: _Click, ref: TicketRef) -> Operation:

@@ -143,3 +143,18 @@ def test_priority_is_untouched_by_update_answers(database: Database) -> None:
 
     assert "5 of 5" in rated.text
     assert loop.bot.desk.get(loop.ref(ticket_id), loop.bot_user).priority == Priority.MEDIUM
+
+
+def test_news_after_did_this_fix_it_reopens_and_other_talk_keeps_the_question(
+    database: Database,
+) -> None:
+    loop = build_loop(database)
+    ticket_id = _resolved(loop)
+
+    [hello] = loop.bot.say("hello")
+    [reopened] = loop.bot.say("I restarted it and it's still slow")
+    ticket = loop.bot.desk.get(loop.ref(ticket_id), loop.bot_user)
+
+    assert f"did the fix on ticket #{ticket_id} work?" in hello.text
+    assert reopened.text.startswith("Reopened ticket") and not ticket.is_closed
+    assert ticket.notes[-1].text == "Reopened: I restarted it and it's still slow"
