@@ -27,6 +27,11 @@ MODELS = {
     "ticketcategories": "TicketCategoryModel",
     "ticketcategoryfielddefaults": "TicketCategoryFieldDefaultsModel",
     "ticketattachments": "TicketAttachmentModel",
+    # updates: TicketWebhooks are newer than the Swagger document; they share the shape of
+    # CompanyWebhooks (Autotask's <EntityName>Webhooks article), so the fake follows those.
+    "ticketwebhooks": "CompanyWebhookModel",
+    "ticketwebhookfields": "CompanyWebhookFieldModel",
+    "ticketwebhookexcludedresources": "CompanyWebhookExcludedResourceModel",
     "query": "QueryModel",
     "filter": "Filter",
 }

@@ -21,6 +21,7 @@ from bots.observability.metrics import (
     MetricsObserver,
 )
 from bots.observability.redaction import secret_values
+from bots.updates.kit import UpdatesKit, build_follow_ups, build_updates
 from core.assistant import Assistant
 from core.attachments import AttachmentPolicy
 from core.context import current_request_id
@@ -28,6 +29,7 @@ from core.knowledge import KnowledgeFileError, YamlKnowledgeBase
 from core.ports import AuditEntry, AuditLog, Bucket, Classifier, RatePolicy, TicketingSystem
 from core.ratelimit import RateLimitedTicketing
 from core.settings import Settings, TicketbotSettings
+from core.updates.tracking import TrackingTicketing
 from storage.attachments import SqlAttachmentStore
 from storage.audit import SqlAuditLog
 from storage.db import Database, DatabaseError, database_url
@@ -58,6 +60,7 @@ class Runtime:
     metrics: Metrics = field(default_factory=Metrics)
     attachments: SqlAttachmentStore | None = None
     attachment_policy: AttachmentPolicy = field(default_factory=AttachmentPolicy)
+    updates: UpdatesKit | None = None  # updates: tracking, change detection, polling
 
     def close(self) -> None:
         self.database.dispose()
@@ -236,9 +239,10 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
     if settings.bot.rate_backend_per_hour > 0:  # 0 turns the backend's limit off
         ticketing = RateLimitedTicketing(ticketing, limiter, clock)
     classifier = MeteredClassifier(build_classifier(settings, knowledge), metrics)
+    updates = build_updates(settings, database, backend, clock)  # updates:
     assistant = Assistant(
         store=store,
-        ticketing=ticketing,
+        ticketing=TrackingTicketing(ticketing, updates.tracker),  # updates:
         classifier=classifier,
         knowledge=knowledge,
         clock=clock,
@@ -249,6 +253,7 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
         audit=audit,
         observer=MetricsObserver(metrics),
         attachments=attachments,
+        updates=build_follow_ups(updates, backend, clock, audit),  # updates: mutes, ratings
     )
     return Runtime(
         settings=settings,
@@ -264,4 +269,5 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
         metrics=metrics,
         attachments=attachments,
         attachment_policy=AttachmentPolicy.from_settings(settings.bot),
+        updates=updates,  # updates:
     )

@@ -123,6 +123,9 @@ def default_mounts(runtime: Runtime) -> list[Mount]:
     from bots.teams.http import mount as teams_http
 
     mounts.append(teams_http)
+    from bots.updates.mount import mount as updates  # updates: after the platforms it uses
+
+    mounts.append(updates)
     return mounts
 
 

@@ -16,6 +16,10 @@ Values each action carries (``ActionInvoked.values``):
 - ``NEW_TICKET``: optional ``title``, ``description``, ``priority`` (e.g. a modal or a message
   shortcut); creates at once when ``title`` is given, like ``ticket new``.
 - ``LIST_TICKETS``: none.
+- ``UPDATE_FIXED`` / ``UPDATE_REOPEN``: ``ticket`` (the answer to "Did this fix it?" on a
+  resolved update; reopen also carries the input ``note``: what is still wrong).
+- ``UPDATE_RATE``: ``ticket``, ``rating`` (1-5); ``UPDATE_COMMENT``: ``ticket`` and ``note``.
+- ``UPDATE_MUTE``: ``ticket`` (no more updates on it in this conversation's person's chat).
 
 ``ticket`` is a reference as :meth:`core.tickets.TicketRef.parse` reads it (``48213`` or
 ``T20251104.0031``).
@@ -37,6 +41,12 @@ PRIORITY_CANCEL = "ticket.priority.cancel"
 NOTE_CONFIRM = "ticket.note.confirm"
 NOTE_CANCEL = "ticket.note.cancel"
 REOPEN = "ticket.reopen"
+# Buttons on ticket updates (core/updates/wording.py draws the cards).
+UPDATE_FIXED = "ticket.update.fixed"
+UPDATE_REOPEN = "ticket.update.reopen"
+UPDATE_RATE = "ticket.update.rate"
+UPDATE_COMMENT = "ticket.update.comment"
+UPDATE_MUTE = "ticket.update.mute"
 
 ALL_ACTIONS = frozenset(
     {
@@ -54,6 +64,11 @@ ALL_ACTIONS = frozenset(
         NOTE_CONFIRM,
         NOTE_CANCEL,
         REOPEN,
+        UPDATE_FIXED,
+        UPDATE_REOPEN,
+        UPDATE_RATE,
+        UPDATE_COMMENT,
+        UPDATE_MUTE,
     }
 )
 # Not a button: the conversation waits for the person to say which ticket they meant. Its

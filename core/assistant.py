@@ -38,6 +38,7 @@ from core.ports import (
     PendingAction,
     RateLimiter,
     RatePolicy,
+    TicketFollowUps,
     TicketingSystem,
     Turn,
 )
@@ -88,6 +89,7 @@ class Assistant:
         audit: AuditLog | None = None,
         observer: EventObserver | None = None,
         attachments: AttachmentStore | None = None,
+        updates: TicketFollowUps | None = None,
     ) -> None:
         self.store = store
         self.classifier = classifier
@@ -102,6 +104,7 @@ class Assistant:
         )
         self.observer = observer
         self.attachments = attachments  # files that came with messages, until attached
+        self.updates = updates  # mutes and ratings of ticket updates (None: no updates)
 
     def handle(self, event: Event) -> list[Reply]:
         """Answer one event. A redelivered ``event_id`` returns ``[]`` and changes nothing."""
@@ -161,6 +164,7 @@ class Assistant:
             user=event.user,
             files=event.attachments if isinstance(event, InboundMessage) else (),
             attachments=self.attachments,
+            updates=self.updates,
         )
 
     # -- translate --------------------------------------------------------------------------

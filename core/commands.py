@@ -30,6 +30,8 @@ USAGE = {
     "close": "ticket close <ticket>",
     "reopen": "ticket reopen <ticket> [why it needs work again]",
     "priority": "ticket priority <ticket> <Low|Medium|High|Critical>",
+    "mute": "ticket mute <ticket>   (no more updates on it in the chat)",
+    "unmute": "ticket unmute <ticket>",
     "help": "ticket help",
 }
 USAGE_ALL = "\n".join(USAGE.values())

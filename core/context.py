@@ -28,6 +28,7 @@ class RequestContext:
     user_id: str = ""
     user_email: str | None = None
     conversation: str = ""
+    event: Event | None = None  # updates: the event itself (its conversation, for tracking)
 
 
 _current: ContextVar[RequestContext | None] = ContextVar("ticketbot_request", default=None)
@@ -77,6 +78,7 @@ def bind_event(event: Event) -> Iterator[RequestContext]:
         user_id=event.user.user_id,
         user_email=event.user.email,
         conversation=conversation_key(event),
+        event=event,  # updates:
     )
     token = _current.set(ctx)
     try:

@@ -328,6 +328,13 @@ _FYI_RE = re.compile(
 
 
 _ALSO_RE = re.compile(r"\b(?:also|too|as well)\b", re.IGNORECASE)
+# What the person tried since, and what still happens: a report on the ticket in focus.
+_TRIED_RE = re.compile(
+    r"^\s*(?:i|we)(?:'ve| have)?\s+(?:just\s+|already\s+)?(?:restarted|rebooted|tried|retried"
+    r"|replaced|reinstalled|unplugged|plugged|reset|cleared|switched|turned)\b",
+    re.IGNORECASE,
+)
+_STILL_RE = re.compile(r"\b(?:it'?s|it is|it|is|are)\s+still\b", re.IGNORECASE)
 
 
 def follow_up(text: str) -> str | None:
@@ -340,6 +347,8 @@ def follow_up(text: str) -> str | None:
         return "sure" if _TOO_RE.search(text) else "maybe"
     if _ALSO_RE.search(text):
         return "maybe"  # "the monitor also flickers": the same ticket, or a new one? Ask.
+    if _TRIED_RE.match(text) or _STILL_RE.search(text):
+        return "maybe"  # "I restarted it and it's still slow": news about it, probably
     return None
 
 
@@ -618,3 +627,53 @@ def withdraws(text: str) -> bool:
     return short and bool(
         _RESOLVED_RE.search(text) or _DONT_RE.match(text) or _WITHDRAW_RE.search(text)
     )
+
+
+# -- answers to ticket updates -----------------------------------------------------------------
+
+_MUTE_RE = re.compile(
+    r"^\s*(?:please\s+)?(?:(?P<verb>mute|unmute)\s+(?:the\s+)?updates\s+(?:on|for|about)"
+    r"|(?P<stop>stop|resume|restart)\s+(?:the\s+|sending\s+(?:me\s+)?)?updates"
+    r"(?:\s+(?:on|for|about))?)(?:\s+(?:ticket\s+|#)?(?P<ref>\S+?))?\s*[.!]?\s*$",
+    re.IGNORECASE,
+)
+
+
+def mute_request(text: str) -> tuple[TicketRef | None, bool] | None:
+    """ "stop updates on 48213" → (48213, True); "resume updates on it" → (None, False) (the
+    ticket in focus); None when the message is not about updates."""
+    match = _MUTE_RE.match(text)
+    if match is None:
+        return None
+    verb = (match.group("verb") or match.group("stop") or "").casefold()
+    word = match.group("ref") or ""
+    ref = TicketRef.parse(word.lstrip("#")) if word else None
+    if word and ref is None and word.casefold() not in ("it", "this", "that", "them"):
+        return None
+    return ref, verb in ("mute", "stop")
+
+
+_FIXED_RE = re.compile(
+    r"^(?:yes|yep|yeah)?[,.! ]*(?:it'?s |it is |that |this )?(?:fixed|solved|works|working)"
+    r"(?: it| now)?[,.! ]*(?:thanks?|thank you)?[,.! ]*$|^yes,? close it[.! ]*$",
+    re.IGNORECASE,
+)
+_NOT_FIXED_RE = re.compile(
+    r"^(?:no|nope)?[,.! ]*(?:it'?s |it is )?(?:not fixed|still (?:broken|not working|failing"
+    r"|the same|slow|happening))|^no,? reopen|^(?:no|nope)[,.!]+\s*\S",
+    re.IGNORECASE,
+)
+
+
+def fixed_answer(text: str) -> str | None:
+    """The answer to "Did this fix it?": ``fixed`` ("it's fixed", "yes", "works now"),
+    ``not fixed`` ("no", "not fixed, it still jams", "still broken"), else None."""
+    if _FIXED_RE.match(text.strip()):
+        return "fixed"
+    if _NOT_FIXED_RE.match(text.strip()):
+        return "not fixed"
+    if says_yes(text):
+        return "fixed"
+    if says_no(text):
+        return "not fixed"
+    return None

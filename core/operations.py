@@ -99,11 +99,13 @@ class CloseTicket(Operation):
 
 @dataclass(frozen=True)
 class Reopen(Operation):
-    """Put a closed ticket back to an open status, with a note saying why."""
+    """Put a closed ticket back to an open status, with a note saying why (also the "No,
+    reopen" answer to a resolved ticket's "Did this fix it?")."""
 
     writes: ClassVar[bool] = True
     ref: TicketRef | None
     reason: str = ""
+    in_place: bool = False
 
 
 @dataclass(frozen=True)
@@ -121,6 +123,47 @@ class ChangePriority(Operation):
     priority: Priority
     request_id: str | None = None
     in_place: bool = False
+
+
+# -- updates about a ticket (core/handlers/updates.py) ----------------------------------------
+
+
+@dataclass(frozen=True)
+class ConfirmFixed(Operation):
+    """ "Yes, it's fixed" to a resolved ticket's "Did this fix it?": it stays (or is) closed,
+    and a rating is offered."""
+
+    writes: ClassVar[bool] = True
+    ref: TicketRef
+    in_place: bool = False
+
+
+@dataclass(frozen=True)
+class RateTicket(Operation):
+    """The requester's 1-5 rating of the help on a ticket (stored for ``ticketbot report``)."""
+
+    ref: TicketRef
+    rating: int
+
+
+@dataclass(frozen=True)
+class CommentRating(Operation):
+    """A comment with the rating (stored, never sent to the ticket)."""
+
+    ref: TicketRef
+    text: str
+
+
+@dataclass(frozen=True)
+class MuteUpdates(Operation):
+    """No more updates on ``ref`` (``None``: the ticket in focus) in the person's chat."""
+
+    ref: TicketRef | None
+
+
+@dataclass(frozen=True)
+class UnmuteUpdates(Operation):
+    ref: TicketRef | None
 
 
 # -- the pending action -----------------------------------------------------------------------

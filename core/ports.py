@@ -396,3 +396,32 @@ class TechnicianDesk(Protocol):
     def queues(self, user: UserRef) -> list[str]:
         """The active queue labels."""
         ...
+
+
+class TicketFollowUps(Protocol):
+    """What the update handlers keep about a ticket the person follows in the chat (the
+    updates store; core/updates/actions.py). Each method records and audits; none raises for
+    a ticket the person does not follow (``set_muted`` says False)."""
+
+    def set_muted(self, ticket_id: int, user: UserRef, muted: bool) -> bool:
+        """Mute or unmute the person's updates on the ticket; False if they get none."""
+        ...
+
+    def confirmed(self, ticket_id: int, user: UserRef) -> None:
+        """The person said the resolution fixed it."""
+        ...
+
+    def reopened(self, ticket_id: int, user: UserRef) -> None:
+        """The person reopened the ticket (counted for the report)."""
+        ...
+
+    def rate(
+        self,
+        ticket_id: int,
+        user: UserRef,
+        *,
+        rating: int | None = None,
+        comment: str | None = None,
+    ) -> None:
+        """Store the person's rating (1-5) or comment of the help on the ticket."""
+        ...

@@ -230,6 +230,9 @@ class TicketbotSettings(BaseSettings):
         default_factory=lambda: list(BLOCKED_EXTENSIONS)
     )
     attachment_retention_days: int = Field(default=7, ge=1)
+    # updates: ticket updates in the chat (polling interval, 0 = off; burst coalescing window)
+    updates_poll_seconds: float = 60.0
+    updates_coalesce_seconds: float = 60.0
 
 
 class ServerSettings(BaseSettings):

@@ -23,8 +23,10 @@ from core.dialogue import (
     best_match,
     close_by_description,
     escalation,
+    fixed_answer,
     follow_up,
     makes_it,
+    mute_request,
     priority_edit,
     priority_request,
     reopen_reason,
@@ -47,22 +49,27 @@ from core.operations import (
     CancelPending,
     ChangePriority,
     CloseTicket,
+    CommentRating,
+    ConfirmFixed,
     CreateTicket,
     EditPending,
     Explain,
     ForgetChoice,
     Help,
     ListTickets,
+    MuteUpdates,
     NothingPending,
     Operation,
     ProposeNote,
     ProposeTicket,
+    RateTicket,
     Reopen,
     RequestClose,
     RequestPriority,
     Several,
     ShowStatus,
     SmallTalk,
+    UnmuteUpdates,
 )
 from core.ports import DialogueState, PendingAction
 from core.text import sanitize
@@ -115,6 +122,8 @@ _COMMANDS: dict[str, CommandBuilder] = {
     "close": lambda c, _: RequestClose(_ref(c)),
     "reopen": lambda c, _: Reopen(_ref(c), c.text),
     "priority": lambda c, _: RequestPriority(_ref(c), c.priority or Priority.MEDIUM),
+    "mute": lambda c, _: MuteUpdates(_ref(c)),
+    "unmute": lambda c, _: UnmuteUpdates(_ref(c)),
 }
 assert set(_COMMANDS) == set(USAGE), "every verb of the grammar has a builder"
 
@@ -142,9 +151,15 @@ def translate_message(
     make sense in this dialogue; then the classifier's reading, completed with the state."""
     if is_command(text):
         return translate_command(parse_command(text), event_id)
+    muting = mute_request(text)
+    if muting is not None:
+        ref, muted = muting
+        return Translation(MuteUpdates(ref) if muted else UnmuteUpdates(ref), "updates:mute")
     pending = state.pending
     if pending is not None and pending.action_id == actions.CHOOSE_TICKET:
         return _answer_to_which(text, pending, state, classify, event_id, was_claimed)
+    if pending is not None and pending.action_id == actions.UPDATE_FIXED:
+        return _answer_to_fixed(text, pending, state, classify, event_id, was_claimed)
     if pending is not None:
         if says_yes(text):
             return Translation(
@@ -244,8 +259,20 @@ def _answer_to_which(
     if ref is not None:
         chosen = _CHOSEN[then](ref, values) if then in _CHOSEN else ShowStatus(ref)
         return Translation(Several((forget, chosen)), "choose")
-    # Left unanswered: the message is read against what waits next ("yes" to the draft the
-    # question was asked in front of), not against an empty dialogue.
+    return _moved_on(text, forget, state, classify, event_id, was_claimed)
+
+
+def _moved_on(
+    text: str,
+    forget: ForgetChoice,
+    state: DialogueState,
+    classify: Classify,
+    event_id: str,
+    was_claimed: Callable[[str], bool],
+) -> Translation:
+    """Not an answer to the question waiting: the question is dropped and ``text`` read anew,
+    against what waits next ("yes" to the draft the question was asked in front of), not
+    against an empty dialogue."""
     following = state.queued[0] if state.queued else None
     moved_on = translate_message(
         text,
@@ -255,6 +282,40 @@ def _answer_to_which(
         was_claimed=was_claimed,
     )
     return Translation(Several((forget, moved_on.operation)), moved_on.label, moved_on.reading)
+
+
+def _answer_to_fixed(
+    text: str,
+    pending: PendingAction,
+    state: DialogueState,
+    classify: Classify,
+    event_id: str,
+    was_claimed: Callable[[str], bool],
+) -> Translation:
+    """The reply to a resolved ticket's "Did this fix it?": "yes" / "it's fixed" confirms;
+    "no", "not fixed, it still jams" or news about it ("I restarted it and it's still slow")
+    reopens it with those words. Anything else is read as a new message, and the question
+    keeps waiting (its reminder follows the answer)."""
+    ref = TicketRef.parse(pending.values.get(actions.TICKET, ""))
+    answer = fixed_answer(text)
+    if ref is not None and answer == "fixed":
+        return Translation(ConfirmFixed(ref), "confirm")
+    if ref is not None and (answer == "not fixed" or follow_up(text) is not None):
+        return Translation(Reopen(ref, "" if says_no(text) else text), "cancel")
+    return translate_message(
+        text,
+        DialogueState(None, state.queued, state.focus),
+        classify,
+        event_id=event_id,
+        was_claimed=was_claimed,
+    )
+
+
+def _rate(click: _Click, ref: TicketRef) -> Operation:
+    text = click.get("rating").strip()
+    if text not in {"1", "2", "3", "4", "5"}:
+        return Explain("Please pick a rating from 1 to 5.")
+    return RateTicket(ref, int(text))
 
 
 _CHOSEN: dict[str, Callable[[TicketRef, Mapping[str, str]], Operation]] = {
@@ -614,6 +675,15 @@ _ACTIONS: dict[str, ActionBuilder] = {
     ),
     actions.NOTE_CANCEL: _note_cancel,
     actions.REOPEN: _with_ref(lambda click, ref: Reopen(ref)),
+    actions.UPDATE_FIXED: _with_ref(lambda click, ref: ConfirmFixed(ref, in_place=click.in_place)),
+    actions.UPDATE_REOPEN: _with_ref(
+        lambda click, ref: Reopen(ref, click.get(actions.INPUT_NOTE), in_place=click.in_place)
+    ),
+    actions.UPDATE_RATE: _with_ref(_rate),
+    actions.UPDATE_COMMENT: _with_ref(
+        lambda click, ref: CommentRating(ref, click.get(actions.INPUT_NOTE))
+    ),
+    actions.UPDATE_MUTE: _with_ref(lambda click, ref: MuteUpdates(ref)),
 }
 assert set(_ACTIONS) == set(actions.ALL_ACTIONS), "every card action has a builder"
 # A typed "no" is the waiting confirmation's own cancel button.

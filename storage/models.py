@@ -182,3 +182,107 @@ class AuditRetentionRow(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
     days: Mapped[int | None] = mapped_column(Integer, default=None)
+
+
+# -- updates back in the chat (storage/updates.py) --------------------------------------------
+# updates: tables of the updates lane (issue 13); additive only.
+
+
+class UpdateTrackingRow(Base):
+    """A conversation following a ticket for one person, with what they last saw of it."""
+
+    __tablename__ = "update_tracking"
+    __table_args__ = (
+        UniqueConstraint("backend", "ticket_id", "user_email", name="uq_update_tracking"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    backend: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[int] = mapped_column(Integer, index=True)
+    user_email: Mapped[str] = mapped_column(String(320))
+    user_id: Mapped[str] = mapped_column(String(255))
+    conversation: Mapped[str] = mapped_column(Text)  # JSON of a ConversationRef
+    snapshot: Mapped[str] = mapped_column(Text, default="{}")  # JSON of a Snapshot
+    muted: Mapped[bool] = mapped_column(default=False)
+    tracked_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class UpdateSignalRow(Base):
+    """A "ticket touched" signal; ``key`` (backend:ticket:sequence) makes redeliveries no-ops."""
+
+    __tablename__ = "update_signals"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    backend: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[int] = mapped_column(Integer)
+    source: Mapped[str] = mapped_column(String(16))
+    actor: Mapped[str | None] = mapped_column(String(255), default=None)
+    event_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    received_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    processed_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None, index=True)
+
+
+class UpdateOutboxRow(Base):
+    """A message for one conversation: pending, sent, gone (left/blocked) or failed."""
+
+    __tablename__ = "update_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), unique=True)
+    tracking_id: Mapped[int] = mapped_column(
+        ForeignKey("update_tracking.id", ondelete="CASCADE"), index=True
+    )
+    platform: Mapped[str] = mapped_column(String(32), index=True)
+    reply: Mapped[str] = mapped_column(Text)  # JSON of a Reply
+    status: Mapped[str] = mapped_column(String(16), default="pending", index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class UpdateStateRow(Base):
+    """Small named values of the update machinery (the polling watermark, the webhook)."""
+
+    __tablename__ = "update_state"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[str] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class LocalInternalNoteRow(Base):
+    """Local desk notes a technician keeps internal: apart from ``local_ticket_notes`` so the
+    requester's view of the desk never reads them."""
+
+    __tablename__ = "local_internal_notes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(
+        ForeignKey("local_tickets.id", ondelete="CASCADE"), index=True
+    )
+    author: Mapped[str] = mapped_column(String(255))
+    text: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class UpdateTicketFactRow(Base):
+    """One ticket's service facts for ``ticketbot report``: when it was filed, first answered
+    and resolved, how often reopened, and the requester's rating."""
+
+    __tablename__ = "update_ticket_facts"
+    __table_args__ = (UniqueConstraint("backend", "ticket_id", name="uq_update_ticket_facts"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    backend: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[int] = mapped_column(Integer)
+    company: Mapped[str] = mapped_column(String(255), default="")
+    created_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None, index=True)
+    first_response_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    resolved_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    reopened: Mapped[int] = mapped_column(Integer, default=0)
+    rating: Mapped[int | None] = mapped_column(Integer, default=None)
+    comment: Mapped[str | None] = mapped_column(Text, default=None)
+    rated_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

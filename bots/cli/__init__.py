@@ -23,11 +23,14 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "config",
     "db",
     "demo",
+    "desk",  # updates:
     "doctor",
     "purge",
+    "report",  # updates:
     "serve",
     "teams_package",
     "usage",
+    "webhooks",  # updates:
 )
 
 

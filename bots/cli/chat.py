@@ -28,13 +28,22 @@ def run(args: argparse.Namespace) -> int:
     for stream in (sys.stdin, sys.stdout):
         if isinstance(stream, io.TextIOWrapper):
             stream.reconfigure(errors="replace")
+    updates = None
     try:
         chat = ConsoleChat(runtime.assistant, console_user(args.user, args.name), runtime.clock)
-        if sys.stdin.isatty():
+        from bots.updates.console import terminal_updates  # updates:
+
+        interactive = sys.stdin.isatty()
+        # updates: printed as they arrive (interactive) or before each scripted line
+        updates = terminal_updates(runtime, chat, interactive=interactive)
+        if interactive:
             run_interactive(chat, runtime.ticketing.name)
         else:
-            run_piped(chat, sys.stdin, sys.stdout)
+            lines = updates.before_each(sys.stdin) if updates is not None else sys.stdin
+            run_piped(chat, lines, sys.stdout)
     finally:
+        if updates is not None:  # updates:
+            updates.stop()
         runtime.close()
     return 0
 

@@ -42,7 +42,12 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _autotask(settings: Settings, session: requests.Session) -> list[Check]:
-    return diagnose(settings.autotask, session)
+    checks = diagnose(settings.autotask, session)
+    if all(check.ok for check in checks):  # updates: the webhook's state, or polling
+        from bots.updates.doctor import update_checks
+
+        checks += update_checks(settings, session)
+    return checks
 
 
 def _waystone(settings: Settings) -> list[Check]:

@@ -46,6 +46,18 @@ def consume(work: Work, key: str) -> PendingAction | None:
     return None
 
 
+def drop_question(work: Work, action_id: str, ticket_id: int) -> None:
+    """Stop waiting for the ``action_id`` question about ``ticket_id`` (answered by a click or
+    in words: a "Did this fix it?" answered by reopening the ticket)."""
+
+    def other(p: PendingAction) -> bool:
+        return p.action_id != action_id or p.values.get(actions.TICKET) != str(ticket_id)
+
+    if work.pending is not None and not other(work.pending):
+        work.pending = None
+    work.queued = [p for p in work.queued if other(p)]
+
+
 def draft_from(values: dict[str, str] | PendingAction) -> TicketDraft:
     raw = values.values if isinstance(values, PendingAction) else values
     title = raw.get(actions.INPUT_TITLE, "")
@@ -73,6 +85,8 @@ def waiting_line(pending: PendingAction) -> str:
         return f"Still waiting: change ticket #{ticket} to {level}? (yes / no)"
     if pending.action_id == actions.NOTE_CONFIRM:
         return f"Still waiting: add your note to ticket #{ticket}? (yes / no)"
+    if pending.action_id == actions.UPDATE_FIXED:
+        return f"Still waiting: did the fix on ticket #{ticket} work? (yes / no)"
     return "Something is still waiting for your yes or no."
 
 

@@ -17,6 +17,7 @@ from core.ports import (
     DialogueState,
     KnowledgeBase,
     PendingAction,
+    TicketFollowUps,
     TicketingSystem,
 )
 from core.tickets import TicketRef
@@ -39,6 +40,7 @@ class Work:
     files: tuple[AttachmentRef, ...] = ()  # the files that came with this message
     attachments: AttachmentStore | None = None
     files_used: bool = False  # the files went to a ticket or a draft
+    updates: TicketFollowUps | None = None  # mutes, ratings (None: no updates in the chat)
 
     @classmethod
     def starting(
@@ -52,6 +54,7 @@ class Work:
         user: UserRef,
         files: tuple[AttachmentRef, ...] = (),
         attachments: AttachmentStore | None = None,
+        updates: TicketFollowUps | None = None,
     ) -> Work:
         return cls(
             ticketing=ticketing,
@@ -64,6 +67,7 @@ class Work:
             focus=state.focus,
             files=files,
             attachments=attachments,
+            updates=updates,
         )
 
     @property

@@ -19,7 +19,7 @@ from core.cards import (
     ticket_summary,
 )
 from core.dialogue import descriptive_words
-from core.handlers.pending import consume, offer
+from core.handlers.pending import consume, drop_question, offer
 from core.handlers.registry import Work, handles
 from core.messages import Reply
 from core.operations import (
@@ -287,23 +287,35 @@ def reopen(op: Reopen, work: Work) -> None:
         return
     ticket = work.ticketing.get(ref, work.user)
     _focus_on(work, ticket)
+    drop_question(work, actions.UPDATE_FIXED, ticket.id)  # "No, reopen" answers it
     if not ticket.is_closed:
+        if op.reason.strip() and op.in_place:
+            # "No, reopen" on an update the ticket has moved on from: the words still count.
+            ticket = work.ticketing.add_note(ref, op.reason.strip(), work.user)
         work.say(
             Reply(
                 f"Ticket {ticket.number} is still open ({ticket.status}); no need to reopen it. "
-                "Tell me what's new and I'll add it as a note.",
+                + (
+                    "I've added your words as a note."
+                    if op.reason.strip() and op.in_place
+                    else "Tell me what's new and I'll add it as a note."
+                ),
                 card=ticket_card(ticket),
+                replaces_source=op.in_place,
             )
         )
         return
     who = work.user.display_name or work.user.email or work.user.user_id
     reason = op.reason.strip() or f"reopened by {who} in chat"
     ticket = work.ticketing.reopen(ref, reason, work.user)
+    if work.updates is not None:
+        work.updates.reopened(ticket.id, work.user)
     work.say(
         Reply(
             f"Reopened ticket {ticket.number}: it's {ticket.status} again, with your reason as "
             "a note.",
             card=ticket_card(ticket),
+            replaces_source=op.in_place,
         )
     )
 

@@ -38,10 +38,13 @@ from __future__ import annotations
 
 import base64
 import functools
+import hashlib
+import hmac
 import json
 import re
 import threading
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -289,6 +292,14 @@ class FakeAutotask:
         }
         self._numbers: Counter[str] = Counter()
         self._server: LoopbackServer | None = None
+        # updates: ticket webhooks (TicketWebhooks, their Fields and ExcludedResources).
+        self.webhooks: dict[int, dict[str, Any]] = {}
+        self.webhook_fields: dict[int, dict[str, Any]] = {}
+        self.webhook_excluded: dict[int, dict[str, Any]] = {}
+        # TicketWebhookFields' fieldID picklist: the ticket fields a webhook may subscribe to.
+        self.webhook_field_ids = {"Status": 4, "Assigned Resource": 7, "Last Activity Date": 12}
+        self.note_webhooks = False  # a tenant without TicketNoteWebhooks answers 404
+        self._ids.update({"ticketwebhooks": 700, "ticketwebhookfields": 800, "excluded": 900})
         self.api_resource_id = self.add_resource("api-user@example.test", "API", "User")
         # Autotask's built-in category, the tenant's default; its defaults fill no ticket field.
         self.ids["standard"] = self.add_category("Standard", global_default=True, status=1)
@@ -651,6 +662,8 @@ class FakeAutotask:
         }
         if lowered == ["thresholdinformation"]:
             return self._only(method, "GET") or (200, self._threshold())
+        if lowered[0] in ("ticketwebhooks", "ticketwebhookfields", "ticketnotewebhooks"):
+            return self._webhook_route(method, lowered, body)  # updates:
         if len(lowered) >= 3 and lowered[-2:] == ["entityinformation", "fields"]:
             entity = (
                 "ticketnotes" if lowered[:1] == ["tickets"] and "notes" in lowered else lowered[0]
@@ -1058,6 +1071,123 @@ class FakeAutotask:
             self.attachment_data[attachment_id] = data
             ticket["lastActivityDate"] = _now_text(now)
         return 200, {"itemId": attachment_id}
+
+    # -- webhooks (updates) -------------------------------------------------------------------
+
+    def _webhook_route(self, method: str, lowered: list[str], body: Any) -> tuple[int, Any]:
+        if lowered[0] == "ticketnotewebhooks" and not self.note_webhooks:
+            return 404, {"errors": ["No route for TicketNoteWebhooks"]}
+        if lowered == ["ticketwebhookfields", "entityinformation", "fields"]:
+            return self._only(method, "GET") or (200, {"fields": [self._webhook_field_info()]})
+        if lowered in (["ticketwebhooks"], ["ticketnotewebhooks"]):
+            return self._only(method, "POST") or self._create_webhook(body)
+        if len(lowered) == 2 and lowered[1].isdigit():
+            webhook_id = int(lowered[1])
+            if method == "GET":
+                return 200, {"item": self.webhooks.get(webhook_id)}
+            if method == "DELETE":
+                if self.webhooks.pop(webhook_id, None) is None:
+                    return 404, {"errors": [f"Webhook {webhook_id} was not found."]}
+                return 200, {"itemId": webhook_id}
+            return 405, {"errors": ["The requested resource does not support this method."]}
+        if (
+            len(lowered) == 3
+            and lowered[1].isdigit()
+            and lowered[2] in ("fields", "excludedresources")
+        ):
+            return self._only(method, "POST") or self._webhook_child(
+                int(lowered[1]), lowered[2], body
+            )
+        return 404, {"errors": [f"No route for {'/'.join(lowered)}"]}
+
+    def _webhook_field_info(self) -> dict[str, Any]:
+        return {
+            "name": "fieldID",
+            "dataType": "integer",
+            "isRequired": True,
+            "isReadOnly": False,
+            "isQueryable": True,
+            "isPickList": True,
+            "picklistValues": [
+                {"value": str(value), "label": label, "isActive": True, "isDefaultValue": False}
+                for label, value in self.webhook_field_ids.items()
+            ],
+        }
+
+    def _create_webhook(self, body: Any) -> tuple[int, Any]:
+        if not isinstance(body, dict):
+            return 500, {"errors": ["The request body is empty."]}
+        problem = self._check_names("ticketwebhooks", body, "POST TicketWebhooks body")
+        if problem:
+            return 500, {"errors": [problem]}
+        record = {self.models["ticketwebhooks"][k.lower()]: v for k, v in body.items()}
+        missing = [
+            name
+            for name in ("name", "webhookUrl", "deactivationUrl", "secretKey")
+            if not record.get(name)
+        ]
+        if missing:
+            return 500, {"errors": [f"Missing Required Field: {name}" for name in missing]}
+        with self._lock:
+            webhook_id = self._next_id("ticketwebhooks")
+            self.webhooks[webhook_id] = {
+                **record,
+                "id": webhook_id,
+                "webhookGUID": str(uuid.uuid4()),
+                "isReady": False,
+            }
+        return 200, {"itemId": webhook_id}
+
+    def _webhook_child(self, webhook_id: int, child: str, body: Any) -> tuple[int, Any]:
+        webhook = self.webhooks.get(webhook_id)
+        if webhook is None:
+            return 500, {"errors": [f"Webhook {webhook_id} was not found (webhookID)."]}
+        entity = "ticketwebhookfields" if child == "fields" else "ticketwebhookexcludedresources"
+        if not isinstance(body, dict):
+            return 500, {"errors": ["The request body is empty."]}
+        problem = self._check_names(entity, body, f"POST TicketWebhooks/{{id}}/{child} body")
+        if problem:
+            return 500, {"errors": [problem]}
+        record = {self.models[entity][k.lower()]: v for k, v in body.items()}
+        with self._lock:
+            if child == "fields":
+                if record.get("fieldID") not in self.webhook_field_ids.values():
+                    return 500, {"errors": [f"Invalid fieldID {record.get('fieldID')!r}."]}
+                row_id = self._next_id("ticketwebhookfields")
+                self.webhook_fields[row_id] = {**record, "id": row_id, "webhookID": webhook_id}
+                if record.get("isSubscribedField"):
+                    webhook["isReady"] = True  # one subscribed field activates it
+            else:
+                row_id = self._next_id("excluded")
+                self.webhook_excluded[row_id] = {**record, "id": row_id, "webhookID": webhook_id}
+        return 200, {"itemId": row_id}
+
+    def callout(
+        self,
+        ticket_id: int,
+        *,
+        sequence: int,
+        fields: Mapping[str, Any] | None = None,
+        webhook_id: int | None = None,
+        person: int | None = None,
+    ) -> tuple[bytes, dict[str, str]]:
+        """A ticket-update callout of the installed webhook, signed as Autotask signs it
+        (HMAC-SHA1 of the raw body with its SecretKey, ``X-Hook-Signature: sha1=<base64>``)."""
+        webhook = self.webhooks[webhook_id] if webhook_id else next(iter(self.webhooks.values()))
+        payload = {
+            "Action": "Update",
+            "Guid": webhook["webhookGUID"],
+            "EntityType": "Ticket",
+            "Id": ticket_id,
+            "Fields": dict(fields or {}),
+            "EventTime": _now_text(self.clock()) + "Z",
+            "SequenceNumber": sequence,
+            "PersonID": person if person is not None else self.api_resource_id,
+        }
+        body = json.dumps(payload).encode("utf-8")
+        digest = hmac.new(webhook["secretKey"].encode(), body, hashlib.sha1).digest()
+        signature = "sha1=" + base64.b64encode(digest).decode("ascii")
+        return body, {"Content-Type": "application/json", "X-Hook-Signature": signature}
 
 
 class _UnknownField(Exception):

@@ -116,6 +116,8 @@ def test_every_listed_command_parses_once_completed() -> None:
         "ticket close": "ticket close 48213",
         "ticket reopen": "ticket reopen 48213 it broke again",
         "ticket priority": "ticket priority 48213 High",
+        "ticket mute": "ticket mute 48213",
+        "ticket unmute": "ticket unmute 48213",
         "ticket help": "ticket help",
     }
     titles = [

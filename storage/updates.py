@@ -1,0 +1,428 @@
+"""The update machinery's tables: who follows which ticket (and what they last saw), the
+"ticket touched" inbox, the outbox of messages with their retries, and small named state."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Collection, Sequence
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from core.messages import ConversationRef, to_plain
+from core.updates.model import Outgoing, Snapshot, TicketTouched, Tracked
+from storage.db import Database
+from storage.models import (
+    UpdateOutboxRow,
+    UpdateSignalRow,
+    UpdateStateRow,
+    UpdateTicketFactRow,
+    UpdateTrackingRow,
+)
+
+CLAIM_TIMEOUT = timedelta(minutes=5)
+
+
+def _email(value: str) -> str:
+    return value.strip().casefold()
+
+
+def _tracked(row: UpdateTrackingRow) -> Tracked:
+    return Tracked(
+        tracking_id=row.id,
+        backend=row.backend,
+        ticket_id=row.ticket_id,
+        conversation=ConversationRef(**json.loads(row.conversation)),
+        user_id=row.user_id,
+        user_email=row.user_email,
+        snapshot=Snapshot.from_json(row.snapshot),
+        muted=row.muted,
+    )
+
+
+class SqlUpdateStore:
+    """Everything the update machinery keeps, in the bot's database."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    # -- tracking -----------------------------------------------------------------------------
+
+    def track(
+        self,
+        backend: str,
+        ticket_id: int,
+        conversation: ConversationRef,
+        *,
+        user_id: str,
+        user_email: str,
+        snapshot: Snapshot,
+        now: datetime,
+    ) -> None:
+        """Follow ``ticket_id`` in ``conversation`` for ``user_email`` (the latest conversation
+        wins); ``snapshot`` is what they just saw (the notes watermark never moves back)."""
+        email = _email(user_email)
+        conversation_json = json.dumps(to_plain(conversation), sort_keys=True)
+        for _ in range(2):  # a concurrent first track of the same ticket: update it instead
+            with self._db.sessions() as session:
+                row = session.scalars(
+                    select(UpdateTrackingRow).where(
+                        UpdateTrackingRow.backend == backend,
+                        UpdateTrackingRow.ticket_id == ticket_id,
+                        UpdateTrackingRow.user_email == email,
+                    )
+                ).one_or_none()
+                if row is None:
+                    session.add(
+                        UpdateTrackingRow(
+                            backend=backend,
+                            ticket_id=ticket_id,
+                            user_email=email,
+                            user_id=user_id,
+                            conversation=conversation_json,
+                            snapshot=snapshot.to_json(),
+                            tracked_at=now,
+                        )
+                    )
+                else:
+                    before = Snapshot.from_json(row.snapshot)
+                    row.snapshot = snapshot.seen_notes_until(before.notes_until).to_json()
+                    row.conversation = conversation_json
+                    row.user_id = user_id
+                    row.tracked_at = now
+                try:
+                    session.commit()
+                    return
+                except IntegrityError:
+                    session.rollback()
+
+    def tracked(self, backend: str, ticket_id: int) -> list[Tracked]:
+        with self._db.sessions() as session:
+            rows = session.scalars(
+                select(UpdateTrackingRow)
+                .where(
+                    UpdateTrackingRow.backend == backend, UpdateTrackingRow.ticket_id == ticket_id
+                )
+                .order_by(UpdateTrackingRow.id)
+            ).all()
+            return [_tracked(row) for row in rows]
+
+    def tracked_ticket_ids(self, backend: str) -> list[int]:
+        """Tickets someone follows (muted ones too: they still move their snapshots)."""
+        with self._db.sessions() as session:
+            ids = session.scalars(
+                select(UpdateTrackingRow.ticket_id)
+                .where(UpdateTrackingRow.backend == backend)
+                .distinct()
+                .order_by(UpdateTrackingRow.ticket_id)
+            ).all()
+            return list(ids)
+
+    def set_muted(self, backend: str, ticket_id: int, user_email: str, muted: bool) -> bool:
+        """Mute (or unmute) ``ticket_id`` for ``user_email``; False when they don't follow it."""
+        with self._db.sessions() as session:
+            result = session.execute(
+                update(UpdateTrackingRow)
+                .where(
+                    UpdateTrackingRow.backend == backend,
+                    UpdateTrackingRow.ticket_id == ticket_id,
+                    UpdateTrackingRow.user_email == _email(user_email),
+                )
+                .values(muted=muted)
+            )
+            session.commit()
+            return bool(getattr(result, "rowcount", 0))
+
+    # -- signals ------------------------------------------------------------------------------
+
+    def record_signal(self, touched: TicketTouched, now: datetime) -> bool:
+        """Store a signal; False when its key was seen before (a redelivery)."""
+        with self._db.sessions() as session:
+            session.add(
+                UpdateSignalRow(
+                    key=touched.key[:255],
+                    backend=touched.backend,
+                    ticket_id=touched.ticket_id,
+                    source=touched.source,
+                    actor=touched.actor,
+                    event_at=touched.at,
+                    received_at=now,
+                )
+            )
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                return False
+            return True
+
+    def due_tickets(
+        self, backend: str, now: datetime, *, quiet: timedelta, max_wait: timedelta
+    ) -> list[int]:
+        """Tickets with unprocessed signals that are due: nothing new for ``quiet``, or the
+        oldest waiting for ``max_wait`` (a burst becomes one message)."""
+        with self._db.sessions() as session:
+            rows = session.execute(
+                select(
+                    UpdateSignalRow.ticket_id,
+                    func.min(UpdateSignalRow.received_at),
+                    func.max(UpdateSignalRow.received_at),
+                )
+                .where(UpdateSignalRow.backend == backend, UpdateSignalRow.processed_at.is_(None))
+                .group_by(UpdateSignalRow.ticket_id)
+            ).all()
+        due = []
+        for ticket_id, first, last in rows:
+            if now - last >= quiet or now - first >= max_wait:
+                due.append(int(ticket_id))
+        return sorted(due)
+
+    def mark_processed(self, backend: str, ticket_id: int, now: datetime) -> None:
+        with self._db.sessions() as session:
+            session.execute(
+                update(UpdateSignalRow)
+                .where(
+                    UpdateSignalRow.backend == backend,
+                    UpdateSignalRow.ticket_id == ticket_id,
+                    UpdateSignalRow.processed_at.is_(None),
+                    UpdateSignalRow.received_at <= now,
+                )
+                .values(processed_at=now)
+            )
+            session.commit()
+
+    # -- snapshots and the outbox -------------------------------------------------------------
+
+    def save(
+        self,
+        tracking_id: int,
+        snapshot: Snapshot,
+        now: datetime,
+        *,
+        message: tuple[str, str] | None = None,
+    ) -> bool:
+        """Keep ``snapshot`` and, in the same transaction, queue ``message`` (its dedupe key and
+        reply JSON). False when that key was queued before (nothing is queued twice)."""
+        with self._db.sessions() as session:
+            row = session.get(UpdateTrackingRow, tracking_id)
+            if row is None:
+                return False
+            row.snapshot = snapshot.to_json()
+            if message is not None:
+                key, reply_json = message
+                exists = session.scalar(
+                    select(func.count()).where(UpdateOutboxRow.key == key[:255])
+                )
+                if exists:
+                    session.commit()
+                    return False
+                platform = json.loads(row.conversation).get("platform", "")
+                session.add(
+                    UpdateOutboxRow(
+                        key=key[:255],
+                        tracking_id=tracking_id,
+                        platform=platform,
+                        reply=reply_json,
+                        next_attempt_at=now,
+                        created_at=now,
+                    )
+                )
+            session.commit()
+            return True
+
+    def due_messages(
+        self, now: datetime, platforms: Collection[str], limit: int = 100
+    ) -> list[Outgoing]:
+        """Claim up to ``limit`` due messages (so two senders never send one twice); a claim
+        not finished within ``CLAIM_TIMEOUT`` (a crash) is due again."""
+        with self._db.sessions() as session:
+            rows = session.execute(
+                select(UpdateOutboxRow, UpdateTrackingRow)
+                .join(UpdateTrackingRow, UpdateTrackingRow.id == UpdateOutboxRow.tracking_id)
+                .where(
+                    UpdateOutboxRow.status.in_(("pending", "sending")),
+                    UpdateOutboxRow.next_attempt_at <= now,
+                    UpdateOutboxRow.platform.in_(list(platforms)),
+                )
+                .order_by(UpdateOutboxRow.id)
+                .limit(limit)
+            ).all()
+            claimed = []
+            for out, tracking in rows:
+                won = session.execute(
+                    update(UpdateOutboxRow)
+                    .where(
+                        UpdateOutboxRow.id == out.id,
+                        UpdateOutboxRow.status == out.status,
+                        UpdateOutboxRow.next_attempt_at == out.next_attempt_at,
+                    )
+                    .values(status="sending", next_attempt_at=now + CLAIM_TIMEOUT)
+                )
+                if getattr(won, "rowcount", 0):
+                    claimed.append(
+                        Outgoing(out.id, out.key, out.reply, out.attempts, _tracked(tracking))
+                    )
+            session.commit()
+            return claimed
+
+    def finish(
+        self,
+        outbox_id: int,
+        status: str,
+        now: datetime,
+        *,
+        error: str | None = None,
+        retry_at: datetime | None = None,
+    ) -> None:
+        """Record a send: ``sent``, ``gone``, ``failed``, or ``pending`` again at ``retry_at``."""
+        with self._db.sessions() as session:
+            row = session.get(UpdateOutboxRow, outbox_id)
+            if row is None:
+                return
+            row.attempts += 1
+            row.status = status
+            row.last_error = error[:500] if error else None
+            if status == "sent":
+                row.sent_at = now
+            if retry_at is not None:
+                row.next_attempt_at = retry_at
+            session.commit()
+
+    def outbox(self, statuses: Sequence[str] = ()) -> list[tuple[str, str, int, str | None]]:
+        """(key, status, attempts, last error) of the outbox, oldest first (doctor, tests)."""
+        with self._db.sessions() as session:
+            query = select(UpdateOutboxRow).order_by(UpdateOutboxRow.id)
+            if statuses:
+                query = query.where(UpdateOutboxRow.status.in_(list(statuses)))
+            return [
+                (row.key, row.status, row.attempts, row.last_error)
+                for row in session.scalars(query).all()
+            ]
+
+    def purge_before(self, cutoff: datetime) -> int:
+        """Forget processed signals and finished messages older than ``cutoff`` (redeliveries
+        older than that are not expected); the number of rows deleted."""
+        with self._db.sessions() as session:
+            signals = session.execute(
+                delete(UpdateSignalRow).where(
+                    UpdateSignalRow.processed_at.is_not(None),
+                    UpdateSignalRow.processed_at < cutoff,
+                )
+            )
+            messages = session.execute(
+                delete(UpdateOutboxRow).where(
+                    UpdateOutboxRow.status.in_(("sent", "gone", "failed")),
+                    UpdateOutboxRow.created_at < cutoff,
+                )
+            )
+            session.commit()
+            return int(getattr(signals, "rowcount", 0)) + int(getattr(messages, "rowcount", 0))
+
+    # -- named state --------------------------------------------------------------------------
+
+    def get_state(self, name: str) -> str | None:
+        with self._db.sessions() as session:
+            row = session.get(UpdateStateRow, name)
+            return row.value if row else None
+
+    def put_state(self, name: str, value: str, now: datetime) -> None:
+        with self._db.sessions() as session:
+            row = session.get(UpdateStateRow, name)
+            if row is None:
+                session.add(UpdateStateRow(name=name, value=value, updated_at=now))
+            else:
+                row.value = value
+                row.updated_at = now
+            session.commit()
+
+    def delete_state(self, name: str) -> None:
+        with self._db.sessions() as session:
+            row = session.get(UpdateStateRow, name)
+            if row is not None:
+                session.delete(row)
+                session.commit()
+
+
+# -- service facts and ratings (``ticketbot report``) --------------------------------------------
+
+
+class SqlTicketFacts:
+    """When each tracked ticket was filed, first answered and resolved, and its rating."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    def _row(self, session: Session, backend: str, ticket_id: int) -> UpdateTicketFactRow:
+        row = session.scalars(
+            select(UpdateTicketFactRow).where(
+                UpdateTicketFactRow.backend == backend, UpdateTicketFactRow.ticket_id == ticket_id
+            )
+        ).one_or_none()
+        if row is None:
+            row = UpdateTicketFactRow(backend=backend, ticket_id=ticket_id, reopened=0)
+            session.add(row)
+        return row
+
+    def observe(
+        self,
+        backend: str,
+        ticket_id: int,
+        *,
+        company: str,
+        created_at: datetime | None,
+        responded_at: datetime | None = None,
+        resolved_at: datetime | None = None,
+    ) -> None:
+        """Keep the first response and the latest resolution (earlier facts stay)."""
+        with self._db.sessions() as session:
+            row = self._row(session, backend, ticket_id)
+            row.company = company or row.company or ""
+            row.created_at = row.created_at or created_at
+            if responded_at is not None and row.first_response_at is None:
+                row.first_response_at = responded_at
+            if resolved_at is not None:
+                row.resolved_at = resolved_at
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()  # a concurrent first observation: it has the same facts
+
+    def reopened(self, backend: str, ticket_id: int) -> None:
+        with self._db.sessions() as session:
+            row = self._row(session, backend, ticket_id)
+            row.reopened = (row.reopened or 0) + 1
+            row.resolved_at = None
+            session.commit()
+
+    def rate(
+        self,
+        backend: str,
+        ticket_id: int,
+        now: datetime,
+        *,
+        rating: int | None = None,
+        comment: str | None = None,
+    ) -> None:
+        with self._db.sessions() as session:
+            row = self._row(session, backend, ticket_id)
+            if rating is not None:
+                row.rating = rating
+            if comment:
+                row.comment = comment
+            row.rated_at = now
+            session.commit()
+
+    def all(self, backend: str, since: datetime) -> list[UpdateTicketFactRow]:
+        with self._db.sessions() as session:
+            return list(
+                session.scalars(
+                    select(UpdateTicketFactRow)
+                    .where(
+                        UpdateTicketFactRow.backend == backend,
+                        UpdateTicketFactRow.created_at >= since,
+                    )
+                    .order_by(UpdateTicketFactRow.created_at)
+                ).all()
+            )
