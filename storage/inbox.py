@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select, true, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -73,15 +73,29 @@ class SqlInbox:
     def _locks_rows(self) -> bool:
         return self._db.dialect == "postgresql"
 
-    def put(self, event: Event, platform: str, destination: str, now: datetime) -> bool:
-        """Keep ``event`` and where its answer goes; False when its id is already there."""
+    def put(
+        self,
+        event: Event,
+        platform: str,
+        destination: str,
+        now: datetime,
+        *,
+        owner: str | None = None,
+        lease: timedelta | None = None,
+    ) -> bool:
+        """Keep ``event`` and where its answer goes; False when its id is already there.
+        With ``owner`` and ``lease`` it is taken by ``owner`` at once (the receiving process
+        works on it itself; anyone takes it over when the lease runs out)."""
+        held = owner is not None and lease is not None
         row = InboxRow(
             event_id=event.event_id,
             platform=platform,
             event=event_to_json(event),
             destination=destination,
             status=PENDING,
-            attempts=0,
+            attempts=1 if held else 0,
+            lease_owner=owner if held else None,
+            lease_until=now + lease if held and lease is not None else None,
             created_at=now,
         )
         with self._db.sessions() as session:
@@ -167,9 +181,19 @@ class SqlInbox:
             )
             session.commit()
 
-    def finish(self, taken: Taken, owner: str, replies: Sequence[Reply], now: datetime) -> bool:
+    def finish(
+        self,
+        taken: Taken,
+        owner: str,
+        replies: Sequence[Reply],
+        now: datetime,
+        *,
+        deliver_by_until: datetime | None = None,
+    ) -> bool:
         """The event done and its replies in the outbox, in one transaction. False (nothing
-        written) when ``owner`` no longer holds it: someone else took it over."""
+        written) when ``owner`` no longer holds it: someone else took it over.
+        ``deliver_by_until``: the caller delivers them itself (then :meth:`delivered`); only
+        after that time may anyone else."""
         with self._db.sessions() as session:
             done = session.execute(
                 update(InboxRow)
@@ -193,6 +217,7 @@ class SqlInbox:
                         replies=replies_to_json(replies),
                         attempts=0,
                         next_attempt_at=now,
+                        lease_until=deliver_by_until,
                         created_at=now,
                     )
                 )
@@ -214,11 +239,19 @@ class SqlInbox:
 
     # -- the outbox ---------------------------------------------------------------------------
 
-    def due(self, now: datetime, lease: timedelta, limit: int = 10) -> list[Outgoing]:
-        """Unsent replies whose next attempt is due, held until ``now + lease``."""
+    def due(
+        self,
+        now: datetime,
+        lease: timedelta,
+        limit: int = 10,
+        platforms: Sequence[str] | None = None,
+    ) -> list[Outgoing]:
+        """Unsent replies whose next attempt is due (for ``platforms``, when given), held
+        until ``now + lease``."""
         query = (
             select(OutboxRow)
             .where(
+                OutboxRow.platform.in_(platforms) if platforms is not None else true(),
                 OutboxRow.sent_at.is_(None),
                 OutboxRow.next_attempt_at <= now,
                 _free(OutboxRow.lease_until, now),
@@ -272,10 +305,14 @@ class SqlInbox:
         return out
 
     def sent(self, outgoing: Outgoing, now: datetime) -> None:
+        self.delivered(outgoing.event_id, now)
+
+    def delivered(self, event_id: str, now: datetime) -> None:
+        """The replies of ``event_id`` reached the person."""
         with self._db.sessions() as session:
             session.execute(
                 update(OutboxRow)
-                .where(OutboxRow.id == outgoing.id)
+                .where(OutboxRow.event_id == event_id)
                 .values(sent_at=now, lease_until=None)
             )
             session.commit()

@@ -14,8 +14,10 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from bots.background import shutdown_budget
 from bots.gateway import RunnerGateway
 from bots.slack.app import SLACK_ADAPTER_KEY, SlackAdapter, build_slack_adapter
+from bots.slack.destination import PLATFORM
 
 if TYPE_CHECKING:
     from bots.composition import Runtime
@@ -37,6 +39,8 @@ def mount(app: web.Application, runtime: Runtime, runner: CoreRunner) -> None:
         runtime.settings, RunnerGateway(runtime, runner), clock=runtime.clock
     )
     add_routes(app, adapter, shutdown_timeout=runtime.settings.bot.shutdown_timeout_seconds)
+    if runner.durable is not None:  # answers of a process that died before posting them
+        runner.durable.deliverers[PLATFORM] = adapter.bot.deliver_stored
 
 
 def add_routes(
@@ -61,7 +65,7 @@ def add_routes(
         return await to_aiohttp_response(bolt_response)
 
     async def finish(_: web.Application) -> None:
-        await adapter.aclose(shutdown_timeout)
+        await adapter.aclose(shutdown_budget(app, shutdown_timeout))
 
     app[SLACK_ADAPTER_KEY] = adapter
     app.router.add_post(EVENTS_PATH, slack_events)

@@ -12,6 +12,7 @@ import jwt
 from aiohttp import web
 from botbuilder.core import Bot
 
+from bots.background import shutdown_budget
 from bots.gateway import RunnerGateway
 from bots.teams import shape
 from bots.teams.app import TEAMS_ADAPTER_KEY, TeamsAdapter, build_teams_adapter
@@ -102,7 +103,7 @@ def add_routes(
         return response if response is not None else web.Response(status=200)
 
     async def finish(_: web.Application) -> None:
-        await teams.aclose(shutdown_timeout)
+        await teams.aclose(shutdown_budget(app, shutdown_timeout))
 
     app[TEAMS_ADAPTER_KEY] = teams
     app.router.add_post(MESSAGES_PATH, messages)

@@ -10,7 +10,6 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-
 revision: str = "0006"
 # 0005 (ticket updates) is written in parallel: at merge, this follows whichever is newest.
 down_revision: str | None = "0004"
