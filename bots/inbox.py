@@ -109,13 +109,17 @@ class DurableCore:
         try:
             replies = await self._answer(taken)
             hold = self.clock() + self.lease
-            await self.runner.run(
+            finished = await self.runner.run(
                 lambda: self.inbox.finish(
                     taken, self.owner, replies, self.clock(), deliver_by_until=hold
                 )
             )
         finally:
             self._held.discard(event.event_id)
+        if not finished:
+            # Released at shutdown (or taken over): whoever has it now answers, once.
+            log.warning("inbox: event handed on, not answered here event_id=%s", event.event_id)
+            return []
         return replies
 
     async def delivered(self, event_id: str) -> None:
