@@ -84,12 +84,10 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def build_web_app(runtime: Runtime, *, mounts: list[Mount] | None = None) -> web.Application:
-    """The server's application. ``mounts`` defaults to every platform the settings enable."""
-    app = web.Application(client_max_size=2 * 1024 * 1024)
-    runner = CoreRunner(runtime, workers=runtime.settings.bot.workers)
+def inbox_for(runtime: Runtime, runner: CoreRunner, concurrency: int | None = None) -> DurableCore:
+    """The durable inbox of ``runtime``'s database, worked through ``runner``."""
     bot = runtime.settings.bot
-    runner.durable = durable = DurableCore(
+    return DurableCore(
         SqlInbox(runtime.database),
         runtime.assistant,
         runner,
@@ -97,8 +95,15 @@ def build_web_app(runtime: Runtime, *, mounts: list[Mount] | None = None) -> web
         lease_seconds=bot.inbox_lease_seconds,
         poll_seconds=bot.inbox_poll_seconds,
         metrics=runtime.metrics,
-        concurrency=max(1, bot.workers // 2),
+        concurrency=concurrency or max(1, bot.workers // 2),
     )
+
+
+def build_web_app(runtime: Runtime, *, mounts: list[Mount] | None = None) -> web.Application:
+    """The server's application. ``mounts`` defaults to every platform the settings enable."""
+    app = web.Application(client_max_size=2 * 1024 * 1024)
+    runner = CoreRunner(runtime, workers=runtime.settings.bot.workers)
+    runner.durable = durable = inbox_for(runtime, runner)
     app[RUNTIME_KEY] = runtime
     app[CORE_RUNNER_KEY] = runner
     app[DURABLE_KEY] = durable
@@ -181,7 +186,7 @@ async def serve(
     await app_runner.setup()
     site = web.TCPSite(app_runner, settings.host, settings.port)
     await site.start()
-    _stop_on_signals(stop)
+    stop_on_signals(stop)
     log.info("listening on %s:%s", settings.host, settings.port)
     if ready is not None:
         await ready()
@@ -195,7 +200,7 @@ async def serve(
         log.info("stopped")
 
 
-def _stop_on_signals(stop: asyncio.Event) -> None:
+def stop_on_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         # Not the main thread (tests) or not supported (Windows): cancelling still stops it.

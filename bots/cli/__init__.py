@@ -28,6 +28,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "serve",
     "teams_package",
     "usage",
+    "worker",
 )
 
 

@@ -40,11 +40,11 @@ def run(args: argparse.Namespace) -> int:
         raise CliError(f"can't listen on {where}: {exc.strerror or exc}") from exc
     finally:
         runtime.close()
-    _exit_without_waiting_for_core_threads()
+    exit_without_waiting_for_core_threads()
     return 0
 
 
-def _exit_without_waiting_for_core_threads() -> None:
+def exit_without_waiting_for_core_threads() -> None:
     """The shutdown deadline has passed: a core call still running (a slow PSA or LLM answer)
     must not hold the process past it. Its event was released in the inbox and is finished,
     idempotently, by the next process."""
