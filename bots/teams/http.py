@@ -46,6 +46,8 @@ def mount(app: web.Application, runtime: Runtime, runner: CoreRunner) -> None:
         )
     except ValueError as exc:
         raise SystemExit(f"{exc}. `ticketbot config` lists what is missing.") from exc
+    if runner.durable is not None:  # answers of a process that died before posting them
+        runner.durable.deliverers["teams"] = teams.bot.deliver_stored
     if teams.auth == "local":
         log.warning(
             "Teams endpoint %s in local mode (TEAMS_LOCAL_MODE): requests are not "
