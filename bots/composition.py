@@ -30,6 +30,7 @@ from core.ratelimit import RateLimitedTicketing
 from core.settings import Settings, TicketbotSettings
 from storage.attachments import SqlAttachmentStore
 from storage.audit import SqlAuditLog
+from storage.card_values import SqlCardValues
 from storage.db import Database, DatabaseError, database_url
 from storage.history import SqlConversationStore
 from storage.inbox import SqlInbox
@@ -236,6 +237,7 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
         SqlInbox(database).purge_before(history_cutoff)
         attachments.purge_before(clock() - timedelta(days=settings.bot.attachment_retention_days))
         audit.purge_expired(settings.bot.audit_retention_days)
+        SqlCardValues(database, clock, timedelta(0)).purge_expired()
 
     run_once(database, "retention-purge", purge)  # one replica at a time
     backend = build_ticketing(settings, database)

@@ -226,3 +226,13 @@ class OutboxRow(Base):
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
     created_at: Mapped[datetime] = mapped_column(UtcDateTime())
     sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class CardValuesRow(Base):
+    """Values too long for a button, parked by token (storage/card_values.py)."""
+
+    __tablename__ = "card_values"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    values: Mapped[str] = mapped_column(Text)  # JSON object
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

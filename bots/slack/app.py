@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 from slack_bolt.async_app import AsyncApp
@@ -21,11 +21,12 @@ from bots.slack.bot import SlackBot
 from bots.slack.files import SlackFiles
 from bots.slack.gateway import CoreGateway
 from bots.slack.listeners import SlackListeners, register
-from bots.slack.packing import Stash
+from bots.slack.packing import SharedStash, Stash
 from bots.slack.payloads import problem
 from bots.slack.users import UserDirectory
 from core.attachments import AttachmentPolicy
 from core.settings import Settings, SlackSettings
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -119,3 +120,10 @@ class CheckedApp(AsyncApp):
             log.warning("Slack request refused: %s", reason)
             return BoltResponse(status=400, body={"error": "malformed payload"})
         return await super().async_dispatch(req)
+
+
+def database_stash(database: Database, clock: Callable[[], datetime]) -> SharedStash:
+    """Card values too long for Slack, kept in the database for every replica (a week)."""
+    from storage.card_values import SqlCardValues
+
+    return SharedStash(SqlCardValues(database, clock, timedelta(days=7)))

@@ -1,4 +1,4 @@
-"""the durable inbox and outbox; processed events record their owner and outcome
+"""the durable inbox and outbox, card values; processed events record owner and outcome
 
 Revision ID: 0006
 Revises: 0004
@@ -50,9 +50,17 @@ def upgrade() -> None:
         sa.Column("sent_at", sa.DateTime(), nullable=True),
     )
     op.create_index("ix_outbox_sent_next", "outbox", ["sent_at", "next_attempt_at"])
+    op.create_table(
+        "card_values",
+        sa.Column("token", sa.String(length=32), primary_key=True),
+        sa.Column("values", sa.Text(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=False),
+    )
+    op.create_index("ix_card_values_expires_at", "card_values", ["expires_at"])
 
 
 def downgrade() -> None:
+    op.drop_table("card_values")
     op.drop_table("outbox")
     op.drop_table("inbox")
     with op.batch_alter_table("processed_events", schema=None) as batch_op:
