@@ -104,7 +104,9 @@ def upgrade(engine: Engine, revision: str = "head") -> UpgradeResult:
     """Upgrade to ``revision`` if the database is behind; a no-op (without a lock) when not."""
     try:
         before = current_state(engine)
-    except OperationalError:
+    except OperationalError as exc:
+        if engine.dialect.name != "sqlite" or "locked" not in str(exc.orig):
+            raise
         # SQLite busy past its timeout while another process migrates (a loaded machine):
         # the lock below waits for that process as long as it takes, then looks again.
         log.info("database busy; waiting for the migration lock")
