@@ -148,7 +148,7 @@ def test_a_failure_after_the_write_keeps_what_was_done_and_never_says_try_again(
         bot.assistant.ticketing = None  # type: ignore[assignment]  # the next call fails
         return closed
 
-    bot.desk.close = closed_then_failed  # type: ignore[method-assign]
+    bot.desk.close = closed_then_failed  # type: ignore[method-assign, assignment]
     card = only(bot.say(f"ticket close {ticket.id}")).card
     assert card is not None
     yes = next(a for a in card.actions if a.style == "danger" or "close" in a.action_id)

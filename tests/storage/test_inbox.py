@@ -39,7 +39,7 @@ def test_takers_on_separate_engines_never_share_an_event(database_url_for_test: 
             SqlInbox(databases[0]).put(message("hi", event_id=f"Ev{i}"), "slack", WHERE, NOW)
 
         def drain(i: int) -> list[str]:
-            inbox, mine = SqlInbox(databases[i % 3]), []
+            inbox, mine = SqlInbox(databases[i % 3]), list[str]()
             for _ in range(40):
                 mine.extend(t.event_id for t in inbox.take(f"w{i}", NOW, LEASE, limit=2))
             return mine
