@@ -32,8 +32,11 @@ from core.settings import Settings, TicketbotSettings
 from core.updates.tracking import TrackingTicketing
 from storage.attachments import SqlAttachmentStore
 from storage.audit import SqlAuditLog
+from storage.card_values import SqlCardValues
 from storage.db import Database, DatabaseError, database_url
 from storage.history import SqlConversationStore
+from storage.inbox import SqlInbox
+from storage.jobs import run_once
 from storage.rate_limits import SqlRateLimiter
 
 log = logging.getLogger(__name__)
@@ -226,13 +229,20 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
     knowledge = load_knowledge(settings)
     database = open_database(settings)
     store = SqlConversationStore(database)
-    store.purge_before(clock() - timedelta(days=settings.bot.history_retention_days))
     attachments = SqlAttachmentStore(database, clock=clock)
-    attachments.purge_before(clock() - timedelta(days=settings.bot.attachment_retention_days))
     metrics = Metrics()
     limiter = SqlRateLimiter(database, rate_policy(settings.bot))
     audit = SqlAuditLog(database)
-    audit.purge_expired(settings.bot.audit_retention_days)
+
+    def purge() -> None:
+        history_cutoff = clock() - timedelta(days=settings.bot.history_retention_days)
+        store.purge_before(history_cutoff)
+        SqlInbox(database).purge_before(history_cutoff)
+        attachments.purge_before(clock() - timedelta(days=settings.bot.attachment_retention_days))
+        audit.purge_expired(settings.bot.audit_retention_days)
+        SqlCardValues(database, clock, timedelta(0)).purge_expired()
+
+    run_once(database, "retention-purge", purge)  # one replica at a time
     backend = build_ticketing(settings, database)
     watch_backend(backend, metrics)
     ticketing: TicketingSystem = MeteredTicketing(backend, metrics)

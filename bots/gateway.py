@@ -26,6 +26,21 @@ class RunnerGateway:
         """The core's answer to one event (``[]`` for a redelivery)."""
         return await self._runner.handle(event)
 
+    async def answer(self, event: Event, platform: str, destination: str) -> list[Reply]:
+        """The core's answer to one event, kept in the durable inbox first (with
+        ``destination``, the adapter's own description of where the answer goes) and recorded
+        for delivery with it; ``[]`` for a redelivery. The caller posts the replies and then
+        reports them :meth:`delivered`; if it dies first, any process delivers them."""
+        durable = self._runner.durable
+        if durable is None:
+            return await self._runner.handle(event)
+        return await durable.handle(event, platform, destination)
+
+    async def delivered(self, event_id: str) -> None:
+        """The replies :meth:`answer` returned for ``event_id`` were posted."""
+        if self._runner.durable is not None:
+            await self._runner.durable.delivered(event_id)
+
     async def list_open(self, user: UserRef, limit: int) -> list[Ticket]:
         """The person's open tickets (rate-limited, logged and metered by the core). Raises
         ``TicketingError`` when unavailable."""

@@ -16,10 +16,13 @@ from typing import Any, TypeVar
 
 from aiohttp import web
 
+from bots.background import SHUTDOWN_KEY, ShutdownDeadline
 from bots.composition import Runtime
+from bots.inbox import DurableCore
 from bots.observability import http as observability
 from bots.observability.redaction import Redactor, secret_values
 from core.messages import Event, Reply
+from storage.inbox import SqlInbox
 
 T = TypeVar("T")
 
@@ -35,6 +38,7 @@ class CoreRunner:
         self.runtime = runtime
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="core")
         self._in_flight: set[asyncio.Future[Any]] = set()
+        self.durable: DurableCore | None = None  # the durable inbox, when the server has one
 
     async def handle(self, event: Event) -> list[Reply]:
         return await self._submit(functools.partial(self.runtime.assistant.handle, event))
@@ -59,11 +63,18 @@ class CoreRunner:
         return not pending
 
     def shutdown(self, wait: bool = True) -> None:
-        self._pool.shutdown(wait=wait)
+        # Work not started yet is dropped: its events are in the inbox for the next process.
+        self._pool.shutdown(wait=wait, cancel_futures=True)
+
+    @property
+    def busy(self) -> int:
+        """Calls still running or waiting in the pool."""
+        return len(self._in_flight)
 
 
 CORE_RUNNER_KEY = web.AppKey("core_runner", CoreRunner)
 LIFECYCLE_KEY = web.AppKey("lifecycle", observability.Lifecycle)
+DURABLE_KEY = web.AppKey("durable", DurableCore)
 
 # A mount adds one platform's routes: (app, runtime, runner) -> None.
 Mount = Callable[[web.Application, Runtime, CoreRunner], None]
@@ -73,12 +84,30 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+def inbox_for(runtime: Runtime, runner: CoreRunner, concurrency: int | None = None) -> DurableCore:
+    """The durable inbox of ``runtime``'s database, worked through ``runner``."""
+    bot = runtime.settings.bot
+    return DurableCore(
+        SqlInbox(runtime.database),
+        runtime.assistant,
+        runner,
+        runtime.clock,
+        lease_seconds=bot.inbox_lease_seconds,
+        poll_seconds=bot.inbox_poll_seconds,
+        metrics=runtime.metrics,
+        concurrency=concurrency or max(1, bot.workers // 2),
+    )
+
+
 def build_web_app(runtime: Runtime, *, mounts: list[Mount] | None = None) -> web.Application:
     """The server's application. ``mounts`` defaults to every platform the settings enable."""
     app = web.Application(client_max_size=2 * 1024 * 1024)
     runner = CoreRunner(runtime, workers=runtime.settings.bot.workers)
+    runner.durable = durable = inbox_for(runtime, runner)
     app[RUNTIME_KEY] = runtime
     app[CORE_RUNNER_KEY] = runner
+    app[DURABLE_KEY] = durable
+    app[SHUTDOWN_KEY] = ShutdownDeadline()
     app[LIFECYCLE_KEY] = lifecycle = observability.Lifecycle()
     app.router.add_get("/healthz", healthz)
     observability.install(
@@ -95,12 +124,22 @@ def build_web_app(runtime: Runtime, *, mounts: list[Mount] | None = None) -> web
     for mount in mounts if mounts is not None else default_mounts(runtime):
         mount(app, runtime, runner)
 
-    async def stop_runner(_: web.Application) -> None:
+    async def start_inbox(_: web.Application) -> None:
+        durable.start()  # first of all, what a dead process left behind
+
+    async def stop_runner(app: web.Application) -> None:
+        deadline = app[SHUTDOWN_KEY]
         timeout = runtime.settings.bot.shutdown_timeout_seconds
-        if not await runner.drain(timeout):
-            log.warning("core work still running after %.0f s at shutdown", timeout)
+        await durable.stop(deadline.at(timeout))
+        if not await runner.drain(deadline.remaining(timeout)):
+            log.warning(
+                "core work still running at the end of the %.0f s shutdown; its events are "
+                "in the inbox for the next process",
+                timeout,
+            )
         runner.shutdown(wait=False)
 
+    app.on_startup.append(start_inbox)
     app.on_cleanup.append(stop_runner)
     return app
 
@@ -137,8 +176,9 @@ async def serve(
 ) -> None:
     """Run the server until SIGTERM / SIGINT (or ``stop`` is set, or it is cancelled).
 
-    Shutting down: stop accepting connections, let requests and core work in flight finish
-    (each stage up to ``TICKETBOT_SHUTDOWN_TIMEOUT_SECONDS``), then return.
+    Shutting down: stop accepting connections, let requests and core work in flight finish,
+    release the inbox events still held and deliver what is due — all of it within
+    ``TICKETBOT_SHUTDOWN_TIMEOUT_SECONDS`` — then return.
     """
     settings = runtime.settings.server
     timeout = runtime.settings.bot.shutdown_timeout_seconds
@@ -149,7 +189,7 @@ async def serve(
     await app_runner.setup()
     site = web.TCPSite(app_runner, settings.host, settings.port)
     await site.start()
-    _stop_on_signals(stop)
+    stop_on_signals(stop)
     log.info("listening on %s:%s", settings.host, settings.port)
     if ready is not None:
         await ready()
@@ -158,11 +198,12 @@ async def serve(
         log.info("shutting down: finishing work in flight (up to %.0f s)", timeout)
     finally:
         app[LIFECYCLE_KEY].stopping = True
+        app[SHUTDOWN_KEY].start(timeout)
         await app_runner.cleanup()
         log.info("stopped")
 
 
-def _stop_on_signals(stop: asyncio.Event) -> None:
+def stop_on_signals(stop: asyncio.Event) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGTERM, signal.SIGINT):
         # Not the main thread (tests) or not supported (Windows): cancelling still stops it.

@@ -52,6 +52,11 @@ log = logging.getLogger(__name__)
 SORRY = (
     "Sorry, something went wrong on my side. Your message is saved; please try again in a moment."
 )
+# After something was already done (a ticket filed, say): what is above stands; never "try again".
+AFTER_DONE = (
+    "Something went wrong on my side after that, but what I said above is done: "
+    "there's no need to send it again."
+)
 EMPTY = "I didn't get any text there. Tell me what's wrong, or type “help” to see what I can do."
 
 # Without a limiter nothing is charged; the costs only need to exist.
@@ -106,22 +111,35 @@ class Assistant:
         self.attachments = attachments  # files that came with messages, until attached
         self.updates = updates  # mutes and ratings of ticket updates (None: no updates)
 
-    def handle(self, event: Event) -> list[Reply]:
-        """Answer one event. A redelivered ``event_id`` returns ``[]`` and changes nothing."""
+    def handle(self, event: Event, *, retake: bool = False) -> list[Reply]:
+        """Answer one event. A redelivered ``event_id`` returns ``[]`` and changes nothing.
+
+        ``retake``: the inbox hands the event out again (the worker that had it died). An
+        event that finished answers what it answered then; one that never finished runs
+        again, its writes idempotent (a create finds its ticket by the idempotency key, a note
+        already there is not added twice)."""
         started = time.perf_counter()
         with bind_event(event):
-            outcome = self._handle(event)
+            outcome = self._handle(event, retake)
             self._report(event, outcome, time.perf_counter() - started)
         return outcome.replies
 
-    def _handle(self, event: Event) -> _Outcome:
+    def _handle(self, event: Event, retake: bool) -> _Outcome:
         now = self.clock()
-        if not self.store.claim_event(event.event_id, now):
+        recorded = self.store.recorded_outcome(event.event_id)
+        if recorded is not None and retake and recorded.replies is not None:
+            log.info("retaken event answered as before event_id=%s", event.event_id)
+            return _Outcome(replies=recorded.replies, intent="duplicate", status="duplicate")
+        if (recorded is not None and not retake) or (
+            recorded is None and not self.store.claim_event(event.event_id, now)
+        ):
             log.info("duplicate event dropped event_id=%s", event.event_id)
             return _Outcome(intent="duplicate", status="duplicate")
+        if recorded is not None:
+            log.warning("event retaken after an unfinished attempt event_id=%s", event.event_id)
         state = self.store.open_conversation(event.conversation, now)
         before = state.dialogue
-        work = self._work(before, event)
+        work = self._work(before, event, retake=recorded is not None)
         outcome = _Outcome(replies=work.replies)
         try:
             translation = self._translate(event, before, state.conversation_id, outcome)
@@ -149,14 +167,19 @@ class Assistant:
         except Exception:
             log.exception("unexpected failure event_id=%s", event.event_id)
             outcome.status = "error"
-            outcome.replies = [Reply(SORRY)]
+            # What was already said reports work that was done: keep it, never "try again".
+            outcome.replies = (
+                [*outcome.replies, Reply(AFTER_DONE)] if outcome.replies else [Reply(SORRY)]
+            )
         finally:
             self._remember(event, state.conversation_id, before, work.dialogue, outcome)
         return outcome
 
-    def _work(self, state: DialogueState, event: Event) -> Work:
+    def _work(self, state: DialogueState, event: Event, *, retake: bool = False) -> Work:
         return Work.starting(
             state,
+            event_id=event.event_id,
+            retake=retake,
             ticketing=self.ticketing,
             knowledge=self.knowledge,
             store=self.store,
@@ -178,7 +201,7 @@ class Assistant:
                 event.values,
                 state,
                 event_id=event.event_id,
-                was_claimed=self.store.was_claimed,
+                was_claimed=lambda key: self.store.was_claimed(key, except_by=event.event_id),
             )
         text = sanitize(event.text)
         if not text and event.attachments:
@@ -222,7 +245,7 @@ class Assistant:
             state,
             classify,
             event_id=event.event_id,
-            was_claimed=self.store.was_claimed,
+            was_claimed=lambda key: self.store.was_claimed(key, except_by=event.event_id),
         )
 
     # -- read queries for adapters ----------------------------------------------------------
@@ -332,7 +355,17 @@ class Assistant:
         # Replies a moment later, so the order survives identical timestamps.
         later = now + timedelta(microseconds=1)
         turns.extend(Turn("assistant", reply.text, later) for reply in outcome.replies)
-        self.store.append_turns(conversation_id, turns, dialogue=after if after != before else None)
+        try:
+            # The outcome with the turns, in one transaction: a retake answers the same.
+            self.store.append_turns(
+                conversation_id,
+                turns,
+                dialogue=after if after != before else None,
+                outcome=(event.event_id, outcome.replies),
+            )
+        except Exception:
+            # The work is done and the answer says what happened; only the record is missing.
+            log.exception("history not stored event_id=%s", event.event_id)
 
 
 def _has_words(event: Event) -> bool:

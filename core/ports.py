@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Literal, Protocol
 
 from core.intents import Classification, LlmUsage
-from core.messages import ConversationRef, UserRef
+from core.messages import ConversationRef, Reply, UserRef
 from core.text import storable
 from core.tickets import Priority, Ticket, TicketDraft, TicketRef
 
@@ -150,11 +150,23 @@ class ConversationState:
         return DialogueState(self.pending, self.queued, self.focus)
 
 
+@dataclass(frozen=True)
+class RecordedOutcome:
+    """A claimed event: ``replies`` is what it answered, None while it never finished."""
+
+    replies: list[Reply] | None
+
+
 class ConversationStore(Protocol):
     """Conversation history, processed-event bookkeeping and pending confirmations."""
 
-    def claim_event(self, event_id: str, now: datetime) -> bool:
-        """Record ``event_id``; False if it was already recorded (a redelivery)."""
+    def claim_event(self, event_id: str, now: datetime, owner: str | None = None) -> bool:
+        """Record ``event_id``; False if it was already recorded (a redelivery) — unless it
+        was recorded with the same ``owner`` (the event that claimed it, being retaken)."""
+        ...
+
+    def recorded_outcome(self, event_id: str) -> RecordedOutcome | None:
+        """What is recorded for an event: None when it was never claimed."""
         ...
 
     def release_event(self, event_id: str) -> None:
@@ -179,13 +191,15 @@ class ConversationStore(Protocol):
         turns: Sequence[Turn],
         *,
         dialogue: DialogueState | None = None,
+        outcome: tuple[str, Sequence[Reply]] | None = None,
     ) -> None:
-        """Store ``turns`` in order, and the new ``dialogue`` state when given, in one
-        transaction."""
+        """Store ``turns`` in order, the new ``dialogue`` state when given, and ``outcome``
+        (an event id claimed before, and what it answered) in one transaction."""
         ...
 
-    def was_claimed(self, event_id: str) -> bool:
-        """True if ``event_id`` was recorded (without recording it)."""
+    def was_claimed(self, event_id: str, *, except_by: str | None = None) -> bool:
+        """True if ``event_id`` was recorded (without recording it) — by another event than
+        ``except_by`` when given."""
         ...
 
     def set_pending(self, conversation_id: int, pending: PendingAction | None) -> None: ...

@@ -215,6 +215,10 @@ class TicketbotSettings(BaseSettings):
     workers: int = 8
     slow_reply_notice_seconds: float = 2.0
     shutdown_timeout_seconds: float = 20.0
+    # The durable inbox: how long a process holds an event it works on before anyone may take
+    # it over (it renews while working), and how often it looks for such events.
+    inbox_lease_seconds: float = Field(default=30.0, gt=0)
+    inbox_poll_seconds: float = Field(default=1.0, gt=0)
     # Token buckets: capacity and refill per minute; a read costs 1, a write costs write_cost.
     # Generous enough that a person typing never meets it; it stops loops and floods.
     rate_user_capacity: float = 60.0

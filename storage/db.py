@@ -82,11 +82,13 @@ def database_url(url: str) -> URL:
 
 def _tune_sqlite(dbapi_connection: Any, _: Any) -> None:
     cursor = dbapi_connection.cursor()
+    # First: switching to WAL needs the file to itself for a moment, and must wait for a
+    # process that is migrating or writing rather than fail at once.
+    cursor.execute("PRAGMA busy_timeout=5000")
     # WAL lets the server read while a worker writes; NORMAL is durable enough with WAL.
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=5000")
     cursor.close()
 
 

@@ -12,8 +12,9 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from core.intents import LlmUsage
-from core.messages import ConversationRef
-from core.ports import ConversationState, DialogueState, PendingAction, Turn
+from core.messages import ConversationRef, Reply
+from core.ports import ConversationState, DialogueState, PendingAction, RecordedOutcome, Turn
+from core.wire import replies_from_json, replies_to_json
 from storage.db import Database
 from storage.models import ConversationRow, ProcessedEventRow, TurnRow
 
@@ -24,15 +25,27 @@ class SqlConversationStore:
     def __init__(self, database: Database) -> None:
         self._db = database
 
-    def claim_event(self, event_id: str, now: datetime) -> bool:
+    def claim_event(self, event_id: str, now: datetime, owner: str | None = None) -> bool:
         with self._db.sessions() as session:
-            session.add(ProcessedEventRow(event_id=event_id, processed_at=now))
+            session.add(ProcessedEventRow(event_id=event_id, processed_at=now, owner=owner))
             try:
                 session.commit()
             except IntegrityError:
                 session.rollback()
-                return False
+                if owner is None:
+                    return False
+                # Claimed by this very event before (its retake): still its own.
+                row = session.get(ProcessedEventRow, event_id)
+                return row is not None and row.owner == owner
         return True
+
+    def recorded_outcome(self, event_id: str) -> RecordedOutcome | None:
+        with self._db.sessions() as session:
+            row = session.get(ProcessedEventRow, event_id)
+            if row is None:
+                return None
+            replies = replies_from_json(row.outcome) if row.outcome is not None else None
+            return RecordedOutcome(replies)
 
     def release_event(self, event_id: str) -> None:
         with self._db.sessions() as session:
@@ -89,9 +102,15 @@ class SqlConversationStore:
         turns: Sequence[Turn],
         *,
         dialogue: DialogueState | None = None,
+        outcome: tuple[str, Sequence[Reply]] | None = None,
     ) -> None:
         with self._db.sessions() as session:
             session.add_all(_row_from_turn(conversation_id, turn) for turn in turns)
+            if outcome is not None:
+                event_id, replies = outcome
+                claim = session.get(ProcessedEventRow, event_id)
+                if claim is not None:
+                    claim.outcome = replies_to_json(replies)
             if dialogue is not None:
                 row = session.get(ConversationRow, conversation_id)
                 if row is not None:
@@ -102,9 +121,10 @@ class SqlConversationStore:
     def append_turn(self, conversation_id: int, turn: Turn) -> None:
         self.append_turns(conversation_id, [turn])
 
-    def was_claimed(self, event_id: str) -> bool:
+    def was_claimed(self, event_id: str, *, except_by: str | None = None) -> bool:
         with self._db.sessions() as session:
-            return session.get(ProcessedEventRow, event_id) is not None
+            row = session.get(ProcessedEventRow, event_id)
+            return row is not None and (except_by is None or row.owner != except_by)
 
     def set_pending(self, conversation_id: int, pending: PendingAction | None) -> None:
         with self._db.sessions() as session:

@@ -63,6 +63,10 @@ class ProcessedEventRow(Base):
 
     event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     processed_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    # The event that claimed this key (its retake may use it again), and, once the event is
+    # finished, what it answered (JSON replies): a retake answers the same again.
+    owner: Mapped[str | None] = mapped_column(String(255), default=None)
+    outcome: Mapped[str | None] = mapped_column(Text, default=None)
 
 
 class LocalTicketRow(Base):
@@ -286,3 +290,53 @@ class UpdateTicketFactRow(Base):
     rating: Mapped[int | None] = mapped_column(Integer, default=None)
     comment: Mapped[str | None] = mapped_column(Text, default=None)
     rated_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+# -- the durable inbox and the outbox (storage/inbox.py) ---------------------------------------
+
+
+class InboxRow(Base):
+    """An acknowledged event waiting to be worked on (or done): the neutral event as JSON and
+    where its answer goes. A worker holds it while ``lease_until`` is in the future."""
+
+    __tablename__ = "inbox"
+    __table_args__ = (Index("ix_inbox_status_lease", "status", "lease_until"),)
+
+    event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    event: Mapped[str] = mapped_column(Text)  # core.wire.event_to_json
+    destination: Mapped[str] = mapped_column(Text)  # the adapter's, opaque here
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+    done_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class OutboxRow(Base):
+    """The replies of one finished event, until they are delivered."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_sent_next", "sent_at", "next_attempt_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    event_id: Mapped[str] = mapped_column(String(255), unique=True)
+    platform: Mapped[str] = mapped_column(String(32))
+    destination: Mapped[str] = mapped_column(Text)
+    replies: Mapped[str] = mapped_column(Text)  # core.wire.replies_to_json
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    sent_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+
+
+class CardValuesRow(Base):
+    """Values too long for a button, parked by token (storage/card_values.py)."""
+
+    __tablename__ = "card_values"
+
+    token: Mapped[str] = mapped_column(String(32), primary_key=True)
+    values: Mapped[str] = mapped_column(Text)  # JSON object
+    expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)

@@ -177,9 +177,9 @@ def count_core_calls(assistant: Assistant, calls: list[Event]) -> None:
     """Record every event that reaches ``assistant.handle`` (to prove what never did)."""
     original = assistant.handle
 
-    def counting_handle(event: Event) -> list[Reply]:
+    def counting_handle(event: Event, *, retake: bool = False) -> list[Reply]:
         calls.append(event)
-        return original(event)
+        return original(event, retake=retake)
 
     assistant.handle = counting_handle  # type: ignore[method-assign]
 

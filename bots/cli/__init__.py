@@ -31,6 +31,7 @@ SUBCOMMAND_MODULES: tuple[str, ...] = (
     "teams_package",
     "usage",
     "webhooks",  # updates:
+    "worker",
 )
 
 

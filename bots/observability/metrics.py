@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Sequence
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
@@ -26,6 +26,18 @@ from core.tickets import Priority, Ticket, TicketDraft, TicketRef
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
+
+
+class InboxFigures(Protocol):
+    """What :meth:`Metrics.observe_inbox` reads (``storage.inbox.InboxDepth``)."""
+
+    @property
+    def pending(self) -> int: ...
+    @property
+    def oldest_pending_seconds(self) -> float: ...
+    @property
+    def unsent(self) -> int: ...
+
 
 # Seconds. Acknowledgements must stay far below Slack's 3 s; LLM and PSA calls take longer.
 ACK_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.0, 3.0, 5.0)
@@ -125,6 +137,34 @@ class Metrics:
             "The tenant's share of its hourly API limit in use (every integration), as last read",
             registry=r,
         )
+
+        self.inbox_pending = Gauge(
+            "ticketbot_inbox_pending",
+            "Acknowledged events not yet answered (the durable inbox's depth)",
+            registry=r,
+        )
+        self.inbox_oldest_pending_seconds = Gauge(
+            "ticketbot_inbox_oldest_pending_seconds",
+            "Age of the oldest acknowledged event not yet answered",
+            registry=r,
+        )
+        self.outbox_unsent = Gauge(
+            "ticketbot_outbox_unsent", "Answers waiting to be delivered", registry=r
+        )
+        self.inbox_takeovers = Counter(
+            "ticketbot_inbox_lease_takeovers",
+            "Events taken over after their worker's lease ran out (a replica died)",
+            registry=r,
+        )
+        self.outbox_retries = Counter(
+            "ticketbot_outbox_retries", "Deliveries of answers that failed and wait", registry=r
+        )
+
+    def observe_inbox(self, depth: InboxFigures) -> None:
+        """The inbox's figures as the inbox loop last read them."""
+        self.inbox_pending.set(depth.pending)
+        self.inbox_oldest_pending_seconds.set(depth.oldest_pending_seconds)
+        self.outbox_unsent.set(depth.unsent)
 
     def watch_autotask(
         self, requests_this_hour: Callable[[], int], threshold_share: Callable[[], float | None]

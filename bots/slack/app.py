@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import aiohttp
 from aiohttp import web
@@ -23,11 +23,12 @@ from bots.slack.bot import SlackBot
 from bots.slack.files import SlackFiles
 from bots.slack.gateway import CoreGateway
 from bots.slack.listeners import SlackListeners, register
-from bots.slack.packing import Stash
+from bots.slack.packing import SharedStash, Stash
 from bots.slack.payloads import handled_type, problem
 from bots.slack.users import UserDirectory
 from core.attachments import AttachmentPolicy
 from core.settings import Settings, SlackSettings
+from storage.db import Database
 
 log = logging.getLogger(__name__)
 
@@ -151,3 +152,10 @@ async def _one_line_error(error: Exception) -> BoltResponse:
     if isinstance(error, _UNAVAILABLE):
         return BoltResponse(status=503, body={"error": "Slack API unavailable"})
     return BoltResponse(status=500, body={"error": "internal error"})
+
+
+def database_stash(database: Database, clock: Callable[[], datetime]) -> SharedStash:
+    """Card values too long for Slack, kept in the database for every replica (a week)."""
+    from storage.card_values import SqlCardValues
+
+    return SharedStash(SqlCardValues(database, clock, timedelta(days=7)))

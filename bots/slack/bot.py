@@ -8,6 +8,7 @@ Every piece of slow work runs as a tracked background task so the listener retur
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
@@ -21,7 +22,7 @@ from bots.attachments import NOT_FETCHED
 from bots.background import BackgroundWork
 from bots.slack import home, modals
 from bots.slack.delivery import Delivery
-from bots.slack.destination import Destination
+from bots.slack.destination import PLATFORM, Destination
 from bots.slack.errors import SLACK_CALL_ERRORS, reason
 from bots.slack.files import SlackFiles
 from bots.slack.gateway import CoreGateway
@@ -101,8 +102,18 @@ class SlackBot:
         event = replace(inbound, destination=where).to_event(user, attachments)
         replies = await self._ask_core(event, where)
         await self.delivery.send(replies, where)
+        if replies:
+            await self.core.delivered(event.event_id)
         if where.from_home:
             await self.publish_home(inbound.user_id)
+
+    async def deliver_stored(self, replies: list[Reply], destination: str) -> bool:
+        """Post replies the outbox kept (their process died before posting them)."""
+        where = Destination.from_compact(json.loads(destination))
+        delivered = await self.delivery.send(replies, where)
+        if where.from_home:
+            await self.publish_home(where.user_id)
+        return delivered
 
     async def continue_thread(self, inbound: Inbound) -> None:
         """A reply in a channel thread: answered only in a thread the bot has a conversation
@@ -171,7 +182,8 @@ class SlackBot:
         return {**{k: pending.values[k] for k in missing}, **known}
 
     async def _ask_core(self, event: Event, where: Destination) -> list[Reply]:
-        task = asyncio.ensure_future(self.core.handle(event))
+        destination = json.dumps(where.compact())
+        task = asyncio.ensure_future(self.core.answer(event, PLATFORM, destination))
         try:
             return await asyncio.wait_for(asyncio.shield(task), self.slow_notice_seconds)
         except TimeoutError:

@@ -37,23 +37,27 @@ class Delivery:
         self._client = client
         self._stash = stash
 
-    async def send(self, replies: Sequence[Reply], where: Destination) -> None:
+    async def send(self, replies: Sequence[Reply], where: Destination) -> bool:
+        """Post ``replies`` in order; True when every one got through."""
+        delivered = True
         for reply in replies:
             message = render_reply(reply, self._stash, conversation_key=where.conversation_key)
-            await self._send_one(reply, message, where)
+            delivered = await self._send_one(reply, message, where) and delivered
+        return delivered
 
     async def notice(self, text: str, where: Destination) -> None:
         """A short private note ("working on it") that needs no cleaning up."""
         await self._send_one(Reply(text, ephemeral=True), SlackMessage(mrkdwn.escape(text)), where)
 
-    async def _send_one(self, reply: Reply, message: SlackMessage, where: Destination) -> None:
+    async def _send_one(self, reply: Reply, message: SlackMessage, where: Destination) -> bool:
         try:
             await self._route(reply, message, where)
+            return True
         except SlackApiError as exc:
             if exc.response.get("error") == "invalid_blocks" and message.blocks:
                 # Should not happen (blocks are validated); the text still reaches the person.
                 log.error("Slack rejected blocks, sending text only: %s", exc.response.data)
-                await self._fallback(reply, SlackMessage(message.text), where)
+                return await self._fallback(reply, SlackMessage(message.text), where)
             else:
                 log.error(
                     "Slack post failed channel=%s user=%s: %s",
@@ -68,12 +72,15 @@ class Delivery:
                 where.user_id,
                 reason(exc),
             )
+        return False
 
-    async def _fallback(self, reply: Reply, message: SlackMessage, where: Destination) -> None:
+    async def _fallback(self, reply: Reply, message: SlackMessage, where: Destination) -> bool:
         try:
             await self._route(reply, message, where)
         except SLACK_CALL_ERRORS as exc:
             log.error("Slack post failed again (text only): %s", reason(exc))
+            return False
+        return True
 
     async def _route(self, reply: Reply, message: SlackMessage, where: Destination) -> None:
         if reply.replaces_source and where.source_ts:

@@ -15,6 +15,15 @@ class CoreGateway(Protocol):
         """The core's answer to one event (``[]`` for a redelivery)."""
         ...
 
+    async def answer(self, event: Event, platform: str, destination: str) -> list[Reply]:
+        """The core's answer, kept in the durable inbox with where it goes (``[]`` for a
+        redelivery); report it :meth:`delivered` once posted."""
+        ...
+
+    async def delivered(self, event_id: str) -> None:
+        """The replies of ``event_id`` were posted."""
+        ...
+
     async def list_open(self, user: UserRef, limit: int) -> list[Ticket]:
         """The person's open tickets (App Home). Raises ``TicketingError`` when unavailable."""
         ...

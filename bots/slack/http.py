@@ -15,8 +15,15 @@ from slack_bolt.context.async_context import AsyncBoltContext
 from slack_bolt.request.async_internals import build_async_context
 from slack_bolt.request.async_request import AsyncBoltRequest
 
+from bots.background import shutdown_budget
 from bots.gateway import RunnerGateway
-from bots.slack.app import SLACK_ADAPTER_KEY, SlackAdapter, build_slack_adapter
+from bots.slack.app import (
+    SLACK_ADAPTER_KEY,
+    SlackAdapter,
+    build_slack_adapter,
+    database_stash,
+)
+from bots.slack.destination import PLATFORM
 
 if TYPE_CHECKING:
     from bots.composition import Runtime
@@ -35,9 +42,14 @@ def mount(app: web.Application, runtime: Runtime, runner: CoreRunner) -> None:
     ``/slack/events``. The signature is checked before anything reads the body: a missing, bad
     or stale one gets 401; a signed body that is not a payload Slack sends gets 400."""
     adapter = build_slack_adapter(
-        runtime.settings, RunnerGateway(runtime, runner), clock=runtime.clock
+        runtime.settings,
+        RunnerGateway(runtime, runner),
+        clock=runtime.clock,
+        stash=database_stash(runtime.database, runtime.clock),
     )
     add_routes(app, adapter, shutdown_timeout=runtime.settings.bot.shutdown_timeout_seconds)
+    if runner.durable is not None:  # answers of a process that died before posting them
+        runner.durable.deliverers[PLATFORM] = adapter.bot.deliver_stored
 
 
 def add_routes(
@@ -66,7 +78,7 @@ def add_routes(
         return await to_aiohttp_response(bolt_response)
 
     async def finish(_: web.Application) -> None:
-        await adapter.aclose(shutdown_timeout)
+        await adapter.aclose(shutdown_budget(app, shutdown_timeout))
 
     app[SLACK_ADAPTER_KEY] = adapter
     app.router.add_post(EVENTS_PATH, slack_events)

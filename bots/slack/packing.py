@@ -15,7 +15,7 @@ import time
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 BUTTON_VALUE_MAX = 2000
 PRIVATE_METADATA_MAX = 3000
@@ -146,3 +146,28 @@ def unpack(raw: str, stash: Stash) -> Unpacked:
 
 def _dumps(doc: Mapping[str, Any]) -> str:
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
+
+
+class ParkedValues(Protocol):
+    """Where a :class:`SharedStash` keeps values (``storage.card_values.SqlCardValues``)."""
+
+    def put(self, values: Mapping[str, str]) -> str: ...
+    def get(self, token: str) -> dict[str, str] | None: ...
+    def count(self) -> int: ...
+
+
+class SharedStash(Stash):
+    """A :class:`Stash` in the database: every replica finds what any of them parked."""
+
+    def __init__(self, parked: ParkedValues) -> None:
+        super().__init__()
+        self._parked = parked
+
+    def put(self, values: Mapping[str, str]) -> str:
+        return self._parked.put(values)
+
+    def get(self, token: str) -> dict[str, str] | None:
+        return self._parked.get(token)
+
+    def __len__(self) -> int:
+        return self._parked.count()

@@ -12,8 +12,15 @@ from typing import TYPE_CHECKING
 from aiohttp import web
 from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
+from bots.background import shutdown_budget
 from bots.gateway import RunnerGateway
-from bots.slack.app import SLACK_ADAPTER_KEY, SlackAdapter, build_slack_adapter
+from bots.slack.app import (
+    SLACK_ADAPTER_KEY,
+    SlackAdapter,
+    build_slack_adapter,
+    database_stash,
+)
+from bots.slack.destination import PLATFORM
 from bots.slack.errors import SLACK_CALL_ERRORS, reason
 
 if TYPE_CHECKING:
@@ -29,7 +36,14 @@ def mount(app: web.Application, runtime: Runtime, runner: CoreRunner) -> None:
     settings = runtime.settings
     if settings.slack.app_token is None:
         raise ValueError("SLACK_APP_TOKEN is not set")
-    adapter = build_slack_adapter(settings, RunnerGateway(runtime, runner), clock=runtime.clock)
+    adapter = build_slack_adapter(
+        settings,
+        RunnerGateway(runtime, runner),
+        clock=runtime.clock,
+        stash=database_stash(runtime.database, runtime.clock),
+    )
+    if runner.durable is not None:  # answers of a process that died before posting them
+        runner.durable.deliverers[PLATFORM] = adapter.bot.deliver_stored
     attach(
         app,
         adapter,
@@ -56,7 +70,7 @@ def attach(
             with contextlib.suppress(asyncio.CancelledError):
                 await task
         await handler.close_async()  # type: ignore[no-untyped-call]
-        await adapter.aclose(shutdown_timeout)
+        await adapter.aclose(shutdown_budget(app, shutdown_timeout))
 
     app.on_startup.append(start)
     app.on_shutdown.append(stop)

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections.abc import Callable, Coroutine, Sequence
 from datetime import datetime
@@ -39,6 +40,8 @@ from core.cards import HELP_TEXT, help_card
 from core.messages import AttachmentRef, ConversationRef, Event, Reply, UserRef
 
 log = logging.getLogger(__name__)
+
+PLATFORM = "teams"
 
 SORRY = "Sorry, something went wrong on my side. Please try again in a moment."
 STILL_WORKING = "Working on it… I'll post the answer here in a moment."
@@ -115,10 +118,21 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             )
             asked = True
             attachments = await self._take_files(turn_context, inbound, user)  # attachments:
-            replies = await self._ask_core(inbound.to_event(user, attachments), turn_context)
+            event = inbound.to_event(user, attachments)
+            # Where the answer goes, for whichever process posts it if this one dies first.
+            destination = json.dumps(
+                {
+                    "reference": reference.serialize(),
+                    "source_activity_id": inbound.source_activity_id,
+                    "channel_data": channel_data if isinstance(channel_data, dict) else None,
+                }
+            )
+            replies = await self._ask_core(event, turn_context, destination)
             await self.delivery.send(
                 turn_context, replies, source_activity_id=inbound.source_activity_id
             )
+            if replies:
+                await self.core.delivered(event.event_id)
 
         await self.conversations.continue_with(
             reference, work, channel_data=channel_data if isinstance(channel_data, dict) else None
@@ -153,9 +167,33 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             log.exception("taking the files failed event_id=%s", inbound.event_id)
             return tuple(refused(f.name, NOT_FETCHED, f.content_type) for f in inbound.files)
 
-    async def _ask_core(self, event: Event, turn_context: TurnContext) -> list[Reply]:
-        """The core's replies; a typing indicator every few seconds while it is slow."""
-        task = asyncio.ensure_future(self.core.handle(event))
+    async def deliver_stored(self, replies: list[Reply], destination: str) -> bool:
+        """Post replies the outbox kept (their process died before posting them)."""
+        where = json.loads(destination)
+        reference = ConversationReference().deserialize(where["reference"])
+        delivered = False
+
+        async def work(turn_context: TurnContext) -> None:
+            nonlocal delivered
+            delivered = await self.delivery.send(
+                turn_context, replies, source_activity_id=where.get("source_activity_id")
+            )
+
+        await self.conversations.continue_with(
+            reference, work, channel_data=where.get("channel_data")
+        )
+        return delivered
+
+    async def _ask_core(
+        self, event: Event, turn_context: TurnContext, destination: str | None = None
+    ) -> list[Reply]:
+        """The core's replies (through the durable inbox when ``destination`` says where they
+        go); a typing indicator every few seconds while it is slow."""
+        task = asyncio.ensure_future(
+            self.core.answer(event, PLATFORM, destination)
+            if destination is not None
+            else self.core.handle(event)
+        )
         while True:
             try:
                 return await asyncio.wait_for(asyncio.shield(task), self.typing_every_seconds)

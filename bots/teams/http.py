@@ -16,6 +16,7 @@ from aiohttp.web_protocol import RequestPayloadError
 from botbuilder.core import Bot
 from multidict import CIMultiDict
 
+from bots.background import shutdown_budget
 from bots.gateway import RunnerGateway
 from bots.teams import shape
 from bots.teams.app import TEAMS_ADAPTER_KEY, TeamsAdapter, build_teams_adapter
@@ -52,6 +53,8 @@ def mount(app: web.Application, runtime: Runtime, runner: CoreRunner) -> None:
         )
     except ValueError as exc:
         raise SystemExit(f"{exc}. `ticketbot config` lists what is missing.") from exc
+    if runner.durable is not None:  # answers of a process that died before posting them
+        runner.durable.deliverers["teams"] = teams.bot.deliver_stored
     if teams.auth == "local":
         log.warning(
             "Teams endpoint %s in local mode (TEAMS_LOCAL_MODE): requests are not "
@@ -137,7 +140,7 @@ def add_routes(
         return response if response is not None else web.Response(status=200)
 
     async def finish(_: web.Application) -> None:
-        await teams.aclose(shutdown_timeout)
+        await teams.aclose(shutdown_budget(app, shutdown_timeout))
 
     app[TEAMS_ADAPTER_KEY] = teams
     app.router.add_post(MESSAGES_PATH, messages)

@@ -41,6 +41,8 @@ class Work:
     attachments: AttachmentStore | None = None
     files_used: bool = False  # the files went to a ticket or a draft
     updates: TicketFollowUps | None = None  # mutes, ratings (None: no updates in the chat)
+    event_id: str | None = None  # the event being handled: what it claims stays its own
+    retake: bool = False  # handed out again after an unfinished attempt: writes may be done
 
     @classmethod
     def starting(
@@ -55,8 +57,12 @@ class Work:
         files: tuple[AttachmentRef, ...] = (),
         attachments: AttachmentStore | None = None,
         updates: TicketFollowUps | None = None,
+        event_id: str | None = None,
+        retake: bool = False,
     ) -> Work:
         return cls(
+            event_id=event_id,
+            retake=retake,
             ticketing=ticketing,
             knowledge=knowledge,
             store=store,
@@ -79,7 +85,7 @@ class Work:
 
     def claim(self, key: str) -> bool:
         """Record ``key`` once (a confirmation carried out); False if it already was."""
-        return self.store.claim_event(key, self.clock())
+        return self.store.claim_event(key, self.clock(), owner=self.event_id)
 
     def release(self, key: str) -> None:
         self.store.release_event(key)

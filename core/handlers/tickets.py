@@ -138,6 +138,17 @@ def show_status(op: ShowStatus, work: Work) -> None:
     work.say(Reply(ticket_summary(ticket), card=ticket_card(ticket), replaces_source=op.in_place))
 
 
+def add_note_once(work: Work, ref: TicketRef, note: str) -> Ticket:
+    """Add ``note``; when the event is retaken after an unfinished attempt, a note with the
+    same text by the same person already on the ticket is that attempt's, not added again."""
+    if work.retake:
+        ticket = work.ticketing.get(ref, work.user)
+        who = {work.user.display_name, work.user.email or "", work.user.user_id} - {""}
+        if any(n.text.strip() == note and n.author in who for n in ticket.notes):
+            return ticket
+    return work.ticketing.add_note(ref, note, work.user)
+
+
 @handles(AddNote)
 def add_note(op: AddNote, work: Work) -> None:
     note = op.text.strip()
@@ -157,7 +168,7 @@ def add_note(op: AddNote, work: Work) -> None:
         "note",
         op.request_id,
         "That note was already added.",
-        lambda: work.ticketing.add_note(ref, note, work.user),
+        lambda: add_note_once(work, ref, note),
     )
     if ticket is None:
         return

@@ -22,6 +22,7 @@ from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
+from sqlalchemy.exc import OperationalError
 
 from storage.db import DatabaseError
 
@@ -101,9 +102,17 @@ def current_state(engine: Engine) -> SchemaState:
 
 def upgrade(engine: Engine, revision: str = "head") -> UpgradeResult:
     """Upgrade to ``revision`` if the database is behind; a no-op (without a lock) when not."""
-    before = current_state(engine)
-    if revision == "head" and before.up_to_date:
-        return UpgradeResult(before, before.head)
+    try:
+        before = current_state(engine)
+    except OperationalError as exc:
+        if engine.dialect.name != "sqlite" or "locked" not in str(exc.orig):
+            raise
+        # SQLite busy past its timeout while another process migrates (a loaded machine):
+        # the lock below waits for that process as long as it takes, then looks again.
+        log.info("database busy; waiting for the migration lock")
+    else:
+        if revision == "head" and before.up_to_date:
+            return UpgradeResult(before, before.head)
     with _locked(engine) as connection:
         before = state(connection)  # another process may have upgraded while we waited
         if revision == "head" and before.up_to_date:

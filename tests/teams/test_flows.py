@@ -67,6 +67,12 @@ class AssistantCore:
             raise RuntimeError("the core broke (test)")
         return await asyncio.to_thread(self.bot.assistant.handle, event)
 
+    async def answer(self, event: Event, platform: str, destination: str) -> list[Reply]:
+        return await self.handle(event)
+
+    async def delivered(self, event_id: str) -> None:
+        pass
+
     async def remember(self, conversation: ConversationRef) -> None:
         store, clock = self.bot.store, self.bot.clock
         await asyncio.to_thread(store.open_conversation, conversation, clock())

@@ -14,6 +14,7 @@ import pytest
 from aiohttp import web
 from sqlalchemy import select
 
+from bots.server import RUNTIME_KEY
 from bots.teams.bot import WELCOME
 from bots.teams.cards import CARD_CONTENT_TYPE
 from bots.teams.http import is_loopback
@@ -26,7 +27,7 @@ from core.intents import Classification, Intent
 from core.messages import InboundMessage, Reply
 from core.settings import TeamsSettings
 from core.tickets import STATUS_COMPLETE, Priority, TicketRef
-from storage.models import ConversationRow
+from storage.models import ConversationRow, OutboxRow
 from tests.fakes.bot_connector import FakeBotConnector, Sent
 from tests.fakes.loopback import start_app
 from tests.support import DownTicketing
@@ -367,7 +368,7 @@ async def test_a_redelivered_activity_acts_once(
     await teams.say(activity)
     await teams.say(activity)
 
-    assert len(teams.core_calls) == 2  # both reached the core: its database dedupes
+    assert len(teams.core_calls) == 1  # the inbox refused the redelivery by its id
     (created,) = connector.messages()
     assert created.activity["summary"].startswith("Created ticket")
     assert len(teams.desk.list_open(teams.core_calls[0].user)) == 1
@@ -633,3 +634,22 @@ async def test_a_stored_conversation_can_be_sent_to_later(
     assert await send_to_conversation(teams.teams, "not a reference", Reply("x")) is False
     connector.fail("send", 403)
     assert await send_to_conversation(teams.teams, delivery_ref, Reply("x")) is False
+
+
+async def test_answers_kept_in_the_outbox_reach_the_conversation_they_came_from(
+    make_teams: MakeTeams, connector: FakeBotConnector
+) -> None:
+    teams = await make_teams()
+    await teams.say(dm(teams.service_url, "ticket new the projector flickers"))
+    with teams.app[RUNTIME_KEY].database.sessions() as session:
+        (kept,) = session.scalars(select(OutboxRow)).all()
+    assert kept.sent_at is not None  # posted at once, and marked so
+
+    # What a process that died before posting does after its restart: the same destination.
+    delivered = await teams.teams.bot.deliver_stored(
+        [Reply("Answered after a restart")], kept.destination
+    )
+
+    assert delivered
+    assert [m.activity.get("text") for m in connector.messages()][-1] == "Answered after a restart"
+    assert connector.messages()[-1].conversation_id == connector.messages()[0].conversation_id

@@ -1,0 +1,291 @@
+"""The durable inbox at work in a process: nothing acknowledged is lost when one dies.
+
+- :meth:`DurableCore.handle` keeps an event in the inbox (with where its answer goes) before
+  the core sees it, leased to this process; a redelivery is refused by the event id. The core
+  runs, the event is marked done with its replies in the outbox (one transaction), and the
+  adapter posts them at once and reports them :meth:`~DurableCore.delivered`.
+- A loop (every process: ``serve`` and ``worker``) takes events nobody holds — a dead
+  replica's, once its lease ran out; those released at shutdown; those queued by another
+  process — runs them (a retake answers what the core recorded, or runs again with idempotent
+  writes) and delivers undelivered replies through the adapters registered here, retrying
+  with backoff.
+- :meth:`DurableCore.stop` gives the whole shutdown one deadline: stop taking, let work in
+  flight finish until shortly before it, release what is left, deliver what is due.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import secrets
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from datetime import datetime, timedelta
+from typing import Protocol
+
+from bots.observability.metrics import Metrics
+from core.messages import Event, Reply
+from storage.inbox import InboxDepth, Outgoing, SqlInbox, Taken
+
+log = logging.getLogger(__name__)
+
+# Delivers replies to the destination an adapter stored; True when they got through.
+Deliver = Callable[[list[Reply], str], Awaitable[bool]]
+
+SORRY = "Sorry, something went wrong on my side and I couldn't finish your last request."
+MAX_ATTEMPTS = 5  # an event that fails this often is answered with an apology, not retried
+MAX_DELIVERIES = 8
+BACKOFF_CAP_SECONDS = 300.0
+BATCH = 8
+
+
+class Runner(Protocol):
+    """Runs blocking calls off the event loop (the server's core pool)."""
+
+    async def run(self, fn: Callable[[], object]) -> object: ...
+
+
+class Answering(Protocol):
+    def handle(self, event: Event, *, retake: bool = False) -> list[Reply]: ...
+
+
+def process_owner() -> str:
+    """This process's name on leases: host, pid and a random part (pids repeat in containers)."""
+    import os
+
+    return f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
+
+
+class DurableCore:
+    """The inbox, the outbox and the loop that works them, for one process."""
+
+    def __init__(
+        self,
+        inbox: SqlInbox,
+        assistant: Answering,
+        runner: Runner,
+        clock: Callable[[], datetime],
+        *,
+        lease_seconds: float,
+        poll_seconds: float,
+        metrics: Metrics | None = None,
+        owner: str | None = None,
+        concurrency: int = 4,
+    ) -> None:
+        self.inbox = inbox
+        self.assistant = assistant
+        self.runner = runner
+        self.clock = clock
+        self.lease = timedelta(seconds=lease_seconds)
+        self.poll_seconds = poll_seconds
+        self.metrics = metrics
+        self.owner = owner or process_owner()
+        self.concurrency = max(1, concurrency)
+        self.deliverers: dict[str, Deliver] = {}
+        self._held: set[str] = set()  # events this process is working on
+        self._work: set[asyncio.Task[None]] = set()
+        self._loop_task: asyncio.Task[None] | None = None
+        self._wake = asyncio.Event()
+        self._taking = True
+
+    # -- the adapters' path -------------------------------------------------------------------
+
+    async def handle(self, event: Event, platform: str, destination: str) -> list[Reply]:
+        """Keep ``event``, answer it, record the answer for delivery; ``[]`` for an event
+        already in the inbox (a platform's redelivery)."""
+        now = self.clock()
+        kept = await self.runner.run(
+            lambda: self.inbox.put(
+                event, platform, destination, now, owner=self.owner, lease=self.lease
+            )
+        )
+        if not kept:
+            log.info("inbox: duplicate event refused event_id=%s", event.event_id)
+            return []
+        taken = Taken(event.event_id, platform, event, destination, 1, False, False)
+        self._held.add(event.event_id)
+        try:
+            replies = await self._answer(taken)
+            hold = self.clock() + self.lease
+            finished = await self.runner.run(
+                lambda: self.inbox.finish(
+                    taken, self.owner, replies, self.clock(), deliver_by_until=hold
+                )
+            )
+        finally:
+            self._held.discard(event.event_id)
+        if not finished:
+            # Released at shutdown (or taken over): whoever has it now answers, once.
+            log.warning("inbox: event handed on, not answered here event_id=%s", event.event_id)
+            return []
+        return replies
+
+    async def delivered(self, event_id: str) -> None:
+        """The adapter posted the replies of ``event_id``."""
+        try:
+            await self.runner.run(lambda: self.inbox.delivered(event_id, self.clock()))
+        except Exception:  # delivered anyway; at worst it is delivered again later
+            log.exception("outbox: not marked sent event_id=%s", event_id)
+
+    # -- the loop -----------------------------------------------------------------------------
+
+    def start(self) -> None:
+        """Start taking and delivering (at start-up this recovers what a dead process held)."""
+        if self._loop_task is None:
+            self._loop_task = asyncio.create_task(self._loop(), name="inbox")
+
+    def wake(self) -> None:
+        self._wake.set()
+
+    async def _loop(self) -> None:
+        next_renewal = time.monotonic()
+        while self._taking:
+            try:
+                if time.monotonic() >= next_renewal:
+                    await self._renew()
+                    next_renewal = time.monotonic() + self.lease.total_seconds() / 3
+                await self._take()
+                await self._deliver_due()
+                await self._measure()
+            except Exception:
+                log.exception("inbox loop failed; trying again in %.1f s", self.poll_seconds)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
+
+    async def _renew(self) -> None:
+        held = list(self._held)
+        if held:
+            until = self.clock() + self.lease
+            await self.runner.run(lambda: self.inbox.extend(self.owner, held, until))
+
+    async def _take(self) -> None:
+        room = self.concurrency - len(self._work)
+        if room <= 0:
+            return
+        now = self.clock()
+        taken = await self.runner.run(
+            lambda: self.inbox.take(self.owner, now, self.lease, limit=min(room, BATCH))
+        )
+        assert isinstance(taken, list)
+        for item in taken:
+            if item.takeover:
+                log.warning(
+                    "inbox: lease taken over event_id=%s attempt=%d", item.event_id, item.attempts
+                )
+                if self.metrics is not None:
+                    self.metrics.inbox_takeovers.inc()
+            task = asyncio.create_task(self._run_taken(item), name=f"inbox:{item.event_id}")
+            self._work.add(task)
+            task.add_done_callback(self._work.discard)
+
+    async def _run_taken(self, taken: Taken) -> None:
+        self._held.add(taken.event_id)
+        try:
+            if taken.attempts > MAX_ATTEMPTS:
+                log.error("inbox: giving up after %d attempts event_id=%s", MAX_ATTEMPTS, taken)
+                replies = [Reply(SORRY)]
+            else:
+                replies = await self._answer(taken)
+            finished = await self.runner.run(
+                lambda: self.inbox.finish(taken, self.owner, replies, self.clock())
+            )
+            if not finished:
+                log.warning("inbox: lease lost before finishing event_id=%s", taken.event_id)
+        except Exception:
+            # The lease runs out and someone (maybe this process) tries again.
+            log.exception("inbox: event failed event_id=%s", taken.event_id)
+        finally:
+            self._held.discard(taken.event_id)
+        self.wake()
+
+    async def _answer(self, taken: Taken) -> list[Reply]:
+        replies = await self.runner.run(
+            lambda: self.assistant.handle(taken.event, retake=taken.retake)
+        )
+        assert isinstance(replies, list)
+        return replies
+
+    async def _deliver_due(self, *, deadline: float | None = None) -> None:
+        if not self.deliverers:
+            return
+        platforms = list(self.deliverers)
+        now = self.clock()
+        due = await self.runner.run(
+            lambda: self.inbox.due(now, self.lease, limit=BATCH, platforms=platforms)
+        )
+        assert isinstance(due, list)
+        for outgoing in due:
+            if deadline is not None and time.monotonic() >= deadline:
+                self.inbox.retry(outgoing, self.clock())  # out of time: free it at once
+                continue
+            await self._deliver(outgoing)
+
+    async def _deliver(self, outgoing: Outgoing) -> None:
+        deliver = self.deliverers[outgoing.platform]
+        try:
+            ok = await deliver(outgoing.replies, outgoing.destination)
+        except Exception:
+            log.exception("outbox: delivery failed event_id=%s", outgoing.event_id)
+            ok = False
+        if ok or outgoing.attempts >= MAX_DELIVERIES:
+            if not ok:
+                log.error(
+                    "outbox: giving up after %d deliveries event_id=%s",
+                    outgoing.attempts,
+                    outgoing.event_id,
+                )
+            await self.runner.run(lambda: self.inbox.sent(outgoing, self.clock()))
+            return
+        wait = min(BACKOFF_CAP_SECONDS, 2.0**outgoing.attempts)
+        log.warning(
+            "outbox: delivery failed, retrying in %.0f s event_id=%s", wait, outgoing.event_id
+        )
+        if self.metrics is not None:
+            self.metrics.outbox_retries.inc()
+        at = self.clock() + timedelta(seconds=wait)
+        await self.runner.run(lambda: self.inbox.retry(outgoing, at))
+
+    async def _measure(self) -> None:
+        if self.metrics is None:
+            return
+        depth = await self.runner.run(lambda: self.inbox.depth(self.clock()))
+        assert isinstance(depth, InboxDepth)
+        self.metrics.observe_inbox(depth)
+
+    # -- shutdown -----------------------------------------------------------------------------
+
+    async def stop(self, deadline: float) -> None:
+        """Stop taking; let work in flight finish until shortly before ``deadline`` (a
+        ``time.monotonic()`` value); release what is still held for anyone to take at once;
+        deliver what is due while time is left."""
+        self._taking = False
+        self.wake()
+        if self._loop_task is not None:
+            self._loop_task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._loop_task
+        margin = min(1.0, max(0.0, deadline - time.monotonic()) / 4)
+        if self._work:
+            await asyncio.wait(
+                set(self._work), timeout=max(0.0, deadline - margin - time.monotonic())
+            )
+        await self.release()
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(
+                self._deliver_due(deadline=deadline),
+                timeout=max(0.01, deadline - time.monotonic()),
+            )
+
+    async def release(self) -> None:
+        """Give back every event this process still holds (a restart or another replica
+        takes them at once)."""
+        try:
+            released = self.inbox.release(self.owner)  # quick; the core pool may be full
+        except Exception:
+            log.exception("inbox: leases not released (they run out by themselves)")
+            return
+        if released:
+            log.warning("inbox: %d events released for another process to finish", released)

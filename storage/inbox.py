@@ -1,0 +1,371 @@
+"""The durable inbox and the outbox.
+
+An adapter :meth:`~SqlInbox.put` s an event (refused by its key when it is already there) before
+the platform is acknowledged. Workers :meth:`~SqlInbox.take` events with a lease (``FOR UPDATE
+SKIP LOCKED`` on PostgreSQL, so replicas never take the same one; SQLite has one writer at a
+time), run the core, and :meth:`~SqlInbox.finish` them: the event done and its replies in the
+outbox, in one transaction. Replies are then delivered and :meth:`~SqlInbox.sent`, or retried
+with backoff. An event whose lease ran out (its worker died) is taken again by anyone.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeVar
+
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select, true, update
+from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy.orm import InstrumentedAttribute, Session
+
+from core.messages import Event, Reply
+from core.wire import event_from_json, event_to_json, replies_from_json, replies_to_json
+from storage.db import Database
+from storage.models import InboxRow, OutboxRow
+
+log = logging.getLogger(__name__)
+
+PENDING, DONE = "pending", "done"
+RowT = TypeVar("RowT", bound=InboxRow | OutboxRow)
+
+
+@dataclass(frozen=True)
+class Taken:
+    """An event a worker holds until ``lease_until``. ``retake``: someone had it before."""
+
+    event_id: str
+    platform: str
+    event: Event
+    destination: str
+    attempts: int
+    retake: bool
+    takeover: bool  # taken from a worker whose lease ran out (not released)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """Replies to deliver, held by one deliverer until its lease runs out."""
+
+    id: int
+    event_id: str
+    platform: str
+    destination: str
+    replies: list[Reply]
+    attempts: int
+
+
+@dataclass(frozen=True)
+class InboxDepth:
+    pending: int
+    oldest_pending_seconds: float
+    unsent: int
+
+
+class SqlInbox:
+    """The inbox and outbox tables of one database."""
+
+    def __init__(self, database: Database) -> None:
+        self._db = database
+
+    @property
+    def _locks_rows(self) -> bool:
+        return self._db.dialect == "postgresql"
+
+    def put(
+        self,
+        event: Event,
+        platform: str,
+        destination: str,
+        now: datetime,
+        *,
+        owner: str | None = None,
+        lease: timedelta | None = None,
+    ) -> bool:
+        """Keep ``event`` and where its answer goes; False when its id is already there.
+        With ``owner`` and ``lease`` it is taken by ``owner`` at once (the receiving process
+        works on it itself; anyone takes it over when the lease runs out)."""
+        held = owner is not None and lease is not None
+        row = InboxRow(
+            event_id=event.event_id,
+            platform=platform,
+            event=event_to_json(event),
+            destination=destination,
+            status=PENDING,
+            attempts=1 if held else 0,
+            lease_owner=owner if held else None,
+            lease_until=now + lease if held and lease is not None else None,
+            created_at=now,
+        )
+        with self._db.sessions() as session:
+            session.add(row)
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                return False
+        return True
+
+    def take(self, owner: str, now: datetime, lease: timedelta, limit: int = 1) -> list[Taken]:
+        """Up to ``limit`` pending events nobody holds (or whose holder's lease ran out),
+        oldest first, leased to ``owner`` until ``now + lease``."""
+        query = (
+            select(InboxRow)
+            .where(InboxRow.status == PENDING, _free(InboxRow.lease_until, now))
+            .order_by(InboxRow.created_at, InboxRow.event_id)
+            .limit(limit)
+        )
+        taken: list[Taken] = []
+        with self._db.sessions() as session:
+            try:
+                for row in session.scalars(self._locked(query)).all():
+                    item = self._lease(session, row, owner, now, lease)
+                    if item is not None:
+                        taken.append(item)
+                session.commit()
+            except OperationalError:
+                # SQLite: another process wrote since this read began; its next look will do.
+                session.rollback()
+                if self._locks_rows:
+                    raise
+                return []
+        return taken
+
+    def _lease(
+        self, session: Session, row: InboxRow, owner: str, now: datetime, lease: timedelta
+    ) -> Taken | None:
+        # Conditional, so two SQLite processes that read the same row can't both take it.
+        claimed = session.execute(
+            update(InboxRow)
+            .where(
+                InboxRow.event_id == row.event_id,
+                InboxRow.status == PENDING,
+                _free(InboxRow.lease_until, now),
+            )
+            .values(lease_owner=owner, lease_until=now + lease, attempts=row.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if _count(claimed) != 1:
+            return None
+        try:
+            event = event_from_json(row.event)
+        except ValueError:
+            log.error("inbox event unreadable, set aside event_id=%s", row.event_id)
+            session.execute(
+                update(InboxRow)
+                .where(InboxRow.event_id == row.event_id)
+                .values(status=DONE, done_at=now)
+                .execution_options(synchronize_session=False)
+            )
+            return None
+        return Taken(
+            event_id=row.event_id,
+            platform=row.platform,
+            event=event,
+            destination=row.destination,
+            attempts=row.attempts + 1,
+            retake=row.attempts > 0,
+            takeover=row.lease_owner is not None,
+        )
+
+    def extend(self, owner: str, event_ids: Sequence[str], until: datetime) -> None:
+        """Keep holding ``event_ids`` (work still running) until ``until``."""
+        if not event_ids:
+            return
+        with self._db.sessions() as session:
+            session.execute(
+                update(InboxRow)
+                .where(InboxRow.event_id.in_(event_ids), InboxRow.lease_owner == owner)
+                .values(lease_until=until)
+            )
+            session.commit()
+
+    def finish(
+        self,
+        taken: Taken,
+        owner: str,
+        replies: Sequence[Reply],
+        now: datetime,
+        *,
+        deliver_by_until: datetime | None = None,
+    ) -> bool:
+        """The event done and its replies in the outbox, in one transaction. False (nothing
+        written) when ``owner`` no longer holds it: someone else took it over.
+        ``deliver_by_until``: the caller delivers them itself (then :meth:`delivered`); only
+        after that time may anyone else."""
+        with self._db.sessions() as session:
+            done = session.execute(
+                update(InboxRow)
+                .where(
+                    InboxRow.event_id == taken.event_id,
+                    InboxRow.status == PENDING,
+                    InboxRow.lease_owner == owner,
+                )
+                .values(status=DONE, done_at=now, lease_owner=None, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+            if _count(done) != 1:
+                session.rollback()
+                return False
+            if replies:
+                session.add(
+                    OutboxRow(
+                        event_id=taken.event_id,
+                        platform=taken.platform,
+                        destination=taken.destination,
+                        replies=replies_to_json(replies),
+                        attempts=0,
+                        next_attempt_at=now,
+                        lease_until=deliver_by_until,
+                        created_at=now,
+                    )
+                )
+            session.commit()
+        return True
+
+    def release(self, owner: str, event_ids: Sequence[str] | None = None) -> int:
+        """Give back what ``owner`` holds (all of it, or ``event_ids``) for anyone to take at
+        once (shutdown); how many."""
+        condition = [InboxRow.lease_owner == owner, InboxRow.status == PENDING]
+        if event_ids is not None:
+            condition.append(InboxRow.event_id.in_(event_ids))
+        with self._db.sessions() as session:
+            result = session.execute(
+                update(InboxRow).where(*condition).values(lease_owner=None, lease_until=None)
+            )
+            session.commit()
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    # -- the outbox ---------------------------------------------------------------------------
+
+    def due(
+        self,
+        now: datetime,
+        lease: timedelta,
+        limit: int = 10,
+        platforms: Sequence[str] | None = None,
+    ) -> list[Outgoing]:
+        """Unsent replies whose next attempt is due (for ``platforms``, when given), held
+        until ``now + lease``."""
+        query = (
+            select(OutboxRow)
+            .where(
+                OutboxRow.platform.in_(platforms) if platforms is not None else true(),
+                OutboxRow.sent_at.is_(None),
+                OutboxRow.next_attempt_at <= now,
+                _free(OutboxRow.lease_until, now),
+            )
+            .order_by(OutboxRow.next_attempt_at, OutboxRow.id)
+            .limit(limit)
+        )
+        out: list[Outgoing] = []
+        with self._db.sessions() as session:
+            try:
+                for row in session.scalars(self._locked(query)).all():
+                    held = session.execute(
+                        update(OutboxRow)
+                        .where(
+                            OutboxRow.id == row.id,
+                            OutboxRow.sent_at.is_(None),
+                            _free(OutboxRow.lease_until, now),
+                        )
+                        .values(lease_until=now + lease, attempts=row.attempts + 1)
+                        .execution_options(synchronize_session=False)
+                    )
+                    if _count(held) != 1:
+                        continue
+                    try:
+                        replies = replies_from_json(row.replies)
+                    except ValueError:
+                        log.error("outbox replies unreadable, dropped event_id=%s", row.event_id)
+                        session.execute(
+                            update(OutboxRow)
+                            .where(OutboxRow.id == row.id)
+                            .values(sent_at=now)
+                            .execution_options(synchronize_session=False)
+                        )
+                        continue
+                    out.append(
+                        Outgoing(
+                            row.id,
+                            row.event_id,
+                            row.platform,
+                            row.destination,
+                            replies,
+                            row.attempts + 1,
+                        )
+                    )
+                session.commit()
+            except OperationalError:
+                session.rollback()
+                if self._locks_rows:
+                    raise
+                return []
+        return out
+
+    def sent(self, outgoing: Outgoing, now: datetime) -> None:
+        self.delivered(outgoing.event_id, now)
+
+    def delivered(self, event_id: str, now: datetime) -> None:
+        """The replies of ``event_id`` reached the person."""
+        with self._db.sessions() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.event_id == event_id)
+                .values(sent_at=now, lease_until=None)
+            )
+            session.commit()
+
+    def retry(self, outgoing: Outgoing, at: datetime) -> None:
+        """Try ``outgoing`` again at ``at``."""
+        with self._db.sessions() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.id == outgoing.id)
+                .values(next_attempt_at=at, lease_until=None)
+            )
+            session.commit()
+
+    # -- upkeep and figures -------------------------------------------------------------------
+
+    def depth(self, now: datetime) -> InboxDepth:
+        with self._db.sessions() as session:
+            pending, oldest = session.execute(
+                select(func.count(), func.min(InboxRow.created_at)).where(
+                    InboxRow.status == PENDING
+                )
+            ).one()
+            unsent = session.scalar(
+                select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None))
+            )
+        age = 0.0
+        if oldest is not None:
+            oldest_at = oldest if oldest.tzinfo else oldest.replace(tzinfo=now.tzinfo)
+            age = max(0.0, (now - oldest_at).total_seconds())
+        return InboxDepth(int(pending or 0), age, int(unsent or 0))
+
+    def purge_before(self, cutoff: datetime) -> int:
+        """Forget events done (and replies sent) before ``cutoff``; how many events."""
+        with self._db.sessions() as session:
+            session.execute(delete(OutboxRow).where(OutboxRow.sent_at < cutoff))
+            result = session.execute(
+                delete(InboxRow).where(InboxRow.status == DONE, InboxRow.done_at < cutoff)
+            )
+            session.commit()
+        return _count(result)
+
+    def _locked(self, query: Select[RowT]) -> Select[RowT]:
+        # PostgreSQL: rows another replica is taking right now are skipped, not waited for.
+        # SQLite: one writer at a time already (the claimer's transaction holds the file).
+        return query.with_for_update(skip_locked=True) if self._locks_rows else query
+
+
+def _free(
+    lease_until: InstrumentedAttribute[datetime | None], now: datetime
+) -> ColumnElement[bool]:
+    return or_(lease_until.is_(None), lease_until < now)
+
+
+def _count(result: object) -> int:
+    return int(getattr(result, "rowcount", 0) or 0)

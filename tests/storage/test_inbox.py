@@ -1,0 +1,122 @@
+"""The durable inbox and outbox on SQLite and PostgreSQL: duplicates refused by the key, leases
+(taken once even by takers on separate engines), takeovers after a lease runs out, finishing
+with the replies in one transaction, delivery retries, and the figures."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from core.messages import Card, CardAction, Reply
+from storage.db import Database
+from storage.inbox import SqlInbox
+from tests.storage.test_stores import together
+from tests.support import action, message
+
+NOW = datetime(2026, 11, 30, 2, 0, tzinfo=UTC)
+LEASE = timedelta(seconds=30)
+WHERE = '{"channel": "D1"}'
+REPLIES = [
+    Reply("Created ticket T1", card=Card("T1", actions=(CardAction("ticket.refresh", "Refresh"),)))
+]
+
+
+def test_an_event_is_kept_once_and_read_back_whole(database: Database) -> None:
+    inbox = SqlInbox(database)
+    event = action("ticket.create_confirm", {"draft_id": "d1"}, event_id="Ev1")
+
+    assert inbox.put(event, "slack", WHERE, NOW) is True
+    assert inbox.put(event, "slack", WHERE, NOW) is False  # a retry is refused by the key
+    [taken] = inbox.take("w1", NOW, LEASE, limit=5)
+
+    assert taken.event == event and taken.destination == WHERE and not taken.retake
+    assert inbox.take("w2", NOW, LEASE) == []  # held
+
+
+def test_takers_on_separate_engines_never_share_an_event(database_url_for_test: str) -> None:
+    databases = [Database.connect(database_url_for_test) for _ in range(3)]
+    try:
+        for i in range(30):
+            SqlInbox(databases[0]).put(message("hi", event_id=f"Ev{i}"), "slack", WHERE, NOW)
+
+        def drain(i: int) -> list[str]:
+            inbox, mine = SqlInbox(databases[i % 3]), list[str]()
+            for _ in range(40):
+                mine.extend(t.event_id for t in inbox.take(f"w{i}", NOW, LEASE, limit=2))
+            return mine
+
+        taken = [event_id for batch in together(6, drain) for event_id in batch]
+    finally:
+        for db in databases:
+            db.dispose()
+
+    assert sorted(taken) == sorted(f"Ev{i}" for i in range(30))
+
+
+def test_an_expired_lease_is_taken_over_and_the_old_holder_cannot_finish(
+    database: Database,
+) -> None:
+    inbox = SqlInbox(database)
+    inbox.put(message("hi", event_id="Ev1"), "slack", WHERE, NOW)
+    [first] = inbox.take("dead", NOW, LEASE)
+
+    later = NOW + LEASE + timedelta(seconds=1)
+    [again] = inbox.take("alive", later, LEASE)
+
+    assert again.retake and again.takeover and again.attempts == 2
+    assert inbox.finish(first, "dead", REPLIES, later) is False
+    assert inbox.finish(again, "alive", REPLIES, later) is True
+    assert inbox.take("third", later + LEASE * 2, LEASE) == []  # done is done
+
+
+def test_finishing_puts_the_replies_in_the_outbox_and_delivery_retries(
+    database: Database,
+) -> None:
+    inbox = SqlInbox(database)
+    inbox.put(message("hi", event_id="Ev1"), "teams", WHERE, NOW)
+    [taken] = inbox.take("w1", NOW, LEASE)
+    inbox.finish(taken, "w1", REPLIES, NOW)
+
+    [out] = inbox.due(NOW, LEASE)
+    assert (out.replies, out.platform, out.destination, out.attempts) == (
+        REPLIES,
+        "teams",
+        WHERE,
+        1,
+    )
+    assert inbox.due(NOW, LEASE) == []  # held by its deliverer
+    inbox.retry(out, NOW + timedelta(seconds=2))
+    assert inbox.due(NOW + timedelta(seconds=1), LEASE) == []  # backing off
+    [again] = inbox.due(NOW + timedelta(seconds=2), LEASE)
+    inbox.sent(again, NOW)
+
+    assert again.attempts == 2
+    assert inbox.due(NOW + timedelta(hours=1), LEASE) == []
+
+
+def test_released_events_are_taken_at_once_without_counting_as_a_takeover(
+    database: Database,
+) -> None:
+    inbox = SqlInbox(database)
+    inbox.put(message("hi", event_id="Ev1"), "slack", WHERE, NOW)
+    inbox.take("stopping", NOW, LEASE)
+
+    assert inbox.release("stopping") == 1
+    [again] = inbox.take("other", NOW, LEASE)
+
+    assert again.retake and not again.takeover
+
+
+def test_depth_and_oldest_age_and_purge(database: Database) -> None:
+    inbox = SqlInbox(database)
+    inbox.put(message("a", event_id="Ev1"), "slack", WHERE, NOW)
+    inbox.put(message("b", event_id="Ev2"), "slack", WHERE, NOW + timedelta(seconds=5))
+    [taken] = inbox.take("w1", NOW, LEASE)
+    inbox.finish(taken, "w1", REPLIES, NOW)
+
+    depth = inbox.depth(NOW + timedelta(seconds=15))
+    [out] = inbox.due(NOW, LEASE)
+    inbox.sent(out, NOW)
+
+    assert (depth.pending, depth.oldest_pending_seconds, depth.unsent) == (1, 10.0, 1)
+    assert inbox.purge_before(NOW + timedelta(days=1)) == 1
+    assert inbox.depth(NOW).pending == 1  # what is pending is never purged
