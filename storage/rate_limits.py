@@ -8,88 +8,125 @@ import math
 import random
 import threading
 import time
+from contextlib import AbstractContextManager, nullcontext
 from datetime import datetime
 
-from sqlalchemy import select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import Double, TextClause, bindparam, text
+from sqlalchemy.exc import OperationalError
 
 from core.ports import Bucket, RateDecision, RatePolicy
-from storage.db import Database
-from storage.models import RateBucketRow
+from storage.db import Database, UtcDateTime
 
 log = logging.getLogger(__name__)
 
-# How long a take may keep losing the compare-and-set to other processes before it lets the
-# request through uncharged: a limit protects against floods, a clash is not one.
+# How long a take may keep finding SQLite locked by other processes before it lets the request
+# through uncharged: a limit protects against floods, a clash is not one.
 _CLASH_BUDGET_SECONDS = 2.0
+
+# Seconds from the row's ``updated_at`` to ``:now``, per dialect. SQLite keeps the time as text
+# ('2026-11-04 09:00:00.000000'): whole seconds via strftime plus the microseconds, rather than
+# julianday(), whose doubles lose tens of microseconds.
+_ELAPSED = {
+    "sqlite": "(CAST(strftime('%s', :now) AS INTEGER)"
+    " - CAST(strftime('%s', rate_buckets.updated_at) AS INTEGER)"
+    " + CAST(substr(:now, 20) AS REAL) - CAST(substr(rate_buckets.updated_at, 20) AS REAL))",
+    "postgresql": "CAST(EXTRACT(EPOCH FROM (:now - rate_buckets.updated_at)) AS DOUBLE PRECISION)",
+}
+
+# One statement: a new bucket starts full less the cost; an existing one is refilled since
+# ``updated_at`` (capped at the capacity; a clock that stepped back refills nothing) and charged
+# only if it holds the cost, else left alone and no row comes back. The row lock taken by the
+# upsert makes concurrent takers queue, so no token is spent twice and none is refused for a clash.
+_TAKE = """
+INSERT INTO rate_buckets (key, tokens, updated_at, version)
+VALUES (:key, :capacity - :cost, :now, 1)
+ON CONFLICT (key) DO UPDATE SET
+    tokens = {level} - :cost,
+    updated_at = CASE WHEN rate_buckets.updated_at > :now THEN rate_buckets.updated_at
+                 ELSE :now END,
+    version = rate_buckets.version + 1
+WHERE {level} + 1e-9 >= :cost
+RETURNING tokens
+"""
+_LEVEL = """(CASE WHEN rate_buckets.updated_at >= :now THEN rate_buckets.tokens
+     WHEN rate_buckets.tokens + {elapsed} * :rate > :capacity THEN :capacity
+     ELSE rate_buckets.tokens + {elapsed} * :rate END)"""
+
+
+_LOOK = text("SELECT tokens, updated_at FROM rate_buckets WHERE key = :key").columns(
+    tokens=Double(), updated_at=UtcDateTime()
+)
+
+
+def _take_statement(dialect: str) -> TextClause:
+    level = _LEVEL.format(elapsed=_ELAPSED[dialect])
+    return text(_TAKE.format(level=level)).bindparams(bindparam("now", type_=UtcDateTime()))
 
 
 class SqlRateLimiter:
     """Implements :class:`core.ports.RateLimiter` with one row per bucket.
 
-    A take reads the row, computes the refill since ``updated_at`` and writes the new level
-    only if nobody changed the row meanwhile (compare-and-set on ``version``): concurrent
-    workers never spend the same token twice. Within one process takes run one at a time, so
-    a clash can only come from another process; it is retried (with a short random backoff)
-    and never turned into a refusal.
+    A take is one ``INSERT … ON CONFLICT DO UPDATE … RETURNING`` and one commit: the database
+    computes the refill and charges the bucket atomically, so concurrent workers and processes
+    never spend the same token twice, and a full bucket never refuses. Only a refusal reads the
+    row again, to say when to retry. A look (``consume=False``) is a plain read.
     """
 
     def __init__(self, database: Database, policy: RatePolicy) -> None:
         self._db = database
         self.policy = policy
-        self._turn = threading.Lock()
+        self._take = _take_statement(database.dialect)
+        # SQLite lets one writer in at a time: queueing here is cheaper than its busy handler's
+        # sleeps. PostgreSQL queues takers on the row lock itself.
+        self._turn: AbstractContextManager[object] = (
+            threading.Lock() if database.dialect == "sqlite" else nullcontext()
+        )
 
     def take(
         self, key: str, cost: float, bucket: Bucket, now: datetime, *, consume: bool = True
     ) -> RateDecision:
         cost = min(max(cost, 0.0), bucket.capacity)
-        with self._turn:
-            deadline = time.monotonic() + _CLASH_BUDGET_SECONDS
-            clashes = 0
-            while True:
-                row = self._load(key, bucket, now)
-                if row is not None:  # None: created by someone else a moment ago, read theirs
-                    tokens = _level(row.tokens, row.updated_at, bucket, now)
-                    if tokens + 1e-9 < cost:
-                        return RateDecision(False, tokens, _seconds_until(cost - tokens, bucket))
-                    if not consume:
-                        return RateDecision(True, tokens)
-                    if self._store(key, row.version, tokens - cost, max(now, row.updated_at)):
-                        return RateDecision(True, tokens - cost)
+        if not consume:
+            tokens = self.level(key, bucket, now)
+            if tokens + 1e-9 < cost:
+                return RateDecision(False, tokens, _seconds_until(cost - tokens, bucket))
+            return RateDecision(True, tokens)
+        left = self._charge(key, cost, bucket, now)
+        if left is not None:
+            return RateDecision(True, left)
+        tokens = self.level(key, bucket, now)
+        return RateDecision(False, tokens, _seconds_until(max(cost - tokens, 0.0), bucket))
+
+    def _charge(self, key: str, cost: float, bucket: Bucket, now: datetime) -> float | None:
+        """The tokens left after taking ``cost``, or None when the bucket holds too few."""
+        params = {
+            "key": key,
+            "cost": cost,
+            "capacity": bucket.capacity,
+            "rate": bucket.refill_per_second,
+            "now": now,
+        }
+        deadline = time.monotonic() + _CLASH_BUDGET_SECONDS
+        clashes = 0
+        while True:
+            try:
+                with self._turn, self._db.engine.begin() as connection:
+                    left = connection.execute(self._take, params).scalar()
+                return None if left is None else float(left)
+            except OperationalError as exc:
+                if "locked" not in str(exc.orig) and "busy" not in str(exc.orig):
+                    raise
+                # Another process held SQLite's write lock past the busy timeout.
                 clashes += 1
                 if time.monotonic() > deadline:
                     log.warning("rate bucket %s contended (%d clashes): not charged", key, clashes)
-                    return RateDecision(True, tokens if row is not None else bucket.capacity)
+                    return self.level(key, bucket, now)
                 time.sleep(random.uniform(0, min(0.05, 0.001 * 2**clashes)))
 
-    def _load(self, key: str, bucket: Bucket, now: datetime) -> RateBucketRow | None:
-        with self._db.sessions() as session:
-            row = session.get(RateBucketRow, key)
-            if row is not None:
-                return row
-            row = RateBucketRow(key=key, tokens=bucket.capacity, updated_at=now, version=0)
-            session.add(row)
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                return None
-            return row
-
-    def _store(self, key: str, version: int, tokens: float, at: datetime) -> bool:
-        with self._db.sessions() as session:
-            result = session.execute(
-                update(RateBucketRow)
-                .where(RateBucketRow.key == key, RateBucketRow.version == version)
-                .values(tokens=tokens, updated_at=at, version=version + 1)
-            )
-            session.commit()
-        return bool(getattr(result, "rowcount", 0))
-
     def level(self, key: str, bucket: Bucket, now: datetime) -> float:
-        """The bucket's tokens at ``now`` (full if it was never used); for tests and tools."""
-        with self._db.sessions() as session:
-            row = session.scalars(select(RateBucketRow).where(RateBucketRow.key == key)).first()
+        """The bucket's tokens at ``now`` (full if it was never used): one plain read."""
+        with self._db.engine.connect() as connection:
+            row = connection.execute(_LOOK, {"key": key}).first()
         if row is None:
             return bucket.capacity
         return _level(row.tokens, row.updated_at, bucket, now)

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import pytest
+from sqlalchemy import event
 
 from core.intents import LlmUsage
 from core.messages import ConversationRef
@@ -151,6 +152,56 @@ def test_rate_buckets_never_spend_a_token_twice(database: Database) -> None:
 
     assert sum(allowed for batch in decisions for allowed in batch) == 10
     assert limiter.level("u1", bucket, NOW) == pytest.approx(0.0)
+
+
+def test_sixteen_takers_on_a_full_rate_bucket_are_all_admitted(database: Database) -> None:
+    bucket = Bucket(capacity=10_000, refill_per_second=0.0)
+    limiter = SqlRateLimiter(database, RatePolicy(user=bucket, backend=bucket))
+
+    decisions = together(
+        16, lambda _: [limiter.take("backend:local", 1, bucket, NOW).allowed for _ in range(20)]
+    )
+
+    assert [allowed for batch in decisions for allowed in batch] == [True] * 320
+    assert limiter.level("backend:local", bucket, NOW) == 10_000 - 320  # exactly
+
+
+def test_rate_buckets_refill_in_the_database(database: Database) -> None:
+    bucket = Bucket(capacity=3, refill_per_second=1 / 60)
+    limiter = SqlRateLimiter(database, RatePolicy(user=bucket, backend=bucket))
+    assert limiter.take("u1", 3, bucket, NOW).tokens == 0
+
+    refused = limiter.take("u1", 1, bucket, NOW + timedelta(seconds=30))
+    assert not refused.allowed and refused.retry_after_seconds == pytest.approx(30)
+    # A second and a half refills 0.025 tokens: microseconds count, not only whole seconds.
+    taken = limiter.take("u1", 0.5, bucket, NOW + timedelta(seconds=31.5))
+    assert taken.allowed and taken.tokens == pytest.approx(0.025, abs=1e-9)
+    # A clock that stepped back refills nothing and does not move the bucket's time back.
+    assert not limiter.take("u1", 0.1, bucket, NOW).allowed
+    assert limiter.level("u1", bucket, NOW + timedelta(seconds=31.5)) == pytest.approx(0.025)
+    assert limiter.take("u1", 3, bucket, NOW + timedelta(hours=5)).tokens == 0  # capped
+
+
+def test_a_rate_bucket_take_is_one_statement_and_one_commit(database: Database) -> None:
+    bucket = Bucket(capacity=2, refill_per_second=0.0)
+    limiter = SqlRateLimiter(database, RatePolicy(user=bucket, backend=bucket))
+    seen = {"statements": 0, "commits": 0}
+
+    def count(kind: str) -> Callable[..., None]:
+        return lambda *_: seen.__setitem__(kind, seen[kind] + 1)
+
+    event.listen(database.engine, "before_cursor_execute", count("statements"))
+    event.listen(database.engine, "commit", count("commits"))
+
+    def cost(action: Callable[[], object]) -> tuple[int, int]:
+        seen.update(statements=0, commits=0)
+        action()
+        return seen["statements"], seen["commits"]
+
+    assert cost(lambda: limiter.take("u1", 1, bucket, NOW)) == (1, 1)  # a new bucket
+    assert cost(lambda: limiter.take("u1", 1, bucket, NOW)) == (1, 1)  # an existing one
+    assert cost(lambda: limiter.take("u1", 1, bucket, NOW, consume=False)) == (1, 0)  # a look
+    assert cost(lambda: limiter.take("u1", 1, bucket, NOW)) == (2, 1)  # refused: reads why
 
 
 def test_usage_report_groups_by_day_and_model(database: Database) -> None:
