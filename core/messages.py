@@ -8,10 +8,10 @@ nothing downstream meets text a database or a platform would refuse.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields, is_dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Literal
+from typing import Literal
 
 from core.text import storable
 
@@ -218,17 +218,3 @@ class Reply:
     card: Card | None = None
     ephemeral: bool = False
     replaces_source: bool = False
-
-
-def to_plain(value: Any) -> Any:
-    """Dataclasses, mappings and tuples as plain dicts and lists; datetimes as ISO 8601 (the
-    stored form of a reply or a conversation; core/updates/wording.py reads it back)."""
-    if is_dataclass(value) and not isinstance(value, type):
-        return {f.name: to_plain(getattr(value, f.name)) for f in fields(value)}
-    if isinstance(value, Mapping):
-        return {str(k): to_plain(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [to_plain(v) for v in value]
-    if isinstance(value, datetime):
-        return value.isoformat()
-    return value

@@ -59,7 +59,7 @@ def event_from_json(raw: str) -> Event:
                 conversation=conversation,
                 user=user,
                 action_id=str(data["action_id"]),
-                values=MappingProxyType({str(k): str(v) for k, v in data["values"].items()}),
+                values=_values(data["values"]),
                 received_at=received,
             )
         if received is None:
@@ -81,12 +81,39 @@ def replies_to_json(replies: Sequence[Reply]) -> str:
     return json.dumps([_reply(r) for r in replies], ensure_ascii=False)
 
 
+def reply_to_json(reply: Reply) -> str:
+    """One ``reply`` as a JSON object (the updates outbox keeps one reply a row)."""
+    return json.dumps(_reply(reply), ensure_ascii=False)
+
+
+def reply_from_json(raw: str) -> Reply:
+    """The reply :func:`reply_to_json` wrote. Raises ``ValueError`` for anything else."""
+    try:
+        return _reply_from(json.loads(raw))
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ValueError(f"not a stored reply: {exc}") from exc
+
+
+def conversation_to_json(conversation: ConversationRef) -> str:
+    """``conversation`` as a JSON object with sorted keys (equal conversations, equal text)."""
+    return json.dumps(vars(conversation), sort_keys=True, ensure_ascii=False)
+
+
+def conversation_from_json(raw: str) -> ConversationRef:
+    """The conversation :func:`conversation_to_json` wrote."""
+    return ConversationRef(**json.loads(raw))
+
+
 def replies_from_json(raw: str) -> list[Reply]:
     """The replies :func:`replies_to_json` wrote. Raises ``ValueError`` for anything else."""
     try:
         return [_reply_from(item) for item in json.loads(raw)]
     except (KeyError, TypeError, AttributeError) as exc:
         raise ValueError(f"not stored replies: {exc}") from exc
+
+
+def _values(raw: Mapping[str, Any] | None) -> MappingProxyType[str, str]:
+    return MappingProxyType({str(k): str(v) for k, v in (raw or {}).items()})
 
 
 def _time(raw: object) -> datetime | None:
@@ -156,7 +183,7 @@ def _reply_from(data: Mapping[str, Any]) -> Reply:
                 CardAction(
                     action_id=a["action_id"],
                     label=a["label"],
-                    values=MappingProxyType(dict(a.get("values") or {})),
+                    values=_values(a.get("values")),
                     style=a.get("style", "default"),
                     inputs=tuple(_input_from(i) for i in a.get("inputs") or ()),
                 )

@@ -11,8 +11,9 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from core.messages import ConversationRef, to_plain
+from core.messages import ConversationRef
 from core.updates.model import Outgoing, Snapshot, TicketTouched, Tracked
+from core.wire import conversation_from_json, conversation_to_json
 from storage.db import Database
 from storage.models import (
     UpdateOutboxRow,
@@ -34,7 +35,7 @@ def _tracked(row: UpdateTrackingRow) -> Tracked:
         tracking_id=row.id,
         backend=row.backend,
         ticket_id=row.ticket_id,
-        conversation=ConversationRef(**json.loads(row.conversation)),
+        conversation=conversation_from_json(row.conversation),
         user_id=row.user_id,
         user_email=row.user_email,
         snapshot=Snapshot.from_json(row.snapshot),
@@ -64,7 +65,7 @@ class SqlUpdateStore:
         """Follow ``ticket_id`` in ``conversation`` for ``user_email`` (the latest conversation
         wins); ``snapshot`` is what they just saw (the notes watermark never moves back)."""
         email = _email(user_email)
-        conversation_json = json.dumps(to_plain(conversation), sort_keys=True)
+        conversation_json = conversation_to_json(conversation)
         for _ in range(2):  # a concurrent first track of the same ticket: update it instead
             with self._db.sessions() as session:
                 row = session.scalars(

@@ -22,7 +22,8 @@ from core.updates.model import (
     TicketTouched,
     Tracked,
 )
-from core.updates.wording import compose, reply_from_json, reply_to_json
+from core.updates.wording import compose
+from core.wire import reply_from_json, reply_to_json
 
 log = logging.getLogger("ticketbot.updates")
 

@@ -1,26 +1,20 @@
 """What the person reads: one message (text plus the refreshed ticket card) per batch of
-changes, and its JSON form for the outbox."""
+changes (its JSON form for the outbox is core/wire.py's)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import replace
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any
 
 from core import actions
 from core.cards import ticket_card
 from core.messages import (
     Card,
     CardAction,
-    CardField,
     CardInput,
-    CardLink,
-    CardNote,
     Reply,
-    to_plain,
 )
 from core.tickets import Note, Ticket
 from core.updates.model import Change
@@ -116,57 +110,4 @@ def rating_card(ticket: Ticket) -> Card:
         kind="info",
         body="Rate the help you got from 1 (poor) to 5 (great). It's optional.",
         actions=(*buttons, comment),
-    )
-
-
-# -- the outbox's JSON -------------------------------------------------------------------------
-
-
-def reply_to_json(reply: Reply) -> str:
-    return json.dumps(to_plain(reply), ensure_ascii=False)
-
-
-def reply_from_json(raw: str) -> Reply:
-    data = json.loads(raw)
-    card = _card(data["card"]) if data.get("card") else None
-    return Reply(
-        text=data["text"],
-        card=card,
-        ephemeral=bool(data.get("ephemeral")),
-        replaces_source=bool(data.get("replaces_source")),
-    )
-
-
-def _values(raw: Mapping[str, Any] | None) -> MappingProxyType[str, str]:
-    return MappingProxyType({str(k): str(v) for k, v in (raw or {}).items()})
-
-
-def _input(raw: Mapping[str, Any]) -> CardInput:
-    return CardInput(**{**raw, "choices": tuple(raw.get("choices") or ())})
-
-
-def _card(raw: Mapping[str, Any]) -> Card:
-    link = raw.get("link")
-    return Card(
-        title=raw["title"],
-        kind=raw.get("kind", "info"),
-        subtitle=raw.get("subtitle"),
-        body=raw.get("body"),
-        fields=tuple(CardField(**f) for f in raw.get("fields") or ()),
-        notes=tuple(
-            CardNote(n["author"], n["text"], datetime.fromisoformat(n["created_at"]))
-            for n in raw.get("notes") or ()
-        ),
-        inputs=tuple(_input(i) for i in raw.get("inputs") or ()),
-        actions=tuple(
-            CardAction(
-                action_id=a["action_id"],
-                label=a["label"],
-                values=_values(a.get("values")),
-                style=a.get("style", "default"),
-                inputs=tuple(_input(i) for i in a.get("inputs") or ()),
-            )
-            for a in raw.get("actions") or ()
-        ),
-        link=CardLink(**link) if link else None,
     )

@@ -7,7 +7,8 @@ from datetime import UTC, datetime, timedelta
 from core.tickets import Ticket
 from core.updates.detect import detect
 from core.updates.model import FeedNote, Snapshot, TicketState
-from core.updates.wording import compose, reply_from_json, reply_to_json
+from core.updates.wording import compose
+from core.wire import reply_from_json, reply_to_json
 
 T0 = datetime(2026, 11, 4, 9, 0, tzinfo=UTC)
 
