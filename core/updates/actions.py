@@ -7,31 +7,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from datetime import datetime
-from typing import Protocol
 
 from core.messages import UserRef
 from core.ports import AuditEntry, AuditLog
-from core.updates.service import person_key
+from core.updates.service import FactStore, UpdateStore, person_key
 
 log = logging.getLogger("ticketbot.updates")
-
-
-class MuteStore(Protocol):
-    def set_muted(self, backend: str, ticket_id: int, user_email: str, muted: bool) -> bool: ...
-
-
-class RatingStore(Protocol):
-    def rate(
-        self,
-        backend: str,
-        ticket_id: int,
-        now: datetime,
-        *,
-        rating: int | None = None,
-        comment: str | None = None,
-    ) -> None: ...
-
-    def reopened(self, backend: str, ticket_id: int) -> None: ...
 
 
 class UpdateFollowUps:
@@ -40,8 +21,8 @@ class UpdateFollowUps:
     def __init__(
         self,
         *,
-        mutes: MuteStore,
-        ratings: RatingStore,
+        mutes: UpdateStore,
+        ratings: FactStore,
         backend: str,
         clock: Callable[[], datetime],
         audit: AuditLog | None = None,

@@ -49,6 +49,8 @@ class UpdateStore(Protocol):
 
     def tracked(self, backend: str, ticket_id: int) -> list[Tracked]: ...
 
+    def set_muted(self, backend: str, ticket_id: int, user_email: str, muted: bool) -> bool: ...
+
     def record_signal(self, touched: TicketTouched, now: datetime) -> bool: ...
 
     def due_tickets(
@@ -84,7 +86,8 @@ class UpdateStore(Protocol):
 
 
 class FactStore(Protocol):
-    """Service facts for the report (``storage.updates.SqlTicketFacts``)."""
+    """Service facts for the report, ratings and reopenings included
+    (``storage.updates.SqlTicketFacts``)."""
 
     def observe(
         self,
@@ -96,6 +99,18 @@ class FactStore(Protocol):
         responded_at: datetime | None = None,
         resolved_at: datetime | None = None,
     ) -> None: ...
+
+    def rate(
+        self,
+        backend: str,
+        ticket_id: int,
+        now: datetime,
+        *,
+        rating: int | None = None,
+        comment: str | None = None,
+    ) -> None: ...
+
+    def reopened(self, backend: str, ticket_id: int) -> None: ...
 
 
 def person_key(user: UserRef) -> str:
