@@ -9,6 +9,7 @@ from collections.abc import Callable, Collection, Mapping
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from core.backoff import backoff
 from core.messages import ConversationRef, Reply, UserRef
 from core.tickets import STATUS_NEW, Ticket
 from core.updates.detect import detect
@@ -281,8 +282,7 @@ class UpdateSender(Protocol):
 
 def retry_delay(attempts: int) -> timedelta:
     """Backoff after ``attempts`` failed sends: 30 s, 1 min, 2 min … at most an hour."""
-    delay: timedelta = FIRST_RETRY * (2 ** max(0, attempts - 1))
-    return min(delay, LONGEST_RETRY)
+    return backoff(attempts, first=FIRST_RETRY, longest=LONGEST_RETRY)
 
 
 class Dispatcher:
