@@ -26,6 +26,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from bots.observability.metrics import Metrics
+from core.backoff import backoff
 from core.messages import Event, Reply
 from storage.inbox import InboxDepth, Outgoing, SqlInbox, Taken
 
@@ -239,7 +240,8 @@ class DurableCore:
                 )
             await self.runner.run(lambda: self.inbox.sent(outgoing, self.clock()))
             return
-        wait = min(BACKOFF_CAP_SECONDS, 2.0**outgoing.attempts)
+        cap = timedelta(seconds=BACKOFF_CAP_SECONDS)
+        wait = backoff(outgoing.attempts, first=timedelta(seconds=2), longest=cap).total_seconds()
         log.warning(
             "outbox: delivery failed, retrying in %.0f s event_id=%s", wait, outgoing.event_id
         )
