@@ -10,31 +10,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from core.errors import TicketNotFound
-from core.tickets import STATUS_COMPLETE, Ticket, TicketRef
+from core.tickets import Ticket, TicketRef
 from core.updates.model import FeedNote, TicketState, TicketTouched
 from storage.db import Database
-from storage.local_desk import STATUSES
+from storage.local_desk import STATUSES, to_ticket
 from storage.models import LocalInternalNoteRow, LocalNoteRow, LocalTicketRow
 
 BACKEND = "local"
-
-
-def _ticket(row: LocalTicketRow) -> Ticket:
-    # No notes: an update names its own (public) notes; the card never shows internal ones.
-    return Ticket(
-        id=row.id,
-        number=row.number,
-        title=row.title,
-        status=row.status,
-        priority=row.priority,
-        description=row.description,
-        created_at=row.created_at,
-        last_activity_at=row.last_activity_at,
-        queue=row.queue,
-        assignee=row.assignee,
-        requester=row.requester_name or row.requester_email,
-        is_closed=row.status == STATUS_COMPLETE,
-    )
 
 
 class LocalDeskFeed:
@@ -51,7 +33,7 @@ class LocalDeskFeed:
             if row is None:
                 return None
             company = row.requester_email.rpartition("@")[2] if "@" in row.requester_email else ""
-            return TicketState(_ticket(row), row.requester_email, company)
+            return TicketState(to_ticket(row, with_notes=False), row.requester_email, company)
 
     def notes_since(self, ticket_id: int, since: datetime | None) -> list[FeedNote]:
         with self._db.sessions() as session:
@@ -133,7 +115,7 @@ class LocalDeskStaff:
         now = self._clock()
         row.last_activity_at = now
         session.commit()
-        ticket = _ticket(row)
+        ticket = to_ticket(row, with_notes=False)
         self._notify(
             TicketTouched(
                 backend=BACKEND,

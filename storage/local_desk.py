@@ -64,7 +64,7 @@ class LocalDesk:
                         _with_notes().where(LocalTicketRow.idempotency_key == draft.idempotency_key)
                     ).one_or_none()
                     if existing is not None:
-                        return _to_ticket(existing)
+                        return to_ticket(existing)
                 now = self._clock()
                 row = LocalTicketRow(
                     id=_next_id(session),
@@ -103,7 +103,7 @@ class LocalDesk:
                     limit
                 )
             ).all()
-            return [_to_ticket(row) for row in rows]
+            return [to_ticket(row) for row in rows]
 
     def add_note(self, ref: TicketRef, text: str, requester: UserRef) -> Ticket:
         with self._db.sessions() as session:
@@ -199,7 +199,7 @@ class LocalDesk:
 
     def _load(self, session: Session, ref: TicketRef, requester: UserRef) -> Ticket:
         session.expire_all()
-        return _to_ticket(self._row(session, ref, requester))
+        return to_ticket(self._row(session, ref, requester))
 
 
 def _with_notes() -> Select[LocalTicketRow]:
@@ -232,10 +232,16 @@ def _next_number(session: Session, now: datetime) -> str:
     return f"{prefix}{(count or 0) + 1:04d}"
 
 
-def _to_ticket(row: LocalTicketRow) -> Ticket:
-    notes = tuple(
-        Note(author=note.author, text=note.text, created_at=note.created_at)
-        for note in row.notes[-LATEST_NOTES_SHOWN:]
+def to_ticket(row: LocalTicketRow, *, with_notes: bool = True) -> Ticket:
+    """The ticket a row holds, with its latest public notes unless ``with_notes`` is False
+    (the update feed: an update names its own notes)."""
+    notes = (
+        tuple(
+            Note(author=note.author, text=note.text, created_at=note.created_at)
+            for note in row.notes[-LATEST_NOTES_SHOWN:]
+        )
+        if with_notes
+        else ()
     )
     return Ticket(
         id=row.id,
