@@ -22,14 +22,10 @@ import statistics
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
-from sqlalchemy import create_engine, func, select, text
-from sqlalchemy.engine import make_url
+from sqlalchemy import func, select
 
 from bench.targets import Targets
 from bots.inbox import DurableCore
@@ -38,24 +34,16 @@ from core.classifier.rules import RuleClassifier
 from core.knowledge import YamlKnowledgeBase
 from core.messages import ConversationRef, InboundMessage, UserRef
 from core.settings import DEFAULT_KNOWLEDGE_FILE
-from storage.db import Database, database_url
+from storage.db import Database
 from storage.history import SqlConversationStore
 from storage.inbox import SqlInbox
 from storage.local_desk import LocalDesk
 from storage.models import LocalTicketRow
+from tests.storage.support import ThreadRunner, postgres_schema, utc_now
 
 ACK_P99_MS = 100.0
 MIN_RATE_PER_SECOND = 20.0
 THREE_VERSUS_ONE = 0.8  # two shared cores: three replicas must at least not lose much
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class ThreadRunner:
-    async def run(self, fn: Callable[[], object]) -> object:
-        return await asyncio.to_thread(fn)
 
 
 @dataclass
@@ -145,28 +133,13 @@ async def measure(label: str, url: str, replicas: int, events: int, rate: float)
     return Figures(label, events, seconds, acks, tickets)
 
 
-@contextmanager
-def postgres_schema(server: str) -> Iterator[str]:
-    schema = f"bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(database_url(server))
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
-
-
 async def main(events: int, rate: float, postgres: str) -> bool:
     results: list[Figures] = []
     with tempfile.TemporaryDirectory() as folder:
         sqlite = f"sqlite:///{Path(folder) / 'bench.db'}"
         results.append(await measure("sqlite x1", sqlite, 1, events, rate))
     for count in (1, 3):
-        with postgres_schema(postgres) as url:
+        with postgres_schema(postgres, "bench") as url:
             results.append(await measure(f"postgresql x{count}", url, count, events, rate))
     print(f"{'setup':<16} {'events/s':>9} {'ack p50 ms':>11} {'ack p99 ms':>11} {'tickets':>8}")
     for r in results:

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import uuid
 from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
@@ -18,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from storage.db import Database, database_url
+from tests.storage.support import postgres_schema
 
 CANDIDATES = (
     "postgresql://postgres@127.0.0.1:5432/test",
@@ -54,17 +54,8 @@ def fresh_postgres_schema(request: pytest.FixtureRequest) -> Iterator[str]:
         _skipped.append(request.node.nodeid)
         pytest.skip(f"no PostgreSQL server answered ({reason})")
     _ran.append(request.node.nodeid)
-    schema = f"test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(database_url(server))
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    try:
-        url = make_url(server).update_query_dict({"options": f"-csearch_path={schema}"})
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as connection:
-            connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-        admin.dispose()
+    with postgres_schema(server) as url:
+        yield url
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])

@@ -7,9 +7,8 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -24,19 +23,11 @@ from storage.history import SqlConversationStore
 from storage.inbox import SqlInbox
 from storage.local_desk import LocalDesk
 from storage.models import LocalTicketRow
+from tests.storage.support import ThreadRunner, utc_now
 from tests.support import ScriptedClassifier, message
 
 EVENTS = 300
 LEASE_SECONDS = 1.0
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-class ThreadRunner:
-    async def run(self, fn: Callable[[], object]) -> object:
-        return await asyncio.to_thread(fn)
 
 
 @dataclass
