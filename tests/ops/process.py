@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,3 +102,13 @@ def serve_process(tmp_path: Path, env: Mapping[str, str]) -> Iterator[ServeProce
         if process.poll() is None:
             process.kill()
             process.wait(timeout=10)
+
+
+async def wait_for(
+    condition: Callable[[], object], timeout: float, what: str = "condition"
+) -> None:
+    """Poll until ``condition()`` holds; the test fails when it does not within ``timeout`` s."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, f"{what}: not met in {timeout:.0f} s"
+        await asyncio.sleep(0.02)

@@ -18,7 +18,7 @@ from storage.db import Database
 from storage.models import LocalTicketRow
 from tests.fakes.openai_server import FakeOpenAIServer, answer
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
-from tests.ops.process import ServeProcess, serve_process
+from tests.ops.process import ServeProcess, serve_process, wait_for
 from tests.slack.harness import SECRET, dm_event, event_body, signed_headers
 
 SLOW = 30.0  # the LLM's answers take longer than any test waits: they are in flight when killed
@@ -28,14 +28,6 @@ CREATORS = 3  # people who file a ticket with a command (no LLM)
 
 def people(prefix: str, count: int) -> list[str]:
     return [f"U{prefix}{i:05d}" for i in range(count)]
-
-
-async def _poll(condition: object, timeout: float, what: str) -> None:
-    assert callable(condition)
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, f"{what}: not in {timeout:.0f} s"
-        await asyncio.sleep(0.05)
 
 
 def environment(slack: FakeSlackApi, openai: FakeOpenAIServer, **extra: str) -> dict[str, str]:
@@ -119,7 +111,7 @@ async def test_sigkill_mid_work_then_restart_answers_everyone_once_and_files_onc
     try:
         with serve_process(tmp_path, env) as first:
             await send_all(first, slack)
-            await _poll(
+            await wait_for(
                 lambda: len(openai_fake.chat_requests()) == TALKERS, 20, "LLM calls in flight"
             )
             first.process.kill()  # SIGKILL: no clean-up at all
@@ -128,7 +120,7 @@ async def test_sigkill_mid_work_then_restart_answers_everyone_once_and_files_onc
         openai_fake.stop()  # the restarted process's LLM calls fail: the offline reader answers
 
         with serve_process(tmp_path, env) as second:
-            await _poll(
+            await wait_for(
                 lambda: set(answers_by_channel(slack)) >= set(everyone()),
                 30,
                 "everyone answered after the restart",
@@ -161,7 +153,7 @@ async def test_sigterm_with_slow_work_ends_in_time_and_the_restart_answers_every
     try:
         with serve_process(tmp_path, env) as first:
             await send_all(first, slack)
-            await _poll(
+            await wait_for(
                 lambda: len(openai_fake.chat_requests()) == TALKERS, 20, "LLM calls in flight"
             )
             started = time.monotonic()
@@ -172,7 +164,7 @@ async def test_sigterm_with_slow_work_ends_in_time_and_the_restart_answers_every
         openai_fake.stop()
 
         with serve_process(tmp_path, env) as second:
-            await _poll(
+            await wait_for(
                 lambda: set(answers_by_channel(slack)) >= set(everyone()),
                 30,
                 "everyone answered after the restart",

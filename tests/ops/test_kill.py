@@ -4,12 +4,9 @@ the same database: it opens, nothing is corrupt, and no ticket is filed twice.""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import signal
 import sqlite3
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -17,18 +14,11 @@ import pytest
 
 from tests.fakes.autotask_server import FakeAutotask, load_models
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
-from tests.ops.process import serve_process
+from tests.ops.process import serve_process, wait_for
 from tests.slack.harness import ALICE, SECRET, dm_event, event_body, signed_headers
 
 COMPANY = 100
 QUEUE = 29683354
-
-
-async def _poll(condition: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 async def _deliver(base_url: str, body: str, *, retry: int | None = None) -> int:
@@ -70,11 +60,11 @@ async def test_kill_9_during_a_create_then_restart_files_no_second_ticket(tmp_pa
         gate = tenant.hold("tickets")  # the create reaches the tenant and waits there
         with serve_process(tmp_path, env) as server:
             assert await _deliver(server.base_url, body) == 200
-            await _poll(lambda: _creates(tenant) == 1, timeout=30)
+            await wait_for(lambda: _creates(tenant) == 1, timeout=30)
             server.process.send_signal(signal.SIGKILL)
             assert server.process.wait(timeout=10) == -signal.SIGKILL
         gate.set()  # the tenant finishes the create the dead process sent
-        await _poll(lambda: len(tenant.tickets) == 1, timeout=10)
+        await wait_for(lambda: len(tenant.tickets) == 1, timeout=10)
 
         database = tmp_path / "ticketbot.db"
         with sqlite3.connect(database) as check:
@@ -85,7 +75,7 @@ async def test_kill_9_during_a_create_then_restart_files_no_second_ticket(tmp_pa
             assert await _deliver(server.base_url, body, retry=1) == 200
             again = json.dumps(event_body(dm_event("ticket list"), event_id="EvKILL0002"))
             assert await _deliver(server.base_url, again) == 200
-            await _poll(lambda: len(slack.posted()) >= 1, timeout=30)
+            await wait_for(lambda: len(slack.posted()) >= 1, timeout=30)
             async with (
                 aiohttp.ClientSession() as session,
                 session.get(f"{server.base_url}/readyz") as ready,

@@ -4,10 +4,7 @@ not answered, the person is told it is an outage, and ``/readyz`` turns 503."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import aiohttp
@@ -15,18 +12,11 @@ import pytest
 
 from tests.fakes.autotask_server import FakeAutotask, load_models
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
-from tests.ops.process import serve_process
+from tests.ops.process import serve_process, wait_for
 from tests.slack.harness import ALICE, SECRET, dm_event, event_body, signed_headers
 
 OUTAGE = "Autotask isn't answering right now"
 COMPANY = 100
-
-
-async def _poll(condition: Callable[[], bool], timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 @pytest.mark.anyio
@@ -72,7 +62,7 @@ async def test_an_autotask_outage_is_acknowledged_worded_and_reported_by_readyz(
                     # Acknowledged before Autotask answered anything (it is held or failing).
                     assert ack.status == 200
                     assert tenant.tickets == {}
-                await _poll(lambda: len(slack.posted()) >= 1, timeout=30)
+                await wait_for(lambda: len(slack.posted()) >= 1, timeout=30)
                 async with session.get(f"{server.base_url}/readyz") as ready:
                     status, text = ready.status, await ready.text()
             if gate is not None:

@@ -3,9 +3,7 @@ HTTP mode) stops accepting connections, finishes the reply, posts it and exits 0
 
 from __future__ import annotations
 
-import asyncio
 import json
-import time
 from dataclasses import replace
 from pathlib import Path
 
@@ -14,18 +12,10 @@ import pytest
 
 from tests.fakes.openai_server import FakeOpenAIServer, answer
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
-from tests.ops.process import serve_process
+from tests.ops.process import serve_process, wait_for
 from tests.slack.harness import ALICE, SECRET, dm_event, event_body, signed_headers
 
 LLM_DELAY_SECONDS = 4.0
-
-
-async def _poll(condition: object, timeout: float) -> None:
-    assert callable(condition)
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        await asyncio.sleep(0.02)
 
 
 @pytest.mark.anyio
@@ -58,12 +48,12 @@ async def test_sigterm_during_a_slow_reply_finishes_it_and_exits_0(
                 assert ack.status == 200  # acknowledged at once; the reply comes later
 
             # The classifier is now waiting for the slow LLM: the reply is being prepared.
-            await _poll(lambda: len(openai_fake.chat_requests()) == 1, timeout=20)
+            await wait_for(lambda: len(openai_fake.chat_requests()) == 1, timeout=20)
             assert slack.posted() == []
             server.terminate()
 
             # It stops accepting connections at once, while the reply is still in the works.
-            await _poll(lambda: not server.accepts_connections(), timeout=LLM_DELAY_SECONDS)
+            await wait_for(lambda: not server.accepts_connections(), timeout=LLM_DELAY_SECONDS)
             assert slack.posted() == []
 
             assert await server.exit_code(timeout=60) == 0
