@@ -16,6 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.fakes.autotask_server import FakeAutotask
+from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
+from tests.slack.harness import SECRET
+
 # The environment a test may not inherit from the machine: the child gets only what it is given.
 _PREFIXES = ("TICKETBOT_", "SLACK_", "OPENAI_", "AZURE_OPENAI_", "AUTOTASK_", "WAYSTONE_",
              "MICROSOFT_", "TEAMS_")  # fmt: skip
@@ -112,3 +116,19 @@ async def wait_for(
     while not condition():
         assert time.monotonic() < deadline, f"{what}: not met in {timeout:.0f} s"
         await asyncio.sleep(0.02)
+
+
+def slack_autotask_env(slack: FakeSlackApi, tenant: FakeAutotask, **extra: str) -> dict[str, str]:
+    """The environment of a ``serve`` child on the fake Slack API and the fake Autotask tenant
+    (its default queue 29683354), with ``extra`` settings added or replaced."""
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": slack.api_url,
+        "TICKETBOT_BACKEND": "autotask",
+        "AUTOTASK_USERNAME": tenant.username,
+        "AUTOTASK_SECRET": tenant.secret,
+        "AUTOTASK_INTEGRATION_CODE": tenant.integration_code,
+        "AUTOTASK_ZONE_LOOKUP_URL": tenant.zone_lookup_url,
+        "AUTOTASK_DEFAULT_QUEUE_ID": "29683354",
+    } | extra

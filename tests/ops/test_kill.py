@@ -13,12 +13,11 @@ import aiohttp
 import pytest
 
 from tests.fakes.autotask_server import FakeAutotask, load_models
-from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
-from tests.ops.process import serve_process, wait_for
-from tests.slack.harness import ALICE, SECRET, dm_event, event_body, signed_headers
+from tests.fakes.slack_api import FakeSlackApi
+from tests.ops.process import serve_process, slack_autotask_env, wait_for
+from tests.slack.harness import ALICE, dm_event, event_body, signed_headers
 
 COMPANY = 100
-QUEUE = 29683354
 
 
 async def _deliver(base_url: str, body: str, *, retry: int | None = None) -> int:
@@ -43,18 +42,7 @@ async def test_kill_9_during_a_create_then_restart_files_no_second_ticket(tmp_pa
     tenant.add_contact("alice@example.com", COMPANY, "Alice", "Example")
     slack = await FakeSlackApi().start()
     slack.add_user(ALICE, "alice@example.com", "Alice Example")
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "TICKETBOT_BACKEND": "autotask",
-        "AUTOTASK_USERNAME": tenant.username,
-        "AUTOTASK_SECRET": tenant.secret,
-        "AUTOTASK_INTEGRATION_CODE": tenant.integration_code,
-        "AUTOTASK_ZONE_LOOKUP_URL": tenant.zone_lookup_url,
-        "AUTOTASK_DEFAULT_QUEUE_ID": str(QUEUE),
-        "AUTOTASK_TIMEOUT_SECONDS": "30",
-    }
+    env = slack_autotask_env(slack, tenant, AUTOTASK_TIMEOUT_SECONDS="30")
     body = json.dumps(event_body(dm_event("ticket new Printer on fire"), event_id="EvKILL0001"))
     try:
         gate = tenant.hold("tickets")  # the create reaches the tenant and waits there

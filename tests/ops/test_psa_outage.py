@@ -11,9 +11,9 @@ import aiohttp
 import pytest
 
 from tests.fakes.autotask_server import FakeAutotask, load_models
-from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
-from tests.ops.process import serve_process, wait_for
-from tests.slack.harness import ALICE, SECRET, dm_event, event_body, signed_headers
+from tests.fakes.slack_api import FakeSlackApi
+from tests.ops.process import serve_process, slack_autotask_env, wait_for
+from tests.slack.harness import ALICE, dm_event, event_body, signed_headers
 
 OUTAGE = "Autotask isn't answering right now"
 COMPANY = 100
@@ -29,20 +29,13 @@ async def test_an_autotask_outage_is_acknowledged_worded_and_reported_by_readyz(
     tenant.add_contact("alice@example.com", COMPANY, "Alice", "Example")
     slack = await FakeSlackApi().start()
     slack.add_user(ALICE, "alice@example.com", "Alice Example")
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SECRET,
-        "SLACK_API_URL": slack.api_url,
-        "TICKETBOT_BACKEND": "autotask",
-        "AUTOTASK_USERNAME": tenant.username,
-        "AUTOTASK_SECRET": tenant.secret,
-        "AUTOTASK_INTEGRATION_CODE": tenant.integration_code,
-        "AUTOTASK_ZONE_LOOKUP_URL": tenant.zone_lookup_url,
-        "AUTOTASK_DEFAULT_QUEUE_ID": "29683354",
-        "AUTOTASK_TIMEOUT_SECONDS": "1",
-        "AUTOTASK_READ_RETRIES": "0",
-        "TICKETBOT_SLOW_REPLY_NOTICE_SECONDS": "60",
-    }
+    env = slack_autotask_env(
+        slack,
+        tenant,
+        AUTOTASK_TIMEOUT_SECONDS="1",
+        AUTOTASK_READ_RETRIES="0",
+        TICKETBOT_SLOW_REPLY_NOTICE_SECONDS="60",
+    )
     gate = None
     try:
         with serve_process(tmp_path, env) as server:
