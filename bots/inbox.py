@@ -109,12 +109,7 @@ class DurableCore:
         self._held.add(event.event_id)
         try:
             replies = await self._answer(taken)
-            hold = self.clock() + self.lease
-            finished = await self.runner.run(
-                lambda: self.inbox.finish(
-                    taken, self.owner, replies, self.clock(), deliver_by_until=hold
-                )
-            )
+            finished = await self.runner.run(lambda: self._finish_held(taken, replies))
         finally:
             self._held.discard(event.event_id)
         if not finished:
@@ -122,6 +117,12 @@ class DurableCore:
             log.warning("inbox: event handed on, not answered here event_id=%s", event.event_id)
             return []
         return replies
+
+    def _finish_held(self, taken: Taken, replies: list[Reply]) -> bool:
+        # The clock is read when the call runs, not when it was queued: on a busy machine the
+        # core pool's queue alone can outlast a lease, and the adapter's hold must start now.
+        now = self.clock()
+        return self.inbox.finish(taken, self.owner, replies, now, deliver_by_until=now + self.lease)
 
     async def delivered(self, event_id: str) -> None:
         """The adapter posted the replies of ``event_id``."""
@@ -166,9 +167,9 @@ class DurableCore:
         room = self.concurrency - len(self._work)
         if room <= 0:
             return
-        now = self.clock()
+        # The clock is read when the call runs (not when queued): a lease must not start stale.
         taken = await self.runner.run(
-            lambda: self.inbox.take(self.owner, now, self.lease, limit=min(room, BATCH))
+            lambda: self.inbox.take(self.owner, self.clock(), self.lease, limit=min(room, BATCH))
         )
         assert isinstance(taken, list)
         for item in taken:
@@ -213,14 +214,24 @@ class DurableCore:
         if not self.deliverers:
             return
         platforms = list(self.deliverers)
-        now = self.clock()
-        due = await self.runner.run(
-            lambda: self.inbox.due(now, self.lease, limit=BATCH, platforms=platforms)
-        )
-        assert isinstance(due, list)
+
+        def lease_due() -> tuple[datetime, list[Outgoing]]:
+            now = self.clock()  # when the call runs, not when it was queued
+            return now + self.lease, self.inbox.due(
+                now, self.lease, limit=BATCH, platforms=platforms
+            )
+
+        held = await self.runner.run(lease_due)
+        assert isinstance(held, tuple)
+        until, due = held
         for outgoing in due:
             if deadline is not None and time.monotonic() >= deadline:
                 self.inbox.retry(outgoing, self.clock())  # out of time: free it at once
+                continue
+            if self.clock() >= until:
+                # The lease ran out while earlier ones were delivered: another process may
+                # hold these replies now, and a person must not get them twice.
+                log.warning("outbox: lease ran out before delivery event_id=%s", outgoing.event_id)
                 continue
             await self._deliver(outgoing)
 

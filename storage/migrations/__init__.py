@@ -101,14 +101,23 @@ def current_state(engine: Engine) -> SchemaState:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> UpgradeResult:
-    """Upgrade to ``revision`` if the database is behind; a no-op (without a lock) when not."""
+    """Upgrade to ``revision`` if the database is behind; a no-op (without a lock, on
+    PostgreSQL) when not."""
+    # SQLite: starters take the lock file before they open the database at all. Opening it
+    # switches it to WAL, which needs the file to itself; starters that did so side by side
+    # with another's migration could run out of busy timeout on a loaded machine and fail.
+    with _file_lock(engine):
+        return _upgrade(engine, revision)
+
+
+def _upgrade(engine: Engine, revision: str) -> UpgradeResult:
     try:
         before = current_state(engine)
     except OperationalError as exc:
         if engine.dialect.name != "sqlite" or "locked" not in str(exc.orig):
             raise
-        # SQLite busy past its timeout while another process migrates (a loaded machine):
-        # the lock below waits for that process as long as it takes, then looks again.
+        # SQLite busy past its timeout (another process writing, a loaded machine): look
+        # again below, under PostgreSQL's lock (SQLite's lock file is held already).
         log.info("database busy; waiting for the migration lock")
     else:
         if revision == "head" and before.up_to_date:
@@ -135,7 +144,7 @@ def upgrade(engine: Engine, revision: str = "head") -> UpgradeResult:
 def _locked(engine: Engine) -> Iterator[Connection]:
     """A connection in a transaction that only one process at a time holds; committed at the
     end (rolled back on an error, which also releases the lock)."""
-    with _file_lock(engine), engine.connect() as connection, connection.begin():
+    with engine.connect() as connection, connection.begin():
         if engine.dialect.name == "postgresql":
             # Released with the transaction, so a crashed upgrade never leaves it held.
             connection.execute(
@@ -156,7 +165,12 @@ def _file_lock(engine: Engine) -> Iterator[None]:
         yield
         return
     lock_path = Path(database).expanduser().with_name(Path(database).name + ".migrate-lock")
-    with lock_path.open("a") as handle:
+    try:
+        handle = lock_path.open("a")
+    except OSError:  # a read-only folder: nothing can be migrated there, so nothing to lock
+        yield
+        return
+    with handle:
         fcntl.flock(handle, fcntl.LOCK_EX)
         try:
             yield

@@ -140,6 +140,25 @@ def test_replicas_starting_together_upgrade_once(database_url_for_test: str) -> 
     assert versions == [(head(),)]
 
 
+def test_sqlite_starters_open_the_file_only_under_the_lock(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Opening switches the file to WAL, which needs it to itself: starters doing so beside
+    # another's migration ran out of busy timeout on a loaded machine.
+    fcntl = pytest.importorskip("fcntl")
+    there_when_locked: list[list[str]] = []
+    real_flock = fcntl.flock
+
+    def flock(handle: object, operation: int) -> None:
+        if operation == fcntl.LOCK_EX:
+            there_when_locked.append(sorted(p.name for p in tmp_path.iterdir()))
+        real_flock(handle, operation)
+
+    monkeypatch.setattr(fcntl, "flock", flock)
+    Database.connect(f"sqlite:///{tmp_path / 'ticketbot.db'}").dispose()
+    assert there_when_locked == [["ticketbot.db.migrate-lock"]]
+
+
 @pytest.mark.parametrize(
     ("written", "opened"),
     [
