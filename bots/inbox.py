@@ -22,6 +22,7 @@ import secrets
 import socket
 import time
 from collections.abc import Awaitable, Callable
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Protocol
 
@@ -59,6 +60,16 @@ def process_owner() -> str:
     return f"{socket.gethostname()[:30]}:{os.getpid()}:{secrets.token_hex(3)}"
 
 
+class _Bookkeeping:
+    """A small thread pool of the inbox's own for its database calls."""
+
+    def __init__(self) -> None:
+        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="inbox")
+
+    async def run(self, fn: Callable[[], object]) -> object:
+        return await asyncio.get_running_loop().run_in_executor(self._pool, fn)
+
+
 class DurableCore:
     """The inbox, the outbox and the loop that works them, for one process."""
 
@@ -74,10 +85,14 @@ class DurableCore:
         metrics: Metrics | None = None,
         owner: str | None = None,
         concurrency: int = 4,
+        bookkeeping: Runner | None = None,
     ) -> None:
         self.inbox = inbox
         self.assistant = assistant
-        self.runner = runner
+        self.runner = runner  # the core's work
+        # The inbox's own bookkeeping never queues behind slow core work: a reply posted but
+        # not yet marked sent when the process dies would be sent again after the restart.
+        self.books: Runner = bookkeeping or _Bookkeeping()
         self.clock = clock
         self.lease = timedelta(seconds=lease_seconds)
         self.poll_seconds = poll_seconds
@@ -97,7 +112,7 @@ class DurableCore:
         """Keep ``event``, answer it, record the answer for delivery; ``[]`` for an event
         already in the inbox (a platform's redelivery)."""
         now = self.clock()
-        kept = await self.runner.run(
+        kept = await self.books.run(
             lambda: self.inbox.put(
                 event, platform, destination, now, owner=self.owner, lease=self.lease
             )
@@ -109,7 +124,7 @@ class DurableCore:
         self._held.add(event.event_id)
         try:
             replies = await self._answer(taken)
-            finished = await self.runner.run(lambda: self._finish_held(taken, replies))
+            finished = await self.books.run(lambda: self._finish_held(taken, replies))
         finally:
             self._held.discard(event.event_id)
         if not finished:
@@ -127,7 +142,7 @@ class DurableCore:
     async def delivered(self, event_id: str) -> None:
         """The adapter posted the replies of ``event_id``."""
         try:
-            await self.runner.run(lambda: self.inbox.delivered(event_id, self.clock()))
+            await self.books.run(lambda: self.inbox.delivered(event_id, self.clock()))
         except Exception:  # delivered anyway; at worst it is delivered again later
             log.exception("outbox: not marked sent event_id=%s", event_id)
 
@@ -161,14 +176,14 @@ class DurableCore:
         held = list(self._held)
         if held:
             until = self.clock() + self.lease
-            await self.runner.run(lambda: self.inbox.extend(self.owner, held, until))
+            await self.books.run(lambda: self.inbox.extend(self.owner, held, until))
 
     async def _take(self) -> None:
         room = self.concurrency - len(self._work)
         if room <= 0:
             return
         # The clock is read when the call runs (not when queued): a lease must not start stale.
-        taken = await self.runner.run(
+        taken = await self.books.run(
             lambda: self.inbox.take(self.owner, self.clock(), self.lease, limit=min(room, BATCH))
         )
         assert isinstance(taken, list)
@@ -191,7 +206,7 @@ class DurableCore:
                 replies = [Reply(SORRY)]
             else:
                 replies = await self._answer(taken)
-            finished = await self.runner.run(
+            finished = await self.books.run(
                 lambda: self.inbox.finish(taken, self.owner, replies, self.clock())
             )
             if not finished:
@@ -221,7 +236,7 @@ class DurableCore:
                 now, self.lease, limit=BATCH, platforms=platforms
             )
 
-        held = await self.runner.run(lease_due)
+        held = await self.books.run(lease_due)
         assert isinstance(held, tuple)
         until, due = held
         for outgoing in due:
@@ -249,7 +264,7 @@ class DurableCore:
                     outgoing.attempts,
                     outgoing.event_id,
                 )
-            await self.runner.run(lambda: self.inbox.sent(outgoing, self.clock()))
+            await self.books.run(lambda: self.inbox.sent(outgoing, self.clock()))
             return
         cap = timedelta(seconds=BACKOFF_CAP_SECONDS)
         wait = backoff(outgoing.attempts, first=timedelta(seconds=2), longest=cap).total_seconds()
@@ -259,12 +274,12 @@ class DurableCore:
         if self.metrics is not None:
             self.metrics.outbox_retries.inc()
         at = self.clock() + timedelta(seconds=wait)
-        await self.runner.run(lambda: self.inbox.retry(outgoing, at))
+        await self.books.run(lambda: self.inbox.retry(outgoing, at))
 
     async def _measure(self) -> None:
         if self.metrics is None:
             return
-        depth = await self.runner.run(lambda: self.inbox.depth(self.clock()))
+        depth = await self.books.run(lambda: self.inbox.depth(self.clock()))
         assert isinstance(depth, InboxDepth)
         self.metrics.observe_inbox(depth)
 

@@ -44,14 +44,16 @@ class Echo:
 
 
 def durable(database: Database, clock: Clock) -> DurableCore:
+    queued = QueuedRunner(clock)
     return DurableCore(
         SqlInbox(database),
         Echo(),
-        QueuedRunner(clock),
+        queued,
         clock,
         lease_seconds=LEASE.total_seconds(),
         poll_seconds=0.05,
         owner="busy",
+        bookkeeping=queued,
     )
 
 
