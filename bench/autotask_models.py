@@ -1,7 +1,7 @@
 """Writes ``tests/data/autotask_models.json``: the fields of the Autotask models the loopback fake
 serves, taken from the public Swagger document (run once, when the fake learns a new entity).
 
-    python -m bench.autotask_models [path/to/autotask-rest-v1.swagger.json]
+    python -m bench.autotask_models path/to/autotask-rest-v1.swagger.json
 
 The tests read only the JSON file this writes, so a clone of the repository runs everything.
 """
@@ -14,7 +14,6 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_SWAGGER = ROOT.parent / "shared" / "reference" / "autotask-rest-v1.swagger.json"
 OUTPUT = ROOT / "tests" / "data" / "autotask_models.json"
 
 # The fake's entity key -> the Swagger model it follows.
@@ -61,7 +60,10 @@ def extract(swagger: dict[str, Any]) -> dict[str, Any]:
 
 
 def main(argv: list[str]) -> int:
-    source = Path(argv[0]) if argv else DEFAULT_SWAGGER
+    if len(argv) != 1:
+        print("usage: python -m bench.autotask_models path/to/autotask-rest-v1.swagger.json")
+        return 2
+    source = Path(argv[0])
     models = extract(json.loads(source.read_text(encoding="utf-8")))
     OUTPUT.write_text(json.dumps(models, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     names = ", ".join(str(entry["model"]) for entry in models.values())
