@@ -20,6 +20,12 @@ Values each action carries (``ActionInvoked.values``):
   resolved update; reopen also carries the input ``note``: what is still wrong).
 - ``UPDATE_RATE``: ``ticket``, ``rating`` (1-5); ``UPDATE_COMMENT``: ``ticket`` and ``note``.
 - ``UPDATE_MUTE``: ``ticket`` (no more updates on it in this conversation's person's chat).
+- Triage cards (a technicians' channel; core/triage.py draws them): ``TRIAGE_TAKE``:
+  ``ticket``; ``TRIAGE_ASSIGN``: ``ticket`` and the input ``assignee`` (a technician's id or
+  name from the picker); ``TRIAGE_PRIORITY``: ``ticket`` and the input ``priority``;
+  ``TRIAGE_STATUS``: ``ticket`` and the input ``status`` (a status label); ``TRIAGE_NOTE``:
+  ``ticket``, the input ``note`` and ``public`` ("true" for a note the requester sees).
+  Each answer replaces nothing in the channel: the card itself is edited by the triage board.
 
 ``ticket`` is a reference as :meth:`core.tickets.TicketRef.parse` reads it (``48213`` or
 ``T20251104.0031``).
@@ -47,6 +53,12 @@ UPDATE_REOPEN = "ticket.update.reopen"
 UPDATE_RATE = "ticket.update.rate"
 UPDATE_COMMENT = "ticket.update.comment"
 UPDATE_MUTE = "ticket.update.mute"
+# Buttons on triage cards in the technicians' channel.
+TRIAGE_TAKE = "ticket.triage.take"
+TRIAGE_ASSIGN = "ticket.triage.assign"
+TRIAGE_PRIORITY = "ticket.triage.priority"
+TRIAGE_STATUS = "ticket.triage.status"
+TRIAGE_NOTE = "ticket.triage.note"
 
 ALL_ACTIONS = frozenset(
     {
@@ -69,6 +81,11 @@ ALL_ACTIONS = frozenset(
         UPDATE_RATE,
         UPDATE_COMMENT,
         UPDATE_MUTE,
+        TRIAGE_TAKE,
+        TRIAGE_ASSIGN,
+        TRIAGE_PRIORITY,
+        TRIAGE_STATUS,
+        TRIAGE_NOTE,
     }
 )
 # Not a button: the conversation waits for the person to say which ticket they meant. Its
@@ -87,6 +104,9 @@ INPUT_NOTE = "note"
 INPUT_TITLE = "title"
 INPUT_DESCRIPTION = "description"
 INPUT_PRIORITY = "priority"
+INPUT_ASSIGNEE = "assignee"
+INPUT_STATUS = "status"
+PUBLIC = "public"
 # Values that say which confirmation an action answers.
 DRAFT_ID = "draft_id"
 REQUEST_ID = "request_id"

@@ -38,8 +38,10 @@ from core.ports import (
     PendingAction,
     RateLimiter,
     RatePolicy,
+    TechnicianDesk,
     TicketFollowUps,
     TicketingSystem,
+    TriageBoard,
     Turn,
 )
 from core.ratelimit import RateLimited, UserGate, operation_cost
@@ -95,6 +97,8 @@ class Assistant:
         observer: EventObserver | None = None,
         attachments: AttachmentStore | None = None,
         updates: TicketFollowUps | None = None,
+        technicians: TechnicianDesk | None = None,
+        board: TriageBoard | None = None,
     ) -> None:
         self.store = store
         self.classifier = classifier
@@ -110,6 +114,8 @@ class Assistant:
         self.observer = observer
         self.attachments = attachments  # files that came with messages, until attached
         self.updates = updates  # mutes and ratings of ticket updates (None: no updates)
+        self.technicians = technicians  # technicians' tools (None: the backend has none)
+        self.board = board  # the triage channel's cards (None: no triage channel)
 
     def handle(self, event: Event, *, retake: bool = False) -> list[Reply]:
         """Answer one event. A redelivered ``event_id`` returns ``[]`` and changes nothing.
@@ -188,6 +194,8 @@ class Assistant:
             files=event.attachments if isinstance(event, InboundMessage) else (),
             attachments=self.attachments,
             updates=self.updates,
+            desk=self.technicians,
+            board=self.board,
         )
 
     # -- translate --------------------------------------------------------------------------

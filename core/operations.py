@@ -125,6 +125,61 @@ class ChangePriority(Operation):
     in_place: bool = False
 
 
+# -- technicians (core/handlers/technicians.py; only for a chat user the desk knows as one) ----
+
+
+@dataclass(frozen=True)
+class TakeTicket(Operation):
+    """ "I'll take 48213": assign the ticket to the technician asking."""
+
+    writes: ClassVar[bool] = True
+    ref: TicketRef
+    in_place: bool = False
+
+
+@dataclass(frozen=True)
+class AssignTicket(Operation):
+    """ "give 48213 to Jordan": ``assignee`` as the person wrote it (name, e-mail or id)."""
+
+    writes: ClassVar[bool] = True
+    ref: TicketRef
+    assignee: str
+    in_place: bool = False
+
+
+@dataclass(frozen=True)
+class SetTicketStatus(Operation):
+    """ "put 48213 on waiting customer": ``status`` is a label of the desk's active statuses."""
+
+    writes: ClassVar[bool] = True
+    ref: TicketRef
+    status: str
+    in_place: bool = False
+
+
+@dataclass(frozen=True)
+class TechnicianNote(Operation):
+    """A technician's note: internal (never shown to the requester) unless ``internal`` is
+    False ("/public", or the triage card's public-note button)."""
+
+    writes: ClassVar[bool] = True
+    ref: TicketRef
+    text: str
+    internal: bool = True
+
+
+@dataclass(frozen=True)
+class MyTickets(Operation):
+    """ "ticket mine": open tickets assigned to the technician asking."""
+
+
+@dataclass(frozen=True)
+class QueueTickets(Operation):
+    """ "ticket queue [name]": unassigned open tickets in a queue (``None``: every queue)."""
+
+    name: str | None = None
+
+
 # -- updates about a ticket (core/handlers/updates.py) ----------------------------------------
 
 

@@ -412,6 +412,26 @@ class TechnicianDesk(Protocol):
         ...
 
 
+class TriageBoard(Protocol):
+    """The technicians' triage channel(s): one card per ticket filed through the bot, kept
+    current. Both calls only record what to do (the triage job posts and edits the cards), so
+    they are cheap and never fail the person's own request; implementations log and swallow
+    their own errors."""
+
+    def filed(self, ticket: Ticket, requester: UserRef) -> None:
+        """``ticket`` was just filed for ``requester``: post its card."""
+        ...
+
+    def changed(self, ticket_id: int) -> None:
+        """The ticket changed (by the bot, or in the help desk itself): edit its card."""
+        ...
+
+    def ticket_of_thread(self, conversation: ConversationRef) -> int | None:
+        """The ticket whose triage card heads the thread ``conversation`` is in (a reply there
+        is a note on it), or None."""
+        ...
+
+
 class TicketFollowUps(Protocol):
     """What the update handlers keep about a ticket the person follows in the chat (the
     updates store; core/updates/actions.py). Each method records and audits; none raises for

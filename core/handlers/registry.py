@@ -17,8 +17,10 @@ from core.ports import (
     DialogueState,
     KnowledgeBase,
     PendingAction,
+    TechnicianDesk,
     TicketFollowUps,
     TicketingSystem,
+    TriageBoard,
 )
 from core.tickets import TicketRef
 
@@ -43,6 +45,8 @@ class Work:
     updates: TicketFollowUps | None = None  # mutes, ratings (None: no updates in the chat)
     event_id: str | None = None  # the event being handled: what it claims stays its own
     retake: bool = False  # handed out again after an unfinished attempt: writes may be done
+    desk: TechnicianDesk | None = None  # technicians' tools (None: the backend has none)
+    board: TriageBoard | None = None  # the triage channel's cards (None: no triage channel)
 
     @classmethod
     def starting(
@@ -59,6 +63,8 @@ class Work:
         updates: TicketFollowUps | None = None,
         event_id: str | None = None,
         retake: bool = False,
+        desk: TechnicianDesk | None = None,
+        board: TriageBoard | None = None,
     ) -> Work:
         return cls(
             event_id=event_id,
@@ -74,6 +80,8 @@ class Work:
             files=files,
             attachments=attachments,
             updates=updates,
+            desk=desk,
+            board=board,
         )
 
     @property
