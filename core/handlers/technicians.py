@@ -52,7 +52,7 @@ def is_technician(desk: TechnicianDesk | None, user: UserRef) -> bool:
         return False
     try:
         desk.technician(user)
-    except NotATechnician:
+    except (NotATechnician, TechnicianToolsUnavailable):
         return False
     except TicketingError as exc:
         log.info("technician check failed: %s", exc.detail)
