@@ -83,7 +83,7 @@ from core.operations import (
 )
 from core.ports import DialogueState, PendingAction, TechnicianDesk, TriageBoard
 from core.text import sanitize
-from core.tickets import Priority, TicketDraft, TicketRef
+from core.tickets import STATUS_COMPLETE, Priority, TicketDraft, TicketRef
 
 REOPEN_INTENT = Intent.REOPEN_TICKET.value
 PRIORITY_INTENT = Intent.CHANGE_PRIORITY.value
@@ -296,8 +296,11 @@ def _technician_words(text: str, asker: Asker) -> Translation | None:
         operation: Operation = TakeTicket(ref) if tech.is_me(who) else AssignTicket(ref, who)
         return Translation(operation, "technician:assign")
     status = tech.status_request(text)
-    if status is not None and (not tech.closes(status[1]) or asker.technician()):
+    if status is not None and not tech.closes(status[1]):
         return Translation(SetTicketStatus(*status), "technician:status")
+    if status is not None and asker.technician():
+        # "mark 48213 as done": the help desk's complete status.
+        return Translation(SetTicketStatus(status[0], STATUS_COMPLETE), "technician:status")
     if tech.asks_assigned_to_me(text):
         if asker.technician():
             return Translation(MyTickets(), "technician:mine")
