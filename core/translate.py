@@ -213,7 +213,8 @@ def translate_message(
     make sense in this dialogue; then the classifier's reading, completed with the state."""
     if is_command(text):
         return translate_command(parse_command(text), event_id)
-    if asker.thread_ticket is not None and asker.technician():
+    answers = state.pending is not None and (says_yes(text) or says_no(text))
+    if asker.thread_ticket is not None and not answers and asker.technician():
         note, internal = tech.thread_note(text)
         thread = TicketRef("id", str(asker.thread_ticket))
         return Translation(

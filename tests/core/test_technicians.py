@@ -357,6 +357,38 @@ def test_a_technicians_reply_in_a_triage_thread_is_an_internal_note_unless_marke
     ]
 
 
+def test_a_yes_in_a_triage_thread_answers_the_question_waiting_there(desk: Desk) -> None:
+    ticket = filed(desk)
+    desk.board.threads["triage"] = ticket.id
+
+    asked = text_of(desk.say(f"ticket close {ticket.id}", channel="triage"))
+    done = text_of(desk.say("yes", channel="triage"))
+
+    assert "Close ticket" in asked and "is now Complete" in done
+    assert desk.ticket(ticket.id).notes == ()
+
+
+def test_the_requester_never_sees_an_internal_note(desk: Desk, database: Database) -> None:
+    ticket = filed(desk)
+    desk.say(f"ticket note {ticket.id} --internal SECRET-REMARK the user broke it")
+
+    status = only(desk.say(f"ticket status {ticket.id}", ALICE))
+    listed = text_of(desk.say("ticket list", ALICE))
+    state = LocalDeskFeed(database).state(ticket.id)
+
+    assert status.card is not None and status.card.notes == ()
+    assert "SECRET" not in status.text + listed
+    assert state is not None and state.ticket.notes == ()
+    assert all(n.public is False for n in LocalDeskFeed(database).notes_since(ticket.id, None))
+    turns = desk.bot.store.recent_turns(
+        desk.bot.store.open_conversation(
+            message("x", ALICE).conversation, desk.bot.clock()
+        ).conversation_id,
+        50,
+    )
+    assert turns and all("SECRET" not in t.text for t in turns)
+
+
 def test_an_end_user_in_a_triage_thread_is_read_as_any_message(desk: Desk) -> None:
     ticket = filed(desk)
     desk.board.threads["triage"] = ticket.id
