@@ -773,7 +773,9 @@ def _triage_priority(click: _Click, ref: TicketRef) -> Operation:
 
 def _triage_note(click: _Click, ref: TicketRef) -> Operation:
     request_id = click.get(actions.REQUEST_ID) or None
-    if request_id and click.was_claimed(f"technician-note:{request_id}"):
+    if request_id and click.was_claimed(
+        technicians.note_claim(request_id, click.get(actions.INPUT_NOTE))
+    ):
         return AlreadyDone("That note was already added.")
     public = click.get(actions.PUBLIC).strip().casefold() in {"true", "1", "yes", "on"}
     return TechnicianNote(

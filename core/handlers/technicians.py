@@ -115,6 +115,13 @@ def set_ticket_status(op: SetTicketStatus, work: Work) -> None:
     _changed(work, change, text, in_place=op.in_place)
 
 
+def note_claim(request_id: str, text: str) -> str:
+    """What a note from a card's form claims: the same words sent twice from one card (a
+    double click) are added once; other words from the same card are a new note."""
+    digest = hashlib.sha256(text.strip().encode()).hexdigest()[:16]
+    return f"technician-note:{request_id}:{digest}"
+
+
 def _note_marker(work: Work, op: TechnicianNote) -> str | None:
     """The key a note's first attempt records just before it writes (per event): a retaken
     event that finds it does not add the note again."""
@@ -129,7 +136,7 @@ def technician_note(op: TechnicianNote, work: Work) -> None:
     desk = desk_of(work, "internal notes" if op.internal else "notes")
     text = op.text.strip()  # an empty one is the desk's to refuse (after who is asking)
     kind = "an internal" if op.internal else "a public"
-    claim = f"technician-note:{op.request_id}" if op.request_id else None
+    claim = note_claim(op.request_id, text) if op.request_id else None
     if claim is not None and not work.claim(claim):
         work.say(Reply("That note was already added.", ephemeral=True))
         return

@@ -16,6 +16,7 @@ from core.commands import (
     is_command,
     parse_command,
 )
+from core.handlers.technicians import note_claim
 from core.intents import Classification, Intent
 from core.operations import (
     AddNote,
@@ -181,7 +182,7 @@ def click(action_id: str, **values: str) -> Operation:
         {actions.TICKET: "48213", **values},
         DialogueState(),
         event_id="c",
-        was_claimed=lambda key: key == "technician-note:done",
+        was_claimed=lambda key: key == note_claim("done", "hi"),
     ).operation
 
 

@@ -333,7 +333,12 @@ def test_a_triage_note_double_clicked_is_added_once(desk: Desk) -> None:
 
     assert "public note" in first
     assert second.text == "That note was already added." and second.ephemeral
-    assert [n.text for n in desk.ticket(ticket.id).notes] == ["rebooted the print server"]
+    other = only(desk.click(actions.TRIAGE_NOTE, {**values, actions.INPUT_NOTE: "and again"}))
+    assert "public note" in other.text  # other words from the same card: a new note
+    assert [n.text for n in desk.ticket(ticket.id).notes] == [
+        "rebooted the print server",
+        "and again",
+    ]
 
 
 # -- the triage thread -----------------------------------------------------------------------
