@@ -126,3 +126,24 @@ def test_a_technicians_my_tickets_are_the_ones_assigned_to_them(
     assert "Printer jam" in mine and "Mouse" not in mine
     assert "Mouse" in queue and "Printer jam" not in queue
     assert str(other) in queue
+
+
+def test_a_priority_button_clicked_twice_patches_once(
+    assistant: Assistant, fake: FakeAutotask, ticket: int
+) -> None:
+    values = {actions.TICKET: str(ticket), actions.INPUT_PRIORITY: "Critical"}
+    first = click(assistant, actions.TRIAGE_PRIORITY, values)
+    second = assistant.handle(
+        ActionInvoked(
+            event_id="click-again",
+            conversation=message("-", TESS, channel="triage").conversation,
+            user=TESS,
+            action_id=actions.TRIAGE_PRIORITY,
+            values=MappingProxyType(values),
+        )
+    )
+
+    assert "now Critical priority (was Medium)" in first[0].text
+    assert "is already Critical priority" in second[0].text
+    patches = fake.calls("PATCH", "Tickets")
+    assert len(patches) == 1 and patches[0].impersonation == str(fake.ids["tess"])
