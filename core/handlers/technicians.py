@@ -88,9 +88,7 @@ def take_ticket(op: TakeTicket, work: Work) -> None:
 
 @handles(AssignTicket)
 def assign_ticket(op: AssignTicket, work: Work) -> None:
-    if not op.assignee.strip():
-        work.say(Reply(f"Who should ticket {op.ref} go to? Give a name or an e-mail address."))
-        return
+    # No one named: the desk refuses an end user, and lists the technicians to a technician.
     change = desk_of(work, "assign").assign(op.ref, op.assignee, work.user)
     ticket = change.ticket
     if change.before == change.after:
@@ -103,9 +101,6 @@ def assign_ticket(op: AssignTicket, work: Work) -> None:
 
 @handles(SetTicketStatus)
 def set_ticket_status(op: SetTicketStatus, work: Work) -> None:
-    if not op.status.strip():
-        work.say(Reply(f"Which status should ticket {op.ref} get?"))
-        return
     change = desk_of(work, "status").set_status(op.ref, op.status, work.user)
     ticket = change.ticket
     if change.before == change.after:

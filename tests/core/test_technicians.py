@@ -219,6 +219,10 @@ def test_a_status_or_person_that_is_not_there_answers_with_the_choices(desk: Des
     assert "“on fire” isn't one of the statuses here" in status
     assert "Jordan Lee, Sam Tech" in person
     assert desk.ticket(ticket.id).status == "New"
+    nobody = {actions.TICKET: str(ticket.id), actions.INPUT_ASSIGNEE: " "}
+    picked = only(desk.click(actions.TRIAGE_ASSIGN, nobody)).text
+    assert picked == "Which one? The technicians here: Jordan Lee, Sam Tech."
+    assert REFUSAL in only(desk.click(actions.TRIAGE_ASSIGN, nobody, ALICE)).text
 
 
 def test_mine_and_queue_list_what_they_should(desk: Desk) -> None:
