@@ -4,17 +4,17 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Connection, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.messages import ConversationRef
 from core.updates.model import Outgoing, Snapshot, TicketTouched, Tracked
 from core.wire import conversation_from_json, conversation_to_json
-from storage.db import Database
+from storage.db import Database, insert_or_merge
 from storage.models import (
     UpdateOutboxRow,
     UpdateSignalRow,
@@ -22,8 +22,18 @@ from storage.models import (
     UpdateTicketFactRow,
     UpdateTrackingRow,
 )
+from storage.unit_of_work import current_unit
 
 CLAIM_TIMEOUT = timedelta(minutes=5)
+
+
+def _write_now_or_with_the_unit(database: Database, write: Callable[[Connection], None]) -> None:
+    unit = current_unit(database)
+    if unit is not None:
+        unit.defer(write)
+        return
+    with database.writing(), database.engine.begin() as connection:
+        write(connection)
 
 
 def _email(value: str) -> str:
@@ -63,41 +73,73 @@ class SqlUpdateStore:
         now: datetime,
     ) -> None:
         """Follow ``ticket_id`` in ``conversation`` for ``user_email`` (the latest conversation
-        wins); ``snapshot`` is what they just saw (the notes watermark never moves back)."""
+        wins); ``snapshot`` is what they just saw (the notes watermark never moves back).
+        One read; a write only when something changed, held by the open unit of work (an event
+        being handled) for its transaction."""
         email = _email(user_email)
         conversation_json = conversation_to_json(conversation)
-        for _ in range(2):  # a concurrent first track of the same ticket: update it instead
-            with self._db.sessions() as session:
-                row = session.scalars(
-                    select(UpdateTrackingRow).where(
-                        UpdateTrackingRow.backend == backend,
-                        UpdateTrackingRow.ticket_id == ticket_id,
-                        UpdateTrackingRow.user_email == email,
+        table = UpdateTrackingRow.__table__
+        with self._db.engine.connect() as connection:
+            row = connection.execute(
+                select(
+                    UpdateTrackingRow.id,
+                    UpdateTrackingRow.snapshot,
+                    UpdateTrackingRow.conversation,
+                    UpdateTrackingRow.user_id,
+                ).where(
+                    UpdateTrackingRow.backend == backend,
+                    UpdateTrackingRow.ticket_id == ticket_id,
+                    UpdateTrackingRow.user_email == email,
+                )
+            ).first()
+        if row is None:
+            seen = snapshot.to_json()
+            values = {
+                "backend": backend,
+                "ticket_id": ticket_id,
+                "user_email": email,
+                "user_id": user_id,
+                "conversation": conversation_json,
+                "snapshot": seen,
+                "tracked_at": now,
+            }
+
+            def write(connection: Connection) -> None:
+                # A concurrent first track of the same ticket: this one, the latest, wins.
+                connection.execute(
+                    insert_or_merge(connection)(table)
+                    .values(**values)
+                    .on_conflict_do_update(
+                        index_elements=["backend", "ticket_id", "user_email"],
+                        set_={
+                            "user_id": user_id,
+                            "conversation": conversation_json,
+                            "snapshot": seen,
+                            "tracked_at": now,
+                        },
                     )
-                ).one_or_none()
-                if row is None:
-                    session.add(
-                        UpdateTrackingRow(
-                            backend=backend,
-                            ticket_id=ticket_id,
-                            user_email=email,
-                            user_id=user_id,
-                            conversation=conversation_json,
-                            snapshot=snapshot.to_json(),
-                            tracked_at=now,
-                        )
+                )
+
+        else:
+            before = Snapshot.from_json(row.snapshot)
+            seen = snapshot.seen_notes_until(before.notes_until).to_json()
+            if (seen, conversation_json, user_id) == (row.snapshot, row.conversation, row.user_id):
+                return  # seen as it was, from where it was: nothing to write
+            tracking_id = row.id
+
+            def write(connection: Connection) -> None:
+                connection.execute(
+                    update(UpdateTrackingRow)
+                    .where(UpdateTrackingRow.id == tracking_id)
+                    .values(
+                        snapshot=seen,
+                        conversation=conversation_json,
+                        user_id=user_id,
+                        tracked_at=now,
                     )
-                else:
-                    before = Snapshot.from_json(row.snapshot)
-                    row.snapshot = snapshot.seen_notes_until(before.notes_until).to_json()
-                    row.conversation = conversation_json
-                    row.user_id = user_id
-                    row.tracked_at = now
-                try:
-                    session.commit()
-                    return
-                except IntegrityError:
-                    session.rollback()
+                )
+
+        _write_now_or_with_the_unit(self._db, write)
 
     def tracked(self, backend: str, ticket_id: int) -> list[Tracked]:
         with self._db.sessions() as session:
@@ -376,19 +418,53 @@ class SqlTicketFacts:
         responded_at: datetime | None = None,
         resolved_at: datetime | None = None,
     ) -> None:
-        """Keep the first response and the latest resolution (earlier facts stay)."""
-        with self._db.sessions() as session:
-            row = self._row(session, backend, ticket_id)
-            row.company = company or row.company or ""
-            row.created_at = row.created_at or created_at
-            if responded_at is not None and row.first_response_at is None:
-                row.first_response_at = responded_at
-            if resolved_at is not None:
-                row.resolved_at = resolved_at
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()  # a concurrent first observation: it has the same facts
+        """Keep the first response and the latest resolution (earlier facts stay). One read;
+        a write only when a fact is new, held by the open unit of work (an event being
+        handled) for its transaction."""
+        with self._db.engine.connect() as connection:
+            row = connection.execute(
+                select(
+                    UpdateTicketFactRow.company,
+                    UpdateTicketFactRow.created_at,
+                    UpdateTicketFactRow.first_response_at,
+                    UpdateTicketFactRow.resolved_at,
+                ).where(
+                    UpdateTicketFactRow.backend == backend,
+                    UpdateTicketFactRow.ticket_id == ticket_id,
+                )
+            ).first()
+        facts: dict[str, object] = {
+            "company": company or (row.company if row else "") or "",
+            "created_at": (row.created_at if row else None) or created_at,
+        }
+        if responded_at is not None and (row is None or row.first_response_at is None):
+            facts["first_response_at"] = responded_at
+        if resolved_at is not None:
+            facts["resolved_at"] = resolved_at
+        if row is not None:
+            facts = {k: v for k, v in facts.items() if getattr(row, k) != v}
+            if not facts:
+                return  # nothing new
+
+        def write(connection: Connection) -> None:
+            if row is not None:
+                connection.execute(
+                    update(UpdateTicketFactRow)
+                    .where(
+                        UpdateTicketFactRow.backend == backend,
+                        UpdateTicketFactRow.ticket_id == ticket_id,
+                    )
+                    .values(**facts)
+                )
+                return
+            connection.execute(
+                insert_or_merge(connection)(UpdateTicketFactRow.__table__)
+                .values(backend=backend, ticket_id=ticket_id, reopened=0, **facts)
+                # A concurrent first observation: it has the same facts.
+                .on_conflict_do_nothing(index_elements=["backend", "ticket_id"])
+            )
+
+        _write_now_or_with_the_unit(self._db, write)
 
     def reopened(self, backend: str, ticket_id: int) -> None:
         with self._db.sessions() as session:

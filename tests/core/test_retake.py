@@ -31,7 +31,7 @@ def crashing(bot: Bot, write: Callable[..., Any], *, after: bool) -> Callable[..
         def no_history(*_: object, **__: object) -> None:
             raise Crash
 
-        bot.store.append_turns = no_history  # type: ignore[method-assign]
+        bot.store.finish_event = no_history  # type: ignore[method-assign,assignment]
         if after:
             write(*args)
         raise Crash
@@ -48,12 +48,12 @@ def confirm_event(bot: Bot) -> Event:
 
 def retake_after_crash(bot: Bot, event: Event, method: str, *, after: bool) -> list[Reply]:
     desk_write = getattr(bot.desk, method)
-    append_turns = bot.store.append_turns
+    finish_event = bot.store.finish_event
     setattr(bot.desk, method, crashing(bot, desk_write, after=after))
     with pytest.raises(Crash):
         bot.assistant.handle(event)
     setattr(bot.desk, method, desk_write)  # the restarted process
-    bot.store.append_turns = append_turns  # type: ignore[method-assign]
+    bot.store.finish_event = finish_event  # type: ignore[method-assign]
     return bot.assistant.handle(event, retake=True)
 
 
@@ -128,7 +128,7 @@ def test_history_write_failing_after_a_create_says_it_was_created(
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("disk full")
 
-    bot.store.append_turns = broken  # type: ignore[method-assign]
+    bot.store.finish_event = broken  # type: ignore[method-assign,assignment]
     reply = only(bot.say("ticket new printer jam"))
 
     assert "Created ticket" in reply.text and "try again" not in reply.text
