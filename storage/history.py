@@ -96,7 +96,15 @@ class SqlConversationStore:
             conversation_id=first.id,
             dialogue=DialogueState(pending, queued, first.focus_ticket),
             recorded=recorded,
-            history=[_turn_from_columns(row) for row in said],
+            history=[
+                Turn(
+                    role="assistant" if row.role == "assistant" else "user",
+                    text=row.text,
+                    created_at=row.created_at,
+                    intent=row.intent,
+                )
+                for row in said
+            ],
             delivery_ref=first.delivery_ref,
         )
 
@@ -399,18 +407,13 @@ def _start_statement(history: int, buckets: int) -> Select[Any]:
     return select(*columns).select_from(joined)
 
 
+# What a classifier reads of the history (its LLM figures are for reports, not for reading).
 _TURN_COLUMNS = (
     TurnRow.id.label("turn_id"),
     TurnRow.role,
     TurnRow.text,
     TurnRow.intent,
     TurnRow.created_at,
-    TurnRow.llm_calls,
-    TurnRow.prompt_tokens,
-    TurnRow.completion_tokens,
-    TurnRow.llm_latency_ms,
-    TurnRow.llm_model,
-    TurnRow.llm_outcome,
 )
 
 
@@ -440,23 +443,6 @@ def _turn_values(conversation_id: int, turn: Turn) -> dict[str, Any]:
         "llm_model": usage.model,
         "llm_outcome": usage.outcome if turn.usage else None,
     }
-
-
-def _turn_from_columns(row: Any) -> Turn:
-    usage = (
-        LlmUsage(
-            calls=row.llm_calls,
-            prompt_tokens=row.prompt_tokens,
-            completion_tokens=row.completion_tokens,
-            latency_ms=row.llm_latency_ms,
-            model=row.llm_model,
-            outcome=row.llm_outcome,
-        )
-        if row.llm_outcome
-        else None
-    )
-    role: Literal["user", "assistant"] = "assistant" if row.role == "assistant" else "user"
-    return Turn(role=role, text=row.text, created_at=row.created_at, intent=row.intent, usage=usage)
 
 
 def _row_from_turn(conversation_id: int, turn: Turn) -> TurnRow:
@@ -517,4 +503,17 @@ def _dialogue_from_json(raw: str | None) -> tuple[PendingAction | None, tuple[Pe
 
 
 def _turn_from_row(row: TurnRow) -> Turn:
-    return _turn_from_columns(row)
+    usage = (
+        LlmUsage(
+            calls=row.llm_calls,
+            prompt_tokens=row.prompt_tokens,
+            completion_tokens=row.completion_tokens,
+            latency_ms=row.llm_latency_ms,
+            model=row.llm_model,
+            outcome=row.llm_outcome,
+        )
+        if row.llm_outcome
+        else None
+    )
+    role: Literal["user", "assistant"] = "assistant" if row.role == "assistant" else "user"
+    return Turn(role=role, text=row.text, created_at=row.created_at, intent=row.intent, usage=usage)
