@@ -91,7 +91,11 @@ class SqlConversationStore:
             outcome = first.outcome
             recorded = RecordedOutcome(replies_from_json(outcome) if outcome is not None else None)
         pending, queued = _dialogue_from_json(first.pending_action)
-        said = sorted((row for row in rows if row.turn_id is not None), key=lambda r: r.turn_id)
+        said = (
+            sorted((row for row in rows if row.turn_id is not None), key=lambda r: r.turn_id)
+            if history > 0
+            else []
+        )
         return EventStart(
             conversation_id=first.id,
             dialogue=DialogueState(pending, queued, first.focus_ticket),

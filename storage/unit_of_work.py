@@ -57,6 +57,9 @@ class UnitOfWork:
     database: Database
     buckets: dict[str, BucketRow] = field(default_factory=dict)
     debits: dict[str, Debit] = field(default_factory=dict)
+    # Rows one store read that another store of the same event asks for next (by a key the
+    # two agree on), as they will be once the unit is written.
+    seen: dict[object, Any] = field(default_factory=dict)
     _rows: dict[type[Base], list[dict[str, Any]]] = field(default_factory=dict)
     _writes: list[Write] = field(default_factory=list)
 

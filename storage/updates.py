@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Connection, delete, func, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, literal, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -80,18 +82,18 @@ class SqlUpdateStore:
         conversation_json = conversation_to_json(conversation)
         table = UpdateTrackingRow.__table__
         with self._db.engine.connect() as connection:
-            row = connection.execute(
-                select(
-                    UpdateTrackingRow.id,
-                    UpdateTrackingRow.snapshot,
-                    UpdateTrackingRow.conversation,
-                    UpdateTrackingRow.user_id,
-                ).where(
-                    UpdateTrackingRow.backend == backend,
-                    UpdateTrackingRow.ticket_id == ticket_id,
-                    UpdateTrackingRow.user_email == email,
-                )
-            ).first()
+            both = connection.execute(
+                _TRACKED_AND_FACTS,
+                {"backend": backend, "ticket_id": ticket_id, "user_email": email},
+            ).one()
+        unit = current_unit(self._db)
+        if unit is not None:  # the facts' store asks next: it has its answer already
+            unit.seen[("facts", backend, ticket_id)] = (
+                _Facts(both.company, both.created_at, both.first_response_at, both.resolved_at)
+                if both.facts is not None
+                else None
+            )
+        row = both if both.id is not None else None
         if row is None:
             seen = snapshot.to_json()
             values = {
@@ -391,6 +393,54 @@ class SqlUpdateStore:
 # -- service facts and ratings (``ticketbot report``) --------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Facts:
+    company: str | None = None
+    created_at: datetime | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+
+def _tracked_and_facts() -> Select[Any]:
+    """One read for a ticket being tracked: the person's tracking row and the ticket's facts
+    (either may be missing), so tracking a ticket costs one statement."""
+    tracking = (
+        select(
+            UpdateTrackingRow.id,
+            UpdateTrackingRow.snapshot,
+            UpdateTrackingRow.conversation,
+            UpdateTrackingRow.user_id,
+        )
+        .where(
+            UpdateTrackingRow.backend == bindparam("backend"),
+            UpdateTrackingRow.ticket_id == bindparam("ticket_id"),
+            UpdateTrackingRow.user_email == bindparam("user_email"),
+        )
+        .subquery("t")
+    )
+    facts = (
+        select(
+            literal(1).label("facts"),
+            UpdateTicketFactRow.company,
+            UpdateTicketFactRow.created_at,
+            UpdateTicketFactRow.first_response_at,
+            UpdateTicketFactRow.resolved_at,
+        )
+        .where(
+            UpdateTicketFactRow.backend == bindparam("backend"),
+            UpdateTicketFactRow.ticket_id == bindparam("ticket_id"),
+        )
+        .subquery("f")
+    )
+    anchor = select(literal(1).label("one")).subquery("one")
+    return select(*tracking.c, *facts.c).select_from(
+        anchor.outerjoin(tracking, true()).outerjoin(facts, true())
+    )
+
+
+_TRACKED_AND_FACTS = _tracked_and_facts()
+
+
 class SqlTicketFacts:
     """When each tracked ticket was filed, first answered and resolved, and its rating."""
 
@@ -421,18 +471,24 @@ class SqlTicketFacts:
         """Keep the first response and the latest resolution (earlier facts stay). One read;
         a write only when a fact is new, held by the open unit of work (an event being
         handled) for its transaction."""
-        with self._db.engine.connect() as connection:
-            row = connection.execute(
-                select(
-                    UpdateTicketFactRow.company,
-                    UpdateTicketFactRow.created_at,
-                    UpdateTicketFactRow.first_response_at,
-                    UpdateTicketFactRow.resolved_at,
-                ).where(
-                    UpdateTicketFactRow.backend == backend,
-                    UpdateTicketFactRow.ticket_id == ticket_id,
-                )
-            ).first()
+        unit = current_unit(self._db)
+        key = ("facts", backend, ticket_id)
+        if unit is not None and key in unit.seen:
+            row = unit.seen[key]
+        else:
+            with self._db.engine.connect() as connection:
+                found = connection.execute(
+                    select(
+                        UpdateTicketFactRow.company,
+                        UpdateTicketFactRow.created_at,
+                        UpdateTicketFactRow.first_response_at,
+                        UpdateTicketFactRow.resolved_at,
+                    ).where(
+                        UpdateTicketFactRow.backend == backend,
+                        UpdateTicketFactRow.ticket_id == ticket_id,
+                    )
+                ).first()
+            row = _Facts(*found) if found is not None else None
         facts: dict[str, object] = {
             "company": company or (row.company if row else "") or "",
             "created_at": (row.created_at if row else None) or created_at,
@@ -441,6 +497,8 @@ class SqlTicketFacts:
             facts["first_response_at"] = responded_at
         if resolved_at is not None:
             facts["resolved_at"] = resolved_at
+        if unit is not None:  # as it will be once written
+            unit.seen[key] = replace(row or _Facts(), **facts)
         if row is not None:
             facts = {k: v for k, v in facts.items() if getattr(row, k) != v}
             if not facts:

@@ -11,7 +11,7 @@ nothing."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
@@ -19,9 +19,12 @@ from sqlalchemy import text
 
 from bots.composition import Runtime, build_runtime
 from core.messages import ConversationRef, InboundMessage, Reply, UserRef
+from core.ports import Bucket, RatePolicy
 from core.settings import Settings, TicketbotSettings
 from core.tickets import TicketDraft
+from storage.db import Database
 from storage.history import SqlConversationStore
+from storage.rate_limits import SqlRateLimiter
 from tests.sql_count import SqlCost, SqlCounter
 from tests.storage.test_stores import together
 
@@ -69,9 +72,9 @@ def test_the_common_message_path_is_one_unit_of_work(runtime: Runtime) -> None:
     assert (small_talk.statements, small_talk.commits) == (4, 1), small_talk
     assert (draft.statements, draft.commits) == (5, 1), draft
     assert (edit.statements, edit.commits) == (5, 1), edit
-    # A status question also reads whether the ticket is tracked and its facts (2): unchanged,
+    # A status question also reads whether the ticket is tracked, with its facts (1): unchanged,
     # so neither is written again.
-    assert (status.statements, status.commits) == (6, 1), status
+    assert (status.statements, status.commits) == (5, 1), status
 
 
 def test_a_ticket_write_claims_its_event_before_it_writes(runtime: Runtime) -> None:
@@ -142,3 +145,39 @@ def test_bookkeeping_of_a_message_whose_record_failed_is_still_written(runtime: 
             {"key": f"user:{USER.platform}:{USER.user_id}"},
         ).scalar_one()
     assert tokens == pytest.approx(runtime.settings.bot.rate_user_capacity - 1)
+
+
+def test_a_take_inside_a_unit_of_work_is_charged_with_the_events_transaction(
+    database_url_for_test: str,
+) -> None:
+    database = Database.connect(database_url_for_test)
+    store, bucket = SqlConversationStore(database), Bucket(capacity=3, refill_per_second=0.0)
+    limiter = SqlRateLimiter(database, RatePolicy(bucket, bucket))
+    now = datetime(2026, 11, 4, 9, 30, tzinfo=UTC)
+
+    def unit(cost: float, *, during: Callable[[], None] | None = None) -> bool:
+        with store.unit_of_work():
+            store.start_event(f"Ev-{uuid.uuid4()}", WHERE, history=0, buckets=["u"])
+            if during is not None:
+                during()
+            return limiter.take("u", cost, bucket, now).allowed
+
+    try:
+        with SqlCounter(database.engine) as counter, store.unit_of_work():
+            store.start_event("Ev1", WHERE, history=20, buckets=["u"])
+            assert limiter.take("u", 2, bucket, now).allowed
+            assert not limiter.take("u", 2, bucket, now).allowed  # 1 left in this event
+            assert limiter.take("u", 1, bucket, now, consume=False).allowed
+            assert (counter.statements, counter.commits) == (1, 0)  # the event's first read
+            assert limiter.level("u", bucket, now) == 3  # held, not written yet
+        assert limiter.level("u", bucket, now) == pytest.approx(1)  # written when it closed
+
+        # Two events of one person racing for the last token both pass, and both pay: the
+        # bucket owes one, and the next request waits until it is paid back.
+        racing: list[bool] = []
+        assert unit(1, during=lambda: racing.append(together(1, lambda _: unit(1))[0]))
+        assert racing == [True]
+        assert limiter.level("u", bucket, now) == pytest.approx(-1)
+        assert not unit(1)
+    finally:
+        database.dispose()
