@@ -13,6 +13,10 @@ own (the local desk's are the backend's) and exactly 1 commit each. A PASS or FA
 target; exits 1 if one is missed.
 
     python -m bench.core_bench [--turns 20000] [--messages 400]
+                               [--postgres postgresql://postgres@127.0.0.1:5432/test]
+
+``--postgres``: count the common path on that PostgreSQL server too (in a schema of its own,
+dropped afterwards).
 """
 
 from __future__ import annotations
@@ -35,6 +39,7 @@ from core.settings import Settings, TicketbotSettings
 from core.tickets import TicketDraft
 from storage.models import ConversationRow, TurnRow
 from tests.sql_count import SqlCounter
+from tests.storage.support import postgres_schema
 
 MESSAGES = (
     "hi",
@@ -173,20 +178,20 @@ def measure(db_url: str, messages: int, script: tuple[str, ...] | None = None) -
     return run
 
 
-def common_path(db_url: str, targets: Targets) -> None:
+def common_path(db_url: str, targets: Targets, dialect: str = "sqlite") -> None:
     """Statements and commits of each common message, measured alone."""
     runtime = build_runtime(settings_for(db_url))
     ticket = runtime.ticketing.create(TicketDraft("Bench", "bench"), USER)
     send(runtime, "hi")
     send(runtime, f"ticket status {ticket.id}")  # in focus and tracked, as in a conversation
-    print("common path, per message: the bot's own statements / commits")
+    print(f"common path on {dialect}, per message: the bot's own statements / commits")
     with Bookkeeping(runtime.database.engine) as counter:
         for label, line in COMMON:
             text = line.format(ref=ticket.id)
             cost = counter.cost(lambda: send(runtime, text))  # noqa: B023 (called at once)
             print(f"  {label:<22} {cost.statements:>2} / {cost.commits}")
             targets.holds(
-                f"common path: {label}",
+                f"common path ({dialect}): {label}",
                 cost.statements <= STATEMENT_BUDGET and cost.commits == 1,
                 f"{cost.statements} statements, {cost.commits} commit(s) "
                 f"(target <= {STATEMENT_BUDGET} statements, 1 commit)",
@@ -213,6 +218,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--turns", type=int, default=20_000)
     parser.add_argument("--messages", type=int, default=400)
+    parser.add_argument("--postgres", help="also count the common path on this server")
     args = parser.parse_args()
     targets = Targets()
     with tempfile.TemporaryDirectory() as folder:
@@ -241,6 +247,9 @@ def main() -> int:
         targets.at_most("CPU median, with the dialogue state", talk_cpu, 5)
         targets.at_most("p99, with the dialogue state", talk_p99, 20)
         common_path(f"sqlite:///{Path(folder) / 'common.db'}", targets)
+        if args.postgres:
+            with postgres_schema(args.postgres, prefix="core_bench") as url:
+                common_path(url, targets, "postgresql")
     return 0 if targets.verdict() else 1
 
 
