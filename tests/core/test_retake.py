@@ -156,3 +156,25 @@ def test_a_failure_after_the_write_keeps_what_was_done_and_never_says_try_again(
 
     assert bot.desk.get(ticket.ref, ALICE).is_closed
     assert all("try again" not in r.text for r in replies)
+
+
+def test_a_read_that_died_before_it_was_recorded_answers_once_when_retaken(
+    database: Database,
+) -> None:
+    bot = make_bot(database)
+    event = message("ticket list", event_id="Ev9")
+    finish_event = bot.store.finish_event
+
+    def dying(*_: object, **__: object) -> bool:
+        raise Crash
+
+    bot.store.finish_event = dying  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        bot.assistant.handle(event)
+    bot.store.finish_event = finish_event  # type: ignore[method-assign]
+
+    # A read claims its event with its answer: nothing was recorded, so it simply runs.
+    reply = only(bot.assistant.handle(event, retake=True))
+    assert "open tickets" in reply.text
+    assert bot.assistant.handle(event, retake=True) == [reply]  # answered as before
+    assert bot.assistant.handle(event) == []  # a redelivery drops
