@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Collection, Sequence
-from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, Select, bindparam, delete, func, literal, select, true, update
 from sqlalchemy.exc import IntegrityError
@@ -393,8 +392,7 @@ class SqlUpdateStore:
 # -- service facts and ratings (``ticketbot report``) --------------------------------------------
 
 
-@dataclass(frozen=True)
-class _Facts:
+class _Facts(NamedTuple):
     company: str | None = None
     created_at: datetime | None = None
     first_response_at: datetime | None = None
@@ -489,7 +487,7 @@ class SqlTicketFacts:
                     )
                 ).first()
             row = _Facts(*found) if found is not None else None
-        facts: dict[str, object] = {
+        facts: dict[str, Any] = {
             "company": company or (row.company if row else "") or "",
             "created_at": (row.created_at if row else None) or created_at,
         }
@@ -498,7 +496,7 @@ class SqlTicketFacts:
         if resolved_at is not None:
             facts["resolved_at"] = resolved_at
         if unit is not None:  # as it will be once written
-            unit.seen[key] = replace(row or _Facts(), **facts)
+            unit.seen[key] = (row or _Facts())._replace(**facts)
         if row is not None:
             facts = {k: v for k, v in facts.items() if getattr(row, k) != v}
             if not facts:
