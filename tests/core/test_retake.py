@@ -12,7 +12,7 @@ from core import actions
 from core.assistant import SORRY
 from core.intents import Classification, Intent
 from core.messages import Event, Reply
-from core.tickets import Priority
+from core.tickets import Priority, TicketDraft
 from storage.db import Database
 from tests.support import ALICE, Bot, action, make_bot, message, only
 
@@ -178,3 +178,21 @@ def test_a_read_that_died_before_it_was_recorded_answers_once_when_retaken(
     assert "open tickets" in reply.text
     assert bot.assistant.handle(event, retake=True) == [reply]  # answered as before
     assert bot.assistant.handle(event) == []  # a redelivery drops
+
+
+def test_only_reads_are_claimed_with_their_answer() -> None:
+    from core import operations
+    from core.assistant import _RECORDED_AT_THE_END, claims_first
+
+    kinds = [
+        kind
+        for kind in vars(operations).values()
+        if isinstance(kind, type) and issubclass(kind, operations.Operation)
+    ]
+    assert all(not kind.writes for kind in _RECORDED_AT_THE_END)
+    assert all(kind in _RECORDED_AT_THE_END for kind in kinds if kind.free)
+    draft = TicketDraft("VPN drops", "every ten minutes")
+    status, create = operations.ShowStatus(), operations.CreateTicket(draft)
+    assert not claims_first(status) and claims_first(create)
+    assert claims_first(operations.Several((status, create)))
+    assert claims_first(operations.MuteUpdates(None))  # a write of the bot's own: first too
