@@ -6,6 +6,14 @@ turns what arrives into an :class:`~core.messages.InboundMessage` or
 list it gets back. What to do is decided by a translator (:mod:`core.translate`), what it costs
 by the operation (:func:`core.ratelimit.operation_cost`), and how it is done by the operation's
 handler (:mod:`core.handlers`).
+
+One event is one unit of work (:meth:`ConversationStore.unit_of_work`): one query reads what
+is recorded for the event, the dialogue state, the recent history and the person's rate
+bucket; one transaction at the end records the event's claim with its answer, the turns, the
+dialogue state and the bookkeeping (audit entries, rate charges, tracking). An operation that
+changes a ticket claims the event first, in a commit of its own, so that a concurrent
+delivery never writes twice; a read is claimed with its answer, and a concurrent delivery
+that loses that race keeps nothing and answers nothing.
 """
 
 from __future__ import annotations
@@ -24,7 +32,28 @@ from core.errors import TicketingError, TicketNotFound
 from core.handlers import Work, run, settle
 from core.intents import Classification, LlmUsage
 from core.messages import ActionInvoked, ConversationRef, Event, InboundMessage, Reply, UserRef
-from core.operations import Explain
+from core.operations import (
+    AlreadyDone,
+    AnswerQuestion,
+    AskForProblem,
+    CancelPending,
+    EditPending,
+    Explain,
+    ForgetChoice,
+    Help,
+    ListTickets,
+    MyTickets,
+    NothingPending,
+    Operation,
+    ProposeNote,
+    ProposeTicket,
+    QueueTickets,
+    RequestClose,
+    RequestPriority,
+    Several,
+    ShowStatus,
+    SmallTalk,
+)
 from core.ports import (
     AttachmentStore,
     AuditLog,
@@ -33,6 +62,7 @@ from core.ports import (
     ConversationStore,
     DialogueState,
     EventObserver,
+    EventStart,
     HandledEvent,
     KnowledgeBase,
     PendingAction,
@@ -44,7 +74,7 @@ from core.ports import (
     TriageBoard,
     Turn,
 )
-from core.ratelimit import RateLimited, UserGate, operation_cost
+from core.ratelimit import RateLimited, UserGate, backend_key, operation_cost, user_key
 from core.text import sanitize
 from core.tickets import Ticket
 from core.translate import Translation, asker_of, translate_action, translate_message
@@ -63,6 +93,37 @@ EMPTY = "I didn't get any text there. Tell me what's wrong, or type “help” t
 
 # Without a limiter nothing is charged; the costs only need to exist.
 _UNLIMITED = RatePolicy(user=Bucket(1.0, 1.0), backend=Bucket(1.0, 1.0))
+
+# Operations whose every effect is the answer, the dialogue state and bookkeeping the unit of
+# work writes with the event's record: claimed with their answer, at the end. Anything else
+# (a ticket write, a rating, a mute, an operation added later) claims the event before it acts.
+_RECORDED_AT_THE_END: tuple[type[Operation], ...] = (
+    AlreadyDone,
+    AnswerQuestion,
+    AskForProblem,
+    CancelPending,
+    EditPending,
+    Explain,
+    ForgetChoice,
+    Help,
+    ListTickets,
+    MyTickets,
+    NothingPending,
+    ProposeNote,
+    ProposeTicket,
+    QueueTickets,
+    RequestClose,
+    RequestPriority,
+    ShowStatus,
+    SmallTalk,
+)
+
+
+def claims_first(operation: Operation) -> bool:
+    """Whether ``operation`` must claim its event (committed) before it acts."""
+    if isinstance(operation, Several):
+        return any(claims_first(step) for step in operation.steps)
+    return operation.writes or not isinstance(operation, _RECORDED_AT_THE_END)
 
 
 @dataclass
@@ -135,26 +196,39 @@ class Assistant:
         return outcome.replies
 
     def _handle(self, event: Event, retake: bool) -> _Outcome:
+        with self.store.unit_of_work():
+            return self._handle_unit(event, retake)
+
+    def _handle_unit(self, event: Event, retake: bool) -> _Outcome:
         now = self.clock()
-        recorded = self.store.recorded_outcome(event.event_id)
+        start = self.store.start_event(
+            event.event_id,
+            event.conversation,
+            history=self.history_turns,
+            buckets=self._buckets(event.user),
+        )
+        recorded = start.recorded
         if recorded is not None and retake and recorded.replies is not None:
             log.info("retaken event answered as before event_id=%s", event.event_id)
             return _Outcome(replies=recorded.replies, intent="duplicate", status="duplicate")
-        if (recorded is not None and not retake) or (
-            recorded is None and not self.store.claim_event(event.event_id, now)
-        ):
+        if recorded is not None and not retake:
             log.info("duplicate event dropped event_id=%s", event.event_id)
             return _Outcome(intent="duplicate", status="duplicate")
         if recorded is not None:
             log.warning("event retaken after an unfinished attempt event_id=%s", event.event_id)
-        state = self.store.open_conversation(event.conversation, now)
-        before = state.dialogue
+        claimed = recorded is not None  # an unfinished attempt claimed it already
+        before = start.dialogue
         work = self._work(before, event, retake=recorded is not None)
         outcome = _Outcome(replies=work.replies)
         try:
-            translation = self._translate(event, before, state.conversation_id, outcome)
+            translation = self._translate(event, before, start.history, outcome)
             outcome.intent = translation.label
             self._admit(event.user, operation_cost(translation.operation, self._policy))
+            if not claimed and claims_first(translation.operation):
+                if not self.store.claim_event(event.event_id, now):
+                    log.info("duplicate event dropped event_id=%s", event.event_id)
+                    return _Outcome(intent="duplicate", status="duplicate")
+                claimed = True
             run(translation.operation, work)
             if work.files and not work.files_used and _has_words(event):
                 work.say(Reply(files_.unused_note(work.files)))  # named, never dropped silently
@@ -181,9 +255,16 @@ class Assistant:
             outcome.replies = (
                 [*outcome.replies, Reply(AFTER_DONE)] if outcome.replies else [Reply(SORRY)]
             )
-        finally:
-            self._remember(event, state.conversation_id, before, work.dialogue, outcome)
+        if not self._remember(event, start, before, work.dialogue, outcome, claimed=claimed):
+            log.info("duplicate event dropped after the work event_id=%s", event.event_id)
+            return _Outcome(intent="duplicate", status="duplicate")
         return outcome
+
+    def _buckets(self, user: UserRef) -> tuple[str, ...]:
+        """The rate buckets an event may charge, read with its first query."""
+        if self._gate is None:
+            return (backend_key(self.ticketing.name),)
+        return (user_key(user), backend_key(self.ticketing.name))
 
     def _work(self, state: DialogueState, event: Event, *, retake: bool = False) -> Work:
         return Work.starting(
@@ -205,7 +286,7 @@ class Assistant:
     # -- translate --------------------------------------------------------------------------
 
     def _translate(
-        self, event: Event, state: DialogueState, conversation_id: int, outcome: _Outcome
+        self, event: Event, state: DialogueState, history: list[Turn], outcome: _Outcome
     ) -> Translation:
         if isinstance(event, ActionInvoked):
             return translate_action(
@@ -239,14 +320,14 @@ class Assistant:
         def classify(words: str) -> Classification:
             # A look before classifying, so a limited person costs no LLM call.
             self._admit(event.user, self._policy.read_cost, consume=False)
-            history = self.store.recent_turns(conversation_id, self.history_turns)
+            context = list(history)
             if state.focus:
                 # The ticket in focus, as the newest context line: a language model (and the
                 # offline reader's look back for "it") then resolve "it" to the same ticket.
-                history.append(
+                context.append(
                     Turn("assistant", f"(ticket in focus: #{state.focus})", self.clock())
                 )
-            reading = self.classifier.classify(words, history)
+            reading = self.classifier.classify(words, context)
             outcome.usage = reading.usage
             if self._trail is not None:
                 self._trail.llm_call(reading.usage)
@@ -354,11 +435,15 @@ class Assistant:
     def _remember(
         self,
         event: Event,
-        conversation_id: int,
+        start: EventStart,
         before: DialogueState,
         after: DialogueState,
         outcome: _Outcome,
-    ) -> None:
+        *,
+        claimed: bool,
+    ) -> bool:
+        """Record the event with its turns and state; False when a concurrent delivery of it
+        was recorded first (this one's answer is then dropped)."""
         now = self.clock()
         if isinstance(event, InboundMessage):
             said = event.text + files_.turn_suffix(event.attachments)
@@ -370,15 +455,20 @@ class Assistant:
         turns.extend(Turn("assistant", reply.text, later) for reply in outcome.replies)
         try:
             # The outcome with the turns, in one transaction: a retake answers the same.
-            self.store.append_turns(
-                conversation_id,
+            return self.store.finish_event(
+                start,
+                event.conversation,
+                event.event_id,
+                now,
                 turns,
+                outcome.replies,
                 dialogue=after if after != before else None,
-                outcome=(event.event_id, outcome.replies),
+                claimed=claimed,
             )
         except Exception:
             # The work is done and the answer says what happened; only the record is missing.
             log.exception("history not stored event_id=%s", event.event_id)
+            return True
 
 
 def _has_words(event: Event) -> bool:

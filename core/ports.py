@@ -7,6 +7,7 @@ Real implementations live in ``storage/`` (SQLite) and ``core/backends`` / ``cor
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Literal, Protocol
@@ -157,8 +158,65 @@ class RecordedOutcome:
     replies: list[Reply] | None
 
 
+@dataclass(frozen=True)
+class EventStart:
+    """What handling an event starts from, read in one query
+    (:meth:`ConversationStore.start_event`).
+
+    ``conversation_id`` is None for a conversation never seen before (it is created when the
+    event is recorded); ``recorded`` is what is recorded for the event id (None: nothing);
+    ``history`` the newest turns, oldest first."""
+
+    conversation_id: int | None
+    dialogue: DialogueState
+    recorded: RecordedOutcome | None
+    history: list[Turn]
+    delivery_ref: str | None = None
+
+
 class ConversationStore(Protocol):
     """Conversation history, processed-event bookkeeping and pending confirmations."""
+
+    def unit_of_work(self) -> AbstractContextManager[object]:
+        """Handle one event inside: until it closes, the bookkeeping the stores on this
+        store's database write (audit entries, rate-limit charges, ticket tracking) is held,
+        and written in the transaction of :meth:`finish_event` (or when it closes, if the
+        event was never finished). Nothing is held open meanwhile."""
+        ...
+
+    def start_event(
+        self,
+        event_id: str,
+        ref: ConversationRef,
+        *,
+        history: int,
+        buckets: Sequence[str] = (),
+    ) -> EventStart:
+        """In one query: what is recorded for ``event_id``, the conversation of ``ref`` (its
+        dialogue state) and its last ``history`` turns. Inside a unit of work, the rate buckets
+        named in ``buckets`` are read along, so the event's takes need no query of their own.
+        Writes nothing."""
+        ...
+
+    def finish_event(
+        self,
+        start: EventStart,
+        ref: ConversationRef,
+        event_id: str,
+        now: datetime,
+        turns: Sequence[Turn],
+        replies: Sequence[Reply],
+        *,
+        dialogue: DialogueState | None = None,
+        claimed: bool = False,
+    ) -> bool:
+        """Record a handled event in one transaction: its claim with what it answered
+        (``claimed``: it was claimed before, only the answer is added), the conversation
+        (created if new; ``dialogue``, when given, and the delivery reference kept current),
+        ``turns`` in order, and what the open unit of work holds. False when another delivery
+        of the same event was recorded first: then none of this event's own writes are kept
+        (the unit's bookkeeping still is)."""
+        ...
 
     def claim_event(self, event_id: str, now: datetime, owner: str | None = None) -> bool:
         """Record ``event_id``; False if it was already recorded (a redelivery) — unless it

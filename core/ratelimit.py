@@ -66,6 +66,11 @@ def user_key(user: UserRef) -> str:
     return f"user:{user.platform}:{user.user_id}"
 
 
+def backend_key(backend: str) -> str:
+    """The bucket everyone shares for the backend named ``backend``."""
+    return f"backend:{backend}"
+
+
 def operation_cost(operation: Operation, policy: RatePolicy) -> float:
     """What ``operation`` costs: a write's cost when it changes a ticket now, else a read's
     (a draft or a close question is a read; its confirmation pays the write); nothing for
@@ -103,7 +108,7 @@ class RateLimitedTicketing:
         self.name = inner.name
         self._limiter = limiter
         self._clock = clock
-        self._key = f"backend:{inner.name}"
+        self._key = backend_key(inner.name)
 
     def _charge(self, cost: float) -> None:
         decision = self._limiter.take(self._key, cost, self._limiter.policy.backend, self._clock())

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from core.ports import AuditEntry
 from storage.db import Database
 from storage.models import AuditRetentionRow, AuditRow
+from storage.unit_of_work import current_unit, without_nul
 
 DetailValue = str | int | float | bool | None
 log = logging.getLogger(__name__)
@@ -32,22 +33,26 @@ class SqlAuditLog:
         self._db = database
 
     def record(self, entry: AuditEntry) -> None:
-        with self._db.sessions() as session:
-            session.add(
-                AuditRow(
-                    at=entry.at,
-                    action=_fit("action", entry.action),
-                    outcome=entry.outcome,
-                    platform=_fit("platform", entry.platform),
-                    user_id=_fit("user_id", entry.user_id),
-                    user_email=_fit("user_email", entry.user_email),
-                    conversation=_fit("conversation", entry.conversation),
-                    ticket=_fit("ticket", entry.ticket),
-                    request_id=_fit("request_id", entry.request_id),
-                    detail=json.dumps(dict(entry.detail), ensure_ascii=False, default=str),
-                )
-            )
-            session.commit()
+        """Append ``entry``: inside a unit of work (an event being handled) with the event's
+        one transaction, else at once."""
+        values = {
+            "at": entry.at,
+            "action": _fit("action", entry.action),
+            "outcome": entry.outcome,
+            "platform": _fit("platform", entry.platform),
+            "user_id": _fit("user_id", entry.user_id),
+            "user_email": _fit("user_email", entry.user_email),
+            "conversation": _fit("conversation", entry.conversation),
+            "ticket": _fit("ticket", entry.ticket),
+            "request_id": _fit("request_id", entry.request_id),
+            "detail": json.dumps(dict(entry.detail), ensure_ascii=False, default=str),
+        }
+        unit = current_unit(self._db)
+        if unit is not None:
+            unit.insert(AuditRow, values)
+            return
+        with self._db.engine.begin() as connection:
+            connection.execute(insert(AuditRow), [without_nul(connection, values)])
 
     def purge_expired(self, retention_days: int | None) -> int:
         """Record ``retention_days`` (None: keep everything) where the append-only guard reads

@@ -8,7 +8,9 @@ opened (see :mod:`storage.migrations`).
 from __future__ import annotations
 
 import importlib.util
-from dataclasses import dataclass
+import threading
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -98,11 +100,18 @@ class Database:
 
     engine: Engine
     sessions: sessionmaker[Session]
+    _writer: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def dialect(self) -> str:
         """``sqlite`` or ``postgresql``."""
         return self.engine.dialect.name
+
+    def writing(self) -> AbstractContextManager[object]:
+        """Hold around a write transaction. SQLite lets one writer in at a time: queueing
+        this process's writers here is cheaper than its busy handler's sleeps. PostgreSQL
+        queues them on the rows themselves."""
+        return self._writer if self.dialect == "sqlite" else nullcontext()
 
     @classmethod
     def connect(cls, url: str, *, create: bool = True) -> Database:
@@ -141,6 +150,19 @@ def serialise_transaction(session: Session, key: int) -> None:
     or rollback. SQLite already lets one writer at a time in, so there it does nothing."""
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+def insert_or_merge(connection: Connection) -> Any:
+    """The dialect's INSERT construct, the one with ``on_conflict_do_nothing`` /
+    ``on_conflict_do_update`` (SQLite and PostgreSQL spell ON CONFLICT the same)."""
+    return dialect_insert(connection.dialect.name)
+
+
+def dialect_insert(dialect: str) -> Any:
+    """:func:`insert_or_merge` by the dialect's name."""
+    from sqlalchemy.dialects import postgresql, sqlite
+
+    return postgresql.insert if dialect == "postgresql" else sqlite.insert
 
 
 def describe_unreachable(url: URL, exc: OperationalError) -> str:

@@ -6,15 +6,16 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
+from typing import Any, NamedTuple
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Connection, Select, bindparam, delete, func, literal, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from core.messages import ConversationRef
 from core.updates.model import Outgoing, Snapshot, TicketTouched, Tracked
 from core.wire import conversation_from_json, conversation_to_json
-from storage.db import Database
+from storage.db import Database, insert_or_merge
 from storage.models import (
     UpdateOutboxRow,
     UpdateSignalRow,
@@ -22,8 +23,18 @@ from storage.models import (
     UpdateTicketFactRow,
     UpdateTrackingRow,
 )
+from storage.unit_of_work import current_unit
 
 CLAIM_TIMEOUT = timedelta(minutes=5)
+
+
+def _write_now_or_with_the_unit(database: Database, write: Callable[[Connection], None]) -> None:
+    unit = current_unit(database)
+    if unit is not None:
+        unit.defer(write)
+        return
+    with database.writing(), database.engine.begin() as connection:
+        write(connection)
 
 
 def _email(value: str) -> str:
@@ -63,41 +74,73 @@ class SqlUpdateStore:
         now: datetime,
     ) -> None:
         """Follow ``ticket_id`` in ``conversation`` for ``user_email`` (the latest conversation
-        wins); ``snapshot`` is what they just saw (the notes watermark never moves back)."""
+        wins); ``snapshot`` is what they just saw (the notes watermark never moves back).
+        One read; a write only when something changed, held by the open unit of work (an event
+        being handled) for its transaction."""
         email = _email(user_email)
         conversation_json = conversation_to_json(conversation)
-        for _ in range(2):  # a concurrent first track of the same ticket: update it instead
-            with self._db.sessions() as session:
-                row = session.scalars(
-                    select(UpdateTrackingRow).where(
-                        UpdateTrackingRow.backend == backend,
-                        UpdateTrackingRow.ticket_id == ticket_id,
-                        UpdateTrackingRow.user_email == email,
+        table = UpdateTrackingRow.__table__
+        with self._db.engine.connect() as connection:
+            both = connection.execute(
+                _TRACKED_AND_FACTS,
+                {"backend": backend, "ticket_id": ticket_id, "user_email": email},
+            ).one()
+        unit = current_unit(self._db)
+        if unit is not None:  # the facts' store asks next: it has its answer already
+            unit.seen[("facts", backend, ticket_id)] = (
+                _Facts(both.company, both.created_at, both.first_response_at, both.resolved_at)
+                if both.facts is not None
+                else None
+            )
+        row = both if both.id is not None else None
+        if row is None:
+            seen = snapshot.to_json()
+            values = {
+                "backend": backend,
+                "ticket_id": ticket_id,
+                "user_email": email,
+                "user_id": user_id,
+                "conversation": conversation_json,
+                "snapshot": seen,
+                "tracked_at": now,
+            }
+
+            def write(connection: Connection) -> None:
+                # A concurrent first track of the same ticket: this one, the latest, wins.
+                connection.execute(
+                    insert_or_merge(connection)(table)
+                    .values(**values)
+                    .on_conflict_do_update(
+                        index_elements=["backend", "ticket_id", "user_email"],
+                        set_={
+                            "user_id": user_id,
+                            "conversation": conversation_json,
+                            "snapshot": seen,
+                            "tracked_at": now,
+                        },
                     )
-                ).one_or_none()
-                if row is None:
-                    session.add(
-                        UpdateTrackingRow(
-                            backend=backend,
-                            ticket_id=ticket_id,
-                            user_email=email,
-                            user_id=user_id,
-                            conversation=conversation_json,
-                            snapshot=snapshot.to_json(),
-                            tracked_at=now,
-                        )
+                )
+
+        else:
+            before = Snapshot.from_json(row.snapshot)
+            seen = snapshot.seen_notes_until(before.notes_until).to_json()
+            if (seen, conversation_json, user_id) == (row.snapshot, row.conversation, row.user_id):
+                return  # seen as it was, from where it was: nothing to write
+            tracking_id = row.id
+
+            def write(connection: Connection) -> None:
+                connection.execute(
+                    update(UpdateTrackingRow)
+                    .where(UpdateTrackingRow.id == tracking_id)
+                    .values(
+                        snapshot=seen,
+                        conversation=conversation_json,
+                        user_id=user_id,
+                        tracked_at=now,
                     )
-                else:
-                    before = Snapshot.from_json(row.snapshot)
-                    row.snapshot = snapshot.seen_notes_until(before.notes_until).to_json()
-                    row.conversation = conversation_json
-                    row.user_id = user_id
-                    row.tracked_at = now
-                try:
-                    session.commit()
-                    return
-                except IntegrityError:
-                    session.rollback()
+                )
+
+        _write_now_or_with_the_unit(self._db, write)
 
     def tracked(self, backend: str, ticket_id: int) -> list[Tracked]:
         with self._db.sessions() as session:
@@ -357,6 +400,53 @@ class SqlUpdateStore:
 # -- service facts and ratings (``ticketbot report``) --------------------------------------------
 
 
+class _Facts(NamedTuple):
+    company: str | None = None
+    created_at: datetime | None = None
+    first_response_at: datetime | None = None
+    resolved_at: datetime | None = None
+
+
+def _tracked_and_facts() -> Select[Any]:
+    """One read for a ticket being tracked: the person's tracking row and the ticket's facts
+    (either may be missing), so tracking a ticket costs one statement."""
+    tracking = (
+        select(
+            UpdateTrackingRow.id,
+            UpdateTrackingRow.snapshot,
+            UpdateTrackingRow.conversation,
+            UpdateTrackingRow.user_id,
+        )
+        .where(
+            UpdateTrackingRow.backend == bindparam("backend"),
+            UpdateTrackingRow.ticket_id == bindparam("ticket_id"),
+            UpdateTrackingRow.user_email == bindparam("user_email"),
+        )
+        .subquery("t")
+    )
+    facts = (
+        select(
+            literal(1).label("facts"),
+            UpdateTicketFactRow.company,
+            UpdateTicketFactRow.created_at,
+            UpdateTicketFactRow.first_response_at,
+            UpdateTicketFactRow.resolved_at,
+        )
+        .where(
+            UpdateTicketFactRow.backend == bindparam("backend"),
+            UpdateTicketFactRow.ticket_id == bindparam("ticket_id"),
+        )
+        .subquery("f")
+    )
+    anchor = select(literal(1).label("one")).subquery("one")
+    return select(*tracking.c, *facts.c).select_from(
+        anchor.outerjoin(tracking, true()).outerjoin(facts, true())
+    )
+
+
+_TRACKED_AND_FACTS = _tracked_and_facts()
+
+
 class SqlTicketFacts:
     """When each tracked ticket was filed, first answered and resolved, and its rating."""
 
@@ -384,19 +474,61 @@ class SqlTicketFacts:
         responded_at: datetime | None = None,
         resolved_at: datetime | None = None,
     ) -> None:
-        """Keep the first response and the latest resolution (earlier facts stay)."""
-        with self._db.sessions() as session:
-            row = self._row(session, backend, ticket_id)
-            row.company = company or row.company or ""
-            row.created_at = row.created_at or created_at
-            if responded_at is not None and row.first_response_at is None:
-                row.first_response_at = responded_at
-            if resolved_at is not None:
-                row.resolved_at = resolved_at
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()  # a concurrent first observation: it has the same facts
+        """Keep the first response and the latest resolution (earlier facts stay). One read;
+        a write only when a fact is new, held by the open unit of work (an event being
+        handled) for its transaction."""
+        unit = current_unit(self._db)
+        key = ("facts", backend, ticket_id)
+        if unit is not None and key in unit.seen:
+            row = unit.seen[key]
+        else:
+            with self._db.engine.connect() as connection:
+                found = connection.execute(
+                    select(
+                        UpdateTicketFactRow.company,
+                        UpdateTicketFactRow.created_at,
+                        UpdateTicketFactRow.first_response_at,
+                        UpdateTicketFactRow.resolved_at,
+                    ).where(
+                        UpdateTicketFactRow.backend == backend,
+                        UpdateTicketFactRow.ticket_id == ticket_id,
+                    )
+                ).first()
+            row = _Facts(*found) if found is not None else None
+        facts: dict[str, Any] = {
+            "company": company or (row.company if row else "") or "",
+            "created_at": (row.created_at if row else None) or created_at,
+        }
+        if responded_at is not None and (row is None or row.first_response_at is None):
+            facts["first_response_at"] = responded_at
+        if resolved_at is not None:
+            facts["resolved_at"] = resolved_at
+        if unit is not None:  # as it will be once written
+            unit.seen[key] = (row or _Facts())._replace(**facts)
+        if row is not None:
+            facts = {k: v for k, v in facts.items() if getattr(row, k) != v}
+            if not facts:
+                return  # nothing new
+
+        def write(connection: Connection) -> None:
+            if row is not None:
+                connection.execute(
+                    update(UpdateTicketFactRow)
+                    .where(
+                        UpdateTicketFactRow.backend == backend,
+                        UpdateTicketFactRow.ticket_id == ticket_id,
+                    )
+                    .values(**facts)
+                )
+                return
+            connection.execute(
+                insert_or_merge(connection)(UpdateTicketFactRow.__table__)
+                .values(backend=backend, ticket_id=ticket_id, reopened=0, **facts)
+                # A concurrent first observation: it has the same facts.
+                .on_conflict_do_nothing(index_elements=["backend", "ticket_id"])
+            )
+
+        _write_now_or_with_the_unit(self._db, write)
 
     def reopened(self, backend: str, ticket_id: int) -> None:
         with self._db.sessions() as session:

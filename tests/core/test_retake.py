@@ -12,7 +12,7 @@ from core import actions
 from core.assistant import SORRY
 from core.intents import Classification, Intent
 from core.messages import Event, Reply
-from core.tickets import Priority
+from core.tickets import Priority, TicketDraft
 from storage.db import Database
 from tests.support import ALICE, Bot, action, make_bot, message, only
 
@@ -31,7 +31,7 @@ def crashing(bot: Bot, write: Callable[..., Any], *, after: bool) -> Callable[..
         def no_history(*_: object, **__: object) -> None:
             raise Crash
 
-        bot.store.append_turns = no_history  # type: ignore[method-assign]
+        bot.store.finish_event = no_history  # type: ignore[method-assign,assignment]
         if after:
             write(*args)
         raise Crash
@@ -48,12 +48,12 @@ def confirm_event(bot: Bot) -> Event:
 
 def retake_after_crash(bot: Bot, event: Event, method: str, *, after: bool) -> list[Reply]:
     desk_write = getattr(bot.desk, method)
-    append_turns = bot.store.append_turns
+    finish_event = bot.store.finish_event
     setattr(bot.desk, method, crashing(bot, desk_write, after=after))
     with pytest.raises(Crash):
         bot.assistant.handle(event)
     setattr(bot.desk, method, desk_write)  # the restarted process
-    bot.store.append_turns = append_turns  # type: ignore[method-assign]
+    bot.store.finish_event = finish_event  # type: ignore[method-assign]
     return bot.assistant.handle(event, retake=True)
 
 
@@ -128,7 +128,7 @@ def test_history_write_failing_after_a_create_says_it_was_created(
     def broken(*_: object, **__: object) -> None:
         raise RuntimeError("disk full")
 
-    bot.store.append_turns = broken  # type: ignore[method-assign]
+    bot.store.finish_event = broken  # type: ignore[method-assign,assignment]
     reply = only(bot.say("ticket new printer jam"))
 
     assert "Created ticket" in reply.text and "try again" not in reply.text
@@ -156,3 +156,43 @@ def test_a_failure_after_the_write_keeps_what_was_done_and_never_says_try_again(
 
     assert bot.desk.get(ticket.ref, ALICE).is_closed
     assert all("try again" not in r.text for r in replies)
+
+
+def test_a_read_that_died_before_it_was_recorded_answers_once_when_retaken(
+    database: Database,
+) -> None:
+    bot = make_bot(database)
+    event = message("ticket list", event_id="Ev9")
+    finish_event = bot.store.finish_event
+
+    def dying(*_: object, **__: object) -> bool:
+        raise Crash
+
+    bot.store.finish_event = dying  # type: ignore[method-assign]
+    with pytest.raises(Crash):
+        bot.assistant.handle(event)
+    bot.store.finish_event = finish_event  # type: ignore[method-assign]
+
+    # A read claims its event with its answer: nothing was recorded, so it simply runs.
+    reply = only(bot.assistant.handle(event, retake=True))
+    assert "open tickets" in reply.text
+    assert bot.assistant.handle(event, retake=True) == [reply]  # answered as before
+    assert bot.assistant.handle(event) == []  # a redelivery drops
+
+
+def test_only_reads_are_claimed_with_their_answer() -> None:
+    from core import operations
+    from core.assistant import _RECORDED_AT_THE_END, claims_first
+
+    kinds = [
+        kind
+        for kind in vars(operations).values()
+        if isinstance(kind, type) and issubclass(kind, operations.Operation)
+    ]
+    assert all(not kind.writes for kind in _RECORDED_AT_THE_END)
+    assert all(kind in _RECORDED_AT_THE_END for kind in kinds if kind.free)
+    draft = TicketDraft("VPN drops", "every ten minutes")
+    status, create = operations.ShowStatus(), operations.CreateTicket(draft)
+    assert not claims_first(status) and claims_first(create)
+    assert claims_first(operations.Several((status, create)))
+    assert claims_first(operations.MuteUpdates(None))  # a write of the bot's own: first too
