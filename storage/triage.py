@@ -217,6 +217,11 @@ class SqlTriageBoard:
             rendered=True,
         )
 
+    def adopted(self, card: DueCard, message_ref: str) -> bool:
+        """An interrupted post of ``card`` turned out to be in the channel as ``message_ref``
+        (what it shows is not known: the caller edits it next, under the same claim)."""
+        return self._finish(card, message_ref=message_ref, posting_since=None)
+
     def rendered(self, card: DueCard, fingerprint: str | None) -> bool:
         """The posted card shows version ``card.version`` (edited, or nothing to edit)."""
         return self._finish(

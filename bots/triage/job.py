@@ -134,13 +134,17 @@ class TriageJob:
         )
         reply = triage_reply(view, choices)
         shown = fingerprint(reply)
-        if card.message_ref is None:
-            return await self._post(publisher, card, reply, shown)
+        message_ref = card.message_ref
+        if message_ref is None:
+            message_ref = await self._adopt(publisher, card) if card.posting_since else None
+            if message_ref is None:
+                return await self._post(publisher, card, reply, shown)
+            card = replace(card, message_ref=message_ref, fingerprint=None)
         if shown == card.fingerprint:
             await asyncio.to_thread(self.board.rendered, card, shown)
             self._count("unchanged")
             return 0
-        result = await publisher.edit(card.target, card.message_ref, reply)
+        result = await publisher.edit(card.target, message_ref, reply)
         if result.outcome == "ok":
             await asyncio.to_thread(self.board.rendered, card, shown)
             log.info("triage card edited ticket=%s platform=%s", card.ticket_id, publisher.platform)
@@ -149,22 +153,22 @@ class TriageJob:
         await self._failed(card, result.why, nothing_posted=True, gone=result.outcome == "gone")
         return 0
 
-    async def _post(self, publisher: CardPublisher, card: DueCard, reply: Reply, shown: str) -> int:
-        if card.posting_since is not None:
-            found = await publisher.find(card.target, card.key, card.posting_since)
-            if found is not None:
-                log.warning(
-                    "triage card found already posted after an interrupted post ticket=%s",
-                    card.ticket_id,
-                )
-                # The copy found may be older than the ticket now: edited on the next round.
-                await asyncio.to_thread(self.board.posted, card, found, None)
-                return 0
+    async def _adopt(self, publisher: CardPublisher, card: DueCard) -> str | None:
+        """After an interrupted post: the card's id if the platform shows it was posted."""
+        assert card.posting_since is not None
+        found = await publisher.find(card.target, card.key, card.posting_since)
+        if found is None:
             log.warning(
                 "triage card post was interrupted before; posting again ticket=%s platform=%s",
                 card.ticket_id,
                 publisher.platform,
             )
+            return None
+        log.warning("triage card found posted after an interrupted post ticket=%s", card.ticket_id)
+        await asyncio.to_thread(self.board.adopted, card, found)
+        return found
+
+    async def _post(self, publisher: CardPublisher, card: DueCard, reply: Reply, shown: str) -> int:
         if not await asyncio.to_thread(self.board.posting, card, self.clock()):
             return 0
         result = await publisher.post(card.target, reply, card.key)

@@ -105,9 +105,7 @@ def test_an_interrupted_post_is_reported_to_the_next_runner(database: Database) 
     # The first runner comes back late: its claim is gone, its report changes nothing.
     assert not board.posted(card, "late", "fp")
     assert board.posted(again, "1700000003.000100", "fp")
-    assert [c.message_ref for c in board.cards(4) if c.platform == "slack"] == [
-        "1700000003.000100"
-    ]
+    assert [c.message_ref for c in board.cards(4) if c.platform == "slack"] == ["1700000003.000100"]
 
 
 def test_a_failure_waits_for_its_retry_time_and_a_final_one_stops(database: Database) -> None:
