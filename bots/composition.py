@@ -27,9 +27,18 @@ from core.assistant import Assistant
 from core.attachments import AttachmentPolicy
 from core.context import current_request_id
 from core.knowledge import KnowledgeFileError, YamlKnowledgeBase
-from core.ports import AuditEntry, AuditLog, Bucket, Classifier, RatePolicy, TicketingSystem
+from core.ports import (
+    AuditEntry,
+    AuditLog,
+    Bucket,
+    Classifier,
+    RatePolicy,
+    TechnicianDesk,
+    TicketingSystem,
+)
 from core.ratelimit import RateLimitedTicketing
 from core.settings import Settings, TicketbotSettings
+from core.updates.model import TicketTouched
 from core.updates.tracking import TrackingTicketing
 from storage.attachments import SqlAttachmentStore
 from storage.audit import SqlAuditLog
@@ -187,6 +196,33 @@ def build_ticketing(settings: Settings, database: Database) -> TicketingSystem:
     return LocalDesk(database, staff_emails=settings.bot.staff_emails, clock=utc_now)
 
 
+def build_technicians(
+    settings: Settings,
+    database: Database,
+    backend: TicketingSystem,
+    notify: Callable[[TicketTouched], object] | None = None,
+) -> TechnicianDesk | None:
+    """The technicians' tools of ``backend`` (the assistant records them in the audit trail).
+    ``notify`` hears of each local desk change (the update service's signals)."""
+    from core.backends.autotask.tickets import AutotaskTicketing
+    from core.backends.waystone import WaystoneTechnicianDesk, WaystoneTicketing
+    from storage.local_desk import LocalDesk
+
+    if isinstance(backend, LocalDesk):
+        from storage.local_technicians import LocalTechnicianDesk
+
+        return LocalTechnicianDesk(
+            database, clock=utc_now, staff_emails=settings.bot.staff_emails, notify=notify
+        )
+    if isinstance(backend, AutotaskTicketing):
+        from core.backends.autotask import build_technician_desk
+
+        return build_technician_desk(backend, settings.autotask, clock=utc_now)
+    if isinstance(backend, WaystoneTicketing):
+        return WaystoneTechnicianDesk()
+    return None
+
+
 def build_classifier(settings: Settings, knowledge: YamlKnowledgeBase) -> Classifier:
     """The offline classifier; when an LLM is configured (``OPENAI_API_KEY``,
     ``OPENAI_BASE_URL`` or Azure), the LLM classifier with the offline one as its fallback."""
@@ -255,6 +291,9 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
     triage = build_triage(settings, database, backend, clock)  # triage:
     if triage is not None and updates.service is not None:
         updates.service.on_change.append(triage.board.changed)  # changed in the help desk
+    technicians = build_technicians(
+        settings, database, backend, lambda touched: updates.store.record_signal(touched, clock())
+    )
     assistant = Assistant(
         store=store,
         ticketing=TrackingTicketing(ticketing, updates.tracker),  # updates:
@@ -269,6 +308,7 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
         observer=MetricsObserver(metrics),
         attachments=attachments,
         updates=build_follow_ups(updates, backend, clock, audit),  # updates: mutes, ratings
+        technicians=technicians,  # audited by the assistant (AuditedTechnicianDesk)
         board=triage.board if triage is not None else None,  # triage:
     )
     return Runtime(

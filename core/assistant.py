@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from core import attachments as files_
-from core.audit_trail import AuditedTicketing, AuditTrail
+from core.audit_trail import AuditedTechnicianDesk, AuditedTicketing, AuditTrail
 from core.context import bind_event
 from core.errors import TicketingError, TicketNotFound
 from core.handlers import Work, run, settle
@@ -47,7 +47,7 @@ from core.ports import (
 from core.ratelimit import RateLimited, UserGate, operation_cost
 from core.text import sanitize
 from core.tickets import Ticket
-from core.translate import Translation, translate_action, translate_message
+from core.translate import Translation, asker_of, translate_action, translate_message
 
 log = logging.getLogger(__name__)
 
@@ -114,7 +114,11 @@ class Assistant:
         self.observer = observer
         self.attachments = attachments  # files that came with messages, until attached
         self.updates = updates  # mutes and ratings of ticket updates (None: no updates)
-        self.technicians = technicians  # technicians' tools (None: the backend has none)
+        self.technicians: TechnicianDesk | None = (  # technicians' tools (None: none)
+            AuditedTechnicianDesk(technicians, self._trail)
+            if technicians is not None and self._trail is not None
+            else technicians
+        )
         self.board = board  # the triage channel's cards (None: no triage channel)
 
     def handle(self, event: Event, *, retake: bool = False) -> list[Reply]:
@@ -254,6 +258,7 @@ class Assistant:
             classify,
             event_id=event.event_id,
             was_claimed=lambda key: self.store.was_claimed(key, except_by=event.event_id),
+            asker=asker_of(event, self.technicians, self.board),
         )
 
     # -- read queries for adapters ----------------------------------------------------------

@@ -8,7 +8,7 @@ from datetime import datetime
 from types import MappingProxyType
 
 from core import actions
-from core.commands import USAGE
+from core.commands import TECHNICIAN_USAGE_ALL, USAGE
 from core.messages import Card, CardAction, CardField, CardInput, CardLink, CardNote
 from core.tickets import Priority, Ticket, TicketDraft
 
@@ -188,10 +188,10 @@ def note_confirm_card(ticket: Ticket, text: str, request_id: str) -> Card:
     )
 
 
-def ticket_list_card(tickets: Sequence[Ticket]) -> Card:
+def ticket_list_card(tickets: Sequence[Ticket], *, title: str = "Your open tickets") -> Card:
     return Card(
         kind="ticket_list",
-        title="Your open tickets",
+        title=title,
         fields=tuple(
             CardField(f"{t.number} (#{t.id})", f"{t.title} — {t.status}, {t.priority}")
             for t in tickets
@@ -216,8 +216,15 @@ HELP_EXAMPLES = (
 )
 
 
-def help_card() -> Card:
+TECHNICIAN_EXAMPLES = ("I'll take 48213", "give 48213 to Jordan", "put 48213 on waiting customer")
+
+
+def help_card(*, technician: bool = False) -> Card:
+    """What the bot does; a technician also sees the technicians' commands."""
     body = "Commands:\n" + "\n".join(USAGE.values())
+    if technician:
+        said = " · ".join(f"“{e}”" for e in TECHNICIAN_EXAMPLES)
+        body += f"\n\nFor technicians:\n{TECHNICIAN_USAGE_ALL}\nIn words too: {said}"
     examples = "\n".join(f"“{e}”" for e in HELP_EXAMPLES)
     return Card(
         kind="help",

@@ -91,7 +91,8 @@ class UnknownChoice(TicketingError):
     ) -> None:
         listed = ", ".join(choices) if choices else "none"
         problem = "matches more than one" if several else "isn't one"
-        super().__init__(f"“{wanted}” {problem} of the {what}s here. Choose one of: {listed}.")
+        plural = f"{what}es" if what.endswith("s") else f"{what}s"
+        super().__init__(f"“{wanted}” {problem} of the {plural} here. Choose one of: {listed}.")
         self.what = what
         self.wanted = wanted
         self.choices = tuple(choices)

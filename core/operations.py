@@ -118,11 +118,15 @@ class RequestPriority(Operation):
 
 @dataclass(frozen=True)
 class ChangePriority(Operation):
+    """``technician``: a technician's change from a triage card, made at once through the
+    technicians' desk (in their name; anyone else is refused)."""
+
     writes: ClassVar[bool] = True
     ref: TicketRef
     priority: Priority
     request_id: str | None = None
     in_place: bool = False
+    technician: bool = False
 
 
 # -- technicians (core/handlers/technicians.py; only for a chat user the desk knows as one) ----
@@ -166,6 +170,7 @@ class TechnicianNote(Operation):
     ref: TicketRef
     text: str
     internal: bool = True
+    request_id: str | None = None  # a triage card's note form: claimed once (double clicks)
 
 
 @dataclass(frozen=True)

@@ -345,7 +345,7 @@ class TicketChange:
     API user made the change and named the technician in a note)."""
 
     ticket: Ticket
-    field: str
+    field: str  # assignee | status | note | priority
     before: str | None
     after: str | None
     as_technician: bool = True
@@ -388,6 +388,10 @@ class TechnicianDesk(Protocol):
     ) -> TicketChange:
         """Add a note by ``user``: internal (never shown to the requester) unless ``internal``
         is False."""
+        ...
+
+    def set_priority(self, ref: TicketRef, priority: Priority, user: UserRef) -> TicketChange:
+        """Set the ticket's priority (the bot's level, mapped to the help desk's own)."""
         ...
 
     def mine(self, user: UserRef, limit: int = 20) -> list[Ticket]:

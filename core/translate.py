@@ -7,14 +7,16 @@ operation adds lines to the tables that need it, never a branch to a chain.
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from core import actions
+from core import technician_words as tech
 from core.classifier.drafting import draft_title
-from core.commands import USAGE, Command, CommandError, is_command, parse_command
+from core.commands import VERBS, Command, CommandError, is_command, parse_command
 from core.dialogue import (
     adds_detail,
     asks_focus_status,
@@ -40,12 +42,15 @@ from core.dialogue import (
     title_edit,
     withdraws,
 )
+from core.handlers import technicians
 from core.intents import Classification, Intent
+from core.messages import Event, InboundMessage
 from core.operations import (
     AddNote,
     AlreadyDone,
     AnswerQuestion,
     AskForProblem,
+    AssignTicket,
     CancelPending,
     ChangePriority,
     CloseTicket,
@@ -58,25 +63,32 @@ from core.operations import (
     Help,
     ListTickets,
     MuteUpdates,
+    MyTickets,
     NothingPending,
     Operation,
     ProposeNote,
     ProposeTicket,
+    QueueTickets,
     RateTicket,
     Reopen,
     RequestClose,
     RequestPriority,
+    SetTicketStatus,
     Several,
     ShowStatus,
     SmallTalk,
+    TakeTicket,
+    TechnicianNote,
     UnmuteUpdates,
 )
-from core.ports import DialogueState, PendingAction
+from core.ports import DialogueState, PendingAction, TechnicianDesk, TriageBoard
 from core.text import sanitize
 from core.tickets import Priority, TicketDraft, TicketRef
 
 REOPEN_INTENT = Intent.REOPEN_TICKET.value
 PRIORITY_INTENT = Intent.CHANGE_PRIORITY.value
+
+log = logging.getLogger(__name__)
 
 BROKEN_BUTTON = "Sorry, that button doesn't work any more. Type “help”."
 
@@ -89,6 +101,44 @@ class Translation:
     operation: Operation
     label: str | None
     reading: Classification | None = None
+
+
+def _nobody() -> bool:
+    return False
+
+
+@dataclass(frozen=True)
+class Asker:
+    """What a translator may need to know about the person and where they wrote: whether they
+    are a technician (asked only when a reading depends on it: "my tickets" is their assigned
+    tickets) and the ticket whose triage thread the message is in (a technician's reply there
+    is a note on it)."""
+
+    technician: Callable[[], bool] = _nobody
+    thread_ticket: int | None = None
+
+
+ANYONE = Asker()
+
+
+def asker_of(event: Event, desk: TechnicianDesk | None, board: TriageBoard | None) -> Asker:
+    """The :class:`Asker` of ``event``: the technician check runs at most once, and only when
+    asked; the triage thread is looked up only where there is a board (and a failing board
+    only costs the thread: the message is read as any other)."""
+    checked: list[bool] = []
+
+    def technician() -> bool:
+        if not checked:
+            checked.append(technicians.is_technician(desk, event.user))
+        return checked[0]
+
+    thread: int | None = None
+    if board is not None and isinstance(event, InboundMessage):
+        try:
+            thread = board.ticket_of_thread(event.conversation)
+        except Exception:
+            log.exception("triage board could not say whose thread event_id=%s", event.event_id)
+    return Asker(technician, thread)
 
 
 def key_for(event_id: str) -> str:
@@ -117,15 +167,25 @@ _COMMANDS: dict[str, CommandBuilder] = {
             idempotency_key=key_for(event_id),
         )
     ),
-    "status": lambda c, _: ShowStatus(_ref(c)),
-    "note": lambda c, _: AddNote(_ref(c), c.text),
+    "status": lambda c, _: SetTicketStatus(_ref(c), c.text) if c.text else ShowStatus(_ref(c)),
+    "note": lambda c, _: (
+        AddNote(_ref(c), c.text)
+        if c.internal is None
+        else TechnicianNote(_ref(c), c.text, internal=c.internal)
+    ),
     "close": lambda c, _: RequestClose(_ref(c)),
     "reopen": lambda c, _: Reopen(_ref(c), c.text),
     "priority": lambda c, _: RequestPriority(_ref(c), c.priority or Priority.MEDIUM),
     "mute": lambda c, _: MuteUpdates(_ref(c)),
     "unmute": lambda c, _: UnmuteUpdates(_ref(c)),
+    "take": lambda c, _: TakeTicket(_ref(c)),
+    "assign": lambda c, _: (
+        TakeTicket(_ref(c)) if tech.is_me(c.text) else AssignTicket(_ref(c), c.text)
+    ),
+    "mine": lambda c, _: MyTickets(),
+    "queue": lambda c, _: QueueTickets(c.text or None),
 }
-assert set(_COMMANDS) == set(USAGE), "every verb of the grammar has a builder"
+assert set(_COMMANDS) == set(VERBS), "every verb of the grammar has a builder"
 
 
 def translate_command(parsed: Command | CommandError, event_id: str) -> Translation:
@@ -146,20 +206,31 @@ def translate_message(
     *,
     event_id: str,
     was_claimed: Callable[[str], bool],
+    asker: Asker = ANYONE,
 ) -> Translation:
-    """``text`` is sanitised and non-empty. Commands first; then the short replies that only
+    """``text`` is sanitised and non-empty. Commands first; then a technician's reply in a
+    triage thread, and technicians' requests by ticket number; then the short replies that only
     make sense in this dialogue; then the classifier's reading, completed with the state."""
     if is_command(text):
         return translate_command(parse_command(text), event_id)
+    if asker.thread_ticket is not None and asker.technician():
+        note, internal = tech.thread_note(text)
+        thread = TicketRef("id", str(asker.thread_ticket))
+        return Translation(
+            TechnicianNote(thread, note, internal=internal), "technician:thread_note"
+        )
+    technician = _technician_words(text, asker)
+    if technician is not None:
+        return technician
     muting = mute_request(text)
     if muting is not None:
         ref, muted = muting
         return Translation(MuteUpdates(ref) if muted else UnmuteUpdates(ref), "updates:mute")
     pending = state.pending
     if pending is not None and pending.action_id == actions.CHOOSE_TICKET:
-        return _answer_to_which(text, pending, state, classify, event_id, was_claimed)
+        return _answer_to_which(text, pending, state, classify, event_id, was_claimed, asker)
     if pending is not None and pending.action_id == actions.UPDATE_FIXED:
-        return _answer_to_fixed(text, pending, state, classify, event_id, was_claimed)
+        return _answer_to_fixed(text, pending, state, classify, event_id, was_claimed, asker)
     if pending is not None:
         if says_yes(text):
             return Translation(
@@ -194,13 +265,47 @@ def translate_message(
         if about_focus is not None:
             return Translation(about_focus.operation, about_focus.label, reading)
     operation = _from_reading(reading, text, state)
+    if isinstance(operation, ListTickets) and asker.technician():
+        operation = MyTickets()  # a technician's "my tickets": the ones they work on
     remainder = _remainder(reading, text)
     if remainder and remainder != text:
         more = translate_message(
-            remainder.strip(), state, classify, event_id=f"{event_id}:more", was_claimed=was_claimed
+            remainder.strip(),
+            state,
+            classify,
+            event_id=f"{event_id}:more",
+            was_claimed=was_claimed,
+            asker=asker,
         )
         operation = Several((operation, more.operation))
     return Translation(operation, reading.intent.value, reading)
+
+
+def _technician_words(text: str, asker: Asker) -> Translation | None:
+    """Technicians' requests by ticket number ("I'll take 48213", "give 48213 to Jordan",
+    "put 48213 on waiting customer"), and "what's assigned to me" / "what's in the queue".
+    They are rule-only (the language model's intents are the end users'): a message that names
+    its ticket reads the same whoever reads it. Only where an end user means something else
+    ("mark 48213 as done", "my assigned tickets", the queue) does the person's role decide."""
+    taken = tech.take_request(text)
+    if taken is not None:
+        return Translation(TakeTicket(taken), "technician:take")
+    assigned = tech.assign_request(text)
+    if assigned is not None:
+        ref, who = assigned
+        operation: Operation = TakeTicket(ref) if tech.is_me(who) else AssignTicket(ref, who)
+        return Translation(operation, "technician:assign")
+    status = tech.status_request(text)
+    if status is not None and (not tech.closes(status[1]) or asker.technician()):
+        return Translation(SetTicketStatus(*status), "technician:status")
+    if tech.asks_assigned_to_me(text):
+        if asker.technician():
+            return Translation(MyTickets(), "technician:mine")
+        return Translation(ListTickets(), Intent.LIST_TICKETS.value)
+    queue = tech.queue_request(text)
+    if queue is not None and asker.technician():
+        return Translation(QueueTickets(queue[0]), "technician:queue")
+    return None
 
 
 _SPLIT_AFTER = frozenset(
@@ -235,6 +340,7 @@ def _answer_to_which(
     classify: Classify,
     event_id: str,
     was_claimed: Callable[[str], bool],
+    asker: Asker = ANYONE,
 ) -> Translation:
     """The reply to "which ticket?": a number, "the first one", "the printer one" — or, when
     it is none of those, a new request (and the question is dropped)."""
@@ -259,7 +365,7 @@ def _answer_to_which(
     if ref is not None:
         chosen = _CHOSEN[then](ref, values) if then in _CHOSEN else ShowStatus(ref)
         return Translation(Several((forget, chosen)), "choose")
-    return _moved_on(text, forget, state, classify, event_id, was_claimed)
+    return _moved_on(text, forget, state, classify, event_id, was_claimed, asker)
 
 
 def _moved_on(
@@ -269,6 +375,7 @@ def _moved_on(
     classify: Classify,
     event_id: str,
     was_claimed: Callable[[str], bool],
+    asker: Asker = ANYONE,
 ) -> Translation:
     """Not an answer to the question waiting: the question is dropped and ``text`` read anew,
     against what waits next ("yes" to the draft the question was asked in front of), not
@@ -280,6 +387,7 @@ def _moved_on(
         classify,
         event_id=event_id,
         was_claimed=was_claimed,
+        asker=asker,
     )
     return Translation(Several((forget, moved_on.operation)), moved_on.label, moved_on.reading)
 
@@ -291,6 +399,7 @@ def _answer_to_fixed(
     classify: Classify,
     event_id: str,
     was_claimed: Callable[[str], bool],
+    asker: Asker = ANYONE,
 ) -> Translation:
     """The reply to a resolved ticket's "Did this fix it?": "yes" / "it's fixed" confirms;
     "no", "not fixed, it still jams" or news about it ("I restarted it and it's still slow")
@@ -308,6 +417,7 @@ def _answer_to_fixed(
         classify,
         event_id=event_id,
         was_claimed=was_claimed,
+        asker=asker,
     )
 
 
@@ -650,6 +760,23 @@ def _note_cancel(click: _Click) -> Operation:
     )
 
 
+def _triage_priority(click: _Click, ref: TicketRef) -> Operation:
+    level = Priority.parse(click.get(actions.INPUT_PRIORITY))
+    if level is None:
+        return Explain("Pick a priority: Low, Medium, High or Critical.")
+    return ChangePriority(ref, level, technician=True)
+
+
+def _triage_note(click: _Click, ref: TicketRef) -> Operation:
+    request_id = click.get(actions.REQUEST_ID) or None
+    if request_id and click.was_claimed(f"technician-note:{request_id}"):
+        return AlreadyDone("That note was already added.")
+    public = click.get(actions.PUBLIC).strip().casefold() in {"true", "1", "yes", "on"}
+    return TechnicianNote(
+        ref, click.get(actions.INPUT_NOTE), internal=not public, request_id=request_id
+    )
+
+
 _ACTIONS: dict[str, ActionBuilder] = {
     actions.CREATE_CONFIRM: _create_confirm,
     actions.CREATE_CANCEL: _create_cancel,
@@ -684,6 +811,16 @@ _ACTIONS: dict[str, ActionBuilder] = {
         lambda click, ref: CommentRating(ref, click.get(actions.INPUT_NOTE))
     ),
     actions.UPDATE_MUTE: _with_ref(lambda click, ref: MuteUpdates(ref)),
+    # Triage cards: the card is edited by the board, so no answer replaces it.
+    actions.TRIAGE_TAKE: _with_ref(lambda click, ref: TakeTicket(ref)),
+    actions.TRIAGE_ASSIGN: _with_ref(
+        lambda click, ref: AssignTicket(ref, click.get(actions.INPUT_ASSIGNEE))
+    ),
+    actions.TRIAGE_PRIORITY: _with_ref(_triage_priority),
+    actions.TRIAGE_STATUS: _with_ref(
+        lambda click, ref: SetTicketStatus(ref, click.get(actions.INPUT_STATUS))
+    ),
+    actions.TRIAGE_NOTE: _with_ref(_triage_note),
 }
 assert set(_ACTIONS) == set(actions.ALL_ACTIONS), "every card action has a builder"
 # A typed "no" is the waiting confirmation's own cancel button.

@@ -281,6 +281,9 @@ class WaystoneTechnicianDesk:
     ) -> TicketChange:
         raise self._unavailable("internal notes" if internal else "notes")
 
+    def set_priority(self, ref: TicketRef, priority: Priority, user: UserRef) -> TicketChange:
+        raise self._unavailable("priority")
+
     def mine(self, user: UserRef, limit: int = 20) -> list[Ticket]:
         raise self._unavailable("mine")
 

@@ -10,6 +10,7 @@ from core.cards import help_card
 from core.classifier.drafting import draft_title
 from core.errors import TicketingError
 from core.handlers.registry import Work, handles, run
+from core.handlers.technicians import is_technician
 from core.messages import Reply
 from core.operations import AnswerQuestion, Explain, Help, ProposeTicket, Several, SmallTalk
 from core.ports import PendingAction
@@ -43,7 +44,7 @@ def answer_question(op: AnswerQuestion, work: Work) -> None:
 
 @handles(Help)
 def show_help(op: Help, work: Work) -> None:
-    card = help_card()
+    card = help_card(technician=is_technician(work.desk, work.user))
     work.say(Reply(op.reply or f"{card.subtitle}\n{card.body}", card=card))
 
 

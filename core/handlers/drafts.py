@@ -101,6 +101,7 @@ def create_ticket(op: CreateTicket, work: Work) -> None:
         "ticket created backend=%s id=%s number=%s", work.ticketing.name, ticket.id, ticket.number
     )
     work.focus = str(ticket.id)
+    work.filed(ticket)
     work.say(
         Reply(
             f"Created ticket {ticket.number} (#{ticket.id}): “{ticket.title}”. "

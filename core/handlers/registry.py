@@ -3,6 +3,7 @@ works with (:class:`Work`)."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -22,7 +23,9 @@ from core.ports import (
     TicketingSystem,
     TriageBoard,
 )
-from core.tickets import TicketRef
+from core.tickets import Ticket, TicketRef
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -97,6 +100,24 @@ class Work:
 
     def release(self, key: str) -> None:
         self.store.release_event(key)
+
+    def filed(self, ticket: Ticket) -> None:
+        """Tell the triage board a ticket was just filed for this person (never fails)."""
+        if self.board is None:
+            return
+        try:
+            self.board.filed(ticket, self.user)
+        except Exception:
+            log.exception("triage board not told of new ticket id=%s", ticket.id)
+
+    def changed(self, ticket_id: int) -> None:
+        """Tell the triage board a ticket changed, so its card is edited (never fails)."""
+        if self.board is None:
+            return
+        try:
+            self.board.changed(ticket_id)
+        except Exception:
+            log.exception("triage board not told of change ticket id=%s", ticket_id)
 
     def attach(self, ref: TicketRef, label: str, files: tuple[AttachmentRef, ...]) -> None:
         """Attach ``files`` to a ticket just written and say how it went. Called only after

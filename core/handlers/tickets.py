@@ -21,6 +21,7 @@ from core.cards import (
 from core.dialogue import descriptive_words
 from core.handlers.pending import consume, drop_question, offer
 from core.handlers.registry import Work, handles
+from core.handlers.technicians import technician_priority
 from core.messages import Reply
 from core.operations import (
     AddNote,
@@ -172,6 +173,7 @@ def add_note(op: AddNote, work: Work) -> None:
     )
     if ticket is None:
         return
+    work.changed(ticket.id)
     work.say(
         Reply(
             f"Added your note to ticket {ticket.number}.",
@@ -277,6 +279,7 @@ def close_ticket(op: CloseTicket, work: Work) -> None:
         return
     if op.request_id is None:
         consume(work, op.ref.value)  # a confirmation asked before request ids existed
+    work.changed(ticket.id)
     work.say(
         Reply(
             f"Done: ticket {ticket.number} is now {ticket.status}.",
@@ -303,6 +306,7 @@ def reopen(op: Reopen, work: Work) -> None:
         if op.reason.strip() and op.in_place:
             # "No, reopen" on an update the ticket has moved on from: the words still count.
             ticket = work.ticketing.add_note(ref, op.reason.strip(), work.user)
+            work.changed(ticket.id)
         work.say(
             Reply(
                 f"Ticket {ticket.number} is still open ({ticket.status}); no need to reopen it. "
@@ -319,6 +323,7 @@ def reopen(op: Reopen, work: Work) -> None:
     who = work.user.display_name or work.user.email or work.user.user_id
     reason = op.reason.strip() or f"reopened by {who} in chat"
     ticket = work.ticketing.reopen(ref, reason, work.user)
+    work.changed(ticket.id)
     if work.updates is not None:
         work.updates.reopened(ticket.id, work.user)
     work.say(
@@ -376,6 +381,9 @@ def _one_up(label: str) -> Priority:
 
 @handles(ChangePriority)
 def change_priority(op: ChangePriority, work: Work) -> None:
+    if op.technician:
+        technician_priority(op, work)
+        return
     ticket = confirmed_write(
         work,
         "priority",
@@ -385,6 +393,7 @@ def change_priority(op: ChangePriority, work: Work) -> None:
     )
     if ticket is None:
         return
+    work.changed(ticket.id)
     work.say(
         Reply(
             f"Done: ticket {ticket.number} is now {ticket.priority} priority.",

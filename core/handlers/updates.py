@@ -23,6 +23,7 @@ def confirm_fixed(op: ConfirmFixed, work: Work) -> None:
     drop_question(work, actions.UPDATE_FIXED, ticket.id)
     if not ticket.is_closed:
         ticket = work.ticketing.close(op.ref, work.user)
+        work.changed(ticket.id)
     work.focus = str(ticket.id)
     if work.updates is not None:
         work.updates.confirmed(ticket.id, work.user)

@@ -41,7 +41,7 @@ from core.errors import ConfigurationError, NotATechnician, TicketingError, Unkn
 from core.messages import UserRef
 from core.ports import Technician, TicketChange
 from core.settings import AutotaskSettings
-from core.tickets import Note, Ticket, TicketRef
+from core.tickets import Note, Priority, Ticket, TicketRef
 
 log = logging.getLogger("ticketbot.autotask")
 
@@ -128,6 +128,25 @@ class AutotaskTechnicianDesk:
         return TicketChange(
             self._tickets.shape(after, who, notes=kept or ()),
             "status",
+            before,
+            wanted.label,
+            as_me,
+        )
+
+    def set_priority(self, ref: TicketRef, priority: Priority, user: UserRef) -> TicketChange:
+        who, me = self._acting(user)
+        wanted = self._vocabulary.priority(priority)
+        item = self._tickets.authorized(ref, who)
+        before = self._vocabulary.label(TICKETS, "priority", item.integer("priority"))
+        if item.integer("priority") == wanted.value:
+            return TicketChange(self._tickets.shape(item, who), "priority", before, wanted.label)
+        kept = self._tickets.kept_notes(item)  # before the write drops them
+        done = f"set the priority to {wanted.label}"
+        as_me = self._patch(item, {"priority": wanted.value}, me, done)
+        after = self._tickets.touched(item, priority=wanted.value)
+        return TicketChange(
+            self._tickets.shape(after, who, notes=kept or ()),
+            "priority",
             before,
             wanted.label,
             as_me,
