@@ -6,6 +6,7 @@ itself edits it too; a reply under the card is an internal note the requester ne
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -175,7 +176,9 @@ async def test_a_change_made_in_autotask_edits_the_card(
     ticket["assignedResourceID"] = tenant.ids["jordan"]
     tenant.add_note(ticket_id, "Looking into it", publish=1, creator=tenant.ids["jordan"])
 
-    await server.app[UPDATES_JOB_KEY].tick()  # the poll finds the activity: a signal
+    kit = server.runtime.updates
+    assert kit is not None and kit.poller is not None
+    assert await asyncio.to_thread(kit.poller.poll) == 1  # the poll finds it: a signal
     await triage_job(server).tick()
 
     [edit] = _updates(slack)
