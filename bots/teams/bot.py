@@ -351,6 +351,11 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         reference = TurnContext.get_conversation_reference(activity)
         self.spawn(self._welcome(reference, translate.conversation_ref(activity)), "welcome")
 
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if not translate.is_personal(activity) and activity.recipient is not None:
+            self._added_to_team([activity.recipient], turn_context)  # triage
+
     def _added_to_team(self, members: Sequence[ChannelAccount], turn_context: TurnContext) -> None:
         """The bot itself was added to a team: keep the channel's reference (service URL,
         tenant), so a configured triage channel there can be posted to."""

@@ -7,6 +7,7 @@ itself edits it too; a reply under the card is an internal note the requester ne
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any
@@ -26,6 +27,7 @@ from tests.slack.harness import (
     block_texts,
     channel_message,
     dm_event,
+    view_submission,
 )
 from tests.triage.harness import (
     TESS,
@@ -251,3 +253,33 @@ async def test_ordinary_channel_chatter_never_reaches_the_core(
     await server.settle()
 
     assert len(server.core_calls) == calls
+
+
+async def test_the_note_button_asks_who_sees_it_and_defaults_to_internal(
+    server: SlackHarness, slack: FakeSlackApi, tenant: FakeAutotask
+) -> None:
+    ticket_id, ts = await _filed(server, slack, tenant)
+    note = card_elements(posted_blocks(_triage_posts(slack)[0]))[actions.TRIAGE_NOTE]
+
+    await _click(server, channel_click(note, message_ts=ts))
+    [opened] = slack.calls_to("views.open")
+    view = opened.params["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    visibility = next(b for b in view["blocks"] if b["block_id"] == f"input.{actions.PUBLIC}")
+    assert visibility["element"]["initial_option"]["value"] == "false"
+    assert [o["text"]["text"] for o in visibility["element"]["options"]] == [
+        "Internal: technicians only",
+        "Public: the requester sees it",
+    ]
+    submitted = view_submission(view, {actions.INPUT_NOTE: "Replaced the VPN profile"}, user=TESS)
+    await _click(server, submitted)
+    public = view_submission(
+        view, {actions.INPUT_NOTE: "Please restart", actions.PUBLIC: "true"}, user=TESS
+    )
+    await _click(server, public)
+
+    notes = {n["description"]: n for n in tenant.notes.values() if n["ticketID"] == ticket_id}
+    internal = next(n for text, n in notes.items() if "Replaced the VPN profile" in text)
+    shared = next(n for text, n in notes.items() if "Please restart" in text)
+    assert internal["publish"] != 1
+    assert shared["publish"] == 1

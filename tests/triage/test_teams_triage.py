@@ -70,12 +70,13 @@ async def _filed(
     return max(tenant.tickets), post
 
 
+@pytest.mark.parametrize("kind", ["conversationUpdate", "installationUpdate"])
 async def test_the_bot_added_to_a_team_remembers_how_to_reach_its_channel(
-    server: TeamsHarness,
+    server: TeamsHarness, kind: str
 ) -> None:
     added = {
         "id": next_id(),
-        "type": "conversationUpdate",
+        "type": kind,
         "timestamp": now_utc().isoformat().replace("+00:00", "Z"),
         "serviceUrl": server.service_url,
         "channelId": "msteams",
@@ -87,9 +88,12 @@ async def test_the_bot_added_to_a_team_remembers_how_to_reach_its_channel(
             "tenantId": TENANT,
             "id": TEAMS_TRIAGE,
         },
-        "membersAdded": [{"id": BOT["id"]}],
         "channelData": {**channel_data(), "channel": {"id": TEAMS_TRIAGE}},
     }
+    if kind == "conversationUpdate":
+        added["membersAdded"] = [{"id": BOT["id"]}]
+    else:
+        added["action"] = "add"
 
     answer = await server.say(added)
 
