@@ -74,7 +74,7 @@ async def _filed(
 async def test_the_bot_added_to_a_team_remembers_how_to_reach_its_channel(
     server: TeamsHarness, kind: str
 ) -> None:
-    added = {
+    added: dict[str, Any] = {
         "id": next_id(),
         "type": kind,
         "timestamp": now_utc().isoformat().replace("+00:00", "Z"),
