@@ -88,6 +88,9 @@ class SqlTriageBoard:
                 log.exception("triage card not recorded ticket=%s", ticket.id)
 
     def changed(self, ticket_id: int) -> None:
+        posted_before = TriageCardRow.state.in_(("posted", "failed")) & (
+            TriageCardRow.message_ref.is_not(None)
+        )
         try:
             with self._db.sessions() as session, session.begin():
                 session.execute(
@@ -98,20 +101,11 @@ class SqlTriageBoard:
                     )
                     .values(
                         version=TriageCardRow.version + 1,
+                        state=case((posted_before, "dirty"), else_=TriageCardRow.state),
                         updated_at=self._clock(),
                         attempts=0,
                         retry_at=None,
                     )
-                )
-                session.execute(
-                    update(TriageCardRow)
-                    .where(
-                        TriageCardRow.backend == self.backend,
-                        TriageCardRow.ticket_id == ticket_id,
-                        TriageCardRow.state.in_(("posted", "failed")),
-                        TriageCardRow.message_ref.is_not(None),
-                    )
-                    .values(state="dirty")
                 )
         except Exception:
             log.exception("triage card change not recorded ticket=%s", ticket_id)

@@ -35,14 +35,6 @@ TRIAGE = "CTRIAGE01"
 SLACK_EPOCH = datetime.fromtimestamp(1_700_000_000, UTC)
 
 
-@pytest.fixture
-async def slack() -> AsyncIterator[FakeSlackApi]:
-    fake = await FakeSlackApi().start()
-    yield fake
-    assert fake.invalid == []
-    await fake.stop()
-
-
 class Desk:
     def __init__(self, tmp_path: Path, fake: FakeSlackApi) -> None:
         self.clock = FakeClock(SLACK_EPOCH)
