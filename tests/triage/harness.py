@@ -24,7 +24,7 @@ from tests.fakes.autotask_server import FakeAutotask
 from tests.fakes.bot_connector import FakeBotConnector
 from tests.fakes.loopback import start_app
 from tests.fakes.slack_api import TEAM_ID, FakeSlackApi
-from tests.slack.harness import ALICE, SlackHarness, now_utc
+from tests.slack.harness import SlackHarness, now_utc
 from tests.slack.harness import make_settings as slack_settings
 from tests.support import ScriptedClassifier, count_core_calls
 from tests.teams.harness import TeamsHarness
@@ -202,4 +202,21 @@ def posted_blocks(call: Any) -> list[dict[str, Any]]:
     return json.loads(blocks) if isinstance(blocks, str) else list(blocks or [])
 
 
-__all__ = ["ALICE", "TESS", "TRIAGE"]
+def slack_fields(blocks: list[dict[str, Any]]) -> dict[str, str]:
+    """The card's fields as Slack shows them (``*Label*\\nvalue``), by label."""
+    found: dict[str, str] = {}
+    for block in blocks:
+        for field_ in block.get("fields") or []:
+            label, _, value = str(field_.get("text", "")).partition("\n")
+            found[label.strip("*")] = value
+    return found
+
+
+def teams_facts(card: Mapping[str, Any]) -> dict[str, str]:
+    """The card's facts as Teams shows them, by title."""
+    return {
+        str(fact["title"]): str(fact["value"])
+        for element in card.get("body", [])
+        if element.get("type") == "FactSet"
+        for fact in element["facts"]
+    }

@@ -36,6 +36,7 @@ from tests.triage.harness import (
     channel_click,
     pick,
     posted_blocks,
+    slack_fields,
     start_slack,
     triage_job,
 )
@@ -128,7 +129,7 @@ async def test_take_assign_priority_and_status_change_autotask_and_edit_the_same
     assert tenant.tickets[ticket_id]["assignedResourceID"] == tenant.ids["tess"]
     [edit] = _updates(slack)
     assert edit.params["ts"] == ts
-    assert "Tess Tech" in block_texts(posted_blocks(edit))
+    assert slack_fields(posted_blocks(edit))["Assigned to"] == "Tess Tech"
 
     card = card_elements(posted_blocks(edit))
     assign = card[actions.TRIAGE_ASSIGN]
@@ -149,8 +150,10 @@ async def test_take_assign_priority_and_status_change_autotask_and_edit_the_same
     edits = _updates(slack)
     assert [e.params["ts"] for e in edits] == [ts] * len(edits)
     assert len(edits) == 4
-    final = block_texts(posted_blocks(edits[-1]))
-    assert "Jordan Lee" in final and "In Progress" in final
+    final = slack_fields(posted_blocks(edits[-1]))
+    assert final["Assigned to"] == "Jordan Lee"
+    assert final["Status"] == "In Progress"
+    assert final["Priority"] == "Critical"
     assert len(_triage_posts(slack)) == 1  # never a second card
     # The bot's own answers stay short and in the card's thread.
     answers = [c for c in slack.calls_to("chat.postMessage") if c.params.get("thread_ts") == ts]
@@ -185,7 +188,7 @@ async def test_a_change_made_in_autotask_edits_the_card(
 
     [edit] = _updates(slack)
     assert edit.params["ts"] == ts
-    assert "Jordan Lee" in block_texts(posted_blocks(edit))
+    assert slack_fields(posted_blocks(edit))["Assigned to"] == "Jordan Lee"
 
 
 async def test_a_closed_tickets_card_collapses(

@@ -30,7 +30,7 @@ from tests.teams.harness import (
     next_id,
     now_utc,
 )
-from tests.triage.harness import TEAMS_TRIAGE, start_teams, triage_job
+from tests.triage.harness import TEAMS_TRIAGE, start_teams, teams_facts, triage_job
 
 pytestmark = pytest.mark.anyio
 TESS = BOB  # in these tests, the member 29:bob is Tess Tech, a technician
@@ -120,25 +120,34 @@ async def test_a_filed_ticket_is_posted_and_a_click_updates_the_same_activity(
     assert patch.impersonation == str(tenant.ids["tess"])
     [update] = [u for u in connector.updates() if u.conversation_id == TEAMS_TRIAGE]
     assert update.activity_id == post.id
-    assert "Tess Tech" in str(update.card)
+    assert teams_facts(update.card)["Assigned to"] == "Tess Tech"
     assert len(_posts(connector)) == 1
 
-    status = click(
-        server.service_url,
-        update,
-        actions.TRIAGE_STATUS,
-        sender=TESS,
-        typed={actions.INPUT_STATUS: "In Progress"},
-    )
-    status["conversation"] = _thread(post.id)
-    status["replyToId"] = post.id
-    await server.say(status)
-    await triage_job(server).tick()
+    for action_id, typed in (
+        (actions.TRIAGE_ASSIGN, {actions.INPUT_ASSIGNEE: "Jordan Lee"}),
+        (actions.TRIAGE_PRIORITY, {actions.INPUT_PRIORITY: "Critical"}),
+        (actions.TRIAGE_STATUS, {actions.INPUT_STATUS: "In Progress"}),
+    ):
+        latest = [u for u in connector.updates() if u.conversation_id == TEAMS_TRIAGE][-1]
+        chosen = click(server.service_url, latest, action_id, sender=TESS, typed=typed)
+        chosen["conversation"] = _thread(post.id)
+        chosen["replyToId"] = post.id
+        assert (await server.say(chosen)).status == 200
+        await triage_job(server).tick()
 
+    writes = tenant.calls("PATCH", "Tickets")
+    assert len(writes) == 4
+    assert all(w.impersonation == str(tenant.ids["tess"]) for w in writes)
+    assert tenant.tickets[ticket_id]["assignedResourceID"] == tenant.ids["jordan"]
     updates = [u for u in connector.updates() if u.conversation_id == TEAMS_TRIAGE]
-    assert [u.activity_id for u in updates] == [post.id, post.id]
-    assert "In Progress" in str(updates[-1].card)
-    assert ticket_id in tenant.tickets
+    assert [u.activity_id for u in updates] == [post.id] * 4
+    facts = teams_facts(updates[-1].card)
+    assert (facts["Assigned to"], facts["Status"], facts["Priority"]) == (
+        "Jordan Lee",
+        "In Progress",
+        "Critical",
+    )
+    assert len(_posts(connector)) == 1
 
 
 async def test_a_reply_in_the_cards_chain_is_an_internal_note(
