@@ -224,20 +224,31 @@ async def test_a_reply_under_the_card_is_an_internal_note_the_requester_never_se
     ticket_id, ts = await _filed(server, slack, tenant)
     alice_before = [c for c in slack.posted() if c.params.get("channel") == DM]
 
+    tenant.reset_log()
+
     await server.event(
         channel_message("Firewall rule 12 is wrong", user=TESS, channel=TRIAGE, thread_ts=ts)
     )
+    await server.event(
+        channel_message("/public Please restart the VPN", user=TESS, channel=TRIAGE, thread_ts=ts)
+    )
     await server.settle()
-    await server.app[UPDATES_JOB_KEY].tick()
+    kit = server.runtime.updates
+    assert kit is not None and kit.poller is not None
+    await asyncio.to_thread(kit.poller.poll)  # the update events: Alice hears what is public
     await server.app[UPDATES_JOB_KEY].tick()
 
     notes = [n for n in tenant.notes.values() if n["ticketID"] == ticket_id]
-    [note] = [n for n in notes if "Firewall rule 12" in n["description"]]
-    assert note["publish"] != 1  # not "All": internal
-    [write] = tenant.calls("POST", rf"Tickets/{ticket_id}/Notes")
-    assert write.impersonation == str(tenant.ids["tess"])
-    alice_after = [c for c in slack.posted() if c.params.get("channel") == DM]
-    assert "Firewall" not in str([c.params for c in alice_after[len(alice_before) :]])
+    [internal] = [n for n in notes if "Firewall rule 12" in n["description"]]
+    [public] = [n for n in notes if "Please restart" in n["description"]]
+    assert internal["publish"] != 1 and public["publish"] == 1  # 1: "All"
+    writes = tenant.calls("POST", rf"Tickets/{ticket_id}/Notes")
+    assert [w.impersonation for w in writes] == [str(tenant.ids["tess"])] * 2
+    told = str(
+        [c.params for c in slack.posted() if c.params.get("channel") == DM][len(alice_before) :]
+    )
+    assert "Please restart the VPN" in told
+    assert "Firewall" not in told
     answers = [c for c in slack.calls_to("chat.postMessage") if c.params.get("thread_ts") == ts]
     assert answers and all(len(str(a.params["text"])) < 200 for a in answers)
 
