@@ -211,6 +211,7 @@ def parse_command(text: str) -> Command | CommandError:
     if verb == "status" and remainder:
         return Command("status", ref=ref, text=" ".join(remainder.split()))
     if verb == "assign":
+        remainder = re.sub(r"^to\s+", "", remainder, flags=re.IGNORECASE)  # "… 48213 to Jo"
         if not remainder:
             return CommandError("Assign it to whom?", _usage(verb))
         return Command(verb, ref=ref, text=remainder)

@@ -92,7 +92,10 @@ class UnknownChoice(TicketingError):
         listed = ", ".join(choices) if choices else "none"
         problem = "matches more than one" if several else "isn't one"
         plural = f"{what}es" if what.endswith("s") else f"{what}s"
-        super().__init__(f"“{wanted}” {problem} of the {plural} here. Choose one of: {listed}.")
+        if wanted.strip():
+            super().__init__(f"“{wanted}” {problem} of the {plural} here. Choose one of: {listed}.")
+        else:
+            super().__init__(f"Which one? The {plural} here: {listed}.")
         self.what = what
         self.wanted = wanted
         self.choices = tuple(choices)

@@ -284,10 +284,12 @@ class AuditEntry:
     """One line of the audit trail: who did what, where, to which ticket, and how it went.
 
     ``action`` is one of ``ticket.create``, ``ticket.note``, ``ticket.close``, ``ticket.reopen``,
-    ``ticket.priority``, ``llm.classify``,
-    ``refused.authorization``, ``refused.rate_limit``, ``refused.signature`` (adapters may add
-    their own ``refused.*``). ``outcome`` is ``ok`` or a short error text. ``detail`` holds
-    plain JSON values (an LLM call's model, tokens, latency and fallback, say); never a secret.
+    ``ticket.priority``, ``llm.classify``, a technician's ``technician.take`` / ``.assign`` /
+    ``.status`` / ``.note`` / ``.priority`` (detail: ``by``, ``field``, ``before``, ``after``),
+    ``refused.authorization``, ``refused.rate_limit``, ``refused.signature``,
+    ``refused.technician`` (adapters may add their own ``refused.*``). ``outcome`` is ``ok``
+    or a short error text. ``detail`` holds plain JSON values (an LLM call's model, tokens,
+    latency and fallback, say); never a secret.
     """
 
     at: datetime

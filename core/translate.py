@@ -83,7 +83,7 @@ from core.operations import (
 )
 from core.ports import DialogueState, PendingAction, TechnicianDesk, TriageBoard
 from core.text import sanitize
-from core.tickets import Priority, TicketDraft, TicketRef
+from core.tickets import STATUS_COMPLETE, Priority, TicketDraft, TicketRef
 
 REOPEN_INTENT = Intent.REOPEN_TICKET.value
 PRIORITY_INTENT = Intent.CHANGE_PRIORITY.value
@@ -213,7 +213,8 @@ def translate_message(
     make sense in this dialogue; then the classifier's reading, completed with the state."""
     if is_command(text):
         return translate_command(parse_command(text), event_id)
-    if asker.thread_ticket is not None and asker.technician():
+    answers = state.pending is not None and (says_yes(text) or says_no(text))
+    if asker.thread_ticket is not None and not answers and asker.technician():
         note, internal = tech.thread_note(text)
         thread = TicketRef("id", str(asker.thread_ticket))
         return Translation(
@@ -296,8 +297,11 @@ def _technician_words(text: str, asker: Asker) -> Translation | None:
         operation: Operation = TakeTicket(ref) if tech.is_me(who) else AssignTicket(ref, who)
         return Translation(operation, "technician:assign")
     status = tech.status_request(text)
-    if status is not None and (not tech.closes(status[1]) or asker.technician()):
+    if status is not None and not tech.closes(status[1]):
         return Translation(SetTicketStatus(*status), "technician:status")
+    if status is not None and asker.technician():
+        # "mark 48213 as done": the help desk's complete status.
+        return Translation(SetTicketStatus(status[0], STATUS_COMPLETE), "technician:status")
     if tech.asks_assigned_to_me(text):
         if asker.technician():
             return Translation(MyTickets(), "technician:mine")
@@ -769,7 +773,9 @@ def _triage_priority(click: _Click, ref: TicketRef) -> Operation:
 
 def _triage_note(click: _Click, ref: TicketRef) -> Operation:
     request_id = click.get(actions.REQUEST_ID) or None
-    if request_id and click.was_claimed(f"technician-note:{request_id}"):
+    if request_id and click.was_claimed(
+        technicians.note_claim(request_id, click.get(actions.INPUT_NOTE))
+    ):
         return AlreadyDone("That note was already added.")
     public = click.get(actions.PUBLIC).strip().casefold() in {"true", "1", "yes", "on"}
     return TechnicianNote(

@@ -4,7 +4,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, func, select, update
@@ -234,10 +234,16 @@ class SqlUpdateStore:
             return True
 
     def due_messages(
-        self, now: datetime, platforms: Collection[str], limit: int = 100
+        self,
+        now: datetime,
+        platforms: Collection[str],
+        limit: int = 100,
+        *,
+        accepts: Callable[[Tracked], bool] | None = None,
     ) -> list[Outgoing]:
         """Claim up to ``limit`` due messages (so two senders never send one twice); a claim
-        not finished within ``CLAIM_TIMEOUT`` (a crash) is due again."""
+        not finished within ``CLAIM_TIMEOUT`` (a crash) is due again. ``accepts``: only those
+        for conversations this sender serves are claimed (one terminal leaves another's)."""
         with self._db.sessions() as session:
             rows = session.execute(
                 select(UpdateOutboxRow, UpdateTrackingRow)
@@ -252,6 +258,8 @@ class SqlUpdateStore:
             ).all()
             claimed = []
             for out, tracking in rows:
+                if accepts is not None and not accepts(_tracked(tracking)):
+                    continue
                 won = session.execute(
                     update(UpdateOutboxRow)
                     .where(

@@ -52,7 +52,7 @@ def is_technician(desk: TechnicianDesk | None, user: UserRef) -> bool:
         return False
     try:
         desk.technician(user)
-    except NotATechnician:
+    except (NotATechnician, TechnicianToolsUnavailable):
         return False
     except TicketingError as exc:
         log.info("technician check failed: %s", exc.detail)
@@ -88,9 +88,7 @@ def take_ticket(op: TakeTicket, work: Work) -> None:
 
 @handles(AssignTicket)
 def assign_ticket(op: AssignTicket, work: Work) -> None:
-    if not op.assignee.strip():
-        work.say(Reply(f"Who should ticket {op.ref} go to? Give a name or an e-mail address."))
-        return
+    # No one named: the desk refuses an end user, and lists the technicians to a technician.
     change = desk_of(work, "assign").assign(op.ref, op.assignee, work.user)
     ticket = change.ticket
     if change.before == change.after:
@@ -103,9 +101,6 @@ def assign_ticket(op: AssignTicket, work: Work) -> None:
 
 @handles(SetTicketStatus)
 def set_ticket_status(op: SetTicketStatus, work: Work) -> None:
-    if not op.status.strip():
-        work.say(Reply(f"Which status should ticket {op.ref} get?"))
-        return
     change = desk_of(work, "status").set_status(op.ref, op.status, work.user)
     ticket = change.ticket
     if change.before == change.after:
@@ -113,6 +108,13 @@ def set_ticket_status(op: SetTicketStatus, work: Work) -> None:
     else:
         text = f"Ticket {_label(ticket)} is now {change.after} (was {change.before or 'unset'})."
     _changed(work, change, text, in_place=op.in_place)
+
+
+def note_claim(request_id: str, text: str) -> str:
+    """What a note from a card's form claims: the same words sent twice from one card (a
+    double click) are added once; other words from the same card are a new note."""
+    digest = hashlib.sha256(text.strip().encode()).hexdigest()[:16]
+    return f"technician-note:{request_id}:{digest}"
 
 
 def _note_marker(work: Work, op: TechnicianNote) -> str | None:
@@ -129,7 +131,7 @@ def technician_note(op: TechnicianNote, work: Work) -> None:
     desk = desk_of(work, "internal notes" if op.internal else "notes")
     text = op.text.strip()  # an empty one is the desk's to refuse (after who is asking)
     kind = "an internal" if op.internal else "a public"
-    claim = f"technician-note:{op.request_id}" if op.request_id else None
+    claim = note_claim(op.request_id, text) if op.request_id else None
     if claim is not None and not work.claim(claim):
         work.say(Reply("That note was already added.", ephemeral=True))
         return

@@ -70,7 +70,12 @@ class UpdateStore(Protocol):
     ) -> bool: ...
 
     def due_messages(
-        self, now: datetime, platforms: Collection[str], limit: int = 100
+        self,
+        now: datetime,
+        platforms: Collection[str],
+        limit: int = 100,
+        *,
+        accepts: Callable[[Tracked], bool] | None = None,
     ) -> list[Outgoing]: ...
 
     def put_state(self, name: str, value: str, now: datetime) -> None: ...
@@ -314,11 +319,14 @@ class Dispatcher:
         """Send every due message once; the number sent."""
         if not self.senders:
             return 0
-        due = await asyncio.to_thread(self.store.due_messages, self.clock(), tuple(self.senders))
+        due = await asyncio.to_thread(
+            lambda: self.store.due_messages(
+                self.clock(), tuple(self.senders), accepts=self._accepts
+            )
+        )
         sent = 0
         for message in due:
-            if self._accepts is None or self._accepts(message.tracked):
-                sent += await self._deliver(message)
+            sent += await self._deliver(message)
         return sent
 
     async def _deliver(self, message: Outgoing) -> int:

@@ -219,6 +219,10 @@ def test_a_status_or_person_that_is_not_there_answers_with_the_choices(desk: Des
     assert "“on fire” isn't one of the statuses here" in status
     assert "Jordan Lee, Sam Tech" in person
     assert desk.ticket(ticket.id).status == "New"
+    nobody = {actions.TICKET: str(ticket.id), actions.INPUT_ASSIGNEE: " "}
+    picked = only(desk.click(actions.TRIAGE_ASSIGN, nobody)).text
+    assert picked == "Which one? The technicians here: Jordan Lee, Sam Tech."
+    assert REFUSAL in only(desk.click(actions.TRIAGE_ASSIGN, nobody, ALICE)).text
 
 
 def test_mine_and_queue_list_what_they_should(desk: Desk) -> None:
@@ -333,7 +337,12 @@ def test_a_triage_note_double_clicked_is_added_once(desk: Desk) -> None:
 
     assert "public note" in first
     assert second.text == "That note was already added." and second.ephemeral
-    assert [n.text for n in desk.ticket(ticket.id).notes] == ["rebooted the print server"]
+    other = only(desk.click(actions.TRIAGE_NOTE, {**values, actions.INPUT_NOTE: "and again"}))
+    assert "public note" in other.text  # other words from the same card: a new note
+    assert [n.text for n in desk.ticket(ticket.id).notes] == [
+        "rebooted the print server",
+        "and again",
+    ]
 
 
 # -- the triage thread -----------------------------------------------------------------------
@@ -355,6 +364,38 @@ def test_a_technicians_reply_in_a_triage_thread_is_an_internal_note_unless_marke
         ("checked the logs, driver crash", False),
         ("We're replacing the driver today.", True),
     ]
+
+
+def test_a_yes_in_a_triage_thread_answers_the_question_waiting_there(desk: Desk) -> None:
+    ticket = filed(desk)
+    desk.board.threads["triage"] = ticket.id
+
+    asked = text_of(desk.say(f"ticket close {ticket.id}", channel="triage"))
+    done = text_of(desk.say("yes", channel="triage"))
+
+    assert "Close ticket" in asked and "is now Complete" in done
+    assert desk.ticket(ticket.id).notes == ()
+
+
+def test_the_requester_never_sees_an_internal_note(desk: Desk, database: Database) -> None:
+    ticket = filed(desk)
+    desk.say(f"ticket note {ticket.id} --internal SECRET-REMARK the user broke it")
+
+    status = only(desk.say(f"ticket status {ticket.id}", ALICE))
+    listed = text_of(desk.say("ticket list", ALICE))
+    state = LocalDeskFeed(database).state(ticket.id)
+
+    assert status.card is not None and status.card.notes == ()
+    assert "SECRET" not in status.text + listed
+    assert state is not None and state.ticket.notes == ()
+    assert all(n.public is False for n in LocalDeskFeed(database).notes_since(ticket.id, None))
+    turns = desk.bot.store.recent_turns(
+        desk.bot.store.open_conversation(
+            message("x", ALICE).conversation, desk.bot.clock()
+        ).conversation_id,
+        50,
+    )
+    assert turns and all("SECRET" not in t.text for t in turns)
 
 
 def test_an_end_user_in_a_triage_thread_is_read_as_any_message(desk: Desk) -> None:

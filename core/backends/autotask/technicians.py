@@ -299,7 +299,9 @@ class AutotaskTechnicianDesk:
         """An active resource by id, e-mail or name (a unique start of a name will do)."""
         text = wanted.strip().lstrip("@")
         roster = self._directory.active_resources()
-        if text.isdigit():
+        if not text:
+            found = []  # nobody named: the choices, never the only technician by default
+        elif text.isdigit():
             found = [r for r in roster if r.id == int(text)]
         elif "@" in text:
             resource = self._directory.resource_by_email(text)
