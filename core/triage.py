@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
 from typing import Protocol
@@ -76,21 +76,17 @@ class FeedTriageSource:
         *,
         technicians: Callable[[], Sequence[str]],
         statuses: Callable[[], Sequence[str]],
-        link: Callable[[int], str | None] | None = None,
     ) -> None:
         self.backend = feed.backend
         self._feed = feed
         self._technicians = technicians
         self._statuses = statuses
-        self._link = link
 
     def view(self, ticket_id: int) -> TriageView | None:
         state = self._feed.state(ticket_id)
         if state is None:
             return None
         ticket = state.ticket
-        if self._link is not None and ticket.web_url is None:
-            ticket = replace(ticket, web_url=self._link(ticket_id))
         requester = ticket.requester or state.requester_email or ""
         return TriageView(ticket, requester=requester, company=state.company)
 

@@ -229,10 +229,10 @@ class SqlTriageBoard:
         )
 
     def failed(
-        self, card: DueCard, why: str, *, retry_at: datetime | None, posted: bool = False
+        self, card: DueCard, why: str, *, retry_at: datetime | None, nothing_posted: bool = False
     ) -> bool:
-        """A post or edit failed: try again at ``retry_at``, or never (None). ``posted``: the
-        failure is known to have posted nothing (the under-way mark is cleared)."""
+        """A post or edit failed: try again at ``retry_at``, or never (None). ``nothing_posted``:
+        the platform said no, so no card went out (the under-way mark is cleared)."""
         values: dict[str, object] = {
             "attempts": card.attempts + 1,
             "retry_at": retry_at,
@@ -240,7 +240,7 @@ class SqlTriageBoard:
         }
         if retry_at is None:
             values["state"] = "failed"
-        if posted:
+        if nothing_posted:
             values["posting_since"] = None
         return self._update(card, values, release=True)
 

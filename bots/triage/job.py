@@ -208,7 +208,7 @@ class TriageJob:
             self._count("retry")
         try:
             await asyncio.to_thread(
-                self.board.failed, card, why, retry_at=retry_at, posted=nothing_posted
+                self.board.failed, card, why, retry_at=retry_at, nothing_posted=nothing_posted
             )
         except Exception:
             log.exception("triage card failure not recorded ticket=%s", card.ticket_id)

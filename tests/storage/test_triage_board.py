@@ -114,12 +114,12 @@ def test_a_failure_waits_for_its_retry_time_and_a_final_one_stops(database: Data
     board.filed(_ticket(5), ALICE)
     [card] = board.claim_due(clock(), ("slack",))
 
-    board.failed(card, "ratelimited", retry_at=clock() + timedelta(seconds=30), posted=True)
+    board.failed(card, "ratelimited", retry_at=clock() + timedelta(seconds=30), nothing_posted=True)
     assert board.claim_due(clock(), ("slack",)) == []
     clock.advance(seconds=31)
     [again] = board.claim_due(clock(), ("slack",))
     assert again.attempts == 1
-    board.failed(again, "channel_not_found", retry_at=None, posted=True)
+    board.failed(again, "channel_not_found", retry_at=None, nothing_posted=True)
     clock.advance(hours=1)
 
     assert board.claim_due(clock(), ("slack",)) == []
