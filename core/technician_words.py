@@ -16,7 +16,12 @@ import re
 from core.tickets import Priority, TicketRef
 
 _REF = r"(?:ticket\s+|#)?(?P<ref>T\d{8}\.\d{4}|\d{3,10})"
-_END = r"\s*[.!]*\s*$"
+_END = r"(?:\s*,?\s+please)?\s*[.!?]*\s*$"
+# "ok, can you please …": the request itself follows.
+_ASK = (
+    r"(?:(?:ok(?:ay)?|sure|right|hey|hi)[,!.]?\s+)?"
+    r"(?:(?:can|could|would|will) you\s+)?(?:please\s+)?"
+)
 
 _TAKE_RE = re.compile(
     r"^(?:(?:ok(?:ay)?|sure|right)[,!.]?\s+)?"
@@ -26,13 +31,13 @@ _TAKE_RE = re.compile(
     re.IGNORECASE,
 )
 _ASSIGN_RE = re.compile(
-    r"^(?:please\s+)?(?:assign|reassign|give|hand|pass|route|send)\s+"
+    rf"^{_ASK}(?:assign|reassign|give|hand|pass|route|send)\s+"
     rf"{_REF}\s+(?:over\s+)?to\s+(?P<who>[^,;!?]+?){_END}",
     re.IGNORECASE,
 )
 _REF2 = r"(?:ticket\s+|#)?(?P<ref2>T\d{8}\.\d{4}|\d{3,10})"
 _STATUS_RE = re.compile(
-    r"^(?:please\s+)?(?:(?:put|set|mark|move|change|switch)\s+"
+    rf"^{_ASK}(?:(?:put|set|mark|move|change|switch)\s+"
     rf"{_REF}(?:['’]s\s+status)?|(?:set|change)\s+(?:the\s+)?status\s+of\s+{_REF2})"
     rf"\s+(?:to|on|as|into|in)\s+(?P<status>[^,;!?]+?){_END}",
     re.IGNORECASE,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
+import uuid
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 
@@ -206,7 +207,8 @@ class LocalTechnicianDesk:
             backend=BACKEND,
             ticket_id=row.id,
             at=now,
-            sequence=now.isoformat(),
+            # Each change is its own event, even two in the same clock tick.
+            sequence=f"{now.isoformat()}/{uuid.uuid4().hex[:12]}",
             source="chat",
             actor=me.name,
         )

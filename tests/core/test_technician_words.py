@@ -133,6 +133,8 @@ def read(
         ("put 48213 on waiting customer", SetTicketStatus(REF, "waiting customer")),
         ("set 48213 to in progress", SetTicketStatus(REF, "in progress")),
         ("put 48213 on hold", SetTicketStatus(REF, "on hold")),
+        ("can you assign 48213 to Jordan please", AssignTicket(REF, "Jordan")),
+        ("ok, could you set 48213 to in progress?", SetTicketStatus(REF, "in progress")),
     ],
 )
 def test_what_anyone_says_by_ticket_number(text: str, expected: Operation) -> None:
