@@ -21,6 +21,7 @@ from bots.observability.metrics import (
     MetricsObserver,
 )
 from bots.observability.redaction import secret_values
+from bots.triage.kit import TriageKit, build_triage
 from bots.updates.kit import UpdatesKit, build_follow_ups, build_updates
 from core.assistant import Assistant
 from core.attachments import AttachmentPolicy
@@ -73,6 +74,7 @@ class Runtime:
     attachments: SqlAttachmentStore | None = None
     attachment_policy: AttachmentPolicy = field(default_factory=AttachmentPolicy)
     updates: UpdatesKit | None = None  # updates: tracking, change detection, polling
+    triage: TriageKit | None = None  # triage: the technicians' channel (None: not configured)
 
     def close(self) -> None:
         self.database.dispose()
@@ -286,6 +288,9 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
         ticketing = RateLimitedTicketing(ticketing, limiter, clock)
     classifier = MeteredClassifier(build_classifier(settings, knowledge), metrics)
     updates = build_updates(settings, database, backend, clock)  # updates:
+    triage = build_triage(settings, database, backend, clock)  # triage:
+    if triage is not None and updates.service is not None:
+        updates.service.on_change.append(triage.board.changed)  # changed in the help desk
     technicians = build_technicians(
         settings, database, backend, lambda touched: updates.store.record_signal(touched, clock())
     )
@@ -304,6 +309,7 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
         attachments=attachments,
         updates=build_follow_ups(updates, backend, clock, audit),  # updates: mutes, ratings
         technicians=technicians,  # audited by the assistant (AuditedTechnicianDesk)
+        board=triage.board if triage is not None else None,  # triage:
     )
     return Runtime(
         settings=settings,
@@ -320,4 +326,5 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
         attachments=attachments,
         attachment_policy=AttachmentPolicy.from_settings(settings.bot),
         updates=updates,  # updates:
+        triage=triage,  # triage:
     )

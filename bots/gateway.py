@@ -60,6 +60,21 @@ class RunnerGateway:
         store = self._runtime.store
         return cast(bool, await self._runner.run(lambda: store.has_conversation(conversation)))
 
+    async def is_triage_thread(self, conversation: ConversationRef) -> bool:
+        """Whether ``conversation`` is the thread of a triage card."""
+        board = self._runtime.assistant.board
+        if board is None:
+            return False
+        found = await self._runner.run(lambda: board.ticket_of_thread(conversation))
+        return found is not None
+
+    async def remember_channel(self, channel: str, delivery_ref: str, team: str) -> None:
+        """Keep how to reach a Teams channel the bot was added to (a triage channel's)."""
+        from storage.triage import SqlTriageChannels
+
+        channels = SqlTriageChannels(self._runtime.database, self._runtime.clock)
+        await self._runner.run(lambda: channels.remember("teams", channel, delivery_ref, team))
+
     async def remember(self, conversation: ConversationRef) -> None:
         """Store the conversation and its delivery reference (for later proactive messages)."""
         await self._open(conversation)

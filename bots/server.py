@@ -165,6 +165,9 @@ def default_mounts(runtime: Runtime) -> list[Mount]:
     from bots.updates.mount import mount as updates  # updates: after the platforms it uses
 
     mounts.append(updates)
+    from bots.triage.mount import mount as triage  # triage: after the platforms it uses
+
+    mounts.append(triage)
     return mounts
 
 

@@ -152,6 +152,8 @@ class CardInput:
     """An editable value on a card (a text box or a choice).
 
     Adapters submit the entered value under ``input_id`` in :attr:`ActionInvoked.values`.
+    ``choice_labels``, when set, are what the person reads for each of ``choices`` (same
+    order); the value sent is still the choice itself (e.g. "true" shown as "Public").
     """
 
     input_id: str
@@ -161,6 +163,13 @@ class CardInput:
     choices: tuple[str, ...] = ()
     max_length: int = 3000
     required: bool = False
+    choice_labels: tuple[str, ...] = ()
+
+    def choice_label(self, choice: str) -> str:
+        """What the person reads for ``choice``."""
+        if len(self.choice_labels) == len(self.choices) and choice in self.choices:
+            return self.choice_labels[self.choices.index(choice)]
+        return choice
 
 
 @dataclass(frozen=True)

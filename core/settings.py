@@ -237,6 +237,13 @@ class TicketbotSettings(BaseSettings):
     # updates: ticket updates in the chat (polling interval, 0 = off; burst coalescing window)
     updates_poll_seconds: float = 60.0
     updates_coalesce_seconds: float = 60.0
+    # triage: the technicians' channel(s) where every ticket filed through the bot gets a card.
+    # Slack: a channel id (C…, the bot invited); Teams: a channel id (19:…@thread.tacv2), reached
+    # through the reference captured when the bot was added to its team, else this service URL
+    # and MICROSOFT_APP_TENANT_ID.
+    triage_slack_channel: str = ""
+    triage_teams_channel: str = ""
+    triage_teams_service_url: str = "https://smba.trafficmanager.net/teams/"
 
 
 class ServerSettings(BaseSettings):

@@ -156,11 +156,21 @@ def _card(card: Card) -> dict[str, Any]:
 
 
 def _input(item: CardInput) -> dict[str, Any]:
-    return {**vars(item), "choices": list(item.choices)}
+    return {
+        **vars(item),
+        "choices": list(item.choices),
+        "choice_labels": list(item.choice_labels),
+    }
 
 
 def _input_from(data: Mapping[str, Any]) -> CardInput:
-    return CardInput(**{**data, "choices": tuple(data.get("choices") or ())})
+    return CardInput(
+        **{
+            **data,
+            "choices": tuple(data.get("choices") or ()),
+            "choice_labels": tuple(data.get("choice_labels") or ()),
+        }
+    )
 
 
 def _reply_from(data: Mapping[str, Any]) -> Reply:

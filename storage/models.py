@@ -340,3 +340,55 @@ class CardValuesRow(Base):
     token: Mapped[str] = mapped_column(String(32), primary_key=True)
     values: Mapped[str] = mapped_column(Text)  # JSON object
     expires_at: Mapped[datetime] = mapped_column(UtcDateTime(), index=True)
+
+
+# -- the triage channel's cards (storage/triage.py) --------------------------------------------
+
+
+class TriageCardRow(Base):
+    """One ticket's card in one triage channel: where it was posted (``message_ref``: Slack's
+    ``ts``, Teams' activity id), what it last showed, and whether it is due. ``version`` counts
+    the ticket's changes, ``rendered_version`` the last one the card shows; ``posting_since`` is
+    set while a post is under way (still set after a crash: its outcome is unknown)."""
+
+    __tablename__ = "triage_cards"
+    __table_args__ = (
+        UniqueConstraint("backend", "ticket_id", "platform", "channel", name="uq_triage_card"),
+        Index("ix_triage_cards_due", "state", "retry_at"),
+        Index("ix_triage_cards_message", "platform", "channel", "message_ref"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    backend: Mapped[str] = mapped_column(String(32))
+    ticket_id: Mapped[int] = mapped_column(Integer)
+    platform: Mapped[str] = mapped_column(String(32))
+    channel: Mapped[str] = mapped_column(String(255))
+    delivery_ref: Mapped[str | None] = mapped_column(Text, default=None)  # Teams' reference
+    message_ref: Mapped[str | None] = mapped_column(String(255), default=None)
+    requester: Mapped[str] = mapped_column(String(255), default="")
+    company: Mapped[str] = mapped_column(String(255), default="")
+    fingerprint: Mapped[str | None] = mapped_column(String(64), default=None)
+    state: Mapped[str] = mapped_column(String(16), default="pending")  # pending|posted|dirty|failed
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    rendered_version: Mapped[int] = mapped_column(Integer, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    retry_at: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    lease_owner: Mapped[str | None] = mapped_column(String(64), default=None)
+    lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    posting_since: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)
+    last_error: Mapped[str | None] = mapped_column(Text, default=None)
+    created_at: Mapped[datetime] = mapped_column(UtcDateTime())
+    updated_at: Mapped[datetime] = mapped_column(UtcDateTime())
+
+
+class TriageChannelRow(Base):
+    """A Teams channel the bot was added to, with the conversation reference to post there
+    (its service URL and tenant): how a configured triage channel is reached."""
+
+    __tablename__ = "triage_channels"
+
+    platform: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel: Mapped[str] = mapped_column(String(255), primary_key=True)
+    delivery_ref: Mapped[str] = mapped_column(Text)
+    team: Mapped[str] = mapped_column(String(255), default="")
+    added_at: Mapped[datetime] = mapped_column(UtcDateTime())

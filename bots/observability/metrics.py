@@ -159,6 +159,16 @@ class Metrics:
         self.outbox_retries = Counter(
             "ticketbot_outbox_retries", "Deliveries of answers that failed and wait", registry=r
         )
+        self.triage_cards = Counter(
+            "ticketbot_triage_cards",
+            "Triage channel cards: posted, edited, unchanged, retry, failed",
+            ["outcome"],
+            registry=r,
+        )
+
+    def triage_card(self, outcome: str) -> None:
+        """One triage card handled by the triage job, with its ``outcome``."""
+        self.triage_cards.labels(outcome=outcome).inc()
 
     def observe_inbox(self, depth: InboxFigures) -> None:
         """The inbox's figures as the inbox loop last read them."""

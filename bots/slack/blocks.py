@@ -9,6 +9,7 @@ with an ellipsis to Slack's limits so Slack never rejects a message. Buttons car
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -21,13 +22,15 @@ from slack_sdk.models.blocks import (
     ContextBlock,
     HeaderBlock,
     MarkdownTextObject,
+    Option,
     PlainTextObject,
     SectionBlock,
+    StaticSelectElement,
 )
 
 from bots.slack import mrkdwn
 from bots.slack.destination import actions_block_id
-from bots.slack.packing import ACTION, BUTTON_VALUE_MAX, INPUTS, LABEL, Stash, pack
+from bots.slack.packing import ACTION, BUTTON_VALUE_MAX, INPUTS, LABEL, VALUES, Stash, pack
 from core.messages import Card, CardAction, CardInput, Reply
 
 log = logging.getLogger(__name__)
@@ -40,6 +43,9 @@ HEADER_MAX = 150
 BUTTON_TEXT_MAX = 75
 ELEMENTS_PER_ACTIONS = 25
 URL_MAX = 3000
+OPTIONS_MAX = 100
+OPTION_TEXT_MAX = 75
+OPTION_VALUE_MAX = 150
 
 # Our own action ids (the core's all start with "ticket.").
 ACTION_SEPARATOR = "~"
@@ -136,7 +142,7 @@ def submit_action(card: Card) -> CardAction | None:
 
 def input_spec(field: CardInput) -> list[Any]:
     """A compact, JSON-able description of an input, rebuilt by :func:`input_from_spec`."""
-    return [
+    spec = [
         field.input_id,
         field.label,
         field.value,
@@ -145,10 +151,15 @@ def input_spec(field: CardInput) -> list[Any]:
         field.max_length,
         field.required,
     ]
+    if field.choice_labels:
+        spec.append(list(field.choice_labels))
+    return spec
 
 
 def input_from_spec(spec: Sequence[Any]) -> CardInput:
-    input_id, label, value, multiline, choices, max_length, required = spec
+    input_id, label, value, multiline, choices, max_length, required, *rest = spec
+    if len(rest) > 1:
+        raise ValueError("not an input spec")
     return CardInput(
         input_id=str(input_id),
         label=str(label),
@@ -157,7 +168,16 @@ def input_from_spec(spec: Sequence[Any]) -> CardInput:
         choices=tuple(str(c) for c in choices),
         max_length=int(max_length),
         required=bool(required),
+        choice_labels=tuple(str(c) for c in rest[0]) if rest else (),
     )
+
+
+def picker_input(action: CardAction) -> CardInput | None:
+    """The one choice an action asks for, when that is all it asks (Assign…, Status…): shown
+    as a select menu on the message itself, no dialog needed."""
+    if len(action.inputs) == 1 and action.inputs[0].choices:
+        return action.inputs[0]
+    return None
 
 
 def inputs_from(specs: object) -> list[CardInput]:
@@ -174,9 +194,9 @@ def inputs_from(specs: object) -> list[CardInput]:
 
 
 def _action_blocks(card: Card, stash: Stash, conversation_key: str | None) -> list[Block]:
-    elements: list[ButtonElement] = []
+    elements: list[ButtonElement | StaticSelectElement] = []
     for index, action in enumerate(card.actions):
-        button = _button(action, index, stash)
+        button = _select(action, index) if picker_input(action) else _button(action, index, stash)
         if button is not None:
             elements.append(button)
     target = submit_action(card)
@@ -219,6 +239,37 @@ def _button(action: CardAction, index: int, stash: Stash) -> ButtonElement | Non
         action_id=action_slack_id(action.action_id, index),
         value=value,
         style=None if action.style == "default" else action.style,
+    )
+
+
+def _select(action: CardAction, index: int) -> StaticSelectElement | None:
+    """A select menu whose every option carries the action's values plus its own choice (an
+    option's value holds at most 150 characters: a choice too long for it is left out)."""
+    field = picker_input(action)
+    assert field is not None
+    options = []
+    for choice in field.choices[:OPTIONS_MAX]:
+        value = json.dumps(
+            {VALUES: {**action.values, field.input_id: choice}},
+            ensure_ascii=False,
+            separators=(",", ":"),
+        )
+        if len(value) > OPTION_VALUE_MAX:
+            log.warning("select option dropped: %s choice too long", action.action_id)
+            continue
+        options.append(
+            Option(
+                text=PlainTextObject(text=_plain(field.choice_label(choice), OPTION_TEXT_MAX)),
+                value=value,
+            )
+        )
+    if not options:
+        log.error("select dropped: action %s has no choice to offer", action.action_id)
+        return None
+    return StaticSelectElement(
+        placeholder=PlainTextObject(text=_plain(action.label, OPTION_TEXT_MAX)),
+        action_id=action_slack_id(action.action_id, index),
+        options=options,
     )
 
 

@@ -117,8 +117,12 @@ class SlackBot:
 
     async def continue_thread(self, inbound: Inbound) -> None:
         """A reply in a channel thread: answered only in a thread the bot has a conversation
-        in (it started there with a mention), never for other channel chatter."""
-        if await self.core.has_conversation(inbound.destination.conversation()):
+        in (it started there with a mention) or under a triage card, never for other channel
+        chatter."""
+        conversation = inbound.destination.conversation()
+        if await self.core.has_conversation(conversation) or await self.core.is_triage_thread(
+            conversation
+        ):
             await self.converse(inbound)
         else:
             log.debug("thread reply ignored: no conversation in the thread")

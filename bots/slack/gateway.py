@@ -36,6 +36,10 @@ class CoreGateway(Protocol):
         """Whether the core has a conversation there (a thread the bot takes part in)."""
         ...
 
+    async def is_triage_thread(self, conversation: ConversationRef) -> bool:
+        """Whether the thread is a triage card's (a technician's reply there is a note)."""
+        ...
+
     async def save_attachment(self, owner: str, name: str, content_type: str, data: bytes) -> str:
         """Keep a downloaded file for the core; its id."""
         ...

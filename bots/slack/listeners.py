@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from types import MethodType
 from typing import Any, Literal
@@ -57,6 +57,7 @@ MESSAGE_SHORTCUT = "create_ticket_from_message"
 # "/ticket new" alone (and the grammar's aliases for "new") opens the form instead.
 NEW_WORDS = frozenset({"new", "create", "open"})
 CORE_ACTIONS = re.compile(r"^ticket\.")
+TRIAGE_PREFIX = "ticket.triage."
 
 Ack = Callable[..., Awaitable[Any]]
 Body = Mapping[str, Any]
@@ -134,7 +135,12 @@ class SlackListeners:
     def _start_card_action(self, body: Body, action: Body) -> None:
         where = action_destination(body, action.get("block_id"))
         action_id = core_action_id(str(action.get("action_id", "")))
-        packed = self._unpack(action.get("value"), where)
+        if action_id.startswith(TRIAGE_PREFIX):
+            where = in_card_thread(where)  # triage: the answer goes under the card
+        raw = action.get("value")
+        if action.get("type") == "static_select":  # a picker: the chosen option's value
+            raw = (action.get("selected_option") or {}).get("value")
+        packed = self._unpack(raw, where)
         if packed is None:
             return
         trigger = str(body.get("trigger_id") or "")
@@ -296,6 +302,14 @@ LISTENERS: tuple[Listener, ...] = (
     Listener("view", NEW_TICKET_VIEW, SlackListeners.on_new_ticket_submitted),
     Listener("view", CARD_INPUTS_VIEW, SlackListeners.on_card_inputs_submitted),
 )
+
+
+def in_card_thread(where: Destination) -> Destination:
+    """A click on a channel message that heads no thread (a triage card): answered in the
+    card's own thread, which is also the conversation the core keys on."""
+    if where.thread_ts or where.source_ephemeral or not where.source_ts or where.from_home:
+        return where
+    return replace(where, thread_ts=where.source_ts, conversation_key=where.source_ts)
 
 
 def register(app: AsyncApp, handlers: SlackListeners) -> None:

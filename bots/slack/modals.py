@@ -118,7 +118,7 @@ def _input(field: CardInput) -> InputBlock:
     if field.choices:
         options = [
             Option(
-                text=PlainTextObject(text=mrkdwn.trim(choice, OPTION_TEXT_MAX)),
+                text=PlainTextObject(text=mrkdwn.trim(field.choice_label(choice), OPTION_TEXT_MAX)),
                 value=choice[:OPTION_VALUE_MAX],
             )
             for choice in field.choices[:OPTIONS_MAX]

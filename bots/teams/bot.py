@@ -93,6 +93,10 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         found = translate.from_message(activity, self.clock())
         reference = TurnContext.get_conversation_reference(activity)
         if isinstance(found, Ignored):
+            reply = translate.from_thread_reply(activity, self.clock())
+            if reply is not None:  # triage: maybe a technician's reply under a triage card
+                self.spawn(self._thread_reply(reference, reply, activity.channel_data), "reply")
+                return
             log.info("Teams message ignored: %s", found.reason)
             if found.answer:
                 self.spawn(self._say(reference, found.answer), "answer")
@@ -101,6 +105,16 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             self._converse(reference, found, activity.channel_data),
             f"message {found.event_id}",
         )
+
+    async def _thread_reply(
+        self, reference: ConversationReference, inbound: Inbound, channel_data: object
+    ) -> None:
+        """A reply in a channel's reply chain without a mention: answered only under a triage
+        card, never for other channel chatter."""
+        if await self.core.is_triage_thread(inbound.conversation):
+            await self._converse(reference, inbound, channel_data)
+        else:
+            log.debug("Teams channel reply ignored: not a triage card's thread")
 
     async def _converse(
         self, reference: ConversationReference, inbound: Inbound, channel_data: object
@@ -329,12 +343,39 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
     ) -> None:
         activity = turn_context.activity
         if not translate.is_personal(activity):
+            self._added_to_team(members, turn_context)  # triage: how to reach its channel
             return
         bot_id = activity.recipient.id if activity.recipient else None
         if not any(member.id and member.id != bot_id for member in members or []):
             return  # the bot's own join event
         reference = TurnContext.get_conversation_reference(activity)
         self.spawn(self._welcome(reference, translate.conversation_ref(activity)), "welcome")
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        if not translate.is_personal(activity) and activity.recipient is not None:
+            self._added_to_team([activity.recipient], turn_context)  # triage
+
+    def _added_to_team(self, members: Sequence[ChannelAccount], turn_context: TurnContext) -> None:
+        """The bot itself was added to a team: keep the channel's reference (service URL,
+        tenant), so a configured triage channel there can be posted to."""
+        activity = turn_context.activity
+        bot_id = activity.recipient.id if activity.recipient else None
+        if not bot_id or not any(member.id == bot_id for member in members or []):
+            return
+        where = translate.conversation_ref(activity)
+        data = activity.channel_data if isinstance(activity.channel_data, dict) else {}
+        team = str((data.get("team") or {}).get("id") or "")
+        channel = str((data.get("channel") or {}).get("id") or where.channel_id)
+        log.info(
+            "Teams: added to team=%s; channel %s can be the triage channel "
+            "(TICKETBOT_TRIAGE_TEAMS_CHANNEL)",
+            team or "?",
+            channel,
+        )
+        self.spawn(
+            self.core.remember_channel(channel, where.delivery_ref or "", team), "remember channel"
+        )
 
     async def _welcome(self, reference: ConversationReference, where: ConversationRef) -> None:
         try:

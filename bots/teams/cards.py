@@ -42,7 +42,15 @@ SUBMIT: ActionType = "Action.Submit"
 DATA_ACTION = "action_id"
 DATA_VALUES = "values"
 INPUT_IDS = frozenset(
-    {actions.INPUT_NOTE, actions.INPUT_TITLE, actions.INPUT_DESCRIPTION, actions.INPUT_PRIORITY}
+    {
+        actions.INPUT_NOTE,
+        actions.INPUT_TITLE,
+        actions.INPUT_DESCRIPTION,
+        actions.INPUT_PRIORITY,
+        actions.INPUT_ASSIGNEE,  # triage cards' pickers and the note's visibility
+        actions.INPUT_STATUS,
+        actions.PUBLIC,
+    }
 )
 
 # Teams limits a message to about 28 KB and shows at most six buttons in a row: cards stay
@@ -133,7 +141,7 @@ def input_element(field: CardInput) -> dict[str, Any]:
             "id": field.input_id,
             "label": label,
             "style": "compact",
-            "choices": [{"title": c, "value": c} for c in field.choices],
+            "choices": [{"title": field.choice_label(c), "value": c} for c in field.choices],
         }
         if field.value in field.choices:
             element["value"] = field.value

@@ -27,6 +27,14 @@ class CoreGateway(Protocol):
         added to), so a later notification can reach it."""
         ...
 
+    async def is_triage_thread(self, conversation: ConversationRef) -> bool:
+        """Whether the reply chain is a triage card's (a technician's reply there is a note)."""
+        ...
+
+    async def remember_channel(self, channel: str, delivery_ref: str, team: str) -> None:
+        """Keep how to reach a team's channel the bot was added to (a triage channel)."""
+        ...
+
     async def save_attachment(self, owner: str, name: str, content_type: str, data: bytes) -> str:
         """Keep a downloaded file for the core; its id."""
         ...

@@ -130,6 +130,14 @@ def build_manifest(settings: TeamsSettings) -> dict[str, Any]:
             }
         ],
         "permissions": ["identity", "messageTeamMembers"],
+        # triage: replies under a triage card arrive without a mention of the bot (the team's
+        # owner consents at install); every other unmentioned channel message is dropped.
+        "webApplicationInfo": {"id": app_id, "resource": f"api://botid-{app_id}"},
+        "authorization": {
+            "permissions": {
+                "resourceSpecific": [{"name": "ChannelMessage.Read.Group", "type": "Application"}]
+            }
+        },
         "validDomains": domains,
     }
 

@@ -107,6 +107,22 @@ def from_message(activity: Activity, now: datetime) -> Inbound | Ignored:
     return replace(_inbound(activity, now, text=text), files=files_of(activity))
 
 
+def from_thread_reply(activity: Activity, now: datetime) -> Inbound | None:
+    """A message in a channel's reply chain that does not mention the bot (Teams sends those
+    with the resource-specific permission to read channel messages): a reply under a post, not
+    the post itself. Whether the chain is one the bot answers in (a triage card's) is for the
+    caller to check."""
+    sender = activity.from_property
+    if sender is None or not sender.id or activity.value is not None or is_personal(activity):
+        return None
+    conversation_id = str(activity.conversation.id) if activity.conversation else ""
+    _, root = split_conversation_id(conversation_id)
+    if root is None or root == activity.id:
+        return None
+    text, _ = strip_bot_mention(activity)
+    return replace(_inbound(activity, now, text=text), files=files_of(activity))
+
+
 def from_execute(activity: Activity, now: datetime) -> Inbound | Ignored:
     """An ``Action.Execute`` invoke: ``value.action`` carries the verb and the data."""
     sender = activity.from_property

@@ -186,6 +186,8 @@ class UpdateService:
         self.max_wait = coalesce
         self.quiet = coalesce / 4
         self._invalidate = invalidate
+        # Told the id of every ticket with a fresh signal (the triage board's ``changed``).
+        self.on_change: list[Callable[[int], None]] = []
 
     def touched(self, signal: TicketTouched) -> bool:
         """Store ``signal`` for the next batch; False for a redelivery."""
@@ -195,6 +197,11 @@ class UpdateService:
                 self._invalidate(signal.ticket_id)
             except Exception:
                 log.exception("ticket cache not invalidated ticket=%s", signal.ticket_id)
+        for hook in self.on_change if fresh else ():
+            try:
+                hook(signal.ticket_id)
+            except Exception:
+                log.exception("ticket change not passed on ticket=%s", signal.ticket_id)
         return fresh
 
     def process_due(self) -> int:

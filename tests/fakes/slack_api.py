@@ -4,6 +4,8 @@ It answers the methods the bot calls the way Slack documents them (``{"ok": true
 ``{"ok": false, "error": ...}``) and records every call:
 
 - ``auth.test``, ``users.info`` (from :meth:`FakeSlackApi.add_user`), ``conversations.open``,
+  ``conversations.history`` (the messages the bot posted in a channel, newest first, with their
+  ``metadata`` when ``include_all_metadata`` is set),
   ``chat.postMessage`` / ``chat.update`` / ``chat.postEphemeral``, ``views.open`` /
   ``views.publish``, ``apps.connections.open`` (Socket Mode: a WebSocket on the same server).
 - A bot token is required (``invalid_auth`` otherwise), and ``apps.connections.open`` needs
@@ -71,6 +73,7 @@ class FakeSlackApi:
     socket_acks: list[dict[str, Any]] = field(default_factory=list)
     files: dict[str, tuple[dict[str, Any], bytes]] = field(default_factory=dict)
     downloads: list[tuple[str, str | None]] = field(default_factory=list)  # (file id, auth)
+    history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posts
     _failures: dict[str, list[str]] = field(default_factory=dict)
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
@@ -228,7 +231,30 @@ class FakeSlackApi:
         message = {"type": "message", "text": call.params.get("text"), "ts": ts}
         if call.params.get("thread_ts"):
             message["thread_ts"] = call.params["thread_ts"]
+        metadata = _json_param(call.params.get("metadata"))
+        if isinstance(metadata, dict):
+            message["metadata"] = metadata
+        self.history.setdefault(str(call.params["channel"]), []).append(
+            {**message, "user": BOT_USER_ID, "bot_id": BOT_ID}
+        )
         return {"ok": True, "channel": call.params["channel"], "ts": ts, "message": message}
+
+    def _conversations_history(self, call: ApiCall) -> dict[str, Any]:
+        channel = str(call.params.get("channel") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        oldest = float(call.params.get("oldest") or 0)
+        with_metadata = str(call.params.get("include_all_metadata")).lower() in ("true", "1")
+        messages = []
+        for message in reversed(self.history.get(channel, [])):
+            if float(message["ts"]) < oldest:
+                continue
+            shown = dict(message)
+            if not with_metadata:
+                shown.pop("metadata", None)
+            messages.append(shown)
+        limit = int(call.params.get("limit") or 100)
+        return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
 
     def _chat_update(self, call: ApiCall) -> dict[str, Any]:
         if not call.params.get("ts"):

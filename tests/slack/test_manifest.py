@@ -41,6 +41,8 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "chat.postEphemeral": {"chat:write"},
     "chat.update": {"chat:write"},
     "conversations.open": {"im:write"},
+    # the triage channel's lookup after a crash: a public or a private channel
+    "conversations.history": {"channels:history", "groups:history"},
     "files.info": {"files:read"},
     "users.info": {"users:read"},
     "views.open": set(),

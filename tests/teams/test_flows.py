@@ -80,6 +80,12 @@ class AssistantCore:
     async def save_attachment(self, owner: str, name: str, content_type: str, data: bytes) -> str:
         raise AssertionError("these flows send no files")
 
+    async def is_triage_thread(self, conversation: ConversationRef) -> bool:
+        return False  # these flows have no triage channel
+
+    async def remember_channel(self, channel: str, delivery_ref: str, team: str) -> None:
+        pass
+
 
 @dataclass
 class FakeRosterFetch:

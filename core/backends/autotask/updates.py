@@ -69,9 +69,14 @@ class AutotaskFeed:
             title = row.text("title") or ""
             text = row.text("description") or ""
             from_chat = title.startswith(NOTE_TITLE_PREFIX)
+            by_requester = False
             if from_chat:
                 author = title[len(NOTE_TITLE_PREFIX) :]
                 text = text.rpartition(SIGNATURE_START)[0] or text
+                # A technician's note from chat is written as them (impersonation): theirs,
+                # not the requester's own words, so a public one is news to the requester.
+                creator = self._tickets.directory.resource(row.integer("creatorResourceID"))
+                by_requester = creator is None or creator.name != author
             else:
                 resource = self._tickets.directory.resource(row.integer("creatorResourceID"))
                 author = resource.name if resource else "The help desk"
@@ -82,7 +87,7 @@ class AutotaskFeed:
                     text=text,
                     created_at=created,
                     public=row.integer("publish") in readable,
-                    by_requester=from_chat,
+                    by_requester=by_requester,
                 )
             )
         return sorted(notes, key=lambda n: (n.created_at, n.note_id))
