@@ -4,9 +4,10 @@
   request is acknowledged at once, a typing indicator goes out, the core works in the worker
   pool (typing again every few seconds while it is slow), and its replies are posted as soon as
   they are ready, to the same chat or reply chain.
-- An ``Action.Execute`` invoke is answered within Teams' time limit: with the card that replaces
-  the clicked one (and the message is updated for everyone else in the conversation), or a
-  short message; replies that take longer are posted when ready.
+- An ``Action.Execute`` invoke is kept in the durable inbox and answered within Teams' time
+  limit: with the card that replaces the clicked one (and the message is updated for everyone
+  else in the conversation), or a short message; replies that take longer are posted when
+  ready (from the outbox, by any process, if this one dies first).
 - A person joining a personal chat with the bot gets a welcome and the help card.
 """
 
@@ -243,7 +244,18 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         reference = TurnContext.get_conversation_reference(activity)
         # Later messages answer the clicked card's message, not the invoke.
         reference.activity_id = activity.reply_to_id
-        task = asyncio.ensure_future(self.core.handle(event))
+        # Kept in the durable inbox before the invoke is answered: if this process dies, any
+        # other one answers the click (its replies posted from the outbox).
+        destination = json.dumps(
+            {
+                "reference": reference.serialize(),
+                "source_activity_id": found.source_activity_id,
+                "channel_data": (
+                    activity.channel_data if isinstance(activity.channel_data, dict) else None
+                ),
+            }
+        )
+        task = asyncio.ensure_future(self.core.answer(event, PLATFORM, destination))
         try:
             replies = await asyncio.wait_for(asyncio.shield(task), self.invoke_budget_seconds)
         except TimeoutError:
@@ -255,20 +267,26 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         except Exception:
             log.exception("the core failed event_id=%s", event.event_id)
             return invoke.message_response(SORRY)
-        return self._answer_invoke(replies, reference, found.source_activity_id)
+        return self._answer_invoke(replies, reference, found.source_activity_id, event.event_id)
 
     def _answer_invoke(
         self,
         replies: list[Reply],
         reference: ConversationReference,
         source_activity_id: str | None,
+        event_id: str,
     ) -> InvokeResponse:
         if not replies:
-            return invoke.message_response(ALREADY_DONE)
+            # Answered already (a redelivery), or by a worker process: from the outbox then.
+            return invoke.message_response(
+                ALREADY_DONE if self.core.answers_here else STILL_WORKING
+            )
         in_place = next((r for r in replies if r.replaces_source), None)
         rest = [r for r in replies if r is not in_place]
-        if rest:
-            self.spawn(self._deliver(reference, rest, source_activity_id), "invoke replies")
+        self.spawn(
+            self._deliver_then_mark(reference, rest, source_activity_id, event_id),
+            "invoke replies",
+        )
         if in_place is None:
             return invoke.message_response(replies[0].text)
         if source_activity_id:
@@ -293,6 +311,19 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
 
         await self.conversations.continue_with(reference, work)
 
+    async def _deliver_then_mark(
+        self,
+        reference: ConversationReference,
+        replies: Sequence[Reply],
+        source_activity_id: str | None,
+        event_id: str,
+    ) -> None:
+        """Post the replies the invoke's answer did not carry, then mark them all sent in the
+        outbox (otherwise another process would post them after the adapter's hold)."""
+        if replies:
+            await self._deliver(reference, replies, source_activity_id)
+        await self.core.delivered(event_id)
+
     async def _deliver_when_ready(
         self,
         task: asyncio.Future[list[Reply]],
@@ -305,7 +336,9 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         except Exception:
             log.exception("the core failed event_id=%s", event.event_id)
             replies = [Reply(SORRY)]
-        await self._deliver(reference, replies, source_activity_id)
+        if replies:
+            await self._deliver(reference, replies, source_activity_id)
+            await self.core.delivered(event.event_id)
 
     # -- welcome ------------------------------------------------------------------------------
 
