@@ -33,6 +33,7 @@ from bots.observability.metrics import Metrics
 from core.backoff import backoff
 from core.messages import Event, Reply
 from storage.inbox import InboxDepth, Outgoing, Received, SqlInbox, Taken
+from storage.notifications import Listener
 
 log = logging.getLogger(__name__)
 
@@ -115,6 +116,7 @@ class DurableCore:
         self._work: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._listener: Listener | None = None
         self._taking = True
 
     # -- the adapters' path -------------------------------------------------------------------
@@ -203,9 +205,20 @@ class DurableCore:
     # -- the loop -----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start taking and delivering (at start-up this recovers what a dead process held)."""
+        """Start taking and delivering (at start-up this recovers what a dead process held);
+        on PostgreSQL, woken at once when another process queues an event or an answer."""
         if self._loop_task is None:
             self._loop_task = asyncio.create_task(self._loop(), name="inbox")
+            loop = asyncio.get_running_loop()
+
+            def woken(_: str) -> None:
+                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                    loop.call_soon_threadsafe(self.wake)
+
+            try:
+                self._listener = self.inbox.listen(woken)
+            except Exception:  # the poll still finds everything
+                log.exception("inbox: not listening for notifications")
 
     def wake(self) -> None:
         self._wake.set()
@@ -213,6 +226,7 @@ class DurableCore:
     async def _loop(self) -> None:
         next_renewal = time.monotonic()
         while self._taking:
+            self._wake.clear()  # a wake while this round runs brings the next one at once
             try:
                 if time.monotonic() >= next_renewal:
                     await self._renew()
@@ -222,7 +236,6 @@ class DurableCore:
                 await self._measure()
             except Exception:
                 log.exception("inbox loop failed; trying again in %.1f s", self.poll_seconds)
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 
@@ -402,6 +415,8 @@ class DurableCore:
         ``time.monotonic()`` value); release what is still held for anyone to take at once;
         deliver what is due while time is left."""
         self._taking = False
+        if self._listener is not None:
+            self._listener.stop()
         self.wake()
         if self._loop_task is not None:
             self._loop_task.cancel()

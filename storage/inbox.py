@@ -15,12 +15,12 @@ died) is taken again by anyone.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select, text, true, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -28,6 +28,7 @@ from core.messages import Event, Reply
 from core.wire import event_from_json, event_to_json, replies_from_json, replies_to_json
 from storage.db import Database
 from storage.models import InboxRow, OutboxRow
+from storage.notifications import INBOX_CHANNEL, OUTBOX_CHANNEL, Listener
 
 log = logging.getLogger(__name__)
 
@@ -119,6 +120,9 @@ class SqlInbox:
         with self._db.sessions() as session:
             session.add(row)
             try:
+                session.flush()
+                if not held:
+                    self._notify(session, INBOX_CHANNEL)
                 session.commit()
             except IntegrityError:
                 session.rollback()
@@ -191,6 +195,8 @@ class SqlInbox:
                 .values(**values)
                 .execution_options(synchronize_session=False)
             )
+            if not pending and _count(result) == 1:
+                self._notify(session, INBOX_CHANNEL)
             session.commit()
         return _count(result) == 1
 
@@ -381,6 +387,8 @@ class SqlInbox:
                         created_at=now,
                     )
                 )
+                if deliver_by_until is None:
+                    self._notify(session, OUTBOX_CHANNEL)
             session.commit()
         return True
 
@@ -394,8 +402,10 @@ class SqlInbox:
             result = session.execute(
                 update(InboxRow).where(*condition).values(lease_owner=None, lease_until=None)
             )
+            if _count(result):
+                self._notify(session, INBOX_CHANNEL)
             session.commit()
-        return int(getattr(result, "rowcount", 0) or 0)
+        return _count(result)
 
     # -- the outbox ---------------------------------------------------------------------------
 
@@ -514,6 +524,20 @@ class SqlInbox:
             )
             session.commit()
         return _count(result)
+
+    # -- notifications ------------------------------------------------------------------------
+
+    def listen(self, on_notify: Callable[[str], None]) -> Listener | None:
+        """Call ``on_notify`` as soon as another process queues an event or an answer
+        (PostgreSQL); ``None`` on SQLite, where only the poll finds them."""
+        if not self._locks_rows:
+            return None
+        return Listener(self._db, (INBOX_CHANNEL, OUTBOX_CHANNEL), on_notify).start()
+
+    def _notify(self, session: Session, channel: str) -> None:
+        # Sent when the transaction commits, and only then.
+        if self._locks_rows:
+            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
 
     def _locked(self, query: Select[RowT]) -> Select[RowT]:
         # PostgreSQL: rows another replica is taking right now are skipped, not waited for.

@@ -5,7 +5,6 @@ inbox."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import json
 import os
@@ -162,4 +161,3 @@ def replicas(folder: Path, env: Mapping[str, str], count: int) -> Iterator[list[
             where.mkdir(parents=True, exist_ok=True)
             started.append(stack.enter_context(serve_process(where, env)))
         yield started
-

@@ -34,6 +34,7 @@ from tests.ops.replicas import (
     postgres_url,
     replicas,
     titles_filed,
+    worker_process,
 )
 
 PEOPLE = int(os.environ.get("TICKETBOT_TEST_REPLICA_EVENTS", "300"))
@@ -163,3 +164,63 @@ async def test_three_replicas_on_postgresql_file_every_ticket_once_and_survive_a
     acknowledged = Counter(slack.acknowledged_by.values())
     assert len(acknowledged) == 3, acknowledged  # the work was spread over the replicas
     assert "Traceback" not in logs
+
+
+BURST = 60
+
+
+@pytest.mark.anyio
+async def test_serve_leaves_the_work_to_two_workers_and_everyone_is_answered_once(
+    tmp_path: Path, request: pytest.FixtureRequest
+) -> None:
+    """``TICKETBOT_SERVE_PROCESSES=false``: the ``serve`` process acknowledges, keeps and
+    delivers; two ``ticketbot worker`` processes answer the burst (woken by the database)."""
+    tenant = FakeAutotask(load_models()).start()
+    tenant.delay = 0.05  # each create takes a moment: both workers get their share
+    slack_api = await FakeSlackApi().start()
+    add_people(slack_api, tenant, BURST)
+    everyone = {channel_of(person(n)) for n in range(BURST)}
+    try:
+        with postgres_url(request) as url:
+            env = slack_autotask_env(
+                slack_api,
+                tenant,
+                TICKETBOT_DATABASE_URL=url,
+                TICKETBOT_SERVE_PROCESSES="false",
+                TICKETBOT_INBOX_POLL_SECONDS="30",  # prompt only if notifications work
+                TICKETBOT_SLOW_REPLY_NOTICE_SECONDS="120",
+                TICKETBOT_RATE_BACKEND_PER_HOUR="0",
+            )
+            with (
+                worker_process(tmp_path / "worker0", env) as one,
+                worker_process(tmp_path / "worker1", env) as two,
+                replicas(tmp_path, env, 1) as [server],
+            ):
+                async with aiohttp.ClientSession() as session:
+                    slack = Slack(session, [server])
+                    await asyncio.gather(*(slack.send(n) for n in range(BURST)))
+                await wait_for(
+                    lambda: set(answers_by_channel(slack_api)) >= everyone,
+                    30,  # well under the 30 s poll: woken by notifications
+                    "everyone answered",
+                )
+                await asyncio.sleep(1.0)
+                for process in (one.process, two.process, server.process):
+                    process.send_signal(signal.SIGTERM)
+                for process in (one.process, two.process, server.process):
+                    assert await asyncio.to_thread(process.wait, 30) == 0
+                serve_logs, worker_logs = server.logs(), [one.logs(), two.logs()]
+    finally:
+        await slack_api.stop()
+        tenant.stop()
+
+    posted = answers_by_channel(slack_api)
+    assert {c: n for c, n in posted.items() if n != 1} == {}
+    assert set(posted) == everyone
+    filed = Counter(titles_filed(tenant))
+    assert {t: n for t, n in filed.items() if n != 1} == {}
+    assert len(filed) == BURST
+    handled = [logs.count('"msg": "event handled"') for logs in worker_logs]
+    assert sum(handled) == BURST and all(handled), handled  # both workers did their share
+    assert '"msg": "event handled"' not in serve_logs  # serve only acknowledged and delivered
+    assert "Traceback" not in serve_logs + "".join(worker_logs)
