@@ -32,8 +32,10 @@ from bots.teams import invoke, translate
 from bots.teams.cards import render_card, text_card
 from bots.teams.conversations import Conversations
 from bots.teams.delivery import Delivery
+from bots.teams.errors import NotKept
 from bots.teams.files import TeamsFiles
 from bots.teams.gateway import CoreGateway
+from bots.teams.intake import intake_from_json, intake_to_json
 from bots.teams.roster import Roster
 from bots.teams.translate import Ignored, Inbound
 from core.attachments import owner_of, refused
@@ -98,13 +100,35 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             if found.answer:
                 self.spawn(self._say(reference, found.answer), "answer")
             return
+        channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else None
+        # Where the answer goes, for whichever process posts it if this one dies first.
+        destination = json.dumps(
+            {
+                "reference": reference.serialize(),
+                "source_activity_id": found.source_activity_id,
+                "channel_data": channel_data,
+            }
+        )
+        # Kept in the durable inbox before the Bot Framework gets its answer.
+        try:
+            kept = await self.core.receive(
+                found.event_id, PLATFORM, intake_to_json(found), destination
+            )
+        except Exception as exc:
+            raise NotKept(f"event_id={found.event_id}: {type(exc).__name__}") from exc
+        if not kept:
+            return  # a redelivery
         self.spawn(
-            self._converse(reference, found, activity.channel_data),
+            self._converse(reference, found, channel_data, destination),
             f"message {found.event_id}",
         )
 
     async def _converse(
-        self, reference: ConversationReference, inbound: Inbound, channel_data: object
+        self,
+        reference: ConversationReference,
+        inbound: Inbound,
+        channel_data: dict[str, Any] | None,
+        destination: str,
     ) -> None:
         asked = False
 
@@ -120,14 +144,6 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             asked = True
             attachments = await self._take_files(turn_context, inbound, user)  # attachments:
             event = inbound.to_event(user, attachments)
-            # Where the answer goes, for whichever process posts it if this one dies first.
-            destination = json.dumps(
-                {
-                    "reference": reference.serialize(),
-                    "source_activity_id": inbound.source_activity_id,
-                    "channel_data": channel_data if isinstance(channel_data, dict) else None,
-                }
-            )
             replies = await self._ask_core(event, turn_context, destination)
             await self.delivery.send(
                 turn_context, replies, source_activity_id=inbound.source_activity_id
@@ -135,11 +151,42 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             if replies:
                 await self.core.delivered(event.event_id)
 
-        await self.conversations.continue_with(
-            reference, work, channel_data=channel_data if isinstance(channel_data, dict) else None
-        )
+        await self.conversations.continue_with(reference, work, channel_data=channel_data)
         if not asked:
             await self._without_a_turn(inbound)
+
+    async def prepare_stored(self, intake: str, destination: str) -> tuple[Event, str] | None:
+        """A message another process kept (it died before it looked the person up): the
+        core's event, with the person looked up and the files downloaded in a turn of the
+        conversation (as far as the Bot Connector allows), and where its answer goes."""
+        try:
+            inbound = intake_from_json(intake)
+            where = json.loads(destination)
+            reference = ConversationReference().deserialize(where["reference"])
+        except (ValueError, KeyError, TypeError) as exc:
+            log.error("kept Teams message unreadable, set aside: %s", exc)
+            return None
+        prepared: list[Event] = []
+
+        async def work(turn_context: TurnContext) -> None:
+            user = await self.roster.lookup(
+                turn_context,
+                inbound.account_id,
+                inbound.account_name,
+                inbound.conversation.tenant_id,
+            )
+            attachments = await self._take_files(turn_context, inbound, user)  # attachments:
+            prepared.append(inbound.to_event(user, attachments))
+
+        await self.conversations.continue_with(
+            reference, work, channel_data=where.get("channel_data")
+        )
+        if not prepared:  # no turn (the Bot Connector is down): the person as far as known
+            user = self.roster.known(
+                inbound.account_id, inbound.account_name, inbound.conversation.tenant_id
+            )
+            prepared.append(inbound.to_event(user))
+        return prepared[0], destination
 
     async def _without_a_turn(self, inbound: Inbound) -> None:
         """The turn to answer in could not start (no token for the Bot Connector, say): the
@@ -155,6 +202,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             await self.core.handle(inbound.to_event(user))
         except Exception:
             log.exception("the core failed event_id=%s", inbound.event_id)
+        await self.core.dismiss(inbound.event_id)  # the core has it: not prepared again
 
     async def _take_files(
         self, turn_context: TurnContext, inbound: Inbound, user: UserRef
