@@ -70,8 +70,8 @@ def process_owner() -> str:
 class _Bookkeeping:
     """A small thread pool of the inbox's own for its database calls."""
 
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="inbox")
+    def __init__(self, workers: int = 2, name: str = "inbox") -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
 
     async def run(self, fn: Callable[[], object]) -> object:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn)
@@ -101,6 +101,11 @@ class DurableCore:
         # The inbox's own bookkeeping never queues behind slow core work: a reply posted but
         # not yet marked sent when the process dies would be sent again after the restart.
         self.books: Runner = bookkeeping or _Bookkeeping()
+        # Keeping what a platform sent answers the platform: it never queues behind the
+        # bookkeeping of a burst (finishing, marking sent, taking).
+        self.intake: Runner = (
+            _Bookkeeping(4, "inbox-intake") if bookkeeping is None else bookkeeping
+        )
         self.clock = clock
         self.lease = timedelta(seconds=lease_seconds)
         self.poll_seconds = poll_seconds
@@ -126,7 +131,7 @@ class DurableCore:
         :data:`Prepare` reads back if this process dies first), before the platform is
         acknowledged; False for a request already there (a platform's redelivery). Raises
         when it cannot be kept: the platform must not be acknowledged then."""
-        kept = await self.books.run(
+        kept = await self.intake.run(
             lambda: self.inbox.receive(
                 event_id,
                 platform,
