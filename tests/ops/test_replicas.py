@@ -131,7 +131,7 @@ async def test_three_replicas_on_postgresql_file_every_ticket_once_and_survive_a
 
                     await wait_for(
                         lambda: view.done(orphans) == orphans,
-                        LEASE_SECONDS + 30,
+                        LEASE_SECONDS + 20,
                         "the victim's events finished by the others",
                     )
                     took_over_in = time.monotonic() - killed_at
@@ -153,7 +153,9 @@ async def test_three_replicas_on_postgresql_file_every_ticket_once_and_survive_a
         tenant.stop()
 
     assert orphans, "the kill found the victim idle: nothing was taken over"
-    assert took_over_in <= LEASE_SECONDS + 30
+    print(
+        f"{len(orphans)} events of the killed replica finished {took_over_in:.1f} s after the kill"
+    )
     assert "lease taken over" in logs or "received request taken over" in logs
     posted = answers_by_channel(slack_api)
     assert {c: n for c, n in posted.items() if n != 1} == {}  # one answer per person
