@@ -236,8 +236,10 @@ class DurableCore:
                 if time.monotonic() >= next_renewal:
                     await self._renew()
                     next_renewal = time.monotonic() + self.lease.total_seconds() / 3
-                await self._take()
-                await self._deliver_due()
+                taken = await self._take()
+                delivered = await self._deliver_due()
+                if taken >= BATCH or delivered >= BATCH:
+                    self.wake()  # a full batch: more may be waiting, no need to wait for it
                 await self._measure()
             except Exception:
                 log.exception("inbox loop failed; trying again in %.1f s", self.poll_seconds)
@@ -250,10 +252,11 @@ class DurableCore:
             until = self.clock() + self.lease
             await self.books.run(lambda: self.inbox.extend(self.owner, held, until))
 
-    async def _take(self) -> None:
+    async def _take(self) -> int:
+        """Take what this process can work on now; how many."""
         room = self.concurrency - len(self._work)
         if room <= 0:
-            return
+            return 0
         limit = min(room, BATCH)
         platforms = list(self.preparers)
 
@@ -289,6 +292,7 @@ class DurableCore:
             task = asyncio.create_task(self._run_taken(item), name=f"inbox:{item.event_id}")
             self._work.add(task)
             task.add_done_callback(self._work.discard)
+        return len(received) + len(taken)
 
     async def _prepare_received(self, request: Received) -> None:
         """A request whose receiver died before it knew who sent it: this process's adapter
@@ -355,9 +359,10 @@ class DurableCore:
         assert isinstance(replies, list)
         return replies
 
-    async def _deliver_due(self, *, deadline: float | None = None) -> None:
+    async def _deliver_due(self, *, deadline: float | None = None) -> int:
+        """Deliver replies that are due (a batch); how many were held for delivery."""
         if not self.deliverers:
-            return
+            return 0
         platforms = list(self.deliverers)
 
         def lease_due() -> tuple[datetime, list[Outgoing]]:
@@ -379,6 +384,7 @@ class DurableCore:
                 log.warning("outbox: lease ran out before delivery event_id=%s", outgoing.event_id)
                 continue
             await self._deliver(outgoing)
+        return len(due)
 
     async def _deliver(self, outgoing: Outgoing) -> None:
         deliver = self.deliverers[outgoing.platform]
