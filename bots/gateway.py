@@ -26,6 +26,26 @@ class RunnerGateway:
         """The core's answer to one event (``[]`` for a redelivery)."""
         return await self._runner.handle(event)
 
+    @property
+    def answers_here(self) -> bool:
+        """False when :meth:`answer` leaves events to ``ticketbot worker`` processes (their
+        answers come from the outbox)."""
+        durable = self._runner.durable
+        return durable is None or durable.processes
+
+    async def receive(self, event_id: str, platform: str, intake: str, destination: str) -> bool:
+        """Keep a request as the adapter read it before the platform is acknowledged; False
+        for a redelivery. Raises when it cannot be kept (answer the platform with a 5xx)."""
+        durable = self._runner.durable
+        if durable is None:
+            return True
+        return await durable.receive(event_id, platform, intake, destination)
+
+    async def dismiss(self, event_id: str) -> None:
+        """A received request the adapter answered itself: nothing for the core."""
+        if self._runner.durable is not None:
+            await self._runner.durable.dismiss(event_id)
+
     async def answer(self, event: Event, platform: str, destination: str) -> list[Reply]:
         """The core's answer to one event, kept in the durable inbox first (with
         ``destination``, the adapter's own description of where the answer goes) and recorded

@@ -1,14 +1,17 @@
 """The durable inbox at work in a process: nothing acknowledged is lost when one dies.
 
-- :meth:`DurableCore.handle` keeps an event in the inbox (with where its answer goes) before
-  the core sees it, leased to this process; a redelivery is refused by the event id. The core
-  runs, the event is marked done with its replies in the outbox (one transaction), and the
-  adapter posts them at once and reports them :meth:`~DurableCore.delivered`.
+- :meth:`DurableCore.receive` keeps what a platform sent (as the adapter read it) before the
+  platform is acknowledged, leased to this process; a redelivery is refused by the event id.
+- :meth:`DurableCore.handle` makes it the neutral event (once the adapter knows who sent it)
+  before the core sees it. The core runs, the event is marked done with its replies in the
+  outbox (one transaction), and the adapter posts them at once and reports them
+  :meth:`~DurableCore.delivered`. With ``processes`` off (``serve`` beside ``ticketbot
+  worker`` processes) the event is left to the workers instead and answered from the outbox.
 - A loop (every process: ``serve`` and ``worker``) takes events nobody holds — a dead
   replica's, once its lease ran out; those released at shutdown; those queued by another
-  process — runs them (a retake answers what the core recorded, or runs again with idempotent
-  writes) and delivers undelivered replies through the adapters registered here, retrying
-  with backoff.
+  process; a received request whose receiver died, when this process has its adapter — runs
+  them (a retake answers what the core recorded, or runs again with idempotent writes) and
+  delivers undelivered replies through the adapters registered here, retrying with backoff.
 - :meth:`DurableCore.stop` gives the whole shutdown one deadline: stop taking, let work in
   flight finish until shortly before it, release what is left, deliver what is due.
 """
@@ -29,12 +32,16 @@ from typing import Protocol
 from bots.observability.metrics import Metrics
 from core.backoff import backoff
 from core.messages import Event, Reply
-from storage.inbox import InboxDepth, Outgoing, SqlInbox, Taken
+from storage.inbox import InboxDepth, Outgoing, Received, SqlInbox, Taken
+from storage.notifications import Listener
 
 log = logging.getLogger(__name__)
 
 # Delivers replies to the destination an adapter stored; True when they got through.
 Deliver = Callable[[list[Reply], str], Awaitable[bool]]
+# Makes a received request (the adapter's intake and destination) the neutral event and where
+# its answer goes; None when there is nothing for the core (the adapter answered it itself).
+Prepare = Callable[[str, str], Awaitable[tuple[Event, str] | None]]
 
 SORRY = "Sorry, something went wrong on my side and I couldn't finish your last request."
 MAX_ATTEMPTS = 5  # an event that fails this often is answered with an apology, not retried
@@ -63,8 +70,8 @@ def process_owner() -> str:
 class _Bookkeeping:
     """A small thread pool of the inbox's own for its database calls."""
 
-    def __init__(self) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=2, thread_name_prefix="inbox")
+    def __init__(self, workers: int = 2, name: str = "inbox") -> None:
+        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix=name)
 
     async def run(self, fn: Callable[[], object]) -> object:
         return await asyncio.get_running_loop().run_in_executor(self._pool, fn)
@@ -86,6 +93,7 @@ class DurableCore:
         owner: str | None = None,
         concurrency: int = 4,
         bookkeeping: Runner | None = None,
+        processes: bool = True,
     ) -> None:
         self.inbox = inbox
         self.assistant = assistant
@@ -93,6 +101,11 @@ class DurableCore:
         # The inbox's own bookkeeping never queues behind slow core work: a reply posted but
         # not yet marked sent when the process dies would be sent again after the restart.
         self.books: Runner = bookkeeping or _Bookkeeping()
+        # Keeping what a platform sent answers the platform: it never queues behind the
+        # bookkeeping of a burst (finishing, marking sent, taking).
+        self.intake: Runner = (
+            _Bookkeeping(4, "inbox-intake") if bookkeeping is None else bookkeeping
+        )
         self.clock = clock
         self.lease = timedelta(seconds=lease_seconds)
         self.poll_seconds = poll_seconds
@@ -100,29 +113,60 @@ class DurableCore:
         self.owner = owner or process_owner()
         self.concurrency = max(1, concurrency)
         self.deliverers: dict[str, Deliver] = {}
+        self.preparers: dict[str, Prepare] = {}
+        # False: this process runs no core work (``serve`` beside workers); it receives,
+        # prepares and delivers.
+        self.processes = processes
         self._held: set[str] = set()  # events this process is working on
         self._work: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
+        self._listener: Listener | None = None
         self._taking = True
 
     # -- the adapters' path -------------------------------------------------------------------
 
-    async def handle(self, event: Event, platform: str, destination: str) -> list[Reply]:
-        """Keep ``event``, answer it, record the answer for delivery; ``[]`` for an event
-        already in the inbox (a platform's redelivery)."""
-        now = self.clock()
-        kept = await self.books.run(
-            lambda: self.inbox.put(
-                event, platform, destination, now, owner=self.owner, lease=self.lease
+    async def receive(self, event_id: str, platform: str, intake: str, destination: str) -> bool:
+        """Keep a request as the adapter read it (``intake``: its own JSON, which its
+        :data:`Prepare` reads back if this process dies first), before the platform is
+        acknowledged; False for a request already there (a platform's redelivery). Raises
+        when it cannot be kept: the platform must not be acknowledged then."""
+        kept = await self.intake.run(
+            lambda: self.inbox.receive(
+                event_id,
+                platform,
+                intake,
+                destination,
+                self.clock(),
+                owner=self.owner,
+                lease=self.lease,
             )
         )
         if not kept:
-            log.info("inbox: duplicate event refused event_id=%s", event.event_id)
-            return []
-        taken = Taken(event.event_id, platform, event, destination, 1, False, False)
+            log.info("inbox: duplicate event refused event_id=%s", event_id)
+        return bool(kept)
+
+    async def dismiss(self, event_id: str) -> None:
+        """The adapter answered a received request itself: nothing for the core."""
+        try:
+            await self.books.run(lambda: self.inbox.set_aside(event_id, self.owner, self.clock()))
+        except Exception:  # its lease runs out and whoever takes it finds nothing to do again
+            log.exception("inbox: received request not set aside event_id=%s", event_id)
+
+    async def handle(self, event: Event, platform: str, destination: str) -> list[Reply]:
+        """Keep ``event`` (the request :meth:`receive` kept, now the neutral event, or kept
+        only now), answer it, record the answer for delivery; ``[]`` for an event already in
+        the inbox (a platform's redelivery, or taken over), and when the workers answer it."""
         self._held.add(event.event_id)
         try:
+            kept = await self.books.run(lambda: self._keep(event, platform, destination))
+            if not kept:
+                log.info("inbox: duplicate event refused event_id=%s", event.event_id)
+                return []
+            if not self.processes:
+                log.info("inbox: event left to the workers event_id=%s", event.event_id)
+                return []
+            taken = Taken(event.event_id, platform, event, destination, 1, False, False)
             replies = await self._answer(taken)
             finished = await self.books.run(lambda: self._finish_held(taken, replies))
         finally:
@@ -132,6 +176,23 @@ class DurableCore:
             log.warning("inbox: event handed on, not answered here event_id=%s", event.event_id)
             return []
         return replies
+
+    def _keep(self, event: Event, platform: str, destination: str) -> bool:
+        now = self.clock()
+        mine = self.processes
+        if self.inbox.prepare(
+            event, destination, now, owner=self.owner, lease=self.lease, pending=mine
+        ):
+            return True
+        # Not received here first (an adapter that keeps events only now), or taken over.
+        return self.inbox.put(
+            event,
+            platform,
+            destination,
+            now,
+            owner=self.owner if mine else None,
+            lease=self.lease if mine else None,
+        )
 
     def _finish_held(self, taken: Taken, replies: list[Reply]) -> bool:
         # The clock is read when the call runs, not when it was queued: on a busy machine the
@@ -149,9 +210,20 @@ class DurableCore:
     # -- the loop -----------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start taking and delivering (at start-up this recovers what a dead process held)."""
+        """Start taking and delivering (at start-up this recovers what a dead process held);
+        on PostgreSQL, woken at once when another process queues an event or an answer."""
         if self._loop_task is None:
             self._loop_task = asyncio.create_task(self._loop(), name="inbox")
+            loop = asyncio.get_running_loop()
+
+            def woken(_: str) -> None:
+                with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
+                    loop.call_soon_threadsafe(self.wake)
+
+            try:
+                self._listener = self.inbox.listen(woken)
+            except Exception:  # the poll still finds everything
+                log.exception("inbox: not listening for notifications")
 
     def wake(self) -> None:
         self._wake.set()
@@ -159,16 +231,18 @@ class DurableCore:
     async def _loop(self) -> None:
         next_renewal = time.monotonic()
         while self._taking:
+            self._wake.clear()  # a wake while this round runs brings the next one at once
             try:
                 if time.monotonic() >= next_renewal:
                     await self._renew()
                     next_renewal = time.monotonic() + self.lease.total_seconds() / 3
-                await self._take()
-                await self._deliver_due()
+                taken = await self._take()
+                delivered = await self._deliver_due()
+                if taken >= BATCH or delivered >= BATCH:
+                    self.wake()  # a full batch: more may be waiting, no need to wait for it
                 await self._measure()
             except Exception:
                 log.exception("inbox loop failed; trying again in %.1f s", self.poll_seconds)
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 
@@ -178,15 +252,36 @@ class DurableCore:
             until = self.clock() + self.lease
             await self.books.run(lambda: self.inbox.extend(self.owner, held, until))
 
-    async def _take(self) -> None:
+    async def _take(self) -> int:
+        """Take what this process can work on now; how many."""
         room = self.concurrency - len(self._work)
         if room <= 0:
-            return
-        # The clock is read when the call runs (not when queued): a lease must not start stale.
-        taken = await self.books.run(
-            lambda: self.inbox.take(self.owner, self.clock(), self.lease, limit=min(room, BATCH))
-        )
-        assert isinstance(taken, list)
+            return 0
+        limit = min(room, BATCH)
+        platforms = list(self.preparers)
+
+        def take() -> tuple[list[Received], list[Taken]]:
+            # The clock is read when the call runs (not when queued): a lease must not start
+            # stale.
+            received = self.inbox.take_received(
+                self.owner, self.clock(), self.lease, platforms, limit=limit
+            )
+            if not self.processes:
+                return received, []
+            return received, self.inbox.take(self.owner, self.clock(), self.lease, limit=limit)
+
+        found = await self.books.run(take)
+        assert isinstance(found, tuple)
+        received, taken = found
+        for request in received:
+            log.warning("inbox: received request taken over event_id=%s", request.event_id)
+            if self.metrics is not None:
+                self.metrics.inbox_takeovers.inc()
+            work = asyncio.create_task(
+                self._prepare_received(request), name=f"inbox:{request.event_id}"
+            )
+            self._work.add(work)
+            work.add_done_callback(self._work.discard)
         for item in taken:
             if item.takeover:
                 log.warning(
@@ -197,6 +292,45 @@ class DurableCore:
             task = asyncio.create_task(self._run_taken(item), name=f"inbox:{item.event_id}")
             self._work.add(task)
             task.add_done_callback(self._work.discard)
+        return len(received) + len(taken)
+
+    async def _prepare_received(self, request: Received) -> None:
+        """A request whose receiver died before it knew who sent it: this process's adapter
+        prepares it, then the core answers it here (or a worker does)."""
+        self._held.add(request.event_id)
+        try:
+            prepared = await self.preparers[request.platform](request.intake, request.destination)
+            if prepared is None:
+                await self.books.run(
+                    lambda: self.inbox.set_aside(request.event_id, self.owner, self.clock())
+                )
+                return
+            event, destination = prepared
+            kept = await self.books.run(
+                lambda: self.inbox.prepare(
+                    event,
+                    destination,
+                    self.clock(),
+                    owner=self.owner,
+                    lease=self.lease,
+                    pending=self.processes,
+                )
+            )
+            if not kept:
+                log.warning("inbox: lease lost before preparing event_id=%s", request.event_id)
+                return
+        except Exception:
+            log.exception("inbox: preparing failed event_id=%s", request.event_id)
+            return
+        finally:
+            self._held.discard(request.event_id)
+        if self.processes:
+            taken = Taken(
+                event.event_id, request.platform, event, destination, request.attempts, False, False
+            )
+            await self._run_taken(taken)
+        else:
+            self.wake()
 
     async def _run_taken(self, taken: Taken) -> None:
         self._held.add(taken.event_id)
@@ -225,9 +359,10 @@ class DurableCore:
         assert isinstance(replies, list)
         return replies
 
-    async def _deliver_due(self, *, deadline: float | None = None) -> None:
+    async def _deliver_due(self, *, deadline: float | None = None) -> int:
+        """Deliver replies that are due (a batch); how many were held for delivery."""
         if not self.deliverers:
-            return
+            return 0
         platforms = list(self.deliverers)
 
         def lease_due() -> tuple[datetime, list[Outgoing]]:
@@ -249,6 +384,7 @@ class DurableCore:
                 log.warning("outbox: lease ran out before delivery event_id=%s", outgoing.event_id)
                 continue
             await self._deliver(outgoing)
+        return len(due)
 
     async def _deliver(self, outgoing: Outgoing) -> None:
         deliver = self.deliverers[outgoing.platform]
@@ -290,6 +426,8 @@ class DurableCore:
         ``time.monotonic()`` value); release what is still held for anyone to take at once;
         deliver what is due while time is left."""
         self._taking = False
+        if self._listener is not None:
+            self._listener.stop()
         self.wake()
         if self._loop_task is not None:
             self._loop_task.cancel()

@@ -84,8 +84,15 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-def inbox_for(runtime: Runtime, runner: CoreRunner, concurrency: int | None = None) -> DurableCore:
-    """The durable inbox of ``runtime``'s database, worked through ``runner``."""
+def inbox_for(
+    runtime: Runtime,
+    runner: CoreRunner,
+    concurrency: int | None = None,
+    *,
+    processes: bool = True,
+) -> DurableCore:
+    """The durable inbox of ``runtime``'s database, worked through ``runner``; with
+    ``processes`` off, its events are left to ``ticketbot worker`` processes."""
     bot = runtime.settings.bot
     return DurableCore(
         SqlInbox(runtime.database),
@@ -96,6 +103,7 @@ def inbox_for(runtime: Runtime, runner: CoreRunner, concurrency: int | None = No
         poll_seconds=bot.inbox_poll_seconds,
         metrics=runtime.metrics,
         concurrency=concurrency or max(1, bot.workers // 2),
+        processes=processes,
     )
 
 
@@ -103,7 +111,9 @@ def build_web_app(runtime: Runtime, *, mounts: list[Mount] | None = None) -> web
     """The server's application. ``mounts`` defaults to every platform the settings enable."""
     app = web.Application(client_max_size=2 * 1024 * 1024)
     runner = CoreRunner(runtime, workers=runtime.settings.bot.workers)
-    runner.durable = durable = inbox_for(runtime, runner)
+    runner.durable = durable = inbox_for(
+        runtime, runner, processes=runtime.settings.bot.serve_processes
+    )
     app[RUNTIME_KEY] = runtime
     app[CORE_RUNNER_KEY] = runner
     app[DURABLE_KEY] = durable

@@ -219,6 +219,9 @@ class TicketbotSettings(BaseSettings):
     # it over (it renews while working), and how often it looks for such events.
     inbox_lease_seconds: float = Field(default=30.0, gt=0)
     inbox_poll_seconds: float = Field(default=1.0, gt=0)
+    # Off: `serve` only acknowledges, keeps events in the inbox and delivers answers; separate
+    # `ticketbot worker` processes answer them.
+    serve_processes: bool = True
     # Token buckets: capacity and refill per minute; a read costs 1, a write costs write_cost.
     # Generous enough that a person typing never meets it; it stops loops and floods.
     rate_user_capacity: float = 60.0

@@ -1,22 +1,26 @@
 """The durable inbox and the outbox.
 
-An adapter :meth:`~SqlInbox.put` s an event (refused by its key when it is already there) before
-the platform is acknowledged. Workers :meth:`~SqlInbox.take` events with a lease (``FOR UPDATE
-SKIP LOCKED`` on PostgreSQL, so replicas never take the same one; SQLite has one writer at a
-time), run the core, and :meth:`~SqlInbox.finish` them: the event done and its replies in the
-outbox, in one transaction. Replies are then delivered and :meth:`~SqlInbox.sent`, or retried
-with backoff. An event whose lease ran out (its worker died) is taken again by anyone.
+An adapter :meth:`~SqlInbox.receive` s what a platform sent (refused by its key when it is
+already there) before the platform is acknowledged: the request as the adapter read it, kept
+``received`` until the adapter has looked up who sent it and :meth:`~SqlInbox.prepare` s it
+into the neutral event (anyone with that adapter does it when the receiver died first).
+:meth:`~SqlInbox.put` keeps a neutral event at once. Workers :meth:`~SqlInbox.take` events
+with a lease (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, so replicas never take the same one;
+SQLite has one writer at a time), run the core, and :meth:`~SqlInbox.finish` them: the event
+done and its replies in the outbox, in one transaction. Replies are then delivered and
+:meth:`~SqlInbox.sent`, or retried with backoff. An event whose lease ran out (its worker
+died) is taken again by anyone.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select, true, update
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select, text, true, update
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
@@ -24,10 +28,13 @@ from core.messages import Event, Reply
 from core.wire import event_from_json, event_to_json, replies_from_json, replies_to_json
 from storage.db import Database
 from storage.models import InboxRow, OutboxRow
+from storage.notifications import INBOX_CHANNEL, OUTBOX_CHANNEL, Listener
 
 log = logging.getLogger(__name__)
 
 PENDING, DONE = "pending", "done"
+RECEIVED = "received"  # the adapter's request, not yet the neutral event (see ``receive``)
+WAITING = (RECEIVED, PENDING)
 RowT = TypeVar("RowT", bound=InboxRow | OutboxRow)
 
 
@@ -42,6 +49,18 @@ class Taken:
     attempts: int
     retake: bool
     takeover: bool  # taken from a worker whose lease ran out (not released)
+
+
+@dataclass(frozen=True)
+class Received:
+    """A request an adapter received but did not prepare (its process died), held by a
+    process with the same adapter until its lease runs out."""
+
+    event_id: str
+    platform: str
+    intake: str  # the adapter's own JSON, opaque here
+    destination: str
+    attempts: int
 
 
 @dataclass(frozen=True)
@@ -101,11 +120,158 @@ class SqlInbox:
         with self._db.sessions() as session:
             session.add(row)
             try:
+                session.flush()
+                if not held:
+                    self._notify(session, INBOX_CHANNEL)
                 session.commit()
             except IntegrityError:
                 session.rollback()
                 return False
         return True
+
+    def receive(
+        self,
+        event_id: str,
+        platform: str,
+        intake: str,
+        destination: str,
+        now: datetime,
+        *,
+        owner: str,
+        lease: timedelta,
+    ) -> bool:
+        """Keep a request as the adapter read it (``intake``, its own JSON), held by ``owner``
+        while it prepares it; False when ``event_id`` is already there (a redelivery)."""
+        row = InboxRow(
+            event_id=event_id,
+            platform=platform,
+            event=intake,
+            destination=destination,
+            status=RECEIVED,
+            attempts=1,
+            lease_owner=owner,
+            lease_until=now + lease,
+            created_at=now,
+        )
+        with self._db.sessions() as session:
+            session.add(row)
+            try:
+                session.commit()
+            except IntegrityError:
+                session.rollback()
+                return False
+        return True
+
+    def prepare(
+        self,
+        event: Event,
+        destination: str,
+        now: datetime,
+        *,
+        owner: str,
+        lease: timedelta | None = None,
+        pending: bool = True,
+    ) -> bool:
+        """The received request of ``event`` as the neutral event, still held by ``owner``
+        (for ``lease`` more, when given); with ``pending`` false, given up instead: held by
+        nobody, for anyone to take at once. False when ``owner`` does not hold it as received."""
+        values: dict[str, object] = {
+            "event": event_to_json(event),
+            "destination": destination,
+            "status": PENDING,
+        }
+        if not pending:
+            values |= {"lease_owner": None, "lease_until": None}
+        elif lease is not None:
+            values["lease_until"] = now + lease
+        with self._db.sessions() as session:
+            result = session.execute(
+                update(InboxRow)
+                .where(
+                    InboxRow.event_id == event.event_id,
+                    InboxRow.status == RECEIVED,
+                    InboxRow.lease_owner == owner,
+                )
+                .values(**values)
+                .execution_options(synchronize_session=False)
+            )
+            if not pending and _count(result) == 1:
+                self._notify(session, INBOX_CHANNEL)
+            session.commit()
+        return _count(result) == 1
+
+    def set_aside(self, event_id: str, owner: str, now: datetime) -> bool:
+        """A received request the adapter answered itself (or found nothing to do for): done,
+        with nothing for the core. False when ``owner`` does not hold it as received."""
+        with self._db.sessions() as session:
+            result = session.execute(
+                update(InboxRow)
+                .where(
+                    InboxRow.event_id == event_id,
+                    InboxRow.status == RECEIVED,
+                    InboxRow.lease_owner == owner,
+                )
+                .values(status=DONE, done_at=now, lease_owner=None, lease_until=None)
+                .execution_options(synchronize_session=False)
+            )
+            session.commit()
+        return _count(result) == 1
+
+    def take_received(
+        self,
+        owner: str,
+        now: datetime,
+        lease: timedelta,
+        platforms: Sequence[str],
+        limit: int = 1,
+    ) -> list[Received]:
+        """Up to ``limit`` received requests of ``platforms`` whose receiver's lease ran out
+        (it died before preparing them), leased to ``owner`` until ``now + lease``."""
+        if not platforms:
+            return []
+        query = (
+            select(InboxRow)
+            .where(
+                InboxRow.status == RECEIVED,
+                InboxRow.platform.in_(platforms),
+                _free(InboxRow.lease_until, now),
+            )
+            .order_by(InboxRow.created_at, InboxRow.event_id)
+            .limit(limit)
+        )
+        taken: list[Received] = []
+        with self._db.sessions() as session:
+            try:
+                for row in session.scalars(self._locked(query)).all():
+                    claimed = session.execute(
+                        update(InboxRow)
+                        .where(
+                            InboxRow.event_id == row.event_id,
+                            InboxRow.status == RECEIVED,
+                            _free(InboxRow.lease_until, now),
+                        )
+                        .values(
+                            lease_owner=owner, lease_until=now + lease, attempts=row.attempts + 1
+                        )
+                        .execution_options(synchronize_session=False)
+                    )
+                    if _count(claimed) == 1:
+                        taken.append(
+                            Received(
+                                row.event_id,
+                                row.platform,
+                                row.event,
+                                row.destination,
+                                row.attempts + 1,
+                            )
+                        )
+                session.commit()
+            except OperationalError:
+                session.rollback()
+                if self._locks_rows:
+                    raise
+                return []
+        return taken
 
     def take(self, owner: str, now: datetime, lease: timedelta, limit: int = 1) -> list[Taken]:
         """Up to ``limit`` pending events nobody holds (or whose holder's lease ran out),
@@ -221,21 +387,25 @@ class SqlInbox:
                         created_at=now,
                     )
                 )
+                if deliver_by_until is None:
+                    self._notify(session, OUTBOX_CHANNEL)
             session.commit()
         return True
 
     def release(self, owner: str, event_ids: Sequence[str] | None = None) -> int:
         """Give back what ``owner`` holds (all of it, or ``event_ids``) for anyone to take at
         once (shutdown); how many."""
-        condition = [InboxRow.lease_owner == owner, InboxRow.status == PENDING]
+        condition = [InboxRow.lease_owner == owner, InboxRow.status.in_(WAITING)]
         if event_ids is not None:
             condition.append(InboxRow.event_id.in_(event_ids))
         with self._db.sessions() as session:
             result = session.execute(
                 update(InboxRow).where(*condition).values(lease_owner=None, lease_until=None)
             )
+            if _count(result):
+                self._notify(session, INBOX_CHANNEL)
             session.commit()
-        return int(getattr(result, "rowcount", 0) or 0)
+        return _count(result)
 
     # -- the outbox ---------------------------------------------------------------------------
 
@@ -333,7 +503,7 @@ class SqlInbox:
         with self._db.sessions() as session:
             pending, oldest = session.execute(
                 select(func.count(), func.min(InboxRow.created_at)).where(
-                    InboxRow.status == PENDING
+                    InboxRow.status.in_(WAITING)
                 )
             ).one()
             unsent = session.scalar(
@@ -354,6 +524,20 @@ class SqlInbox:
             )
             session.commit()
         return _count(result)
+
+    # -- notifications ------------------------------------------------------------------------
+
+    def listen(self, on_notify: Callable[[str], None]) -> Listener | None:
+        """Call ``on_notify`` as soon as another process queues an event or an answer
+        (PostgreSQL); ``None`` on SQLite, where only the poll finds them."""
+        if not self._locks_rows:
+            return None
+        return Listener(self._db, (INBOX_CHANNEL, OUTBOX_CHANNEL), on_notify).start()
+
+    def _notify(self, session: Session, channel: str) -> None:
+        # Sent when the transaction commits, and only then.
+        if self._locks_rows:
+            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
 
     def _locked(self, query: Select[RowT]) -> Select[RowT]:
         # PostgreSQL: rows another replica is taking right now are skipped, not waited for.

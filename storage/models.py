@@ -304,9 +304,9 @@ class InboxRow(Base):
 
     event_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     platform: Mapped[str] = mapped_column(String(32))
-    event: Mapped[str] = mapped_column(Text)  # core.wire.event_to_json
+    event: Mapped[str] = mapped_column(Text)  # core.wire.event_to_json (received: the adapter's)
     destination: Mapped[str] = mapped_column(Text)  # the adapter's, opaque here
-    status: Mapped[str] = mapped_column(String(16), default="pending")  # pending | done
+    status: Mapped[str] = mapped_column(String(16), default="pending")  # received | pending | done
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_owner: Mapped[str | None] = mapped_column(String(64), default=None)
     lease_until: Mapped[datetime | None] = mapped_column(UtcDateTime(), default=None)

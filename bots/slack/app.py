@@ -85,8 +85,9 @@ def build_slack_adapter(
         signing_secret=slack.signing_secret.get_secret_value() if slack.signing_secret else "",
         name="ticketbot",
         logger=logging.getLogger("slack_bolt"),
-        # Bolt's ack-first mode: the HTTP response goes out as soon as ack() is called.
-        process_before_response=False,
+        # The HTTP response goes out when the listener returns: a listener keeps the request
+        # in the durable inbox first (fast), and leaves the slow work to a background task.
+        process_before_response=True,
     )
     client: AsyncWebClient = app.client
     client.base_url = slack.api_url

@@ -26,6 +26,7 @@ from bots.slack.destination import PLATFORM, Destination
 from bots.slack.errors import SLACK_CALL_ERRORS, reason
 from bots.slack.files import SlackFiles
 from bots.slack.gateway import CoreGateway
+from bots.slack.intake import intake_from_json, intake_to_json
 from bots.slack.packing import (
     ACTION,
     DESTINATION,
@@ -90,22 +91,56 @@ class SlackBot:
 
     # -- conversations ------------------------------------------------------------------------
 
+    async def receive(self, inbound: Inbound, missing: Sequence[str] = ()) -> bool:
+        """Keep the request in the durable inbox before Slack is acknowledged; False for a
+        redelivery (nothing more to do). Raises when it cannot be kept: Slack must get a 5xx
+        and deliver it again."""
+        return await self.core.receive(
+            inbound.event_id,
+            PLATFORM,
+            intake_to_json(inbound, missing),
+            json.dumps(inbound.destination.compact()),
+        )
+
     async def converse(self, inbound: Inbound) -> None:
         """Ask the core and post its answer where the request came from."""
+        await self.act(inbound)
+
+    async def prepare_stored(self, intake: str, destination: str) -> tuple[Event, str] | None:
+        """A request another process received and kept (it died before it looked the person
+        up): the core's event and where its answer goes, or ``None`` when there is nothing for
+        the core (the person was told the button expired, say)."""
+        try:
+            inbound, missing = intake_from_json(intake)
+        except ValueError as exc:
+            log.error("kept Slack request unreadable, set aside: %s", exc)
+            return None
+        prepared = await self._prepare(inbound, missing)
+        if prepared is None:
+            return None
+        event, where = prepared
+        return event, json.dumps(where.compact())
+
+    async def _prepare(
+        self, inbound: Inbound, missing: Sequence[str] = ()
+    ) -> tuple[Event, Destination] | None:
+        """Who asked, with the card values lost from the button recovered and the files
+        downloaded: the core's event and where its answer goes; ``None`` when the request
+        can't go to the core (it was answered here)."""
+        if missing:
+            recovered = await self._recover(inbound, missing)
+            if recovered is None:
+                await self.tell(inbound.destination, EXPIRED)
+                return None
+            inbound = replace(inbound, values=MappingProxyType(recovered))
         where = await self._with_channel(inbound.destination)
         if where is None:
-            return
+            return None
         user = await self.users.lookup(inbound.user_id)
         if inbound.mentioned:
             inbound = inbound.named(await self.users.names(inbound.mentioned))
         attachments = await self._take_files(inbound, user)  # attachments:
-        event = replace(inbound, destination=where).to_event(user, attachments)
-        replies = await self._ask_core(event, where)
-        await self.delivery.send(replies, where)
-        if replies:
-            await self.core.delivered(event.event_id)
-        if where.from_home:
-            await self.publish_home(inbound.user_id)
+        return replace(inbound, destination=where).to_event(user, attachments), where
 
     async def deliver_stored(self, replies: list[Reply], destination: str) -> bool:
         """Post replies the outbox kept (their process died before posting them)."""
@@ -115,17 +150,17 @@ class SlackBot:
             await self.publish_home(where.user_id)
         return delivered
 
-    async def continue_thread(self, inbound: Inbound) -> None:
-        """A reply in a channel thread: answered only in a thread the bot has a conversation
+    async def answers_thread(self, inbound: Inbound) -> bool:
+        """A reply in a channel thread is answered only in a thread the bot has a conversation
         in (it started there with a mention) or under a triage card, never for other channel
         chatter."""
         conversation = inbound.destination.conversation()
         if await self.core.has_conversation(conversation) or await self.core.is_triage_thread(
             conversation
         ):
-            await self.converse(inbound)
-        else:
-            log.debug("thread reply ignored: no conversation in the thread")
+            return True
+        log.debug("thread reply ignored: no conversation in the thread")
+        return False
 
     async def _take_files(self, inbound: Inbound, user: UserRef) -> tuple[AttachmentRef, ...]:
         """attachments: the message's files, downloaded and kept before the core sees it."""
@@ -142,15 +177,20 @@ class SlackBot:
         inbound: Inbound,
         missing: Sequence[str] = (),
     ) -> None:
-        """A card action whose values may have lost parked parts (see ``packing``): recover
-        them from the conversation's pending confirmation, or say so instead of acting."""
-        if missing:
-            recovered = await self._recover(inbound, missing)
-            if recovered is None:
-                await self.tell(inbound.destination, EXPIRED)
-                return
-            inbound = replace(inbound, values=MappingProxyType(recovered))
-        await self.converse(inbound)
+        """A request (a message, or a card action whose values may have lost parked parts:
+        see ``packing``, recovered from the conversation's pending confirmation, or the person
+        is told instead of acting): ask the core and post its answer."""
+        prepared = await self._prepare(inbound, missing)
+        if prepared is None:
+            await self.core.dismiss(inbound.event_id)
+            return
+        event, where = prepared
+        replies = await self._ask_core(event, where)
+        await self.delivery.send(replies, where)
+        if replies:
+            await self.core.delivered(event.event_id)
+        if where.from_home:
+            await self.publish_home(inbound.user_id)
 
     async def tell(self, where: Destination, text: str) -> None:
         """A short private message to the person, wherever they are."""

@@ -48,8 +48,9 @@ def mount(app: web.Application, runtime: Runtime, runner: CoreRunner) -> None:
         stash=database_stash(runtime.database, runtime.clock),
     )
     add_routes(app, adapter, shutdown_timeout=runtime.settings.bot.shutdown_timeout_seconds)
-    if runner.durable is not None:  # answers of a process that died before posting them
+    if runner.durable is not None:  # what a process that died left half done
         runner.durable.deliverers[PLATFORM] = adapter.bot.deliver_stored
+        runner.durable.preparers[PLATFORM] = adapter.bot.prepare_stored
 
 
 def add_routes(

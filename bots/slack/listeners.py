@@ -1,8 +1,9 @@
-"""The Bolt listeners. Each one only reads the payload, hands the work to
-:class:`~bots.slack.bot.SlackBot` as a background task and acknowledges: ``ack()`` sets the
-HTTP response at once, and the task only starts running after it (modals open right after the
-acknowledgement, while the ``trigger_id`` is still valid). Bolt acknowledges events itself
-before calling their listeners.
+"""The Bolt listeners. Each one only reads the payload, keeps a request for the core in the
+durable inbox (:meth:`~bots.slack.bot.SlackBot.receive`: a redelivery ends there), hands the
+work to :class:`~bots.slack.bot.SlackBot` as a background task and acknowledges. Bolt runs
+them before it answers the HTTP request (``process_before_response``), so Slack's 200 means
+the request is kept; when it can't be, Slack gets a 500 and delivers it again. Modals open in
+their background task at once, while the ``trigger_id`` is still valid.
 
 :data:`LISTENERS` is the one list of what the app handles; :func:`register` registers exactly
 it, and the manifest test reads it.
@@ -12,7 +13,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from types import MethodType
@@ -83,16 +84,16 @@ class SlackListeners:
         self.bot = bot
         self.clock = clock
 
-    # -- events (Bolt acknowledges events before calling these) -------------------------------
+    # -- events (Bolt acknowledges events when these return) ----------------------------------
 
     async def on_message(self, body: Body, context: AsyncBoltContext) -> None:
         inbound = from_message_event(body, context.bot_user_id, self.clock())
         if inbound is not None:
-            self.bot.spawn(self.bot.converse(inbound), "message")
+            await self._converse(inbound, "message")
             return
         reply = from_thread_reply(body, context.bot_user_id, self.clock())
-        if reply is not None:
-            self.bot.spawn(self.bot.continue_thread(reply), "thread reply")
+        if reply is not None and await self.bot.answers_thread(reply):
+            await self._converse(reply, "thread reply")
             return
         log.debug("message ignored event_id=%s", body.get("event_id"))
 
@@ -101,7 +102,7 @@ class SlackListeners:
         if inbound is None:
             log.debug("mention ignored event_id=%s", body.get("event_id"))
             return
-        self.bot.spawn(self.bot.converse(inbound), "mention")
+        await self._converse(inbound, "mention")
 
     async def on_home_opened(self, event: Body) -> None:
         if event.get("tab") != "home" or not event.get("user"):
@@ -116,23 +117,22 @@ class SlackListeners:
             work = self.bot.open_new_ticket(str(body["trigger_id"]), where)
             self.bot.spawn(work, "new ticket form")
         else:
-            inbound = from_slash_command(body, self.clock())
-            self.bot.spawn(self.bot.converse(inbound), "command")
+            await self._converse(from_slash_command(body, self.clock()), "command")
         await ack()
 
     async def on_message_shortcut(self, ack: Ack, body: Body) -> None:
         if body.get("type") == "message_action":
             inbound = from_message_shortcut(body, actions.NEW_TICKET, self.clock())
-            self.bot.spawn(self.bot.converse(inbound), "shortcut")
+            await self._converse(inbound, "shortcut")
         await ack()
 
     # -- buttons --------------------------------------------------------------------------------
 
     async def on_card_action(self, ack: Ack, body: Body, action: Body) -> None:
-        self._start_card_action(body, action)
+        await self._start_card_action(body, action)
         await ack()
 
-    def _start_card_action(self, body: Body, action: Body) -> None:
+    async def _start_card_action(self, body: Body, action: Body) -> None:
         where = action_destination(body, action.get("block_id"))
         action_id = core_action_id(str(action.get("action_id", "")))
         if action_id.startswith(TRIAGE_PREFIX):
@@ -171,7 +171,7 @@ class SlackListeners:
             action_id=action_id,
             values=packed.values,
         )
-        self.bot.spawn(self.bot.act(inbound, packed.missing), f"action {action_id}")
+        await self._converse(inbound, f"action {action_id}", packed.missing)
 
     async def on_edit(self, ack: Ack, body: Body, action: Body) -> None:
         where = action_destination(body, action.get("block_id"))
@@ -223,7 +223,7 @@ class SlackListeners:
                 action_id=actions.NEW_TICKET,
                 values={**packed.values, **submitted},
             )
-            self.bot.spawn(self.bot.converse(inbound), "new ticket")
+            await self._converse(inbound, "new ticket")
         await ack()
 
     async def on_card_inputs_submitted(self, ack: Ack, body: Body, view: Body) -> None:
@@ -248,10 +248,16 @@ class SlackListeners:
             action_id=str(packed.extra.get(ACTION, "")),
             values={**packed.values, **submitted},
         )
-        self.bot.spawn(self.bot.act(inbound, missing), "card inputs")
+        await self._converse(inbound, "card inputs", missing)
         await ack()
 
     # -- helpers --------------------------------------------------------------------------------
+
+    async def _converse(self, inbound: Inbound, name: str, missing: Sequence[str] = ()) -> None:
+        """Keep the request before Slack is acknowledged, then answer it in the background
+        (a redelivery is not answered again)."""
+        if await self.bot.receive(inbound, missing):
+            self.bot.spawn(self.bot.act(inbound, missing), name)
 
     def _unpack(self, raw: object, where: Destination) -> Unpacked | None:
         """A button's value as :func:`~bots.slack.packing.pack` wrote it, its inputs readable;

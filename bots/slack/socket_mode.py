@@ -42,8 +42,9 @@ def mount(app: web.Application, runtime: Runtime, runner: CoreRunner) -> None:
         clock=runtime.clock,
         stash=database_stash(runtime.database, runtime.clock),
     )
-    if runner.durable is not None:  # answers of a process that died before posting them
+    if runner.durable is not None:  # what a process that died left half done
         runner.durable.deliverers[PLATFORM] = adapter.bot.deliver_stored
+        runner.durable.preparers[PLATFORM] = adapter.bot.prepare_stored
     attach(
         app,
         adapter,

@@ -15,6 +15,7 @@ from botbuilder.integration.aiohttp import (
     ConfigurationBotFrameworkAuthentication,
 )
 
+from bots.teams.errors import NotKept
 from core.settings import TeamsSettings
 
 log = logging.getLogger(__name__)
@@ -68,6 +69,8 @@ def build_cloud_adapter(settings: TeamsSettings) -> CloudAdapter:
 
 
 async def _on_turn_error(turn_context: TurnContext, error: Exception) -> None:
+    if isinstance(error, NotKept):
+        raise error  # answered with a 503 (see bots.teams.http)
     activity = turn_context.activity
     log.error(
         "Teams turn failed type=%s name=%s",

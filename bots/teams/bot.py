@@ -4,9 +4,10 @@
   request is acknowledged at once, a typing indicator goes out, the core works in the worker
   pool (typing again every few seconds while it is slow), and its replies are posted as soon as
   they are ready, to the same chat or reply chain.
-- An ``Action.Execute`` invoke is answered within Teams' time limit: with the card that replaces
-  the clicked one (and the message is updated for everyone else in the conversation), or a
-  short message; replies that take longer are posted when ready.
+- An ``Action.Execute`` invoke is kept in the durable inbox and answered within Teams' time
+  limit: with the card that replaces the clicked one (and the message is updated for everyone
+  else in the conversation), or a short message; replies that take longer are posted when
+  ready (from the outbox, by any process, if this one dies first).
 - A person joining a personal chat with the bot gets a welcome and the help card.
 """
 
@@ -31,8 +32,10 @@ from bots.teams import invoke, translate
 from bots.teams.cards import render_card, text_card
 from bots.teams.conversations import Conversations
 from bots.teams.delivery import Delivery
+from bots.teams.errors import NotKept
 from bots.teams.files import TeamsFiles
 from bots.teams.gateway import CoreGateway
+from bots.teams.intake import intake_from_json, intake_to_json
 from bots.teams.roster import Roster
 from bots.teams.translate import Ignored, Inbound
 from core.attachments import owner_of, refused
@@ -94,30 +97,43 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         reference = TurnContext.get_conversation_reference(activity)
         if isinstance(found, Ignored):
             reply = translate.from_thread_reply(activity, self.clock())
-            if reply is not None:  # triage: maybe a technician's reply under a triage card
-                self.spawn(self._thread_reply(reference, reply, activity.channel_data), "reply")
+            # triage: a reply in a channel's reply chain without a mention is answered only
+            # under a triage card, never for other channel chatter.
+            if reply is None or not await self.core.is_triage_thread(reply.conversation):
+                log.info("Teams message ignored: %s", found.reason)
+                if found.answer:
+                    self.spawn(self._say(reference, found.answer), "answer")
                 return
-            log.info("Teams message ignored: %s", found.reason)
-            if found.answer:
-                self.spawn(self._say(reference, found.answer), "answer")
-            return
+            found = reply
+        channel_data = activity.channel_data if isinstance(activity.channel_data, dict) else None
+        # Where the answer goes, for whichever process posts it if this one dies first.
+        destination = json.dumps(
+            {
+                "reference": reference.serialize(),
+                "source_activity_id": found.source_activity_id,
+                "channel_data": channel_data,
+            }
+        )
+        # Kept in the durable inbox before the Bot Framework gets its answer.
+        try:
+            kept = await self.core.receive(
+                found.event_id, PLATFORM, intake_to_json(found), destination
+            )
+        except Exception as exc:
+            raise NotKept(f"event_id={found.event_id}: {type(exc).__name__}") from exc
+        if not kept:
+            return  # a redelivery
         self.spawn(
-            self._converse(reference, found, activity.channel_data),
+            self._converse(reference, found, channel_data, destination),
             f"message {found.event_id}",
         )
 
-    async def _thread_reply(
-        self, reference: ConversationReference, inbound: Inbound, channel_data: object
-    ) -> None:
-        """A reply in a channel's reply chain without a mention: answered only under a triage
-        card, never for other channel chatter."""
-        if await self.core.is_triage_thread(inbound.conversation):
-            await self._converse(reference, inbound, channel_data)
-        else:
-            log.debug("Teams channel reply ignored: not a triage card's thread")
-
     async def _converse(
-        self, reference: ConversationReference, inbound: Inbound, channel_data: object
+        self,
+        reference: ConversationReference,
+        inbound: Inbound,
+        channel_data: dict[str, Any] | None,
+        destination: str,
     ) -> None:
         asked = False
 
@@ -133,14 +149,6 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             asked = True
             attachments = await self._take_files(turn_context, inbound, user)  # attachments:
             event = inbound.to_event(user, attachments)
-            # Where the answer goes, for whichever process posts it if this one dies first.
-            destination = json.dumps(
-                {
-                    "reference": reference.serialize(),
-                    "source_activity_id": inbound.source_activity_id,
-                    "channel_data": channel_data if isinstance(channel_data, dict) else None,
-                }
-            )
             replies = await self._ask_core(event, turn_context, destination)
             await self.delivery.send(
                 turn_context, replies, source_activity_id=inbound.source_activity_id
@@ -148,11 +156,42 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             if replies:
                 await self.core.delivered(event.event_id)
 
-        await self.conversations.continue_with(
-            reference, work, channel_data=channel_data if isinstance(channel_data, dict) else None
-        )
+        await self.conversations.continue_with(reference, work, channel_data=channel_data)
         if not asked:
             await self._without_a_turn(inbound)
+
+    async def prepare_stored(self, intake: str, destination: str) -> tuple[Event, str] | None:
+        """A message another process kept (it died before it looked the person up): the
+        core's event, with the person looked up and the files downloaded in a turn of the
+        conversation (as far as the Bot Connector allows), and where its answer goes."""
+        try:
+            inbound = intake_from_json(intake)
+            where = json.loads(destination)
+            reference = ConversationReference().deserialize(where["reference"])
+        except (ValueError, KeyError, TypeError) as exc:
+            log.error("kept Teams message unreadable, set aside: %s", exc)
+            return None
+        prepared: list[Event] = []
+
+        async def work(turn_context: TurnContext) -> None:
+            user = await self.roster.lookup(
+                turn_context,
+                inbound.account_id,
+                inbound.account_name,
+                inbound.conversation.tenant_id,
+            )
+            attachments = await self._take_files(turn_context, inbound, user)  # attachments:
+            prepared.append(inbound.to_event(user, attachments))
+
+        await self.conversations.continue_with(
+            reference, work, channel_data=where.get("channel_data")
+        )
+        if not prepared:  # no turn (the Bot Connector is down): the person as far as known
+            user = self.roster.known(
+                inbound.account_id, inbound.account_name, inbound.conversation.tenant_id
+            )
+            prepared.append(inbound.to_event(user))
+        return prepared[0], destination
 
     async def _without_a_turn(self, inbound: Inbound) -> None:
         """The turn to answer in could not start (no token for the Bot Connector, say): the
@@ -168,6 +207,7 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             await self.core.handle(inbound.to_event(user))
         except Exception:
             log.exception("the core failed event_id=%s", inbound.event_id)
+        await self.core.dismiss(inbound.event_id)  # the core has it: not prepared again
 
     async def _take_files(
         self, turn_context: TurnContext, inbound: Inbound, user: UserRef
@@ -257,7 +297,18 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         reference = TurnContext.get_conversation_reference(activity)
         # Later messages answer the clicked card's message, not the invoke.
         reference.activity_id = activity.reply_to_id
-        task = asyncio.ensure_future(self.core.handle(event))
+        # Kept in the durable inbox before the invoke is answered: if this process dies, any
+        # other one answers the click (its replies posted from the outbox).
+        destination = json.dumps(
+            {
+                "reference": reference.serialize(),
+                "source_activity_id": found.source_activity_id,
+                "channel_data": (
+                    activity.channel_data if isinstance(activity.channel_data, dict) else None
+                ),
+            }
+        )
+        task = asyncio.ensure_future(self.core.answer(event, PLATFORM, destination))
         try:
             replies = await asyncio.wait_for(asyncio.shield(task), self.invoke_budget_seconds)
         except TimeoutError:
@@ -269,20 +320,26 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         except Exception:
             log.exception("the core failed event_id=%s", event.event_id)
             return invoke.message_response(SORRY)
-        return self._answer_invoke(replies, reference, found.source_activity_id)
+        return self._answer_invoke(replies, reference, found.source_activity_id, event.event_id)
 
     def _answer_invoke(
         self,
         replies: list[Reply],
         reference: ConversationReference,
         source_activity_id: str | None,
+        event_id: str,
     ) -> InvokeResponse:
         if not replies:
-            return invoke.message_response(ALREADY_DONE)
+            # Answered already (a redelivery), or by a worker process: from the outbox then.
+            return invoke.message_response(
+                ALREADY_DONE if self.core.answers_here else STILL_WORKING
+            )
         in_place = next((r for r in replies if r.replaces_source), None)
         rest = [r for r in replies if r is not in_place]
-        if rest:
-            self.spawn(self._deliver(reference, rest, source_activity_id), "invoke replies")
+        self.spawn(
+            self._deliver_then_mark(reference, rest, source_activity_id, event_id),
+            "invoke replies",
+        )
         if in_place is None:
             return invoke.message_response(replies[0].text)
         if source_activity_id:
@@ -307,6 +364,19 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
 
         await self.conversations.continue_with(reference, work)
 
+    async def _deliver_then_mark(
+        self,
+        reference: ConversationReference,
+        replies: Sequence[Reply],
+        source_activity_id: str | None,
+        event_id: str,
+    ) -> None:
+        """Post the replies the invoke's answer did not carry, then mark them all sent in the
+        outbox (otherwise another process would post them after the adapter's hold)."""
+        if replies:
+            await self._deliver(reference, replies, source_activity_id)
+        await self.core.delivered(event_id)
+
     async def _deliver_when_ready(
         self,
         task: asyncio.Future[list[Reply]],
@@ -319,7 +389,9 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
         except Exception:
             log.exception("the core failed event_id=%s", event.event_id)
             replies = [Reply(SORRY)]
-        await self._deliver(reference, replies, source_activity_id)
+        if replies:
+            await self._deliver(reference, replies, source_activity_id)
+            await self.core.delivered(event.event_id)
 
     # -- welcome ------------------------------------------------------------------------------
 

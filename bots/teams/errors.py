@@ -20,3 +20,8 @@ def reason(exc: BaseException) -> str:
         parts.extend(str(p) for p in (code, message) if p)
         return " ".join(parts)[:300]
     return f"{type(exc).__name__}: {exc}"[:300]
+
+
+class NotKept(Exception):
+    """A message could not be written to the durable inbox: the Bot Framework must get a 5xx
+    (and deliver it again), not a 200 for a message that is lost."""

@@ -13,6 +13,21 @@ class CoreGateway(Protocol):
         """The core's answer to one event (``[]`` for a redelivery)."""
         ...
 
+    @property
+    def answers_here(self) -> bool:
+        """False when :meth:`answer` leaves events to worker processes (``[]`` then means
+        the answer comes from the outbox)."""
+        ...
+
+    async def receive(self, event_id: str, platform: str, intake: str, destination: str) -> bool:
+        """Keep a request as the adapter read it (``intake``, its own JSON) before the
+        platform is acknowledged; False for a redelivery. Raises when it cannot be kept."""
+        ...
+
+    async def dismiss(self, event_id: str) -> None:
+        """A received request the adapter answered itself: nothing for the core."""
+        ...
+
     async def answer(self, event: Event, platform: str, destination: str) -> list[Reply]:
         """The core's answer, kept in the durable inbox with where it goes (``[]`` for a
         redelivery); report it :meth:`delivered` once posted."""

@@ -20,6 +20,7 @@ from bots.background import shutdown_budget
 from bots.gateway import RunnerGateway
 from bots.teams import shape
 from bots.teams.app import TEAMS_ADAPTER_KEY, TeamsAdapter, build_teams_adapter
+from bots.teams.errors import NotKept
 
 if TYPE_CHECKING:
     from bots.composition import Runtime
@@ -53,8 +54,9 @@ def mount(app: web.Application, runtime: Runtime, runner: CoreRunner) -> None:
         )
     except ValueError as exc:
         raise SystemExit(f"{exc}. `ticketbot config` lists what is missing.") from exc
-    if runner.durable is not None:  # answers of a process that died before posting them
+    if runner.durable is not None:  # what a process that died left half done
         runner.durable.deliverers["teams"] = teams.bot.deliver_stored
+        runner.durable.preparers["teams"] = teams.bot.prepare_stored
     if teams.auth == "local":
         log.warning(
             "Teams endpoint %s in local mode (TEAMS_LOCAL_MODE): requests are not "
@@ -121,6 +123,9 @@ def add_routes(
         bot: Bot = teams.bot
         try:
             response = await teams.adapter.process(request, bot)
+        except NotKept as exc:
+            log.error("Teams message not kept, answered 503 to be delivered again: %s", exc)
+            return web.json_response({"error": "try again"}, status=503)
         except web.HTTPUnauthorized:
             # The SDK refuses a missing or wrong token by raising this, and logs nothing.
             log.warning("Teams request refused: no valid Bot Framework token")

@@ -274,8 +274,10 @@ class FakeAutotask:
         self.ignored_ops: list[str] = []
         self.max_in_flight: Counter[str] = Counter()
         self.in_flight: Counter[str] = Counter()
-        # Seconds each API request takes to answer (a slow tenant).
+        # Seconds each API request takes to answer (a slow tenant), and more for some requests
+        # ("POST tickets": creating a ticket).
         self.delay = 0.0
+        self.delays: dict[str, float] = {}
         self._faults: list[Fault] = []
         self._holds: dict[str, threading.Event] = {}
         self._release = threading.Event()
@@ -575,6 +577,8 @@ class FakeAutotask:
                 hold.wait(timeout=10)
             if self.delay > 0:
                 time.sleep(self.delay)
+            if self.delays.get(f"{method} {path.lower()}"):
+                time.sleep(self.delays[f"{method} {path.lower()}"])
             status, answer = self._route(method, path, query, body)
         finally:
             with self._lock:

@@ -75,6 +75,7 @@ class FakeSlackApi:
     downloads: list[tuple[str, str | None]] = field(default_factory=list)  # (file id, auth)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posts
     _failures: dict[str, list[str]] = field(default_factory=dict)
+    _holds: dict[str, asyncio.Event] = field(default_factory=dict)
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     _runner: web.AppRunner | None = None
     _port: int = 0
@@ -145,6 +146,12 @@ class FakeSlackApi:
     def fail(self, method: str, error: str, times: int = 1) -> None:
         self._failures.setdefault(method, []).extend([error] * times)
 
+    def hold(self, method: str) -> asyncio.Event:
+        """Calls to ``method`` (recorded at once) wait to be answered until the returned event
+        is set."""
+        self._holds[method] = asyncio.Event()
+        return self._holds[method]
+
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method == method]
 
@@ -190,6 +197,9 @@ class FakeSlackApi:
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
         if token != expected:
             return _error("invalid_auth")
+        held = self._holds.get(method)
+        if held is not None:
+            await held.wait()
         queued = self._failures.get(method)
         if queued:
             return _error(queued.pop(0))

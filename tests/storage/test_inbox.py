@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from core.messages import Card, CardAction, Reply
 from storage.db import Database
-from storage.inbox import SqlInbox
+from storage.inbox import InboxDepth, SqlInbox
 from tests.storage.test_stores import together
 from tests.support import action, message
 
@@ -120,3 +120,63 @@ def test_depth_and_oldest_age_and_purge(database: Database) -> None:
     assert (depth.pending, depth.oldest_pending_seconds, depth.unsent) == (1, 10.0, 1)
     assert inbox.purge_before(NOW + timedelta(days=1)) == 1
     assert inbox.depth(NOW).pending == 1  # what is pending is never purged
+
+
+def test_a_received_request_is_refused_twice_and_prepared_only_by_its_holder(
+    database: Database,
+) -> None:
+    inbox = SqlInbox(database)
+    event = message("ticket new Printer jams", event_id="EvR1")
+    intake = '{"adapter": "request"}'
+
+    assert inbox.receive("EvR1", "slack", intake, WHERE, NOW, owner="r1", lease=LEASE)
+    assert not inbox.receive("EvR1", "slack", intake, WHERE, NOW, owner="r2", lease=LEASE)
+    assert inbox.take("w1", NOW, LEASE) == []  # not an event for the core yet
+    assert inbox.depth(NOW).pending == 1
+    assert not inbox.prepare(event, WHERE, NOW, owner="r2", lease=LEASE)  # not its holder
+    assert inbox.prepare(event, WHERE, NOW, owner="r1", lease=LEASE)
+    assert not inbox.prepare(event, WHERE, NOW, owner="r1", lease=LEASE)  # prepared once
+    assert inbox.take("w1", NOW, LEASE) == []  # still held by r1, now as the neutral event
+    [taken] = inbox.take("w1", NOW + LEASE * 2, LEASE)  # r1 died
+    assert taken.event == event and taken.takeover
+
+
+def test_a_dead_receivers_request_is_taken_by_a_process_with_its_adapter(
+    database: Database,
+) -> None:
+    inbox = SqlInbox(database)
+    inbox.receive("EvR1", "slack", '{"a": 1}', WHERE, NOW, owner="dead", lease=LEASE)
+    later = NOW + LEASE * 2
+
+    assert inbox.take_received("teams-only", later, LEASE, ["teams"]) == []
+    [received] = inbox.take_received("alive", later, LEASE, ["slack"])
+    assert (received.event_id, received.intake, received.destination) == (
+        "EvR1",
+        '{"a": 1}',
+        WHERE,
+    )
+    assert inbox.take_received("other", later, LEASE, ["slack"]) == []  # held by "alive"
+    event = message("hello", event_id="EvR1")
+    assert inbox.prepare(event, WHERE, later, owner="alive", pending=False)  # for any worker
+    [taken] = inbox.take("worker", later, LEASE)
+    assert taken.event == event
+
+
+def test_a_received_request_set_aside_is_done_with_nothing_to_deliver(database: Database) -> None:
+    inbox = SqlInbox(database)
+    inbox.receive("EvR1", "slack", "{}", WHERE, NOW, owner="r1", lease=LEASE)
+
+    assert not inbox.set_aside("EvR1", "r2", NOW)
+    assert inbox.set_aside("EvR1", "r1", NOW)
+    assert inbox.depth(NOW) == InboxDepth(0, 0.0, 0)
+    assert inbox.take_received("r2", NOW + LEASE * 2, LEASE, ["slack"]) == []
+    assert not inbox.receive("EvR1", "slack", "{}", WHERE, NOW, owner="r2", lease=LEASE)
+
+
+def test_release_gives_back_received_requests_too(database: Database) -> None:
+    inbox = SqlInbox(database)
+    inbox.receive("EvR1", "slack", "{}", WHERE, NOW, owner="stopping", lease=LEASE)
+
+    assert inbox.release("stopping") == 1
+    [received] = inbox.take_received("next", NOW, LEASE, ["slack"])  # at once, no lease wait
+    assert received.event_id == "EvR1"

@@ -67,6 +67,14 @@ class AssistantCore:
             raise RuntimeError("the core broke (test)")
         return await asyncio.to_thread(self.bot.assistant.handle, event)
 
+    answers_here: bool = True
+
+    async def receive(self, event_id: str, platform: str, intake: str, destination: str) -> bool:
+        return True
+
+    async def dismiss(self, event_id: str) -> None:
+        pass
+
     async def answer(self, event: Event, platform: str, destination: str) -> list[Reply]:
         return await self.handle(event)
 

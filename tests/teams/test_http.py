@@ -27,7 +27,7 @@ from core.intents import Classification, Intent
 from core.messages import InboundMessage, Reply
 from core.settings import TeamsSettings
 from core.tickets import STATUS_COMPLETE, Priority, TicketRef
-from storage.models import ConversationRow, OutboxRow
+from storage.models import ConversationRow, InboxRow, OutboxRow
 from tests.fakes.bot_connector import FakeBotConnector, Sent
 from tests.fakes.loopback import start_app
 from tests.support import DownTicketing
@@ -653,3 +653,33 @@ async def test_answers_kept_in_the_outbox_reach_the_conversation_they_came_from(
     assert delivered
     assert [m.activity.get("text") for m in connector.messages()][-1] == "Answered after a restart"
     assert connector.messages()[-1].conversation_id == connector.messages()[0].conversation_id
+
+
+async def test_an_execute_click_is_kept_in_the_inbox_and_its_answer_marked_sent(
+    make_teams: MakeTeams, connector: FakeBotConnector
+) -> None:
+    teams = await make_teams(script=SCRIPT)
+    url = teams.service_url
+    await teams.say(dm(url, VPN))
+    (draft,) = connector.messages()
+    confirm = click(url, draft, actions.CREATE_CONFIRM, activity_id="f:click-1")
+
+    created = await teams.post(confirm)
+    await teams.settle()
+    again = await teams.post(confirm)  # Teams delivers the invoke again
+    await teams.settle()
+
+    assert created.body["type"] == CARD_CONTENT_TYPE
+    assert again.body == {
+        "statusCode": 200,
+        "type": MESSAGE_CONTENT_TYPE,
+        "value": "That was already taken care of.",
+    }
+    with teams.app[RUNTIME_KEY].database.sessions() as session:
+        [kept] = session.scalars(select(InboxRow).where(InboxRow.event_id.endswith(":f:click-1")))
+        answer = session.scalars(select(OutboxRow).where(OutboxRow.event_id == kept.event_id)).one()
+    assert kept.status == "done" and kept.platform == "teams"
+    # Answered in the invoke (and the card updated): marked sent, so no process posts it again.
+    assert answer.sent_at is not None
+    assert json.loads(answer.destination)["source_activity_id"] == draft.id
+    assert len(teams.desk.list_open(teams.core_calls[-1].user)) == 1
