@@ -42,7 +42,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlencode
 
 import aiohttp
@@ -61,6 +61,7 @@ LOCAL_RATE = 150.0  # messages per second end to end, local desk, no LLM
 COMPANY = 100
 QUEUE = 29683354
 WORKING_ON_IT = "Working on it…"
+SERVE_LOG_COPY = os.environ.get("BURST_BENCH_SERVE_LOG")  # a path: keep the server's log there
 NUMBER = re.compile(r"\b(\d{5})\b")
 
 
@@ -72,7 +73,7 @@ class _LlmHandler(BaseHTTPRequestHandler):
     question about the five-digit ticket number in it (a list request without one)."""
 
     seconds = 2.0
-    calls: list[float] = []
+    calls: ClassVar[list[float]] = []
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
@@ -225,6 +226,14 @@ def burst(people: Sequence[Person], outage: int, slack: TimedSlack) -> list[Mess
     return messages
 
 
+def warm_up(person: Person, outage: int, slack: TimedSlack) -> list[Message]:
+    """One message of each kind from someone outside the burst (a different user id)."""
+    stranger = Person("UWARMUP01", person.email, "DWARMUP01", person.ticket)
+    slack.add_user(stranger.user_id, person.email, "Warm Up")
+    messages = burst([stranger], outage, slack)
+    return [Message(m.n, m.person, m.kind, *_renumbered(m, 9000 + m.n, slack)) for m in messages]
+
+
 def seed(tenant: FakeAutotask, slack: TimedSlack, count: int) -> tuple[list[Person], int]:
     """``count`` people of one company, each with a ticket of their own, and an outage ticket."""
     tess = tenant.add_resource("tess.tech@msp.example", "Tess", "Tech")
@@ -264,12 +273,15 @@ class Run:
     notices: int = 0
     autotask_requests: int = 0
     autotask_max_in_flight: int = 0
+    autotask_by_endpoint: dict[str, int] = field(default_factory=dict)
+    llm_calls: int = 0
 
 
 async def send_burst(
-    endpoint: str, messages: Sequence[Message], slack: TimedSlack, timeout: float
+    endpoint: str, messages: Sequence[Message], slack: TimedSlack, timeout: float, window: float
 ) -> Run:
-    """POST every message at once; wait until each one is answered (or ``timeout``)."""
+    """POST every message within ``window`` seconds; wait until each one is answered (or
+    ``timeout``)."""
     sent_at: dict[int, float] = {}
     ack_ms: dict[int, float] = {}
     statuses: set[int] = set()
@@ -290,7 +302,11 @@ async def send_burst(
                 slack._note(message.answered_where, "answered in the response")
 
         started = time.monotonic()
-        await asyncio.gather(*(send(m) for m in messages))
+        sends = []
+        for m in messages:
+            sends.append(asyncio.create_task(send(m)))
+            await asyncio.sleep(window / len(messages))
+        await asyncio.gather(*sends)
         deadline = time.monotonic() + timeout
 
         def answered() -> dict[int, float]:
@@ -309,6 +325,7 @@ async def send_burst(
             await asyncio.sleep(0.05)
         times = answered()
     total = max((sent_at[n] + t for n, t in times.items()), default=started) - started
+
     return Run(
         "",
         list(ack_ms.values()),
@@ -354,6 +371,8 @@ def ticketbot_serve(folder: Path, env: dict[str, str]) -> Iterator[str]:
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait()
+        if SERVE_LOG_COPY:
+            Path(SERVE_LOG_COPY).write_bytes((folder / "serve.log").read_bytes())
 
 
 def wait_for_health(url: str, process: subprocess.Popen[bytes], log: Path) -> float:
@@ -494,13 +513,16 @@ def naive_main(port: int) -> None:
 async def burst_runs(args: argparse.Namespace) -> tuple[Run, Run]:
     """The same burst against ``ticketbot serve`` and against the naive bot."""
     runs: list[Run] = []
-    for label in ("ticketbot serve", "naive bot"):
+    for label in ("ticketbot serve", "naive bot")[: 1 if args.only_ticketbot else 2]:
         slack = await TimedSlack().start()
         tenant = FakeAutotask(load_models()).start()
         tenant.delay = args.autotask_seconds
         people, outage = seed(tenant, slack, args.people)
         messages = burst(people, outage, slack)
-        with tempfile.TemporaryDirectory() as tmp, slow_llm(args.llm_seconds) as (llm_url, _):
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            slow_llm(args.llm_seconds) as (llm_url, llm_calls),
+        ):
             env = {
                 "SLACK_BOT_TOKEN": BOT_TOKEN,
                 "SLACK_SIGNING_SECRET": SECRET,
@@ -518,21 +540,35 @@ async def burst_runs(args: argparse.Namespace) -> tuple[Run, Run]:
                 "TICKETBOT_RATE_USER_CAPACITY": "0",
                 "TICKETBOT_RATE_BACKEND_PER_HOUR": "0",
             }
-            bot = ticketbot_serve(Path(tmp), env) if label.startswith("ticketbot") else naive_bot(env)
+            if label.startswith("ticketbot"):
+                env.update(dict(kv.split("=", 1) for kv in args.serve_env))
+            bot = (
+                ticketbot_serve(Path(tmp), env) if label.startswith("ticketbot") else naive_bot(env)
+            )
             with bot as endpoint:
+                # A server that has answered before (the first answer in a process pays for
+                # lazy imports and for compiling its queries): one person, one of each kind.
+                await send_burst(endpoint, warm_up(people[0], outage, slack), slack, 60, 0.1)
+                slack.posted_at.clear()
                 tenant.reset_log()
-                run = await send_burst(endpoint, messages, slack, args.timeout)
+                before = len(llm_calls)
+                run = await send_burst(endpoint, messages, slack, args.timeout, args.window)
+                run.llm_calls = len(llm_calls) - before
         run.label = label
         run.notices = slack.notices()
         run.autotask_requests = len(tenant.requests)
         run.autotask_max_in_flight = max(tenant.max_in_flight.values(), default=0)
+        by_endpoint: dict[str, int] = defaultdict(int)
+        for request in tenant.requests:
+            by_endpoint[request.method + " " + request.path.split("/")[0]] += 1
+        run.autotask_by_endpoint = dict(by_endpoint)
         tenant.stop()
         await slack.stop()
         runs.append(run)
-    return runs[0], runs[1]
+    return runs[0], runs[-1]
 
 
-async def local_run(messages: int) -> Run:
+async def local_run(messages: int, window: float) -> Run:
     """``ticketbot serve`` on the local desk without an LLM: end-to-end messages per second."""
     from storage.db import Database
     from storage.local_desk import LocalDesk
@@ -554,10 +590,13 @@ async def local_run(messages: int) -> Run:
             people.append(Person(user.user_id, email, f"DBURST{i:03d}", int(ticket.ref.value)))
         database.dispose()
         burst_messages = [
-            m for _ in range(max(1, messages // 200)) for m in burst(people, people[0].ticket, slack)
+            m
+            for _ in range(max(1, messages // 200))
+            for m in burst(people, people[0].ticket, slack)
         ][:messages]
         burst_messages = [
-            Message(n, m.person, m.kind, *_renumbered(m, n, slack)) for n, m in enumerate(burst_messages)
+            Message(n, m.person, m.kind, *_renumbered(m, n, slack))
+            for n, m in enumerate(burst_messages)
         ]
         env = {
             "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -567,7 +606,9 @@ async def local_run(messages: int) -> Run:
             "TICKETBOT_RATE_BACKEND_PER_HOUR": "0",
         }
         with ticketbot_serve(folder, env) as endpoint:
-            run = await send_burst(endpoint, burst_messages, slack, 120)
+            await send_burst(endpoint, warm_up(people[0], people[0].ticket, slack), slack, 60, 0.1)
+            slack.posted_at.clear()
+            run = await send_burst(endpoint, burst_messages, slack, 120, window)
     run.label = "local desk"
     run.notices = slack.notices()
     await slack.stop()
@@ -641,9 +682,7 @@ def percentile(values: Sequence[float], pct: float) -> float:
 def describe(run: Run) -> None:
     ack, answered = run.ack_ms, run.answered_s
     print(f"{run.label}: HTTP statuses {sorted(run.statuses)}")
-    print(
-        f"  ack       median {statistics.median(ack):8.1f} ms  p99 {percentile(ack, 99):8.1f} ms"
-    )
+    print(f"  ack       median {statistics.median(ack):8.1f} ms  p99 {percentile(ack, 99):8.1f} ms")
     if answered:
         print(
             f"  answered  median {statistics.median(answered):8.2f} s   "
@@ -651,21 +690,30 @@ def describe(run: Run) -> None:
             f"({run.unanswered} unanswered)"
         )
     print(
-        f"  'working on it' notices {run.notices}; Autotask requests {run.autotask_requests}, "
+        f"  LLM calls {run.llm_calls}; 'working on it' notices {run.notices}; "
+        f"Autotask requests {run.autotask_requests}, "
         f"most in flight on one endpoint {run.autotask_max_in_flight}"
     )
+    if run.autotask_by_endpoint:
+        print(
+            "  Autotask requests by endpoint: "
+            + ", ".join(f"{k} {v}" for k, v in sorted(run.autotask_by_endpoint.items()))
+        )
 
 
 async def main(args: argparse.Namespace) -> int:
     count = args.people * 4
     print(
-        f"burst: {count} messages from {args.people} people at once; LLM {args.llm_seconds:g} s, "
+        f"burst: {count} messages from {args.people} people within {args.window:g} s; "
+        f"LLM {args.llm_seconds:g} s, "
         f"Autotask {args.autotask_seconds:g} s per request (3 per endpoint at a time)"
     )
     ours, naive = await burst_runs(args)
     describe(ours)
+    if args.only_ticketbot:
+        return 0
     describe(naive)
-    local = await local_run(args.local_messages)
+    local = await local_run(args.local_messages, args.local_messages / LOCAL_RATE / 2)
     local_rate = (len(local.answered_s) / local.total_s) if local.total_s else 0.0
     print(
         f"local desk, no LLM: {len(local.answered_s)} messages answered in {local.total_s:.2f} s "
@@ -709,7 +757,16 @@ if __name__ == "__main__":
     parser.add_argument("--llm-seconds", type=float, default=2.0)
     parser.add_argument("--autotask-seconds", type=float, default=1.0)
     parser.add_argument("--local-messages", type=int, default=600)
+    parser.add_argument(
+        "--window", type=float, default=2.0, help="seconds over which the burst is sent"
+    )
+    parser.add_argument(
+        "--serve-env", action="append", default=[], help="KEY=VALUE for ticketbot serve"
+    )
     parser.add_argument("--timeout", type=float, default=300.0, help="seconds per burst at most")
+    parser.add_argument(
+        "--only-ticketbot", action="store_true", help="only the ticketbot burst (no targets)"
+    )
     parser.add_argument("--naive-port", type=int, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.naive_port:

@@ -110,23 +110,45 @@ class DurableCore:
 
     async def handle(self, event: Event, platform: str, destination: str) -> list[Reply]:
         """Keep ``event``, answer it, record the answer for delivery; ``[]`` for an event
-        already in the inbox (a platform's redelivery)."""
+        already in the inbox (a platform's redelivery).
+
+        Back-pressure comes from the inbox: when this process already works on
+        ``concurrency`` events, the event is only kept (``[]`` too), for the loop here or any
+        other process to take when there is room, and its answer comes from the outbox —
+        nothing piles up in memory waiting for a worker."""
         now = self.clock()
-        kept = await self.books.run(
-            lambda: self.inbox.put(
-                event, platform, destination, now, owner=self.owner, lease=self.lease
+        here = self.room() > 0
+        if here:
+            self._held.add(event.event_id)  # the place is taken before anything is awaited
+        try:
+            kept = await self.books.run(
+                lambda: self.inbox.put(
+                    event,
+                    platform,
+                    destination,
+                    now,
+                    owner=self.owner if here else None,
+                    lease=self.lease if here else None,
+                )
             )
-        )
+        except BaseException:
+            self._held.discard(event.event_id)
+            raise
         if not kept:
+            self._held.discard(event.event_id)
             log.info("inbox: duplicate event refused event_id=%s", event.event_id)
             return []
+        if not here:
+            log.info("inbox: busy, event queued for the loop event_id=%s", event.event_id)
+            self.wake()
+            return []
         taken = Taken(event.event_id, platform, event, destination, 1, False, False)
-        self._held.add(event.event_id)
         try:
             replies = await self._answer(taken)
             finished = await self.books.run(lambda: self._finish_held(taken, replies))
         finally:
             self._held.discard(event.event_id)
+            self.wake()  # a place is free: the loop takes what waits in the inbox
         if not finished:
             # Released at shutdown (or taken over): whoever has it now answers, once.
             log.warning("inbox: event handed on, not answered here event_id=%s", event.event_id)
@@ -178,8 +200,13 @@ class DurableCore:
             until = self.clock() + self.lease
             await self.books.run(lambda: self.inbox.extend(self.owner, held, until))
 
+    def room(self) -> int:
+        """How many more events this process may work on now (the adapters' and the loop's
+        together)."""
+        return self.concurrency - len(self._held)
+
     async def _take(self) -> None:
-        room = self.concurrency - len(self._work)
+        room = self.room()
         if room <= 0:
             return
         # The clock is read when the call runs (not when queued): a lease must not start stale.
@@ -194,6 +221,7 @@ class DurableCore:
                 )
                 if self.metrics is not None:
                     self.metrics.inbox_takeovers.inc()
+            self._held.add(item.event_id)  # counted at once, before its task runs
             task = asyncio.create_task(self._run_taken(item), name=f"inbox:{item.event_id}")
             self._work.add(task)
             task.add_done_callback(self._work.discard)
