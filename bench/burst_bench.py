@@ -124,12 +124,13 @@ class _Server(ThreadingHTTPServer):
 
 @contextmanager
 def slow_llm(seconds: float) -> Iterator[tuple[str, list[float]]]:
-    handler = type("Llm", (_LlmHandler,), {"seconds": seconds, "calls": []})
+    calls: list[float] = []
+    handler = type("Llm", (_LlmHandler,), {"seconds": seconds, "calls": calls})
     server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/v1", handler.calls
+        yield f"http://127.0.0.1:{server.server_address[1]}/v1", calls
     finally:
         server.shutdown()
         server.server_close()
@@ -251,7 +252,7 @@ def seed(tenant: FakeAutotask, slack: TimedSlack, count: int) -> tuple[list[Pers
         user_id = f"UBURST{i:03d}"
         slack.add_user(user_id, email, f"Person {i}")
         people.append(Person(user_id, email, f"DBURST{i:03d}", ticket))
-    first = tenant.contacts and next(iter(tenant.contacts))
+    first = min(tenant.contacts)  # someone's: the outage ticket is the company's
     outage = tenant.add_ticket(
         title="Internet down at the main office",
         companyID=COMPANY,
@@ -514,7 +515,8 @@ async def burst_runs(args: argparse.Namespace) -> tuple[Run, Run]:
     """The same burst against ``ticketbot serve`` and against the naive bot."""
     runs: list[Run] = []
     for label in ("ticketbot serve", "naive bot")[: 1 if args.only_ticketbot else 2]:
-        slack = await TimedSlack().start()
+        slack = TimedSlack()
+        await slack.start()
         tenant = FakeAutotask(load_models()).start()
         tenant.delay = args.autotask_seconds
         people, outage = seed(tenant, slack, args.people)
@@ -568,12 +570,13 @@ async def burst_runs(args: argparse.Namespace) -> tuple[Run, Run]:
     return runs[0], runs[-1]
 
 
-async def local_run(messages: int, window: float) -> Run:
+async def local_run(messages: int, window: float, serve_env: Sequence[str] = ()) -> Run:
     """``ticketbot serve`` on the local desk without an LLM: end-to-end messages per second."""
     from storage.db import Database
     from storage.local_desk import LocalDesk
 
-    slack = await TimedSlack().start()
+    slack = TimedSlack()
+    await slack.start()
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         database = Database.connect(f"sqlite:///{folder / 'ticketbot.db'}", create=True)
@@ -605,6 +608,7 @@ async def local_run(messages: int, window: float) -> Run:
             "TICKETBOT_RATE_USER_CAPACITY": "0",
             "TICKETBOT_RATE_BACKEND_PER_HOUR": "0",
         }
+        env.update(dict(kv.split("=", 1) for kv in serve_env))
         with ticketbot_serve(folder, env) as endpoint:
             await send_burst(endpoint, warm_up(people[0], people[0].ticket, slack), slack, 60, 0.1)
             slack.posted_at.clear()
@@ -708,6 +712,11 @@ async def main(args: argparse.Namespace) -> int:
         f"LLM {args.llm_seconds:g} s, "
         f"Autotask {args.autotask_seconds:g} s per request (3 per endpoint at a time)"
     )
+    if args.only_local:
+        local = await local_run(args.local_messages, 2.0, args.serve_env)
+        rate = len(local.answered_s) / local.total_s if local.total_s else 0.0
+        print(f"local: {rate:.0f}/s; ack p99 {percentile(local.ack_ms, 99):.1f} ms")
+        return 0
     ours, naive = await burst_runs(args)
     describe(ours)
     if args.only_ticketbot:
@@ -767,6 +776,7 @@ if __name__ == "__main__":
     parser.add_argument(
         "--only-ticketbot", action="store_true", help="only the ticketbot burst (no targets)"
     )
+    parser.add_argument("--only-local", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--naive-port", type=int, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.naive_port:

@@ -179,18 +179,22 @@ class DurableCore:
         self._wake.set()
 
     async def _loop(self) -> None:
-        next_renewal = time.monotonic()
+        next_renewal = next_measure = time.monotonic()
         while self._taking:
+            # Cleared before the work, not after: a wake-up during it (an event finished, one
+            # was left in the inbox) must start the next round at once, not a poll later.
+            self._wake.clear()
             try:
                 if time.monotonic() >= next_renewal:
                     await self._renew()
                     next_renewal = time.monotonic() + self.lease.total_seconds() / 3
                 await self._take()
                 await self._deliver_due()
-                await self._measure()
+                if time.monotonic() >= next_measure:  # a count of the tables: not every round
+                    await self._measure()
+                    next_measure = time.monotonic() + self.poll_seconds
             except Exception:
                 log.exception("inbox loop failed; trying again in %.1f s", self.poll_seconds)
-            self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.poll_seconds)
 
