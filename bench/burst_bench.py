@@ -5,20 +5,27 @@ Everything talks real HTTP on loopback: signed Slack requests go to the server; 
 the fake Slack Web API (``chat.postMessage``, ``response_url``); the LLM is an OpenAI-compatible
 server that takes ``--llm-seconds`` per answer (the bot's own ``openai`` client calls it); the
 help desk is the fake Autotask tenant taking ``--autotask-seconds`` per request, whose limit of 3
-concurrent requests per endpoint both bots respect. Each person sends four messages at once: two
-status questions in the DM (read by the LLM), ``/ticket status <own ticket>`` and
-``/ticket list``. Measured: the acknowledgement (HTTP response) latency and the time until each
-message is answered, for each bot; then, on the local desk without an LLM, messages per second end
-to end; the start-up time of the command line; and whether a local-desk lookup by ticket number
-uses an index. Targets are printed PASS / FAIL; the exit status is 1 when one is missed.
+concurrent requests per endpoint both bots respect. Each person sends four messages: two status
+questions in the DM (read by the LLM; one about their own ticket, one about the company's outage
+ticket), ``/ticket status <own ticket>`` and ``/ticket list``; all 200 are sent within
+``--window`` seconds (2: fifty people typing at once), after one warm-up message of each kind (a
+server that has answered before). Measured: the acknowledgement (HTTP response) latency and the
+time until each message is answered (its "working on it" note does not count), for each bot;
+then ``ticketbot serve`` on the local desk without an LLM, messages per second end to end; the
+start-up time of the command line; and whether a local-desk lookup by ticket number uses an
+index. Targets are printed PASS / FAIL; the exit status is 1 when one is missed. The bots run in
+processes of their own; the fakes and the sender share this one (a loaded machine shows in the
+figures: run it alone).
 
 The naive bot is what a first Slack bot looks like: one thread per request that asks the LLM,
 then Autotask (the contact, then the ticket), posts the answer and only then answers Slack's
 request. It caches nothing. Slack would retry a request not acknowledged within 3 s; neither bot
 gets retries here.
 
-    python -m bench.burst_bench [--people 50] [--llm-seconds 2] [--autotask-seconds 1]
-                                [--local-messages 600]
+    python -m bench.burst_bench [--people 50] [--window 2] [--llm-seconds 2]
+                                [--autotask-seconds 1] [--local-messages 600]
+                                [--serve-env KEY=VALUE ...] [--only-ticketbot]
+    (BURST_BENCH_SERVE_LOG=path keeps the server's log)
 """
 
 from __future__ import annotations

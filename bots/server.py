@@ -210,23 +210,23 @@ async def serve(
     app = build_web_app(runtime)
     # Our middleware writes one line per request, with its request id: no separate access log.
     app_runner = web.AppRunner(app, access_log=None, shutdown_timeout=timeout)
-    switch_interval = sys.getswitchinterval()
-    sys.setswitchinterval(min(switch_interval, SWITCH_INTERVAL_SECONDS))
     await app_runner.setup()
     site = web.TCPSite(app_runner, settings.host, settings.port)
     await site.start()
     stop_on_signals(stop)
     log.info("listening on %s:%s", settings.host, settings.port)
-    if ready is not None:
-        await ready()
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(switch_interval, SWITCH_INTERVAL_SECONDS))
     try:
+        if ready is not None:
+            await ready()
         await stop.wait()
         log.info("shutting down: finishing work in flight (up to %.0f s)", timeout)
     finally:
+        sys.setswitchinterval(switch_interval)
         app[LIFECYCLE_KEY].stopping = True
         app[SHUTDOWN_KEY].start(timeout)
         await app_runner.cleanup()
-        sys.setswitchinterval(switch_interval)
         log.info("stopped")
 
 
