@@ -52,7 +52,6 @@ def exit_without_waiting_for_core_threads() -> None:
     import os
     import sys
     import threading
-
     import time
 
     # The pool's idle threads (it starts them all up front) end as soon as it is shut down;
