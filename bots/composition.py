@@ -238,6 +238,10 @@ def build_classifier(settings: Settings, knowledge: YamlKnowledgeBase) -> Classi
 
 def watch_backend(backend: TicketingSystem, metrics: Metrics) -> None:
     """Export what a backend knows about its own limits (Autotask's hourly API threshold)."""
+    import sys
+
+    if "core.backends.autotask.tickets" not in sys.modules:
+        return  # not Autotask (and the local desk need not import its client to know it)
     from core.backends.autotask.tickets import AutotaskTicketing
 
     if isinstance(backend, AutotaskTicketing):

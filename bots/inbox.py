@@ -156,30 +156,44 @@ class DurableCore:
     async def handle(self, event: Event, platform: str, destination: str) -> list[Reply]:
         """Keep ``event`` (the request :meth:`receive` kept, now the neutral event, or kept
         only now), answer it, record the answer for delivery; ``[]`` for an event already in
-        the inbox (a platform's redelivery, or taken over), and when the workers answer it."""
-        self._held.add(event.event_id)
+        the inbox (a platform's redelivery, or taken over), and when the workers answer it.
+
+        Back-pressure comes from the inbox: when this process already works on
+        ``concurrency`` events, the event is only kept (``[]`` too), for the loop here or any
+        other process to take when there is room, and its answer comes from the outbox —
+        nothing piles up in memory waiting for a worker."""
+        here = self.processes and self.room() > 0
+        if here:
+            self._held.add(event.event_id)  # the place is taken before anything is awaited
         try:
-            kept = await self.books.run(lambda: self._keep(event, platform, destination))
+            kept = await self.books.run(lambda: self._keep(event, platform, destination, here))
             if not kept:
                 log.info("inbox: duplicate event refused event_id=%s", event.event_id)
                 return []
             if not self.processes:
                 log.info("inbox: event left to the workers event_id=%s", event.event_id)
                 return []
+            if not here:
+                log.info("inbox: busy, event queued for the loop event_id=%s", event.event_id)
+                self.wake()
+                return []
             taken = Taken(event.event_id, platform, event, destination, 1, False, False)
             replies = await self._answer(taken)
             finished = await self.books.run(lambda: self._finish_held(taken, replies))
         finally:
-            self._held.discard(event.event_id)
+            if here:
+                self._held.discard(event.event_id)
+                self.wake()  # a place is free: the loop takes what waits in the inbox
         if not finished:
             # Released at shutdown (or taken over): whoever has it now answers, once.
             log.warning("inbox: event handed on, not answered here event_id=%s", event.event_id)
             return []
         return replies
 
-    def _keep(self, event: Event, platform: str, destination: str) -> bool:
+    def _keep(self, event: Event, platform: str, destination: str, mine: bool) -> bool:
+        """Record ``event`` as ready for the core: leased to this process when ``mine``,
+        else left for whichever process (or worker) has room."""
         now = self.clock()
-        mine = self.processes
         if self.inbox.prepare(
             event, destination, now, owner=self.owner, lease=self.lease, pending=mine
         ):
@@ -229,7 +243,7 @@ class DurableCore:
         self._wake.set()
 
     async def _loop(self) -> None:
-        next_renewal = time.monotonic()
+        next_renewal = next_measure = time.monotonic()
         while self._taking:
             self._wake.clear()  # a wake while this round runs brings the next one at once
             try:
@@ -240,7 +254,9 @@ class DurableCore:
                 delivered = await self._deliver_due()
                 if taken >= BATCH or delivered >= BATCH:
                     self.wake()  # a full batch: more may be waiting, no need to wait for it
-                await self._measure()
+                if time.monotonic() >= next_measure:  # a count of the tables: not every round
+                    await self._measure()
+                    next_measure = time.monotonic() + self.poll_seconds
             except Exception:
                 log.exception("inbox loop failed; trying again in %.1f s", self.poll_seconds)
             with contextlib.suppress(TimeoutError):
@@ -252,9 +268,14 @@ class DurableCore:
             until = self.clock() + self.lease
             await self.books.run(lambda: self.inbox.extend(self.owner, held, until))
 
+    def room(self) -> int:
+        """How many more events this process may work on now (the adapters' and the loop's
+        together)."""
+        return self.concurrency - len(self._held)
+
     async def _take(self) -> int:
         """Take what this process can work on now; how many."""
-        room = self.concurrency - len(self._work)
+        room = self.room()
         if room <= 0:
             return 0
         limit = min(room, BATCH)
@@ -277,6 +298,7 @@ class DurableCore:
             log.warning("inbox: received request taken over event_id=%s", request.event_id)
             if self.metrics is not None:
                 self.metrics.inbox_takeovers.inc()
+            self._held.add(request.event_id)  # counted at once, before its task runs
             work = asyncio.create_task(
                 self._prepare_received(request), name=f"inbox:{request.event_id}"
             )
@@ -289,6 +311,7 @@ class DurableCore:
                 )
                 if self.metrics is not None:
                     self.metrics.inbox_takeovers.inc()
+            self._held.add(item.event_id)  # counted at once, before its task runs
             task = asyncio.create_task(self._run_taken(item), name=f"inbox:{item.event_id}")
             self._work.add(task)
             task.add_done_callback(self._work.discard)

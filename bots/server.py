@@ -10,6 +10,8 @@ import contextvars
 import functools
 import logging
 import signal
+import sys
+import threading
 from collections.abc import Awaitable, Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
@@ -30,13 +32,25 @@ log = logging.getLogger(__name__)
 
 RUNTIME_KEY = web.AppKey("runtime", Runtime)
 
+# The event loop gives up the interpreter lock at every socket call and must get it back from
+# whichever core thread computes. With Python's default turn of 5 ms, a burst's
+# acknowledgements took 40-50 ms at p99; with 1 ms, about 20 ms (bench/burst_bench.py).
+SWITCH_INTERVAL_SECONDS = 0.001
+# Threads beyond TICKETBOT_WORKERS for the adapters' short core calls (App Home, a button's
+# pending confirmation), so that they never queue behind events waiting on the network.
+SPARE_WORKERS = 8
+
 
 class CoreRunner:
-    """Runs the synchronous core off the event loop, at most ``workers`` events at a time."""
+    """Runs the synchronous core off the event loop, at most ``workers`` calls at a time.
+
+    The pool is sized for waiting: a call spends most of its time on the LLM's or the help
+    desk's answer (or on a free slot of Autotask's per-endpoint limit), which takes no CPU."""
 
     def __init__(self, runtime: Runtime, workers: int) -> None:
         self.runtime = runtime
         self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="core")
+        _start_every_thread(self._pool, workers)
         self._in_flight: set[asyncio.Future[Any]] = set()
         self.durable: DurableCore | None = None  # the durable inbox, when the server has one
 
@@ -72,6 +86,15 @@ class CoreRunner:
         return len(self._in_flight)
 
 
+def _start_every_thread(pool: ThreadPoolExecutor, workers: int) -> None:
+    """Start the pool's threads now. The pool starts one per call until it has them all, on
+    the caller's thread — the event loop — which then waits for each new thread to get the
+    interpreter lock from the busy ones: in a burst, acknowledgements waited up to a second."""
+    started = threading.Barrier(workers, timeout=10)
+    for future in [pool.submit(started.wait) for _ in range(workers)]:
+        future.result()
+
+
 CORE_RUNNER_KEY = web.AppKey("core_runner", CoreRunner)
 LIFECYCLE_KEY = web.AppKey("lifecycle", observability.Lifecycle)
 DURABLE_KEY = web.AppKey("durable", DurableCore)
@@ -91,7 +114,8 @@ def inbox_for(
     *,
     processes: bool = True,
 ) -> DurableCore:
-    """The durable inbox of ``runtime``'s database, worked through ``runner``; with
+    """The durable inbox of ``runtime``'s database, worked through ``runner``: at most
+    ``concurrency`` events at once (``TICKETBOT_WORKERS``); more wait in the inbox. With
     ``processes`` off, its events are left to ``ticketbot worker`` processes."""
     bot = runtime.settings.bot
     return DurableCore(
@@ -102,7 +126,7 @@ def inbox_for(
         lease_seconds=bot.inbox_lease_seconds,
         poll_seconds=bot.inbox_poll_seconds,
         metrics=runtime.metrics,
-        concurrency=concurrency or max(1, bot.workers // 2),
+        concurrency=concurrency or bot.workers,
         processes=processes,
     )
 
@@ -110,7 +134,7 @@ def inbox_for(
 def build_web_app(runtime: Runtime, *, mounts: list[Mount] | None = None) -> web.Application:
     """The server's application. ``mounts`` defaults to every platform the settings enable."""
     app = web.Application(client_max_size=2 * 1024 * 1024)
-    runner = CoreRunner(runtime, workers=runtime.settings.bot.workers)
+    runner = CoreRunner(runtime, workers=runtime.settings.bot.workers + SPARE_WORKERS)
     runner.durable = durable = inbox_for(
         runtime, runner, processes=runtime.settings.bot.serve_processes
     )
@@ -204,12 +228,15 @@ async def serve(
     await site.start()
     stop_on_signals(stop)
     log.info("listening on %s:%s", settings.host, settings.port)
-    if ready is not None:
-        await ready()
+    switch_interval = sys.getswitchinterval()
+    sys.setswitchinterval(min(switch_interval, SWITCH_INTERVAL_SECONDS))
     try:
+        if ready is not None:
+            await ready()
         await stop.wait()
         log.info("shutting down: finishing work in flight (up to %.0f s)", timeout)
     finally:
+        sys.setswitchinterval(switch_interval)
         app[LIFECYCLE_KEY].stopping = True
         app[SHUTDOWN_KEY].start(timeout)
         await app_runner.cleanup()

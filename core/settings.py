@@ -212,8 +212,12 @@ class TicketbotSettings(BaseSettings):
     staff_emails: CommaList = Field(default_factory=list)
     log_level: str = "INFO"
     log_format: Literal["text", "json"] = "text"
-    workers: int = 8
-    slow_reply_notice_seconds: float = 2.0
+    # Events one process works on at once (more wait in the inbox). Sized for waiting: most of
+    # an event's time goes on the LLM's or the help desk's answer, which takes no CPU.
+    workers: int = Field(default=64, ge=1)
+    # Counted from the message's arrival; an LLM answer alone takes 1-3 s, and a note right
+    # before a normal answer only doubles the posts.
+    slow_reply_notice_seconds: float = 4.0
     shutdown_timeout_seconds: float = 20.0
     # The durable inbox: how long a process holds an event it works on before anyone may take
     # it over (it renews while working), and how often it looks for such events.

@@ -209,7 +209,9 @@ def _with_notes() -> Select[LocalTicketRow]:
 def _matches(ref: TicketRef) -> ColumnElement[bool]:
     if ref.ticket_id is not None:
         return LocalTicketRow.id == ref.ticket_id
-    return func.upper(LocalTicketRow.number) == ref.value.upper()
+    # Numbers are written upper-case ("T20261130.0001"): comparing the column itself, not
+    # upper(column), lets the unique index on it find the row instead of scanning the table.
+    return LocalTicketRow.number == ref.value.upper()
 
 
 def _requester_email(requester: UserRef) -> str:

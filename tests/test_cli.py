@@ -176,14 +176,21 @@ print(json.dumps(sorted({name.split(".")[0] for name in sys.modules})), file=sys
 """
 
 
-def _imported(*args: str, cwd: Path) -> set[str]:
-    result = python("-c", _IMPORTS, *args, cwd=cwd, capture_output=True)
+def _imported(*args: str, cwd: Path, stdin: str = "") -> set[str]:
+    result = python("-c", _IMPORTS, *args, cwd=cwd, input=stdin, capture_output=True)
     return set(json.loads(result.stderr.strip().splitlines()[-1]))
 
 
 def test_help_imports_no_sdk_and_a_light_command_only_what_it_uses(tmp_path: Path) -> None:
-    assert not _imported("--help", cwd=tmp_path) & set(_HEAVY)
+    # Building the whole parser (every sub-command listed) imports no SDK, no HTTP client.
+    assert not _imported("--help", cwd=tmp_path) & {*_HEAVY, "requests", "httpx"}
+    for command in ("serve", "worker", "doctor", "chat", "db"):
+        assert not _imported(command, "--help", cwd=tmp_path) & set(_HEAVY), command
     assert not _imported("audit", "--help", cwd=tmp_path) & set(_HEAVY)
+    # A terminal chat on the embedded defaults needs no LLM SDK and no chat platform.
+    chat = _imported("chat", cwd=tmp_path, stdin="ticket list\n")
+    assert "sqlalchemy" in chat  # it did run
+    assert not chat & {"openai", "slack_bolt", "slack_sdk", "botbuilder", "aiohttp"}
     # ``config`` needs no SDK and no web server.
     assert not _imported("config", cwd=tmp_path) & set(_HEAVY[:-1])
 

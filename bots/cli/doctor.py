@@ -7,13 +7,15 @@ from __future__ import annotations
 import argparse
 import shutil
 import textwrap
-
-import requests
+from typing import TYPE_CHECKING
 
 from bots.cli import Subcommand
-from core.backends.autotask.diagnose import Check, diagnose
-from core.errors import TicketingError
 from core.settings import Settings, WaystoneSettings, load_settings
+
+if TYPE_CHECKING:  # ``ticketbot --help`` imports this module: no HTTP client for it
+    import requests
+
+    from core.backends.autotask.diagnose import Check
 
 BACKENDS = ("autotask", "waystone")
 
@@ -35,6 +37,8 @@ def run(args: argparse.Namespace) -> int:
             "Use --backend autotask (or waystone) to check that configuration."
         )
         return 0
+    import requests
+
     with requests.Session() as session:
         checks = _autotask(settings, session) if backend == "autotask" else _waystone(settings)
     print(render(f"ticketbot doctor: {backend}", checks))
@@ -42,6 +46,8 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _autotask(settings: Settings, session: requests.Session) -> list[Check]:
+    from core.backends.autotask.diagnose import diagnose
+
     checks = diagnose(settings.autotask, session)
     if all(check.ok for check in checks):  # updates: the webhook's state, or polling
         from bots.updates.doctor import update_checks
@@ -51,7 +57,9 @@ def _autotask(settings: Settings, session: requests.Session) -> list[Check]:
 
 
 def _waystone(settings: Settings) -> list[Check]:
+    from core.backends.autotask.diagnose import Check
     from core.backends.waystone import WaystoneTicketing
+    from core.errors import TicketingError
 
     section: WaystoneSettings = settings.waystone
     checks = [

@@ -52,7 +52,14 @@ def exit_without_waiting_for_core_threads() -> None:
     import os
     import sys
     import threading
+    import time
 
+    # The pool's idle threads (it starts them all up front) end as soon as it is shut down;
+    # only those still inside a call keep running.
+    settled = time.monotonic() + 0.2
+    for thread in threading.enumerate():
+        if thread.name.startswith("core"):
+            thread.join(timeout=max(0.0, settled - time.monotonic()))
     running = [t for t in threading.enumerate() if t.name.startswith("core") and t.is_alive()]
     if running:
         logging.getLogger(__name__).warning(

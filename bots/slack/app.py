@@ -61,6 +61,23 @@ class SlackAdapter:
         if not await self.bot.drain(timeout):
             log.warning("Slack work still running after %.0f s at shutdown", timeout)
 
+    async def open_connections(self) -> None:
+        """One pool of HTTP connections, kept alive, for every Web API and ``response_url``
+        call of this process (on the running loop). Without it the SDK opens a session (a TCP
+        and TLS handshake) per call."""
+        client = self.bot.client
+        if client.session is None or client.session.closed:
+            client.session = aiohttp.ClientSession(
+                timeout=aiohttp.ClientTimeout(total=client.timeout)
+            )
+
+    async def close_connections(self) -> None:
+        """Close the pool (shutdown). A call after it still works: the SDK then opens a session
+        of its own for it, as it does for a closed one."""
+        session, self.bot.client.session = self.bot.client.session, None
+        if session is not None:
+            await session.close()
+
 
 SLACK_ADAPTER_KEY = web.AppKey("slack_adapter", SlackAdapter)
 

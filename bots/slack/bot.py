@@ -1,5 +1,6 @@
 """What happens after a Slack request is acknowledged: identify the person, call the core
-(with a "working on it" note if it is slow), post the replies, open modals, publish App Home.
+(with a "working on it" note when the answer is late), post the replies, open modals, publish
+App Home.
 
 Every piece of slow work runs as a tracked background task so the listener returns at once
 (the acknowledgement never waits for the core) and shutdown can wait for work in flight.
@@ -10,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
-from collections.abc import Callable, Coroutine, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Coroutine, Mapping, Sequence
 from dataclasses import replace
 from datetime import datetime
 from types import MappingProxyType
@@ -68,6 +69,7 @@ class SlackBot:
         clock: Callable[[], datetime],
         slow_notice_seconds: float,
         files: SlackFiles | None = None,
+        late: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.core = core
         self.client = client
@@ -75,6 +77,7 @@ class SlackBot:
         self.stash = stash
         self.clock = clock
         self.slow_notice_seconds = slow_notice_seconds
+        self.late = late  # waits that many seconds (tests pass a timer they fire themselves)
         self.delivery = Delivery(client, stash)
         self.background = BackgroundWork("slack")
         self.files = files  # attachments:
@@ -185,7 +188,7 @@ class SlackBot:
             await self.core.dismiss(inbound.event_id)
             return
         event, where = prepared
-        replies = await self._ask_core(event, where)
+        replies = await self._ask_core(event, where, inbound.received_at)
         await self.delivery.send(replies, where)
         if replies:
             await self.core.delivered(event.event_id)
@@ -225,16 +228,21 @@ class SlackBot:
             return None
         return {**{k: pending.values[k] for k in missing}, **known}
 
-    async def _ask_core(self, event: Event, where: Destination) -> list[Reply]:
+    async def _ask_core(
+        self, event: Event, where: Destination, received_at: datetime
+    ) -> list[Reply]:
         destination = json.dumps(where.compact())
         task = asyncio.ensure_future(self.core.answer(event, PLATFORM, destination))
+        # The person has waited since the message arrived (looking them up and fetching files
+        # counts too); the note goes out only when the answer is late by that measure.
+        waited = (self.clock() - received_at).total_seconds()
+        timer = asyncio.ensure_future(self.late(max(0.0, self.slow_notice_seconds - waited)))
         try:
-            return await asyncio.wait_for(asyncio.shield(task), self.slow_notice_seconds)
-        except TimeoutError:
+            await asyncio.wait({task, timer}, return_when=asyncio.FIRST_COMPLETED)
+        finally:
+            timer.cancel()
+        if not task.done():
             await self.delivery.notice(WORKING_ON_IT, where)
-        except Exception:
-            log.exception("the core failed event_id=%s", event.event_id)
-            return [Reply(SORRY)]
         try:
             return await task
         except Exception:

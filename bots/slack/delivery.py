@@ -114,7 +114,8 @@ class Delivery:
         body: dict[str, Any] = {**message.as_kwargs(), "response_type": "ephemeral"}
         if replace_original:
             body["replace_original"] = True
-        response = await AsyncWebhookClient(url).send_dict(body)
+        # The Web API client's pooled session (``SlackAdapter.open_connections``), if open.
+        response = await AsyncWebhookClient(url, session=self._client.session).send_dict(body)
         if response.status_code != 200:
             log.error(
                 "response_url post failed status=%s body=%s",

@@ -78,12 +78,20 @@ def add_routes(
         bolt_response = await adapter.app.async_dispatch(bolt_request)
         return await to_aiohttp_response(bolt_response)
 
+    async def connect(_: web.Application) -> None:
+        await adapter.open_connections()
+
     async def finish(_: web.Application) -> None:
         await adapter.aclose(shutdown_budget(app, shutdown_timeout))
 
+    async def disconnect(_: web.Application) -> None:
+        await adapter.close_connections()
+
     app[SLACK_ADAPTER_KEY] = adapter
     app.router.add_post(EVENTS_PATH, slack_events)
+    app.on_startup.append(connect)
     app.on_shutdown.append(finish)
+    app.on_cleanup.append(disconnect)
 
 
 def _first_line(exc: Exception) -> str:

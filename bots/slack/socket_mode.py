@@ -62,6 +62,7 @@ def attach(
     app[SLACK_ADAPTER_KEY] = adapter
 
     async def start(_: web.Application) -> None:
+        await adapter.open_connections()
         # In the background: the HTTP server (health, Teams) must not wait for Slack.
         connecting.append(asyncio.create_task(_connect(handler), name="slack-socket-mode"))
 
@@ -73,8 +74,12 @@ def attach(
         await handler.close_async()  # type: ignore[no-untyped-call]
         await adapter.aclose(shutdown_budget(app, shutdown_timeout))
 
+    async def disconnect(_: web.Application) -> None:
+        await adapter.close_connections()
+
     app.on_startup.append(start)
     app.on_shutdown.append(stop)
+    app.on_cleanup.append(disconnect)
 
 
 async def _connect(handler: AsyncSocketModeHandler) -> None:

@@ -6,17 +6,15 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
-
-from bots.slack.blocks import render_reply
-from bots.slack.destination import PRIVATE_PREFIX
-from bots.slack.errors import SLACK_CALL_ERRORS
-from bots.slack.errors import reason as slack_reason
-from bots.slack.packing import Stash
 from core.messages import Reply
 from core.updates.model import DeliveryResult, Tracked
+
+if TYPE_CHECKING:  # the terminal's ConsoleSender is imported without the Slack SDK
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    from bots.slack.packing import Stash
 
 log = logging.getLogger("ticketbot.updates")
 
@@ -46,6 +44,13 @@ class SlackSender:
         self._stash = stash
 
     async def send(self, tracked: Tracked, reply: Reply) -> tuple[DeliveryResult, str]:
+        from slack_sdk.errors import SlackApiError
+
+        from bots.slack.blocks import render_reply
+        from bots.slack.destination import PRIVATE_PREFIX
+        from bots.slack.errors import SLACK_CALL_ERRORS
+        from bots.slack.errors import reason as slack_reason
+
         conversation = tracked.conversation
         key = conversation.thread_id
         message = render_reply(reply, self._stash, conversation_key=key)

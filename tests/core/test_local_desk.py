@@ -136,3 +136,20 @@ def test_reopen_and_priority_change_only_the_requesters_own_tickets(database: Da
     assert reopened.status == "New" and not reopened.is_closed
     assert [n.text for n in again.notes] == ["Reopened: jams again"]
     assert lowered.priority == "Low"
+
+
+def test_a_lookup_by_number_uses_the_index_not_a_scan(tmp_path: Path) -> None:
+    from sqlalchemy import text
+
+    from storage.local_desk import _matches, _with_notes
+
+    database = Database.connect(f"sqlite:///{tmp_path / 'plan.db'}")
+    query = _with_notes().where(_matches(TicketRef("number", "t20261104.0001")))
+    compiled = query.compile(database.engine, compile_kwargs={"literal_binds": True})
+    with database.engine.connect() as connection:
+        plan = " ".join(
+            str(row[-1]) for row in connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}"))
+        )
+    database.dispose()
+
+    assert "USING INDEX" in plan and "SCAN" not in plan, plan

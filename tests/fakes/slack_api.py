@@ -74,6 +74,8 @@ class FakeSlackApi:
     files: dict[str, tuple[dict[str, Any], bytes]] = field(default_factory=dict)
     downloads: list[tuple[str, str | None]] = field(default_factory=list)  # (file id, auth)
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posts
+    # The client's end (host, port) of the connection each API / response_url call came over.
+    peers: list[tuple[str, int]] = field(default_factory=list)
     _failures: dict[str, list[str]] = field(default_factory=dict)
     _holds: dict[str, asyncio.Event] = field(default_factory=dict)
     _ts: Any = field(default_factory=lambda: itertools.count(1))
@@ -194,6 +196,7 @@ class FakeSlackApi:
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else params.get("token")
         call = ApiCall(method, params, token)
         self.calls.append(call)
+        self._peer(request)
         expected = self.app_token if method == "apps.connections.open" else self.bot_token
         if token != expected:
             return _error("invalid_auth")
@@ -353,6 +356,11 @@ class FakeSlackApi:
         assert isinstance(view, dict)
         return view
 
+    def _peer(self, request: web.Request) -> None:
+        peer = request.transport.get_extra_info("peername") if request.transport else None
+        if peer is not None:
+            self.peers.append((str(peer[0]), int(peer[1])))
+
     def _next_ts(self) -> str:
         return f"{1_700_000_000 + next(self._ts)}.000100"
 
@@ -361,6 +369,7 @@ class FakeSlackApi:
     async def _response(self, request: web.Request) -> web.Response:
         body = await request.json()
         self.responses.append(Posted(request.match_info["name"], body))
+        self._peer(request)
         blocks = body.get("blocks")
         if blocks is not None and not self._valid_blocks("response_url", blocks):
             return web.json_response({"ok": False, "error": "invalid_blocks"}, status=400)
