@@ -25,6 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from core import actions
 from core import attachments as files_
 from core.audit_trail import AuditedTechnicianDesk, AuditedTicketing, AuditTrail
 from core.context import bind_event
@@ -77,7 +78,7 @@ from core.ports import (
 from core.ratelimit import RateLimited, UserGate, backend_key, operation_cost, user_key
 from core.text import sanitize
 from core.tickets import Ticket
-from core.translate import Translation, asker_of, translate_action, translate_message
+from core.translate import Asker, Translation, asker_of, translate_action, translate_message
 
 log = logging.getLogger(__name__)
 
@@ -221,7 +222,11 @@ class Assistant:
         work = self._work(before, event, retake=recorded is not None)
         outcome = _Outcome(replies=work.replies)
         try:
-            translation = self._translate(event, before, start.history, outcome)
+            asker = asker_of(event, self.technicians, self.board)
+            work.in_triage = asker.thread_ticket is not None or (
+                isinstance(event, ActionInvoked) and event.action_id in actions.TRIAGE_ACTIONS
+            )
+            translation = self._translate(event, before, start.history, outcome, asker)
             outcome.intent = translation.label
             self._admit(event.user, operation_cost(translation.operation, self._policy))
             if not claimed and claims_first(translation.operation):
@@ -286,7 +291,12 @@ class Assistant:
     # -- translate --------------------------------------------------------------------------
 
     def _translate(
-        self, event: Event, state: DialogueState, history: list[Turn], outcome: _Outcome
+        self,
+        event: Event,
+        state: DialogueState,
+        history: list[Turn],
+        outcome: _Outcome,
+        asker: Asker,
     ) -> Translation:
         if isinstance(event, ActionInvoked):
             return translate_action(
@@ -295,6 +305,7 @@ class Assistant:
                 state,
                 event_id=event.event_id,
                 was_claimed=lambda key: self.store.was_claimed(key, except_by=event.event_id),
+                asker=asker,
             )
         text = sanitize(event.text)
         if not text and event.attachments:
@@ -339,7 +350,7 @@ class Assistant:
             classify,
             event_id=event.event_id,
             was_claimed=lambda key: self.store.was_claimed(key, except_by=event.event_id),
-            asker=asker_of(event, self.technicians, self.board),
+            asker=asker,
         )
 
     # -- read queries for adapters ----------------------------------------------------------
