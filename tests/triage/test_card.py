@@ -63,7 +63,9 @@ def test_an_open_tickets_card_shows_who_what_and_offers_the_technicians_actions(
         actions.TRIAGE_STATUS,
         actions.TRIAGE_NOTE,
     ]
-    assert all(a.values == {actions.TICKET: "48213"} for a in card.actions)
+    assert all(a.values[actions.TICKET] == "48213" for a in card.actions)
+    # Take and Assign carry who the card showed, so a stale card does not take over unasked.
+    assert [a.values.get(actions.SHOWN_ASSIGNEE) for a in card.actions[:3]] == ["", "", None]
     [assignee] = next(a for a in card.actions if a.action_id == actions.TRIAGE_ASSIGN).inputs
     assert assignee.input_id == actions.INPUT_ASSIGNEE
     assert assignee.choices == ("Jordan Lee", "Tess Tech")
@@ -131,7 +133,11 @@ def test_slack_shows_pickers_as_select_menus_whose_options_carry_the_values() ->
     assign = next(e for e in elements if e["action_id"].startswith(actions.TRIAGE_ASSIGN))
     assert [o["text"]["text"] for o in assign["options"]] == ["Jordan Lee", "Tess Tech"]
     chosen = unpack(assign["options"][1]["value"], Stash())
-    assert chosen.values == {actions.TICKET: "48213", actions.INPUT_ASSIGNEE: "Tess Tech"}
+    assert chosen.values == {
+        actions.TICKET: "48213",
+        actions.INPUT_ASSIGNEE: "Tess Tech",
+        actions.SHOWN_ASSIGNEE: "",
+    }
     link = next(e for e in elements if e.get("url"))
     assert "TicketID=48213" in link["url"]
     assert "Alice Example" in json.dumps(blocks)
