@@ -29,7 +29,7 @@ from core import actions
 from core import attachments as files_
 from core.audit_trail import AuditedTechnicianDesk, AuditedTicketing, AuditTrail
 from core.context import bind_event
-from core.errors import TicketingError, TicketNotFound
+from core.errors import NotATechnician, TicketingError, TicketNotFound, UnknownChoice
 from core.handlers import Work, run, settle
 from core.intents import Classification, LlmUsage
 from core.messages import ActionInvoked, ConversationRef, Event, InboundMessage, Reply, UserRef
@@ -90,6 +90,8 @@ AFTER_DONE = (
     "Something went wrong on my side after that, but what I said above is done: "
     "there's no need to send it again."
 )
+# Backend errors that are the answer to what the person asked, logged without a warning.
+_ANSWERS = (TicketNotFound, NotATechnician, UnknownChoice)
 EMPTY = "I didn't get any text there. Tell me what's wrong, or type “help” to see what I can do."
 
 # Without a limiter nothing is charged; the costs only need to exist.
@@ -243,9 +245,10 @@ class Assistant:
             # A refused request changes nothing: a "yes" refused now still works later.
             work = self._work(before, event)
         except TicketingError as exc:
-            # A ticket that does not exist (or is not theirs) is an answer, not a failure.
+            # A ticket that does not exist (or is not theirs), a refusal to a non-technician and
+            # a choice that is not there are answers, not failures.
             log.log(
-                logging.INFO if isinstance(exc, TicketNotFound) else logging.WARNING,
+                logging.INFO if isinstance(exc, _ANSWERS) else logging.WARNING,
                 "ticketing failed backend=%s event_id=%s: %s",
                 self.ticketing.name,
                 event.event_id,
