@@ -12,7 +12,7 @@ from typing import TextIO
 
 from core import actions
 from core.assistant import Assistant
-from core.messages import Card, ConversationRef, Reply, UserRef, make_event
+from core.messages import INTERNAL_MARKER, Card, ConversationRef, Reply, UserRef, make_event
 
 DEMO_EMAIL = "demo.user@example.com"
 DEMO_NAME = "Demo User"
@@ -51,7 +51,8 @@ def render_card(card: Card) -> str:
     if card.notes:
         lines.append("│ Latest notes:")
         for note in card.notes:
-            lines.append(f"│   {note.created_at:%Y-%m-%d %H:%M} {note.author}: {note.text}")
+            marker = f"[{INTERNAL_MARKER}] " if note.internal else ""
+            lines.append(f"│   {note.created_at:%Y-%m-%d %H:%M} {marker}{note.author}: {note.text}")
     if card.link:
         lines.append(f"│ {card.link.label}: {card.link.url}")
     hint = _action_hint(card)

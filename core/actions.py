@@ -21,8 +21,10 @@ Values each action carries (``ActionInvoked.values``):
 - ``UPDATE_RATE``: ``ticket``, ``rating`` (1-5); ``UPDATE_COMMENT``: ``ticket`` and ``note``.
 - ``UPDATE_MUTE``: ``ticket`` (no more updates on it in this conversation's person's chat).
 - Triage cards (a technicians' channel; core/triage.py draws them): ``TRIAGE_TAKE``:
-  ``ticket``; ``TRIAGE_ASSIGN``: ``ticket`` and the input ``assignee`` (a technician's id or
-  name from the picker); ``TRIAGE_PRIORITY``: ``ticket`` and the input ``priority``;
+  ``ticket`` and ``shown_assignee`` (who the card showed as the assignee, "" for nobody: a
+  ticket someone else took since is not taken over without asking); ``TRIAGE_ASSIGN``:
+  ``ticket``, ``shown_assignee`` and the input ``assignee`` (a technician's id or name from the
+  picker); ``TRIAGE_PRIORITY``: ``ticket`` and the input ``priority``;
   ``TRIAGE_STATUS``: ``ticket`` and the input ``status`` (a status label); ``TRIAGE_NOTE``:
   ``ticket``, the input ``note`` and ``public`` ("true" for a note the requester sees).
   Each answer replaces nothing in the channel: the card itself is edited by the triage board.
@@ -96,6 +98,10 @@ CHOICE_THEN = "then"
 CHOICE_OPTIONS = "options"
 CHOICE_REASON = "reason"
 CHOICE_TITLES = "titles"  # their titles, one a line, in the same order
+# The triage card's own actions (a technician's change there is answered in one line).
+TRIAGE_ACTIONS = frozenset(
+    {TRIAGE_TAKE, TRIAGE_ASSIGN, TRIAGE_PRIORITY, TRIAGE_STATUS, TRIAGE_NOTE}
+)
 # Confirmations a typed "yes" answers, and what a typed "no" cancels.
 CONFIRMATIONS = frozenset({CREATE_CONFIRM, CLOSE_CONFIRM, PRIORITY_CONFIRM, NOTE_CONFIRM})
 
@@ -107,6 +113,8 @@ INPUT_PRIORITY = "priority"
 INPUT_ASSIGNEE = "assignee"
 INPUT_STATUS = "status"
 PUBLIC = "public"
+SHOWN_ASSIGNEE = "shown_assignee"  # the assignee a triage card showed when it was drawn
+TAKE_OVER = "take_over"  # "true": the "Take it over?" button (its answer replaces the question)
 # Values that say which confirmation an action answers.
 DRAFT_ID = "draft_id"
 REQUEST_ID = "request_id"

@@ -25,10 +25,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
+from core import actions
 from core import attachments as files_
 from core.audit_trail import AuditedTechnicianDesk, AuditedTicketing, AuditTrail
 from core.context import bind_event
-from core.errors import TicketingError, TicketNotFound
+from core.errors import NotATechnician, TicketingError, TicketNotFound, UnknownChoice
 from core.handlers import Work, run, settle
 from core.intents import Classification, LlmUsage
 from core.messages import ActionInvoked, ConversationRef, Event, InboundMessage, Reply, UserRef
@@ -77,7 +78,7 @@ from core.ports import (
 from core.ratelimit import RateLimited, UserGate, backend_key, operation_cost, user_key
 from core.text import sanitize
 from core.tickets import Ticket
-from core.translate import Translation, asker_of, translate_action, translate_message
+from core.translate import Asker, Translation, asker_of, translate_action, translate_message
 
 log = logging.getLogger(__name__)
 
@@ -89,6 +90,8 @@ AFTER_DONE = (
     "Something went wrong on my side after that, but what I said above is done: "
     "there's no need to send it again."
 )
+# Backend errors that are the answer to what the person asked, logged without a warning.
+_ANSWERS = (TicketNotFound, NotATechnician, UnknownChoice)
 EMPTY = "I didn't get any text there. Tell me what's wrong, or type “help” to see what I can do."
 
 # Without a limiter nothing is charged; the costs only need to exist.
@@ -221,7 +224,11 @@ class Assistant:
         work = self._work(before, event, retake=recorded is not None)
         outcome = _Outcome(replies=work.replies)
         try:
-            translation = self._translate(event, before, start.history, outcome)
+            asker = asker_of(event, self.technicians, self.board)
+            work.in_triage = asker.thread_ticket is not None or (
+                isinstance(event, ActionInvoked) and event.action_id in actions.TRIAGE_ACTIONS
+            )
+            translation = self._translate(event, before, start.history, outcome, asker)
             outcome.intent = translation.label
             self._admit(event.user, operation_cost(translation.operation, self._policy))
             if not claimed and claims_first(translation.operation):
@@ -238,9 +245,10 @@ class Assistant:
             # A refused request changes nothing: a "yes" refused now still works later.
             work = self._work(before, event)
         except TicketingError as exc:
-            # A ticket that does not exist (or is not theirs) is an answer, not a failure.
+            # A ticket that does not exist (or is not theirs), a refusal to a non-technician and
+            # a choice that is not there are answers, not failures.
             log.log(
-                logging.INFO if isinstance(exc, TicketNotFound) else logging.WARNING,
+                logging.INFO if isinstance(exc, _ANSWERS) else logging.WARNING,
                 "ticketing failed backend=%s event_id=%s: %s",
                 self.ticketing.name,
                 event.event_id,
@@ -286,7 +294,12 @@ class Assistant:
     # -- translate --------------------------------------------------------------------------
 
     def _translate(
-        self, event: Event, state: DialogueState, history: list[Turn], outcome: _Outcome
+        self,
+        event: Event,
+        state: DialogueState,
+        history: list[Turn],
+        outcome: _Outcome,
+        asker: Asker,
     ) -> Translation:
         if isinstance(event, ActionInvoked):
             return translate_action(
@@ -295,6 +308,7 @@ class Assistant:
                 state,
                 event_id=event.event_id,
                 was_claimed=lambda key: self.store.was_claimed(key, except_by=event.event_id),
+                asker=asker,
             )
         text = sanitize(event.text)
         if not text and event.attachments:
@@ -339,7 +353,7 @@ class Assistant:
             classify,
             event_id=event.event_id,
             was_claimed=lambda key: self.store.was_claimed(key, except_by=event.event_id),
-            asker=asker_of(event, self.technicians, self.board),
+            asker=asker,
         )
 
     # -- read queries for adapters ----------------------------------------------------------

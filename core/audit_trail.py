@@ -265,6 +265,9 @@ class AuditedTechnicianDesk:
         # Who someone is gets asked for every "my tickets" and "help": not a refused action.
         return self.inner.technician(user)
 
+    def ticket(self, ref: TicketRef, user: UserRef) -> Ticket:
+        return self._read("ticket", user, lambda: self.inner.ticket(ref, user))
+
     def take(self, ref: TicketRef, user: UserRef) -> TicketChange:
         return self._change("take", ref, user, lambda: self.inner.take(ref, user))
 

@@ -73,7 +73,7 @@ def ticket_card(ticket: Ticket) -> Card:
         subtitle=f"Ticket #{ticket.id}",
         body=ticket.description or None,
         fields=tuple(fields),
-        notes=tuple(CardNote(n.author, n.text, n.created_at) for n in ticket.notes),
+        notes=tuple(CardNote(n.author, n.text, n.created_at, n.internal) for n in ticket.notes),
         actions=tuple(card_actions),
         link=CardLink("Open in Autotask", ticket.web_url) if ticket.web_url else None,
     )

@@ -48,7 +48,7 @@ USAGE_ALL = "\n".join(USAGE.values())
 # most ten) stays theirs; the grammar reads both.
 TECHNICIAN_USAGE = {
     "take": "ticket take <ticket>   (assign it to yourself)",
-    "assign": "ticket assign <ticket> <name or e-mail>",
+    "assign": "ticket assign <ticket> <name or e-mail>   (me: take it over from whoever has it)",
     "set-status": "ticket status <ticket> <status>   e.g. ticket status 48213 waiting customer",
     "internal": "ticket note <ticket> --internal <text>   (--public: the requester sees it)",
     "mine": "ticket mine   (open tickets assigned to you)",

@@ -138,13 +138,18 @@ class CardField:
     value: str
 
 
+# How a card marks a note only technicians see (every renderer says the same word).
+INTERNAL_MARKER = "Internal"
+
+
 @dataclass(frozen=True)
 class CardNote:
-    """One entry of a ticket's activity shown on a card."""
+    """One entry of a ticket's activity shown on a card (``internal``: technicians only)."""
 
     author: str
     text: str
     created_at: datetime
+    internal: bool = False
 
 
 @dataclass(frozen=True)

@@ -134,11 +134,16 @@ class ChangePriority(Operation):
 
 @dataclass(frozen=True)
 class TakeTicket(Operation):
-    """ "I'll take 48213": assign the ticket to the technician asking."""
+    """ "I'll take 48213": assign the ticket to the technician asking. A ticket someone else
+    holds is not taken over without asking, unless ``take_over`` (the person said so: "assign
+    48213 to me", the "Take it over" button) or ``shown`` names that holder (the card clicked
+    showed them: the person saw whose it was)."""
 
     writes: ClassVar[bool] = True
     ref: TicketRef
     in_place: bool = False
+    shown: str | None = None  # the assignee the clicked card showed ("": nobody; None: no card)
+    take_over: bool = False
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,7 @@ class AssignTicket(Operation):
     ref: TicketRef
     assignee: str
     in_place: bool = False
+    shown: str | None = None  # the assignee the clicked card showed: asks if it changed since
 
 
 @dataclass(frozen=True)

@@ -429,6 +429,11 @@ class TechnicianDesk(Protocol):
         """Who ``user`` is as a technician."""
         ...
 
+    def ticket(self, ref: TicketRef, user: UserRef) -> Ticket:
+        """The ticket as a technician sees it: its latest notes, internal ones included and
+        marked (:attr:`core.tickets.Note.internal`)."""
+        ...
+
     def take(self, ref: TicketRef, user: UserRef) -> TicketChange:
         """Assign the ticket to ``user``."""
         ...

@@ -86,10 +86,13 @@ class TicketDraft:
 
 @dataclass(frozen=True)
 class Note:
+    """``internal``: a note the requester never reads (only in a technician's view)."""
+
     author: str
     text: str
     created_at: datetime
     title: str | None = None
+    internal: bool = False
 
 
 @dataclass(frozen=True)

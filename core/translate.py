@@ -179,8 +179,9 @@ _COMMANDS: dict[str, CommandBuilder] = {
     "mute": lambda c, _: MuteUpdates(_ref(c)),
     "unmute": lambda c, _: UnmuteUpdates(_ref(c)),
     "take": lambda c, _: TakeTicket(_ref(c)),
+    # "assign 48213 me" says outright to take it, from whoever has it.
     "assign": lambda c, _: (
-        TakeTicket(_ref(c)) if tech.is_me(c.text) else AssignTicket(_ref(c), c.text)
+        TakeTicket(_ref(c), take_over=True) if tech.is_me(c.text) else AssignTicket(_ref(c), c.text)
     ),
     "mine": lambda c, _: MyTickets(),
     "queue": lambda c, _: QueueTickets(c.text or None),
@@ -294,7 +295,9 @@ def _technician_words(text: str, asker: Asker) -> Translation | None:
     assigned = tech.assign_request(text)
     if assigned is not None:
         ref, who = assigned
-        operation: Operation = TakeTicket(ref) if tech.is_me(who) else AssignTicket(ref, who)
+        operation: Operation = (
+            TakeTicket(ref, take_over=True) if tech.is_me(who) else AssignTicket(ref, who)
+        )
         return Translation(operation, "technician:assign")
     status = tech.status_request(text)
     if status is not None and not tech.closes(status[1]):
@@ -645,12 +648,21 @@ class _Click:
     in_place: bool
     was_claimed: Callable[[str], bool]
     state: DialogueState
+    asker: Asker = ANYONE
 
     def ref(self) -> TicketRef | None:
         return TicketRef.parse(self.values.get(actions.TICKET, ""))
 
     def get(self, key: str) -> str:
         return self.values.get(key, "")
+
+    def shown(self) -> str | None:
+        """The assignee the clicked triage card showed ("": nobody), None if it did not say."""
+        return self.values.get(actions.SHOWN_ASSIGNEE)
+
+    def taking_over(self) -> bool:
+        """The "Take it over?" question's button: its answer replaces the question."""
+        return self.get(actions.TAKE_OVER) == "true"
 
     def waiting(self, key: str) -> bool:
         """Whether the confirmation ``key`` (a draft or request id) still waits for an answer."""
@@ -787,7 +799,8 @@ _ACTIONS: dict[str, ActionBuilder] = {
     actions.CREATE_CONFIRM: _create_confirm,
     actions.CREATE_CANCEL: _create_cancel,
     actions.NEW_TICKET: _new_ticket,
-    actions.LIST_TICKETS: lambda click: ListTickets(),
+    # "My tickets": a technician's are the ones they work on ("ticket list": the ones filed).
+    actions.LIST_TICKETS: lambda click: MyTickets() if click.asker.technician() else ListTickets(),
     actions.REFRESH: _with_ref(lambda click, ref: ShowStatus(ref, in_place=True)),
     actions.ADD_NOTE: _with_ref(lambda click, ref: AddNote(ref, click.get(actions.INPUT_NOTE))),
     actions.CLOSE_REQUEST: _with_ref(lambda click, ref: RequestClose(ref)),
@@ -818,9 +831,16 @@ _ACTIONS: dict[str, ActionBuilder] = {
     ),
     actions.UPDATE_MUTE: _with_ref(lambda click, ref: MuteUpdates(ref)),
     # Triage cards: the card is edited by the board, so no answer replaces it.
-    actions.TRIAGE_TAKE: _with_ref(lambda click, ref: TakeTicket(ref)),
+    actions.TRIAGE_TAKE: _with_ref(
+        lambda click, ref: TakeTicket(ref, shown=click.shown(), in_place=click.taking_over())
+    ),
     actions.TRIAGE_ASSIGN: _with_ref(
-        lambda click, ref: AssignTicket(ref, click.get(actions.INPUT_ASSIGNEE))
+        lambda click, ref: AssignTicket(
+            ref,
+            click.get(actions.INPUT_ASSIGNEE),
+            shown=click.shown(),
+            in_place=click.taking_over(),
+        )
     ),
     actions.TRIAGE_PRIORITY: _with_ref(_triage_priority),
     actions.TRIAGE_STATUS: _with_ref(
@@ -846,11 +866,12 @@ def _from_action(
     was_claimed: Callable[[str], bool],
     *,
     in_place: bool = False,
+    asker: Asker = ANYONE,
 ) -> Operation:
     builder = _ACTIONS.get(action_id)
     if builder is None:
         return Explain(BROKEN_BUTTON)
-    return builder(_Click(values, event_id, in_place, was_claimed, state))
+    return builder(_Click(values, event_id, in_place, was_claimed, state, asker))
 
 
 def filled(action_id: str, values: Mapping[str, str], state: DialogueState) -> dict[str, str]:
@@ -877,7 +898,10 @@ def translate_action(
     *,
     event_id: str,
     was_claimed: Callable[[str], bool],
+    asker: Asker = ANYONE,
 ) -> Translation:
     complete = filled(action_id, values, state)
-    operation = _from_action(action_id, complete, state, event_id, was_claimed, in_place=True)
+    operation = _from_action(
+        action_id, complete, state, event_id, was_claimed, in_place=True, asker=asker
+    )
     return Translation(operation, f"action:{action_id}")

@@ -125,12 +125,19 @@ def triage_card(view: TriageView, choices: TriageChoices) -> Card:
         CardField("Status", ticket.status),
         CardField("Assigned to", ticket.assignee or "Nobody yet"),
     )
+    # Take and Assign carry the assignee shown: one taken since is not taken over unasked.
+    shown = ticket.assignee or ""
     card_actions = (
-        CardAction(actions.TRIAGE_TAKE, "Take it", _values(ticket), style="primary"),
+        CardAction(
+            actions.TRIAGE_TAKE,
+            "Take it",
+            _values(ticket, **{actions.SHOWN_ASSIGNEE: shown}),
+            style="primary",
+        ),
         CardAction(
             actions.TRIAGE_ASSIGN,
             "Assign…",
-            _values(ticket),
+            _values(ticket, **{actions.SHOWN_ASSIGNEE: shown}),
             inputs=(
                 _picker(
                     actions.INPUT_ASSIGNEE, "Assign to", ticket.assignee or "", choices.technicians

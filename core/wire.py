@@ -137,7 +137,12 @@ def _card(card: Card) -> dict[str, Any]:
         "body": card.body,
         "fields": [vars(f) for f in card.fields],
         "notes": [
-            {"author": n.author, "text": n.text, "created_at": n.created_at.isoformat()}
+            {
+                "author": n.author,
+                "text": n.text,
+                "created_at": n.created_at.isoformat(),
+                **({"internal": True} if n.internal else {}),
+            }
             for n in card.notes
         ],
         "inputs": [_input(i) for i in card.inputs],
@@ -185,7 +190,12 @@ def _reply_from(data: Mapping[str, Any]) -> Reply:
             body=raw.get("body"),
             fields=tuple(CardField(**f) for f in raw.get("fields") or ()),
             notes=tuple(
-                CardNote(n["author"], n["text"], datetime.fromisoformat(n["created_at"]))
+                CardNote(
+                    n["author"],
+                    n["text"],
+                    datetime.fromisoformat(n["created_at"]),
+                    bool(n.get("internal", False)),
+                )
                 for n in raw.get("notes") or ()
             ),
             inputs=tuple(_input_from(i) for i in raw.get("inputs") or ()),

@@ -13,6 +13,7 @@ import logging
 import re
 import uuid
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 
 from sqlalchemy import Select, func, or_, select
@@ -21,10 +22,10 @@ from sqlalchemy.orm import Session
 from core.errors import NotATechnician, TicketingError, TicketNotFound, UnknownChoice
 from core.messages import UserRef
 from core.ports import Technician, TicketChange
-from core.tickets import STATUS_COMPLETE, Priority, Ticket, TicketRef
+from core.tickets import STATUS_COMPLETE, Note, Priority, Ticket, TicketRef
 from core.updates.model import TicketTouched
 from storage.db import Database
-from storage.local_desk import STATUSES, to_ticket
+from storage.local_desk import LATEST_NOTES_SHOWN, STATUSES, to_ticket
 from storage.models import LocalInternalNoteRow, LocalNoteRow, LocalTicketRow
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,25 @@ class LocalTechnicianDesk:
         return self._queues()
 
     # -- changes ----------------------------------------------------------------------------
+
+    def ticket(self, ref: TicketRef, user: UserRef) -> Ticket:
+        self.technician(user)
+        with self._db.sessions() as session:
+            row = _row(session, ref)
+            ticket = to_ticket(row)
+            internal = session.scalars(
+                select(LocalInternalNoteRow)
+                .where(LocalInternalNoteRow.ticket_id == row.id)
+                .order_by(LocalInternalNoteRow.created_at.desc(), LocalInternalNoteRow.id.desc())
+                .limit(LATEST_NOTES_SHOWN)
+            ).all()
+        marked = [
+            Note(author=n.author, text=n.text, created_at=n.created_at, internal=True)
+            for n in internal
+        ]
+        # The latest notes of both kinds, oldest first, as a ticket's notes always are.
+        notes = sorted([*ticket.notes, *marked], key=lambda n: n.created_at)
+        return replace(ticket, notes=tuple(notes[-LATEST_NOTES_SHOWN:]))
 
     def take(self, ref: TicketRef, user: UserRef) -> TicketChange:
         me = self.technician(user)

@@ -39,6 +39,7 @@ def test_a_technician_works_a_local_ticket_and_the_requester_sees_only_what_is_p
         f"ticket take {ticket_id}",
         f"give {ticket_id} to Sam",
         f"I'll take {ticket_id}",
+        f"ticket assign {ticket_id} me",
         f"put {ticket_id} on waiting customer",
         f"ticket note {ticket_id} --internal {SECRET}",
         f"ticket note {ticket_id} --public A new print head is on its way.",
@@ -47,6 +48,9 @@ def test_a_technician_works_a_local_ticket_and_the_requester_sees_only_what_is_p
     assert "The label printer prints blank pages" in worked.split("> ticket take")[0]  # queued
     assert "You've taken ticket" in worked
     assert "to Sam Tech (was Jordan Lee)" in worked
+    # Sam has it now: "I'll take" asks first, "assign … me" takes it over.
+    assert "Sam Tech already has ticket" in worked and f"ticket assign {ticket_id} me" in worked
+    assert "(It was assigned to Sam Tech.)" in worked
     assert "is now Waiting Customer (was New)" in worked
     assert "Added an internal note" in worked and "Added a public note" in worked
     mine = worked.split("> ticket mine", 1)[1]

@@ -31,7 +31,7 @@ from slack_sdk.models.blocks import (
 from bots.slack import mrkdwn
 from bots.slack.destination import actions_block_id
 from bots.slack.packing import ACTION, BUTTON_VALUE_MAX, INPUTS, LABEL, VALUES, Stash, pack
-from core.messages import Card, CardAction, CardInput, Reply
+from core.messages import INTERNAL_MARKER, Card, CardAction, CardInput, Reply
 
 log = logging.getLogger(__name__)
 
@@ -111,6 +111,8 @@ def card_blocks(
         for note in card.notes:
             heading = f"*{mrkdwn.trim_escaped(note.author or 'Someone', 200)}* · "
             heading += mrkdwn.date(note.created_at)
+            if note.internal:
+                heading += f" · _{INTERNAL_MARKER}_"
             body = mrkdwn.trim_escaped(note.text, TEXT_MAX - len(heading) - 1)
             blocks.append(_section(f"{heading}\n{body}", escape=False))
     action_blocks = _action_blocks(card, stash, conversation_key)

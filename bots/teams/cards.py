@@ -26,7 +26,14 @@ from datetime import UTC, datetime
 from typing import Any, Literal
 
 from core import actions
-from core.messages import ActionStyle, Card, CardAction, CardInput, CardLink
+from core.messages import (
+    INTERNAL_MARKER,
+    ActionStyle,
+    Card,
+    CardAction,
+    CardInput,
+    CardLink,
+)
 
 log = logging.getLogger(__name__)
 
@@ -97,6 +104,8 @@ def render_card(
         for note in card.notes:
             author = _plain(note.author or "Someone", LABEL_MAX)
             heading = f"**{author}** · {local_time(note.created_at)}"
+            if note.internal:
+                heading += f" · _{INTERNAL_MARKER}_"
             body.append(_markup(heading, isSubtle=True, size="Small"))
             body.extend(_lines(note.text, NOTE_MAX, first_spacing="None"))
     body.extend(input_element(i) for i in card.inputs)

@@ -265,6 +265,9 @@ class WaystoneTechnicianDesk:
     def technician(self, user: UserRef) -> Technician:
         raise self._unavailable("technician sign-in")
 
+    def ticket(self, ref: TicketRef, user: UserRef) -> Ticket:
+        raise self._unavailable("internal notes")
+
     def take(self, ref: TicketRef, user: UserRef) -> TicketChange:
         raise self._unavailable("take")
 

@@ -50,6 +50,9 @@ class Work:
     retake: bool = False  # handed out again after an unfinished attempt: writes may be done
     desk: TechnicianDesk | None = None  # technicians' tools (None: the backend has none)
     board: TriageBoard | None = None  # the triage channel's cards (None: no triage channel)
+    # In a triage card's thread (or a click on the card): the board edits the card itself, so
+    # a technician's change is answered with one line, not a second copy of the ticket.
+    in_triage: bool = False
 
     @classmethod
     def starting(

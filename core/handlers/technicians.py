@@ -14,10 +14,11 @@ import hashlib
 import logging
 from collections.abc import Sequence
 
+from core import actions
 from core.cards import ticket_card, ticket_list_card
 from core.errors import NotATechnician, TechnicianToolsUnavailable, TicketingError
 from core.handlers.registry import Work, handles
-from core.messages import Reply, UserRef
+from core.messages import Card, CardAction, CardField, Reply, UserRef
 from core.operations import (
     AssignTicket,
     ChangePriority,
@@ -28,7 +29,7 @@ from core.operations import (
     TechnicianNote,
 )
 from core.ports import TechnicianDesk, TicketChange
-from core.tickets import Ticket
+from core.tickets import Ticket, TicketRef
 
 log = logging.getLogger(__name__)
 
@@ -66,16 +67,67 @@ def _changed(work: Work, change: TicketChange, text: str, *, in_place: bool = Fa
     work.changed(change.ticket.id)
     if not change.as_technician:
         text += NOT_IN_YOUR_NAME
-    work.say(Reply(text, card=ticket_card(change.ticket), replaces_source=in_place))
+    card = None if work.in_triage else ticket_card(change.ticket)
+    work.say(Reply(text, card=card, replaces_source=in_place))
 
 
 def _label(ticket: Ticket) -> str:
     return f"{ticket.number} (#{ticket.id})"
 
 
+def _held_by_someone_else(
+    desk: TechnicianDesk, ref: TicketRef, shown: str | None, work: Work
+) -> Ticket | None:
+    """The ticket, when another technician holds it and the person did not see that (no card,
+    or a card drawn before they took it); else None. Only asked for a technician: anyone else
+    goes straight to the desk's refusal, which says nothing about the ticket."""
+    if not is_technician(desk, work.user):
+        return None
+    me = desk.technician(work.user)
+    ticket = desk.ticket(ref, work.user)
+    holder = (ticket.assignee or "").strip().casefold()
+    if not holder or holder == me.name.strip().casefold():
+        return None
+    if shown is not None and holder == shown.strip().casefold():
+        return None
+    return ticket
+
+
+def _ask_first(work: Work, ticket: Ticket, question: str, button: CardAction) -> None:
+    """Ask before changing a ticket someone else holds: a button, and the words that do it."""
+    work.focus = str(ticket.id)
+    card = Card(
+        kind="take_over",
+        title=f"{ticket.number} · {ticket.title}",
+        subtitle=f"Ticket #{ticket.id}",
+        fields=(
+            CardField("Assigned to", ticket.assignee or "Nobody yet"),
+            CardField("Status", ticket.status),
+        ),
+        actions=(button,),
+    )
+    work.say(Reply(question, card=card))
+
+
 @handles(TakeTicket)
 def take_ticket(op: TakeTicket, work: Work) -> None:
-    change = desk_of(work, "take").take(op.ref, work.user)
+    desk = desk_of(work, "take")
+    held = None if op.take_over else _held_by_someone_else(desk, op.ref, op.shown, work)
+    if held is not None:
+        values = {
+            actions.TICKET: str(held.id),
+            actions.SHOWN_ASSIGNEE: held.assignee or "",
+            actions.TAKE_OVER: "true",
+        }
+        _ask_first(
+            work,
+            held,
+            f"{held.assignee} already has ticket {_label(held)} “{held.title}”. Take it over? "
+            f"(Or type “ticket assign {held.id} me”.)",
+            CardAction(actions.TRIAGE_TAKE, "Take it over", values, style="primary"),
+        )
+        return
+    change = desk.take(op.ref, work.user)
     ticket = change.ticket
     if change.before == change.after:
         text = f"Ticket {_label(ticket)} “{ticket.title}” is already assigned to you."
@@ -89,7 +141,26 @@ def take_ticket(op: TakeTicket, work: Work) -> None:
 @handles(AssignTicket)
 def assign_ticket(op: AssignTicket, work: Work) -> None:
     # No one named: the desk refuses an end user, and lists the technicians to a technician.
-    change = desk_of(work, "assign").assign(op.ref, op.assignee, work.user)
+    desk = desk_of(work, "assign")
+    held = None
+    if op.shown is not None and op.assignee.strip():
+        held = _held_by_someone_else(desk, op.ref, op.shown, work)
+    if held is not None and (held.assignee or "").casefold() != op.assignee.strip().casefold():
+        values = {
+            actions.TICKET: str(held.id),
+            actions.SHOWN_ASSIGNEE: held.assignee or "",
+            actions.INPUT_ASSIGNEE: op.assignee.strip(),
+            actions.TAKE_OVER: "true",
+        }
+        _ask_first(
+            work,
+            held,
+            f"{held.assignee} has had ticket {_label(held)} since that card was drawn. "
+            f"Assign it to {op.assignee.strip()} anyway?",
+            CardAction(actions.TRIAGE_ASSIGN, f"Assign to {op.assignee.strip()}", values),
+        )
+        return
+    change = desk.assign(op.ref, op.assignee, work.user)
     ticket = change.ticket
     if change.before == change.after:
         text = f"Ticket {_label(ticket)} is already assigned to {change.after}."
@@ -152,7 +223,8 @@ def _add_technician_note(
         ticket = work.ticketing.get(op.ref, work.user)
         work.focus = str(ticket.id)
         work.changed(ticket.id)
-        work.say(Reply(f"Added {kind} note to ticket {_label(ticket)}.", card=ticket_card(ticket)))
+        card = None if work.in_triage else ticket_card(ticket)
+        work.say(Reply(f"Added {kind} note to ticket {_label(ticket)}.", card=card))
         return
     if marker is not None:
         work.claim(marker)

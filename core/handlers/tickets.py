@@ -21,7 +21,7 @@ from core.cards import (
 from core.dialogue import descriptive_words
 from core.handlers.pending import consume, drop_question, offer
 from core.handlers.registry import Work, handles
-from core.handlers.technicians import technician_priority
+from core.handlers.technicians import is_technician, technician_priority
 from core.messages import Reply
 from core.operations import (
     AddNote,
@@ -134,9 +134,17 @@ def show_status(op: ShowStatus, work: Work) -> None:
     ref = resolve(work, ref, "Which ticket do you mean?", _STATUS)
     if ref is None:
         return
-    ticket = work.ticketing.get(ref, work.user)
+    ticket = _as_seen(work, ref)
     _focus_on(work, ticket)
     work.say(Reply(ticket_summary(ticket), card=ticket_card(ticket), replaces_source=op.in_place))
+
+
+def _as_seen(work: Work, ref: TicketRef) -> Ticket:
+    """The ticket as the person may see it: a technician with its internal notes (marked),
+    anyone else through the end users' port, which never reads them."""
+    if work.desk is not None and is_technician(work.desk, work.user):
+        return work.desk.ticket(ref, work.user)
+    return work.ticketing.get(ref, work.user)
 
 
 def add_note_once(work: Work, ref: TicketRef, note: str) -> Ticket:

@@ -263,6 +263,26 @@ def test_an_internal_value_requesters_read_is_refused(
     assert not fake.notes
 
 
+def test_a_technicians_view_marks_the_internal_notes_and_the_requesters_has_none(
+    at: Harness, desk: AutotaskTechnicianDesk, fake: FakeAutotask, alices_ticket: int
+) -> None:
+    fake.add_note(alices_ticket, "Disk is failing", publish=INTERNAL_ONLY)
+    fake.add_note(alices_ticket, "We will swap the disk today", publish=ALL_USERS)
+
+    technician = desk.ticket(ref(alices_ticket), TESS)
+    requester = at.backend.get(ref(alices_ticket), ALICE)
+
+    assert sorted((n.text, n.internal) for n in technician.notes) == [
+        ("Disk is failing", True),
+        ("We will swap the disk today", False),
+    ]
+    assert [(n.text, n.internal) for n in requester.notes] == [
+        ("We will swap the disk today", False)
+    ]
+    with pytest.raises(NotATechnician):
+        desk.ticket(ref(alices_ticket), ALICE)
+
+
 # -- impersonation refused, security levels ------------------------------------------------
 
 
@@ -442,6 +462,7 @@ def test_waystone_has_no_technician_tools() -> None:
     ticket = ref(1)
     for attempt in (
         lambda: desk.technician(TESS),
+        lambda: desk.ticket(ticket, TESS),
         lambda: desk.take(ticket, TESS),
         lambda: desk.assign(ticket, "Jordan", TESS),
         lambda: desk.set_status(ticket, "New", TESS),

@@ -117,7 +117,7 @@ def read(
     ("text", "expected"),
     [
         ("ticket take 48213", TakeTicket(REF)),
-        ("ticket assign 48213 me", TakeTicket(REF)),
+        ("ticket assign 48213 me", TakeTicket(REF, take_over=True)),  # outright: no question
         ("ticket assign 48213 jordan@example.com", AssignTicket(REF, "jordan@example.com")),
         ("ticket status 48213 in progress", SetTicketStatus(REF, "in progress")),
         ("ticket status 48213", ShowStatus(REF)),
@@ -129,6 +129,7 @@ def read(
         ("I'll take 48213", TakeTicket(REF)),
         ("I'll grab #48213", TakeTicket(REF)),
         ("give 48213 to Jordan", AssignTicket(REF, "Jordan")),
+        ("give 48213 to me", TakeTicket(REF, take_over=True)),
         ("assign 48213 to jordan@example.com", AssignTicket(REF, "jordan@example.com")),
         ("put 48213 on waiting customer", SetTicketStatus(REF, "waiting customer")),
         ("set 48213 to in progress", SetTicketStatus(REF, "in progress")),

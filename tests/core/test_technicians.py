@@ -521,3 +521,151 @@ def test_the_local_roster_is_the_staff_list_named_from_the_e_mail(desk: Desk) ->
     ]
     assert desk.technicians.statuses(SAM) == ["New", "In Progress", "Waiting Customer", "Complete"]
     assert desk.technicians.queues(SAM) == ["Service Desk"]
+
+
+# -- in a triage thread, one line -------------------------------------------------------------
+
+
+def test_in_a_triage_thread_a_technicians_change_is_answered_in_one_line(desk: Desk) -> None:
+    ticket = filed(desk)
+    desk.board.threads["triage"] = ticket.id
+    ref = {actions.TICKET: str(ticket.id)}
+
+    note = only(desk.say("checked the logs", channel="triage"))
+    took = only(desk.say(f"ticket take {ticket.id}", channel="triage"))
+    moved = only(desk.click(actions.TRIAGE_STATUS, {**ref, actions.INPUT_STATUS: "In Progress"}))
+    elsewhere = only(desk.say(f"ticket status {ticket.id} waiting customer"))
+
+    assert "internal note" in note.text and note.card is None
+    assert took.text.startswith("You've taken ticket") and took.card is None
+    assert "is now In Progress" in moved.text and moved.card is None
+    # Outside the triage channel the ticket's card comes with the answer, as ever.
+    assert elsewhere.card is not None and elsewhere.card.kind == "ticket"
+
+
+# -- "My tickets" -----------------------------------------------------------------------------
+
+
+def test_the_my_tickets_button_lists_a_technicians_assigned_tickets(desk: Desk) -> None:
+    assigned = filed(desk, "Printer jams")
+    own = filed(desk, "My own laptop is slow", user=JORDAN)
+    desk.say(f"ticket take {assigned.id}")
+
+    button = only(desk.click(actions.LIST_TICKETS, {}))
+    filed_list = text_of(desk.say("ticket list"))
+    alices = only(desk.click(actions.LIST_TICKETS, {}, ALICE))
+
+    assert button.text.startswith("Open tickets assigned to you")
+    assert "Printer jams" in button.text and own.title not in button.text
+    assert own.title in filed_list  # "ticket list": the ones they filed
+    assert alices.text.startswith("Your open tickets") and "Printer jams" in alices.text
+
+
+# -- taking a ticket someone else holds -------------------------------------------------------
+
+
+def test_take_asks_before_taking_a_ticket_from_someone_else(desk: Desk) -> None:
+    ticket = filed(desk)
+    desk.say(f"ticket assign {ticket.id} Sam")
+
+    for words in (f"ticket take {ticket.id}", f"I'll take {ticket.id}"):
+        asked = only(desk.say(words))
+        assert asked.text.startswith(f"Sam Tech already has ticket {ticket.number}")
+        assert f"ticket assign {ticket.id} me" in asked.text
+        assert desk.ticket(ticket.id).assignee == "Sam Tech"  # nothing changed
+    assert asked.card is not None
+    [button] = asked.card.actions
+    assert button.action_id == actions.TRIAGE_TAKE
+
+    taken = only(desk.click(button.action_id, dict(button.values)))
+
+    assert "(It was assigned to Sam Tech.)" in taken.text
+    assert taken.replaces_source  # the answer takes the question's place
+    assert desk.ticket(ticket.id).assignee == "Jordan Lee"
+
+
+def test_assign_to_me_takes_over_without_asking(desk: Desk) -> None:
+    ticket = filed(desk)
+    desk.say(f"ticket assign {ticket.id} Sam")
+
+    said = text_of(desk.say(f"ticket assign {ticket.id} me"))
+
+    assert "You've taken ticket" in said
+    assert desk.ticket(ticket.id).assignee == "Jordan Lee"
+
+
+def test_a_stale_triage_card_asks_and_a_current_one_takes_over(desk: Desk) -> None:
+    ticket = filed(desk)
+    drawn_empty = {actions.TICKET: str(ticket.id), actions.SHOWN_ASSIGNEE: ""}
+    only(desk.click(actions.TRIAGE_TAKE, drawn_empty, SAM))  # Sam was quicker
+
+    stale = only(desk.click(actions.TRIAGE_TAKE, drawn_empty))
+    stale_assign = only(
+        desk.click(actions.TRIAGE_ASSIGN, {**drawn_empty, actions.INPUT_ASSIGNEE: "Jordan Lee"})
+    )
+
+    assert stale.text.startswith("Sam Tech already has ticket") and "Take it over?" in stale.text
+    assert "since that card was drawn" in stale_assign.text
+    assert desk.ticket(ticket.id).assignee == "Sam Tech"
+    # A card that showed Sam: the technician saw whose it was.
+    current = {actions.TICKET: str(ticket.id), actions.SHOWN_ASSIGNEE: "Sam Tech"}
+    taken = only(desk.click(actions.TRIAGE_TAKE, current))
+    assert "(It was assigned to Sam Tech.)" in taken.text
+    assert desk.ticket(ticket.id).assignee == "Jordan Lee"
+    assert [(e.detail["before"], e.detail["after"]) for e in desk.audited("technician.take")] == [
+        (None, "Sam Tech"),
+        ("Sam Tech", "Jordan Lee"),
+    ]
+
+
+def test_the_assign_question_button_assigns(desk: Desk) -> None:
+    ticket = filed(desk)
+    drawn_empty = {actions.TICKET: str(ticket.id), actions.SHOWN_ASSIGNEE: ""}
+    desk.click(actions.TRIAGE_TAKE, drawn_empty, SAM)
+    asked = only(
+        desk.click(actions.TRIAGE_ASSIGN, {**drawn_empty, actions.INPUT_ASSIGNEE: "Jordan Lee"})
+    )
+    assert asked.card is not None
+    [button] = asked.card.actions
+
+    done = only(desk.click(button.action_id, dict(button.values)))
+
+    assert "to Jordan Lee (was Sam Tech)" in done.text and done.replaces_source
+    assert desk.ticket(ticket.id).assignee == "Jordan Lee"
+
+
+def test_an_end_users_forged_take_over_learns_nothing(desk: Desk) -> None:
+    ticket = filed(desk, user=BOB)
+    desk.click(actions.TRIAGE_TAKE, {actions.TICKET: str(ticket.id)}, SAM)
+
+    answers = [
+        only(desk.click(actions.TRIAGE_TAKE, {actions.TICKET: ref, **extra}, ALICE)).text
+        for ref in (str(ticket.id), "99999")
+        for extra in ({}, {actions.SHOWN_ASSIGNEE: ""}, {actions.TAKE_OVER: "true"})
+    ]
+
+    assert len(set(answers)) == 1 and REFUSAL in answers[0]  # the same words, whatever the ticket
+    assert ticket.title not in answers[0] and "Sam" not in answers[0]
+    assert desk.ticket(ticket.id).assignee == "Sam Tech"
+
+
+# -- internal notes in a technician's view ----------------------------------------------------
+
+
+def test_a_technician_sees_internal_notes_marked_and_the_requester_never(desk: Desk) -> None:
+    ticket = filed(desk)
+    desk.say(f"ticket note {ticket.id} --internal SECRET-REMARK the user broke it")
+    desk.bot.clock.advance(minutes=1)
+    desk.say(f"ticket note {ticket.id} --public A new fuser is on its way")
+
+    technician = only(desk.say(f"ticket status {ticket.id}"))
+    requester = only(desk.say(f"ticket status {ticket.id}", ALICE))
+
+    assert technician.card is not None and requester.card is not None
+    assert [(n.text, n.internal) for n in technician.card.notes] == [
+        ("SECRET-REMARK the user broke it", True),
+        ("A new fuser is on its way", False),
+    ]
+    assert [(n.text, n.internal) for n in requester.card.notes] == [
+        ("A new fuser is on its way", False)
+    ]

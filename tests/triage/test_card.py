@@ -8,11 +8,14 @@ import json
 from dataclasses import replace
 from datetime import UTC, datetime
 
+from bots.console import render_reply as console_reply
 from bots.slack.blocks import render_reply
 from bots.slack.packing import Stash, unpack
 from bots.teams.cards import render_card
 from core import actions
-from core.tickets import Ticket
+from core.cards import ticket_card
+from core.messages import Reply
+from core.tickets import Note, Ticket
 from core.triage import (
     PUBLIC_NOTE,
     TriageChoices,
@@ -63,7 +66,9 @@ def test_an_open_tickets_card_shows_who_what_and_offers_the_technicians_actions(
         actions.TRIAGE_STATUS,
         actions.TRIAGE_NOTE,
     ]
-    assert all(a.values == {actions.TICKET: "48213"} for a in card.actions)
+    assert all(a.values[actions.TICKET] == "48213" for a in card.actions)
+    # Take and Assign carry who the card showed, so a stale card does not take over unasked.
+    assert [a.values.get(actions.SHOWN_ASSIGNEE) for a in card.actions[:3]] == ["", "", None]
     [assignee] = next(a for a in card.actions if a.action_id == actions.TRIAGE_ASSIGN).inputs
     assert assignee.input_id == actions.INPUT_ASSIGNEE
     assert assignee.choices == ("Jordan Lee", "Tess Tech")
@@ -131,7 +136,11 @@ def test_slack_shows_pickers_as_select_menus_whose_options_carry_the_values() ->
     assign = next(e for e in elements if e["action_id"].startswith(actions.TRIAGE_ASSIGN))
     assert [o["text"]["text"] for o in assign["options"]] == ["Jordan Lee", "Tess Tech"]
     chosen = unpack(assign["options"][1]["value"], Stash())
-    assert chosen.values == {actions.TICKET: "48213", actions.INPUT_ASSIGNEE: "Tess Tech"}
+    assert chosen.values == {
+        actions.TICKET: "48213",
+        actions.INPUT_ASSIGNEE: "Tess Tech",
+        actions.SHOWN_ASSIGNEE: "",
+    }
     link = next(e for e in elements if e.get("url"))
     assert "TicketID=48213" in link["url"]
     assert "Alice Example" in json.dumps(blocks)
@@ -170,3 +179,25 @@ def test_teams_renders_a_closed_card_as_one_line() -> None:
 
     assert validate(card) == []
     assert len(card["body"]) == 1 and "actions" not in card
+
+
+def test_an_internal_note_is_marked_everywhere_a_technician_reads_the_ticket() -> None:
+    at = datetime(2026, 11, 30, 4, 0, tzinfo=UTC)
+    ticket = replace(
+        TICKET,
+        notes=(
+            Note("Tess Tech", "Firewall rule 12 is wrong", at, internal=True),
+            Note("Tess Tech", "Please restart the VPN", at),
+        ),
+    )
+    reply = reply_from_json(reply_to_json(Reply("status", card=ticket_card(ticket))))
+    assert reply.card is not None
+    assert [n.internal for n in reply.card.notes] == [True, False]  # through the outbox too
+
+    console = console_reply(reply)
+    slack = json.dumps(render_reply(reply, Stash()).as_kwargs()["blocks"])
+    teams = json.dumps(render_card(reply.card))
+    assert "[Internal] Tess Tech: Firewall rule 12" in console
+    assert "[Internal] Tess Tech: Please restart" not in console
+    for rendered in (slack, teams):
+        assert rendered.count("Internal") == 1

@@ -297,3 +297,101 @@ async def test_the_note_button_asks_who_sees_it_and_defaults_to_internal(
     shared = next(n for text, n in notes.items() if "Please restart" in text)
     assert internal["publish"] != 1
     assert shared["publish"] == 1
+
+
+JORDAN = "UJORDAN1"  # a second technician, in Slack
+
+
+def _said_in_thread(slack: FakeSlackApi, ts: str, since: int = 0) -> list[Any]:
+    return [
+        c
+        for c in slack.posted()[since:]
+        if c.params.get("channel") == TRIAGE and c.params.get("thread_ts") == ts
+    ]
+
+
+def _buttons(call: Any) -> set[str]:
+    return set(card_elements(posted_blocks(call)))
+
+
+async def test_answers_in_the_cards_thread_are_one_line_without_a_second_card(
+    server: SlackHarness, slack: FakeSlackApi, tenant: FakeAutotask
+) -> None:
+    _, ts = await _filed(server, slack, tenant)
+    card = card_elements(posted_blocks(_triage_posts(slack)[0]))
+    before = len(slack.posted())
+
+    await _click(server, channel_click(card[actions.TRIAGE_TAKE], message_ts=ts))
+    await server.event(channel_message("Firewall rule 12", user=TESS, channel=TRIAGE, thread_ts=ts))
+    await server.settle()
+
+    answers = _said_in_thread(slack, ts, before)
+    assert len(answers) == 2
+    assert "You've taken ticket" in str(answers[0].params["text"])
+    assert "internal note" in str(answers[1].params["text"])
+    for answer in answers:
+        assert not _buttons(answer) & {actions.ADD_NOTE, actions.REFRESH, actions.CLOSE_REQUEST}
+        assert "Last activity" not in json.dumps(posted_blocks(answer))
+
+
+async def test_a_take_on_a_stale_card_asks_before_taking_it_over(
+    server: SlackHarness, slack: FakeSlackApi, tenant: FakeAutotask
+) -> None:
+    slack.add_user(JORDAN, "jordan.lee@msp.example", "Jordan Lee")
+    ticket_id, ts = await _filed(server, slack, tenant)
+    take = card_elements(posted_blocks(_triage_posts(slack)[0]))[actions.TRIAGE_TAKE]
+    await _click(server, channel_click(take, message_ts=ts, user=JORDAN))
+    assert tenant.tickets[ticket_id]["assignedResourceID"] == tenant.ids["jordan"]
+    before = len(slack.posted())
+    tenant.reset_log()
+
+    await _click(server, channel_click(take, message_ts=ts))  # Tess, on the card as drawn
+
+    assert tenant.calls("PATCH", "Tickets") == []
+    assert tenant.tickets[ticket_id]["assignedResourceID"] == tenant.ids["jordan"]
+    [question] = _said_in_thread(slack, ts, before)
+    assert "Jordan Lee already has ticket" in str(question.params["text"])
+    over = card_elements(posted_blocks(question))[actions.TRIAGE_TAKE]
+    assert over["text"]["text"] == "Take it over"
+
+    await _click(server, channel_click(over, message_ts=str(question.params.get("ts") or ts)))
+
+    [patch] = tenant.calls("PATCH", "Tickets")
+    assert patch.impersonation == str(tenant.ids["tess"])
+    assert tenant.tickets[ticket_id]["assignedResourceID"] == tenant.ids["tess"]
+
+
+async def test_an_end_users_forged_triage_clicks_change_and_reveal_nothing(
+    server: SlackHarness, slack: FakeSlackApi, tenant: FakeAutotask
+) -> None:
+    ticket_id, ts = await _filed(server, slack, tenant)
+    tenant.tickets[ticket_id]["assignedResourceID"] = tenant.ids["jordan"]
+    card = card_elements(posted_blocks(_triage_posts(slack)[0]))
+    status, assign = card[actions.TRIAGE_STATUS], card[actions.TRIAGE_ASSIGN]
+    before = len(slack.posted())
+    tenant.reset_log()
+
+    # Alice replays the card's buttons: in the triage channel, and in her own DM.
+    for channel in (TRIAGE, DM):
+        await _click(
+            server,
+            channel_click(card[actions.TRIAGE_TAKE], message_ts=ts, user=ALICE, channel=channel),
+        )
+        await _click(
+            server,
+            channel_click(
+                status, message_ts=ts, user=ALICE, channel=channel, option=pick(status, "Complete")
+            ),
+        )
+        await _click(
+            server,
+            channel_click(
+                assign, message_ts=ts, user=ALICE, channel=channel, option=pick(assign, "Tess Tech")
+            ),
+        )
+
+    assert tenant.calls("PATCH") == [] and tenant.calls("POST", r".*Notes") == []
+    assert tenant.calls("PUT") == []
+    told = json.dumps([c.params for c in slack.posted()[before:]])
+    assert "Only the help desk's technicians can do that." in told
+    assert "Jordan" not in told and "VPN drops" not in told and "Take it over" not in told

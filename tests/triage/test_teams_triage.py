@@ -198,3 +198,103 @@ async def test_other_channel_chatter_is_ignored(
     await server.say(chatter)
 
     assert len(server.core_calls) == calls
+
+
+JORDAN = {"id": "29:jordan", "name": "Jordan Lee", "aadObjectId": "aad-jordan"}
+
+
+def _in_chain(connector: FakeBotConnector, root: str, since: int = 0) -> list[Sent]:
+    return [
+        s
+        for s in connector.sent[since:]
+        if s.kind in ("send", "reply")
+        and s.type == "message"
+        and s.conversation_id.startswith(TEAMS_TRIAGE)
+        and s.conversation_id != TEAMS_TRIAGE
+    ]
+
+
+def _reply_in_chain(server: TeamsHarness, root: str, text: str) -> dict[str, Any]:
+    return {
+        "id": next_id(),
+        "type": "message",
+        "timestamp": now_utc().isoformat().replace("+00:00", "Z"),
+        "serviceUrl": server.service_url,
+        "channelId": "msteams",
+        "from": dict(TESS),
+        "recipient": dict(BOT),
+        "conversation": _thread(root),
+        "textFormat": "plain",
+        "text": text,
+        "channelData": channel_data(),
+    }
+
+
+async def test_answers_in_the_cards_reply_chain_are_one_line_without_a_second_card(
+    server: TeamsHarness, connector: FakeBotConnector, tenant: FakeAutotask
+) -> None:
+    _, post = await _filed(server, connector, tenant)
+    since = len(connector.sent)
+
+    take = click(server.service_url, post, actions.TRIAGE_TAKE, sender=TESS)
+    take["conversation"] = _thread(post.id)
+    answer = await server.say(take)
+    await server.say(_reply_in_chain(server, post.id, "The mailbox is over quota"))
+
+    assert answer.status == 200
+    said = _in_chain(connector, post.id, since)
+    assert any("You've taken ticket" in str(s.activity.get("text")) for s in said)
+    assert any("internal note" in str(s.activity.get("text")) for s in said)
+    assert all(s.cards == [] for s in said)  # one line each: the card itself is edited
+
+
+async def test_a_take_on_a_stale_card_asks_before_taking_it_over(
+    server: TeamsHarness, connector: FakeBotConnector, tenant: FakeAutotask
+) -> None:
+    connector.add_member(JORDAN["id"], JORDAN["name"], email="jordan.lee@msp.example")
+    ticket_id, post = await _filed(server, connector, tenant)
+    for who in (JORDAN, TESS):  # both on the card as it was drawn: Jordan first
+        take = click(server.service_url, post, actions.TRIAGE_TAKE, sender=who)
+        take["conversation"] = _thread(post.id)
+        assert (await server.say(take)).status == 200
+        if who is JORDAN:
+            tenant.reset_log()
+            since = len(connector.sent)
+
+    assert tenant.calls("PATCH", "Tickets") == []
+    assert tenant.tickets[ticket_id]["assignedResourceID"] == tenant.ids["jordan"]
+    [question] = [s for s in _in_chain(connector, post.id, since) if s.cards]
+    assert "Jordan Lee already has ticket" in str(question.activity)
+
+    over = click(server.service_url, question, actions.TRIAGE_TAKE, sender=TESS)
+    assert (await server.say(over)).status == 200
+
+    [patch] = tenant.calls("PATCH", "Tickets")
+    assert patch.impersonation == str(tenant.ids["tess"])
+    assert tenant.tickets[ticket_id]["assignedResourceID"] == tenant.ids["tess"]
+
+
+async def test_an_end_users_forged_action_execute_changes_and_reveals_nothing(
+    server: TeamsHarness, connector: FakeBotConnector, tenant: FakeAutotask
+) -> None:
+    ticket_id, post = await _filed(server, connector, tenant)
+    tenant.tickets[ticket_id]["assignedResourceID"] = tenant.ids["jordan"]
+    since = len(connector.sent)
+    tenant.reset_log()
+
+    answers = []
+    for action_id, typed in (
+        (actions.TRIAGE_TAKE, None),
+        (actions.TRIAGE_STATUS, {actions.INPUT_STATUS: "Complete"}),
+        (actions.TRIAGE_ASSIGN, {actions.INPUT_ASSIGNEE: "Tess Tech"}),
+    ):
+        forged = click(server.service_url, post, action_id, sender=ALICE, typed=typed)
+        forged["conversation"] = _thread(post.id)
+        answer = await server.say(forged)
+        assert answer.status == 200
+        answers.append(str(answer.body))
+
+    assert tenant.calls("PATCH") == [] and tenant.calls("POST", r".*Notes") == []
+    told = " ".join(answers) + str([s.activity for s in connector.sent[since:]])
+    assert "Only the help desk" in told
+    assert "Jordan" not in told and "Outlook keeps" not in told

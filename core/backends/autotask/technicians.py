@@ -105,6 +105,11 @@ class AutotaskTechnicianDesk:
 
     # -- changes ----------------------------------------------------------------------------
 
+    def ticket(self, ref: TicketRef, user: UserRef) -> Ticket:
+        who, _ = self._acting(user)
+        # A resource reads every note; the ones no requester reads come marked internal.
+        return self._tickets.shape(self._tickets.authorized(ref, who), who)
+
     def take(self, ref: TicketRef, user: UserRef) -> TicketChange:
         who, me = self._acting(user)
         return self._assign(ref, who, me, me, None)

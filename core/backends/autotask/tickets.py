@@ -14,7 +14,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
@@ -747,8 +747,8 @@ class AutotaskTicketing:
         status = item.integer("status")
         priority = item.integer("priority")
         stored = self._notes_for(item) if notes is None else notes
+        readable = vocabulary.requester_note_publish() if stored else frozenset()
         if stored and not who.is_staff:
-            readable = vocabulary.requester_note_publish()
             stored = tuple(entry for entry in stored if entry.publish in readable)
         shown = max(0, self._settings.notes_shown)
         assignee = self.directory.resource(item.integer("assignedResourceID"))
@@ -771,7 +771,13 @@ class AutotaskTicketing:
             assignee=assignee.name if assignee else None,
             requester=requester,
             is_closed=status == vocabulary.status_complete().value,
-            notes=tuple(entry.note for entry in stored[-shown:]) if shown else (),
+            # Staff read every note: the ones no requester reads are marked internal.
+            notes=tuple(
+                replace(entry.note, internal=True) if entry.publish not in readable else entry.note
+                for entry in stored[-shown:]
+            )
+            if shown
+            else (),
             web_url=self._web_link(item.id),
         )
 
