@@ -1268,7 +1268,26 @@ def _same(a: Any, b: Any) -> bool:
     return bool(left == right)
 
 
+_DATE_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def _moment(value: Any) -> datetime | None:
+    """A date-time filter value or field as a UTC instant (no offset reads as UTC)."""
+    if not isinstance(value, str) or not _DATE_TIME.match(value.strip()):
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
 def _order(a: Any, b: Any) -> int | None:
+    # Autotask compares date-times as instants: "…T05:03:01.800" is after "…T05:03:01Z", which
+    # a comparison of the texts gets wrong ("." sorts before "z").
+    moments = _moment(a), _moment(b)
+    if moments[0] is not None and moments[1] is not None:
+        return int(moments[0] > moments[1]) - int(moments[0] < moments[1])
     left, right = _scalar(a), _scalar(b)
     if left is None or right is None or type(left) is not type(right):
         return None

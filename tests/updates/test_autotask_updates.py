@@ -100,6 +100,27 @@ def test_polling_delivers_assignment_status_and_public_note_not_the_internal_one
     assert loop.deliver() == []
 
 
+def test_a_change_in_the_same_second_as_the_watermark_is_found(
+    database: Database, at: Harness
+) -> None:
+    """The filter's watermark goes out in whole seconds ("…T09:30:00Z") and the activity comes
+    back in milliseconds ("…T09:30:00.800"): an instant after the watermark, however written."""
+    loop = AutotaskLoop(database, at)
+    at.clock.advance(seconds=0.2)
+    loop.poller.poll()  # nothing tracked yet: the watermark is now, 09:30:00.200
+    at.clock.advance(seconds=0.3)
+    ticket_id = loop.create()
+    at.clock.advance(seconds=0.3)
+    at.fake.add_note(
+        ticket_id, "Sent you a new VPN profile", publish=1, creator=at.fake.ids["tess"]
+    )
+
+    assert loop.poller.poll() == 1
+    [reply] = loop.deliver()
+    assert "Sent you a new VPN profile" in reply.text
+    assert loop.poller.poll() == 0  # found once
+
+
 def test_a_polling_round_costs_one_request_however_many_tickets_are_tracked(
     database: Database, at: Harness
 ) -> None:
