@@ -37,8 +37,10 @@ from storage.notifications import Listener
 
 log = logging.getLogger(__name__)
 
-# Delivers replies to the destination an adapter stored; True when they got through.
-Deliver = Callable[[list[Reply], str], Awaitable[bool]]
+# Delivers an outbox entry's replies to the destination its adapter stored; True when they
+# got through. When ``again`` says some may have been posted before, a deliverer that can look
+# its own messages up (Slack) posts only the missing ones.
+Deliver = Callable[[Outgoing], Awaitable[bool]]
 # Makes a received request (the adapter's intake and destination) the neutral event and where
 # its answer goes; None when there is nothing for the core (the adapter answered it itself).
 Prepare = Callable[[str, str], Awaitable[tuple[Event, str] | None]]
@@ -389,7 +391,7 @@ class DurableCore:
     async def _deliver(self, outgoing: Outgoing) -> None:
         deliver = self.deliverers[outgoing.platform]
         try:
-            ok = await deliver(outgoing.replies, outgoing.destination)
+            ok = await deliver(outgoing)
         except Exception:
             log.exception("outbox: delivery failed event_id=%s", outgoing.event_id)
             ok = False
