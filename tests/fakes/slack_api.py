@@ -80,6 +80,7 @@ class FakeSlackApi:
     history: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # channel -> posts
     _failures: dict[str, list[str]] = field(default_factory=dict)
     _holds: dict[str, asyncio.Event] = field(default_factory=dict)
+    _afters: dict[str, Callable[[ApiCall], None]] = field(default_factory=dict)
     _last_ts: float = 0.0
     _runner: web.AppRunner | None = None
     _port: int = 0
@@ -156,6 +157,15 @@ class FakeSlackApi:
         self._holds[method] = asyncio.Event()
         return self._holds[method]
 
+    def after(self, method: str, then: Callable[[ApiCall], None] | None) -> None:
+        """Call ``then`` once a call to ``method`` has taken effect (a post is in the
+        channel's history), before its answer is sent: what the caller learns, it learns
+        after that (a test kills the caller there). ``None``: no longer."""
+        if then is None:
+            self._afters.pop(method, None)
+        else:
+            self._afters[method] = then
+
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method == method]
 
@@ -211,6 +221,9 @@ class FakeSlackApi:
         if handler is None:
             return _error("unknown_method")
         result: dict[str, Any] = handler(call)
+        then = self._afters.get(method)
+        if then is not None and result.get("ok"):
+            then(call)
         return web.json_response(result)
 
     def _auth_test(self, call: ApiCall) -> dict[str, Any]:
