@@ -209,9 +209,12 @@ class DurableCore:
         now = self.clock()
         return self.inbox.finish(taken, self.owner, replies, now, deliver_by_until=now + self.lease)
 
-    async def delivered(self, event_id: str) -> None:
-        """The adapter posted the replies of ``event_id``."""
+    async def delivered(self, event_id: str, *, posted: bool = True) -> None:
+        """The adapter posted the replies of ``event_id``; ``posted`` False: not all of them
+        got through, and the outbox tries again once this process's hold on them runs out."""
         self._posting.pop(event_id, None)
+        if not posted:
+            return
         try:
             await self.books.run(lambda: self.inbox.delivered(event_id, self.clock()))
         except Exception:  # delivered anyway; at worst it is delivered again later
@@ -261,6 +264,10 @@ class DurableCore:
         if held:
             until = self.clock() + self.lease
             await self.books.run(lambda: self.inbox.extend(self.owner, held, until))
+        posting = [e for e in list(self._posting) if self._posted_here(e)]
+        if posting:
+            until = self.clock() + self.lease
+            await self.books.run(lambda: self.inbox.hold(posting, until))
 
     async def _take(self) -> int:
         """Take what this process can work on now; how many."""

@@ -506,6 +506,19 @@ class SqlInbox:
             )
             session.commit()
 
+    def hold(self, event_ids: Sequence[str], until: datetime) -> None:
+        """Keep the unsent replies of ``event_ids`` from other deliverers until ``until``
+        (their poster is still at it)."""
+        if not event_ids:
+            return
+        with self._db.sessions() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.event_id.in_(event_ids), OutboxRow.sent_at.is_(None))
+                .values(lease_until=until)
+            )
+            session.commit()
+
     def retry(self, outgoing: Outgoing, at: datetime) -> None:
         """Try ``outgoing`` again at ``at``."""
         with self._db.sessions() as session:

@@ -205,10 +205,10 @@ class SlackBot:
         event, where = prepared
         replies = await self._ask_core(event, where)
         sent = await self.delivery.send(replies, where, event_id=event.event_id)
-        if replies and sent:
-            # Otherwise the outbox tries again once this process's hold on them runs out,
+        if replies:
+            # Not all sent: the outbox tries again once this process's hold on them runs out,
             # posting only the parts Slack does not have.
-            await self.core.delivered(event.event_id)
+            await self.core.delivered(event.event_id, posted=sent)
         if where.from_home:
             await self.publish_home(inbound.user_id)
 

@@ -149,3 +149,20 @@ async def test_the_outbox_leaves_an_answer_alone_while_this_process_is_still_pos
 
 def replace_destination(outgoing: Outgoing, where: Destination) -> Outgoing:
     return replace(outgoing, destination=json.dumps(where.compact()))
+
+
+async def test_an_answer_slack_refused_is_not_marked_sent_but_posted_by_the_outbox(
+    make_slack,
+) -> None:
+    slack: SlackHarness = await make_slack(inbox_lease_seconds=0.5, inbox_poll_seconds=0.05)
+    slack.fake.fail("chat.postMessage", "ratelimited")
+
+    await slack.event(dm_event("ticket new The scanner is offline"), event_id="EvLATE0001")
+    await slack.settle()
+    await until(lambda: outbox(slack)[0].sent_at is not None)
+
+    # Refused, so not marked sent (before, it was, and the person never heard back); then
+    # delivered by the outbox once this process's hold on it ran out.
+    assert len(slack.fake.calls_to("chat.postMessage")) == 2
+    [answer] = slack.fake.history[DM]
+    assert answer["metadata"] == tag("EvLATE0001", 0)
