@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from dataclasses import replace
 from typing import Any
 
 import jwt
@@ -648,10 +647,9 @@ async def test_answers_kept_in_the_outbox_reach_the_conversation_they_came_from(
     assert kept.sent_at is not None  # posted at once, and marked so
 
     # What a process that died before posting does after its restart: the same destination.
-    again = Outgoing(kept.id, kept.event_id, "teams", kept.destination, [], 1, again=True)
-    delivered = await teams.teams.bot.deliver_stored(
-        replace(again, replies=[Reply("Answered after a restart")])
-    )
+    replies = [Reply("Answered after a restart")]
+    again = Outgoing(kept.id, kept.event_id, "teams", kept.destination, replies, 2, again=True)
+    delivered = await teams.teams.bot.deliver_stored(again)
 
     assert delivered
     assert [m.activity.get("text") for m in connector.messages()][-1] == "Answered after a restart"
