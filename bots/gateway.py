@@ -56,10 +56,11 @@ class RunnerGateway:
             return await self._runner.handle(event)
         return await durable.handle(event, platform, destination)
 
-    async def delivered(self, event_id: str) -> None:
-        """The replies :meth:`answer` returned for ``event_id`` were posted."""
+    async def delivered(self, event_id: str, *, posted: bool = True) -> None:
+        """The replies :meth:`answer` returned for ``event_id`` were posted (``posted``
+        False: not all of them; the outbox tries again)."""
         if self._runner.durable is not None:
-            await self._runner.durable.delivered(event_id)
+            await self._runner.durable.delivered(event_id, posted=posted)
 
     async def list_open(self, user: UserRef, limit: int) -> list[Ticket]:
         """The person's open tickets (rate-limited, logged and metered by the core). Raises

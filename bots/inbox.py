@@ -37,8 +37,10 @@ from storage.notifications import Listener
 
 log = logging.getLogger(__name__)
 
-# Delivers replies to the destination an adapter stored; True when they got through.
-Deliver = Callable[[list[Reply], str], Awaitable[bool]]
+# Delivers an outbox entry's replies to the destination its adapter stored; True when they
+# got through. When ``again`` says some may have been posted before, a deliverer that can look
+# its own messages up (Slack) posts only the missing ones.
+Deliver = Callable[[Outgoing], Awaitable[bool]]
 # Makes a received request (the adapter's intake and destination) the neutral event and where
 # its answer goes; None when there is nothing for the core (the adapter answered it itself).
 Prepare = Callable[[str, str], Awaitable[tuple[Event, str] | None]]
@@ -48,6 +50,10 @@ MAX_ATTEMPTS = 5  # an event that fails this often is answered with an apology, 
 MAX_DELIVERIES = 8
 BACKOFF_CAP_SECONDS = 300.0
 BATCH = 8
+# How long the loop leaves an answer to the adapter that is posting it, however slow the
+# platform: a post still under way when the outbox took it again would reach Slack twice
+# (the lookup finds only posts that are done). Past this, the adapter is taken to have failed.
+POSTING_GRACE_SECONDS = 60.0
 
 
 class Runner(Protocol):
@@ -118,6 +124,7 @@ class DurableCore:
         # prepares and delivers.
         self.processes = processes
         self._held: set[str] = set()  # events this process is working on
+        self._posting: dict[str, float] = {}  # answers its adapters are posting: since when
         self._work: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
         self._wake = asyncio.Event()
@@ -188,6 +195,8 @@ class DurableCore:
             # Released at shutdown (or taken over): whoever has it now answers, once.
             log.warning("inbox: event handed on, not answered here event_id=%s", event.event_id)
             return []
+        if replies:
+            self._posting[event.event_id] = time.monotonic()
         return replies
 
     def _keep(self, event: Event, platform: str, destination: str, mine: bool) -> bool:
@@ -214,8 +223,12 @@ class DurableCore:
         now = self.clock()
         return self.inbox.finish(taken, self.owner, replies, now, deliver_by_until=now + self.lease)
 
-    async def delivered(self, event_id: str) -> None:
-        """The adapter posted the replies of ``event_id``."""
+    async def delivered(self, event_id: str, *, posted: bool = True) -> None:
+        """The adapter posted the replies of ``event_id``; ``posted`` False: not all of them
+        got through, and the outbox tries again once this process's hold on them runs out."""
+        self._posting.pop(event_id, None)
+        if not posted:
+            return
         try:
             await self.books.run(lambda: self.inbox.delivered(event_id, self.clock()))
         except Exception:  # delivered anyway; at worst it is delivered again later
@@ -267,6 +280,10 @@ class DurableCore:
         if held:
             until = self.clock() + self.lease
             await self.books.run(lambda: self.inbox.extend(self.owner, held, until))
+        posting = [e for e in list(self._posting) if self._posted_here(e)]
+        if posting:
+            until = self.clock() + self.lease
+            await self.books.run(lambda: self.inbox.hold(posting, until))
 
     def room(self) -> int:
         """How many more events this process may work on now (the adapters' and the loop's
@@ -401,6 +418,8 @@ class DurableCore:
             if deadline is not None and time.monotonic() >= deadline:
                 self.inbox.retry(outgoing, self.clock())  # out of time: free it at once
                 continue
+            if self._posted_here(outgoing.event_id):
+                continue  # held until its lease runs out; looked at again then
             if self.clock() >= until:
                 # The lease ran out while earlier ones were delivered: another process may
                 # hold these replies now, and a person must not get them twice.
@@ -409,10 +428,20 @@ class DurableCore:
             await self._deliver(outgoing)
         return len(due)
 
+    def _posted_here(self, event_id: str) -> bool:
+        """An adapter of this process is still posting the answer to ``event_id``."""
+        since = self._posting.get(event_id)
+        if since is None:
+            return False
+        if time.monotonic() - since < POSTING_GRACE_SECONDS:
+            return True
+        self._posting.pop(event_id, None)  # it failed without saying so: the outbox tries
+        return False
+
     async def _deliver(self, outgoing: Outgoing) -> None:
         deliver = self.deliverers[outgoing.platform]
         try:
-            ok = await deliver(outgoing.replies, outgoing.destination)
+            ok = await deliver(outgoing)
         except Exception:
             log.exception("outbox: delivery failed event_id=%s", outgoing.event_id)
             ok = False

@@ -65,7 +65,12 @@ class Received:
 
 @dataclass(frozen=True)
 class Outgoing:
-    """Replies to deliver, held by one deliverer until its lease runs out."""
+    """Replies to deliver, held by one deliverer until its lease runs out.
+
+    ``again``: some of them may have reached the platform already (a deliverer held them
+    before: it died between the platform's answer and :meth:`SqlInbox.delivered`, or only some
+    got through); a deliverer that can look its own messages up posts only the missing ones.
+    ``received_at``: when the event was received, nothing of its answer is older."""
 
     id: int
     event_id: str
@@ -73,6 +78,8 @@ class Outgoing:
     destination: str
     replies: list[Reply]
     attempts: int
+    again: bool = False
+    received_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -456,6 +463,9 @@ class SqlInbox:
                             .execution_options(synchronize_session=False)
                         )
                         continue
+                    # Held before: by the process that finished it (``deliver_by_until``),
+                    # or by an earlier delivery from here.
+                    again = row.attempts > 0 or row.lease_until is not None
                     out.append(
                         Outgoing(
                             row.id,
@@ -464,6 +474,8 @@ class SqlInbox:
                             row.destination,
                             replies,
                             row.attempts + 1,
+                            again=again,
+                            received_at=self._received_at(session, row) if again else None,
                         )
                     )
                 session.commit()
@@ -473,6 +485,13 @@ class SqlInbox:
                     raise
                 return []
         return out
+
+    @staticmethod
+    def _received_at(session: Session, row: OutboxRow) -> datetime:
+        received = session.scalar(
+            select(InboxRow.created_at).where(InboxRow.event_id == row.event_id)
+        )
+        return received or row.created_at  # the inbox row purged: the answer is younger still
 
     def sent(self, outgoing: Outgoing, now: datetime) -> None:
         self.delivered(outgoing.event_id, now)
@@ -484,6 +503,19 @@ class SqlInbox:
                 update(OutboxRow)
                 .where(OutboxRow.event_id == event_id)
                 .values(sent_at=now, lease_until=None)
+            )
+            session.commit()
+
+    def hold(self, event_ids: Sequence[str], until: datetime) -> None:
+        """Keep the unsent replies of ``event_ids`` from other deliverers until ``until``
+        (their poster is still at it)."""
+        if not event_ids:
+            return
+        with self._db.sessions() as session:
+            session.execute(
+                update(OutboxRow)
+                .where(OutboxRow.event_id.in_(event_ids), OutboxRow.sent_at.is_(None))
+                .values(lease_until=until)
             )
             session.commit()
 

@@ -22,6 +22,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bots.attachments import NOT_FETCHED
 from bots.background import BackgroundWork
 from bots.slack import home, modals
+from bots.slack.answered import parts_posted
 from bots.slack.delivery import Delivery
 from bots.slack.destination import PLATFORM, Destination
 from bots.slack.errors import SLACK_CALL_ERRORS, reason
@@ -43,6 +44,7 @@ from core.attachments import owner_of, refused
 from core.errors import TicketingError
 from core.messages import AttachmentRef, CardInput, Event, Reply, UserRef
 from core.tickets import Ticket
+from storage.inbox import Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -145,10 +147,26 @@ class SlackBot:
         attachments = await self._take_files(inbound, user)  # attachments:
         return replace(inbound, destination=where).to_event(user, attachments), where
 
-    async def deliver_stored(self, replies: list[Reply], destination: str) -> bool:
-        """Post replies the outbox kept (their process died before posting them)."""
-        where = Destination.from_compact(json.loads(destination))
-        delivered = await self.delivery.send(replies, where)
+    async def deliver_stored(self, outgoing: Outgoing) -> bool:
+        """Post replies the outbox kept. Some may be in Slack already (``outgoing.again``: the
+        process that posted them died before marking them sent, or only some got through):
+        those found in the conversation are not posted again."""
+        where = Destination.from_compact(json.loads(outgoing.destination))
+        posted: set[int] = set()
+        if outgoing.again:
+            since = outgoing.received_at or self.clock()
+            found = await parts_posted(self.client, outgoing.event_id, where, since)
+            posted = found or set()  # not known: post them all (twice beats never)
+            if posted:
+                log.info(
+                    "outbox: %d of %d replies already in Slack event_id=%s",
+                    len(posted),
+                    len(outgoing.replies),
+                    outgoing.event_id,
+                )
+        delivered = await self.delivery.send(
+            outgoing.replies, where, event_id=outgoing.event_id, posted=posted
+        )
         if where.from_home:
             await self.publish_home(where.user_id)
         return delivered
@@ -189,9 +207,11 @@ class SlackBot:
             return
         event, where = prepared
         replies = await self._ask_core(event, where, inbound.received_at)
-        await self.delivery.send(replies, where)
+        sent = await self.delivery.send(replies, where, event_id=event.event_id)
         if replies:
-            await self.core.delivered(event.event_id)
+            # Not all sent: the outbox tries again once this process's hold on them runs out,
+            # posting only the parts Slack does not have.
+            await self.core.delivered(event.event_id, posted=sent)
         if where.from_home:
             await self.publish_home(inbound.user_id)
 

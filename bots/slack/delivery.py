@@ -4,7 +4,7 @@ button was clicked."""
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bots.slack import mrkdwn
+from bots.slack.answered import reply_metadata
 from bots.slack.blocks import SlackMessage, render_reply
 from bots.slack.destination import Destination
 from bots.slack.errors import SLACK_CALL_ERRORS, reason
@@ -37,27 +38,45 @@ class Delivery:
         self._client = client
         self._stash = stash
 
-    async def send(self, replies: Sequence[Reply], where: Destination) -> bool:
-        """Post ``replies`` in order; True when every one got through."""
+    async def send(
+        self,
+        replies: Sequence[Reply],
+        where: Destination,
+        *,
+        event_id: str | None = None,
+        posted: Collection[int] = (),
+    ) -> bool:
+        """Post ``replies`` in order; True when every one got through. The answer to
+        ``event_id`` carries it in each message's metadata (see ``answered``); ``posted``:
+        the indexes of replies already in Slack, left out."""
         delivered = True
-        for reply in replies:
+        for part, reply in enumerate(replies):
+            if part in posted:
+                continue
             message = render_reply(reply, self._stash, conversation_key=where.conversation_key)
-            delivered = await self._send_one(reply, message, where) and delivered
+            tag = reply_metadata(event_id, part) if event_id is not None else None
+            delivered = await self._send_one(reply, message, where, tag) and delivered
         return delivered
 
     async def notice(self, text: str, where: Destination) -> None:
         """A short private note ("working on it") that needs no cleaning up."""
         await self._send_one(Reply(text, ephemeral=True), SlackMessage(mrkdwn.escape(text)), where)
 
-    async def _send_one(self, reply: Reply, message: SlackMessage, where: Destination) -> bool:
+    async def _send_one(
+        self,
+        reply: Reply,
+        message: SlackMessage,
+        where: Destination,
+        tag: dict[str, Any] | None = None,
+    ) -> bool:
         try:
-            await self._route(reply, message, where)
+            await self._route(reply, message, where, tag)
             return True
         except SlackApiError as exc:
             if exc.response.get("error") == "invalid_blocks" and message.blocks:
                 # Should not happen (blocks are validated); the text still reaches the person.
                 log.error("Slack rejected blocks, sending text only: %s", exc.response.data)
-                return await self._fallback(reply, SlackMessage(message.text), where)
+                return await self._fallback(reply, SlackMessage(message.text), where, tag)
             else:
                 log.error(
                     "Slack post failed channel=%s user=%s: %s",
@@ -74,15 +93,29 @@ class Delivery:
             )
         return False
 
-    async def _fallback(self, reply: Reply, message: SlackMessage, where: Destination) -> bool:
+    async def _fallback(
+        self,
+        reply: Reply,
+        message: SlackMessage,
+        where: Destination,
+        tag: dict[str, Any] | None = None,
+    ) -> bool:
         try:
-            await self._route(reply, message, where)
+            await self._route(reply, message, where, tag)
         except SLACK_CALL_ERRORS as exc:
             log.error("Slack post failed again (text only): %s", reason(exc))
             return False
         return True
 
-    async def _route(self, reply: Reply, message: SlackMessage, where: Destination) -> None:
+    async def _route(
+        self,
+        reply: Reply,
+        message: SlackMessage,
+        where: Destination,
+        tag: dict[str, Any] | None = None,
+    ) -> None:
+        """``tag``: the message metadata of a new message (``chat.postMessage`` only; the
+        others can't be read back)."""
         if reply.replaces_source and where.source_ts:
             if where.source_ephemeral and where.response_url:
                 await self._respond(where.response_url, message, replace_original=True)
@@ -105,7 +138,10 @@ class Delivery:
             )
         else:
             await self._client.chat_postMessage(
-                channel=where.channel_id, thread_ts=where.thread_ts, **message.as_kwargs()
+                channel=where.channel_id,
+                thread_ts=where.thread_ts,
+                metadata=tag,
+                **message.as_kwargs(),
             )
 
     async def _respond(

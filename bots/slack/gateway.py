@@ -29,8 +29,8 @@ class CoreGateway(Protocol):
         redelivery); report it :meth:`delivered` once posted."""
         ...
 
-    async def delivered(self, event_id: str) -> None:
-        """The replies of ``event_id`` were posted."""
+    async def delivered(self, event_id: str, *, posted: bool = True) -> None:
+        """The replies of ``event_id`` were posted (``posted`` False: not all of them)."""
         ...
 
     async def list_open(self, user: UserRef, limit: int) -> list[Ticket]:

@@ -6,14 +6,14 @@ being posted twice."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import datetime
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bots.slack.blocks import render_reply
 from bots.slack.errors import SLACK_CALL_ERRORS, reason
+from bots.slack.metadata import find_tagged, metadata
 from bots.slack.packing import Stash
 from bots.triage.job import Published
 from bots.updates.senders import SLACK_GONE
@@ -23,9 +23,6 @@ from core.triage import TriageTarget
 log = logging.getLogger("ticketbot.triage")
 
 METADATA_EVENT = "ticketbot_triage_card"
-HISTORY_PAGE = 200
-# Slack's clock and ours may differ a little: look a minute further back.
-CLOCK_SLACK = timedelta(minutes=1)
 
 
 class SlackCardPublisher:
@@ -42,7 +39,7 @@ class SlackCardPublisher:
         try:
             answer = await self._client.chat_postMessage(
                 channel=target.channel,
-                metadata={"event_type": METADATA_EVENT, "event_payload": {"card": key}},
+                metadata=metadata(METADATA_EVENT, {"card": key}),
                 unfurl_links=False,
                 **message.as_kwargs(),
             )
@@ -62,30 +59,12 @@ class SlackCardPublisher:
         return Published("ok", message_ref)
 
     async def find(self, target: TriageTarget, key: str, since: datetime) -> str | None:
-        oldest = (since - CLOCK_SLACK).timestamp()
-        try:
-            answer = await self._client.conversations_history(
-                channel=target.channel,
-                oldest=f"{oldest:.6f}",
-                limit=HISTORY_PAGE,
-                include_all_metadata=True,
-            )
-        except SLACK_CALL_ERRORS as exc:
-            # Unknown either way: post (a duplicate is better than a ticket nobody sees).
-            log.warning("triage: conversations.history failed: %s", reason(exc))
-            return None
-        for message in answer.get("messages") or []:
-            if _card_key(message) == key and message.get("ts"):
-                return str(message["ts"])
+        # Unknown (None) either way: post (a duplicate is better than a ticket nobody sees).
+        found = await find_tagged(self._client, target.channel, METADATA_EVENT, since)
+        for message in found or []:
+            if str(message.payload.get("card")) == key:
+                return message.ts
         return None
-
-
-def _card_key(message: dict[str, Any]) -> str | None:
-    metadata = message.get("metadata") or {}
-    if metadata.get("event_type") != METADATA_EVENT:
-        return None
-    card = (metadata.get("event_payload") or {}).get("card")
-    return str(card) if card is not None else None
 
 
 def _failure(exc: BaseException) -> Published:

@@ -41,6 +41,7 @@ from bots.teams.translate import Ignored, Inbound
 from core.attachments import owner_of, refused
 from core.cards import HELP_TEXT, help_card
 from core.messages import AttachmentRef, ConversationRef, Event, Reply, UserRef
+from storage.inbox import Outgoing
 
 log = logging.getLogger(__name__)
 
@@ -221,9 +222,12 @@ class TeamsBot(TeamsActivityHandler):  # type: ignore[misc]
             log.exception("taking the files failed event_id=%s", inbound.event_id)
             return tuple(refused(f.name, NOT_FETCHED, f.content_type) for f in inbound.files)
 
-    async def deliver_stored(self, replies: list[Reply], destination: str) -> bool:
-        """Post replies the outbox kept (their process died before posting them)."""
-        where = json.loads(destination)
+    async def deliver_stored(self, outgoing: Outgoing) -> bool:
+        """Post replies the outbox kept (their process died before posting them). The Bot
+        Connector offers a bot no way to read its own messages back, so replies that may have
+        been posted already (``outgoing.again``) are posted again."""
+        replies = outgoing.replies
+        where = json.loads(outgoing.destination)
         reference = ConversationReference().deserialize(where["reference"])
         delivered = False
 

@@ -4,9 +4,12 @@ It answers the methods the bot calls the way Slack documents them (``{"ok": true
 ``{"ok": false, "error": ...}``) and records every call:
 
 - ``auth.test``, ``users.info`` (from :meth:`FakeSlackApi.add_user`), ``conversations.open``,
-  ``conversations.history`` (the messages the bot posted in a channel, newest first, with their
-  ``metadata`` when ``include_all_metadata`` is set),
-  ``chat.postMessage`` / ``chat.update`` / ``chat.postEphemeral``, ``views.open`` /
+  ``conversations.history`` (the messages the bot posted at a channel's top level since
+  ``oldest``, newest first — thread replies are not listed, as in Slack — with their
+  ``metadata`` only when ``include_all_metadata`` is set, paged by ``limit`` / ``cursor``),
+  ``conversations.replies`` (a thread's messages the bot posted, oldest first, the same way),
+  ``chat.postMessage`` (``metadata`` checked: an object with ``event_type`` and
+  ``event_payload``) / ``chat.update`` / ``chat.postEphemeral``, ``views.open`` /
   ``views.publish``, ``apps.connections.open`` (Socket Mode: a WebSocket on the same server).
 - A bot token is required (``invalid_auth`` otherwise), and ``apps.connections.open`` needs
   the app-level token.
@@ -15,6 +18,8 @@ It answers the methods the bot calls the way Slack documents them (``{"ok": true
   ``invalid_blocks`` and kept in :attr:`FakeSlackApi.invalid`, which tests assert stays empty.
   Messages with blocks but no ``text`` are kept in :attr:`FakeSlackApi.missing_text`.
 - ``response_url`` endpoints (:meth:`response_url`) record what is POSTed to them.
+- Message ``ts`` values are the wall clock's (unique, increasing), as in Slack, so ``oldest``
+  compares them with the bot's own clock.
 - Files (:meth:`add_file`) are served at their ``url_private_download`` the way Slack serves
   them: with ``Authorization: Bearer <bot token>`` the bytes, without it a 200 HTML sign-in
   page; ``files.info`` describes them.
@@ -25,7 +30,6 @@ Faults: :meth:`fail` makes the next calls of a method answer an error.
 from __future__ import annotations
 
 import asyncio
-import itertools
 import json
 import time
 from collections.abc import Callable
@@ -78,7 +82,8 @@ class FakeSlackApi:
     peers: list[tuple[str, int]] = field(default_factory=list)
     _failures: dict[str, list[str]] = field(default_factory=dict)
     _holds: dict[str, asyncio.Event] = field(default_factory=dict)
-    _ts: Any = field(default_factory=lambda: itertools.count(1))
+    _afters: dict[str, Callable[[ApiCall], None]] = field(default_factory=dict)
+    _last_ts: float = 0.0
     _runner: web.AppRunner | None = None
     _port: int = 0
     _socket_outbox: asyncio.Queue[dict[str, Any]] | None = None
@@ -154,6 +159,15 @@ class FakeSlackApi:
         self._holds[method] = asyncio.Event()
         return self._holds[method]
 
+    def after(self, method: str, then: Callable[[ApiCall], None] | None) -> None:
+        """Call ``then`` once a call to ``method`` has taken effect (a post is in the
+        channel's history), before its answer is sent: what the caller learns, it learns
+        after that (a test kills the caller there). ``None``: no longer."""
+        if then is None:
+            self._afters.pop(method, None)
+        else:
+            self._afters[method] = then
+
     def calls_to(self, method: str) -> list[ApiCall]:
         return [c for c in self.calls if c.method == method]
 
@@ -210,6 +224,9 @@ class FakeSlackApi:
         if handler is None:
             return _error("unknown_method")
         result: dict[str, Any] = handler(call)
+        then = self._afters.get(method)
+        if then is not None and result.get("ok"):
+            then(call)
         return web.json_response(result)
 
     def _auth_test(self, call: ApiCall) -> dict[str, Any]:
@@ -245,7 +262,10 @@ class FakeSlackApi:
         if call.params.get("thread_ts"):
             message["thread_ts"] = call.params["thread_ts"]
         metadata = _json_param(call.params.get("metadata"))
-        if isinstance(metadata, dict):
+        if metadata is not None:
+            problem = _metadata_problem(metadata)
+            if problem:
+                return {"ok": False, "error": problem}
             message["metadata"] = metadata
         self.history.setdefault(str(call.params["channel"]), []).append(
             {**message, "user": BOT_USER_ID, "bot_id": BOT_ID}
@@ -256,18 +276,24 @@ class FakeSlackApi:
         channel = str(call.params.get("channel") or "")
         if not channel:
             return {"ok": False, "error": "channel_not_found"}
-        oldest = float(call.params.get("oldest") or 0)
-        with_metadata = str(call.params.get("include_all_metadata")).lower() in ("true", "1")
-        messages = []
-        for message in reversed(self.history.get(channel, [])):
-            if float(message["ts"]) < oldest:
-                continue
-            shown = dict(message)
-            if not with_metadata:
-                shown.pop("metadata", None)
-            messages.append(shown)
-        limit = int(call.params.get("limit") or 100)
-        return {"ok": True, "messages": messages[:limit], "has_more": len(messages) > limit}
+        top_level = [
+            m
+            for m in reversed(self.history.get(channel, []))
+            if m.get("thread_ts") in (None, m["ts"])
+        ]
+        return _page(call, top_level)
+
+    def _conversations_replies(self, call: ApiCall) -> dict[str, Any]:
+        channel = str(call.params.get("channel") or "")
+        thread = str(call.params.get("ts") or "")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if not thread:
+            return {"ok": False, "error": "thread_not_found"}
+        in_thread = [
+            m for m in self.history.get(channel, []) if thread in (m["ts"], m.get("thread_ts"))
+        ]
+        return _page(call, in_thread)
 
     def _chat_update(self, call: ApiCall) -> dict[str, Any]:
         if not call.params.get("ts"):
@@ -362,7 +388,8 @@ class FakeSlackApi:
             self.peers.append((str(peer[0]), int(peer[1])))
 
     def _next_ts(self) -> str:
-        return f"{1_700_000_000 + next(self._ts)}.000100"
+        self._last_ts = max(time.time(), self._last_ts + 0.000001)
+        return f"{self._last_ts:.6f}"
 
     # -- response_url and Socket Mode -----------------------------------------------------------
 
@@ -444,6 +471,41 @@ def validate_view(view: Any) -> str | None:
             block.validate_json()
         except Exception as exc:
             return f"{type(exc).__name__}: {exc}"
+    return None
+
+
+def _page(call: ApiCall, messages: list[dict[str, Any]]) -> dict[str, Any]:
+    """``conversations.history`` / ``.replies``: the messages since ``oldest`` (exclusive, as
+    Slack's default ``inclusive=false``), ``metadata`` only with ``include_all_metadata``, one
+    page of ``limit`` with a ``next_cursor`` for the rest."""
+    oldest = float(call.params.get("oldest") or 0)
+    with_metadata = str(call.params.get("include_all_metadata")).lower() in ("true", "1")
+    shown = []
+    for message in messages:
+        if float(message["ts"]) <= oldest:
+            continue
+        copy = dict(message)
+        if not with_metadata:
+            copy.pop("metadata", None)
+        shown.append(copy)
+    start = int(call.params.get("cursor") or 0)
+    limit = int(call.params.get("limit") or 100)
+    page = shown[start : start + limit]
+    more = len(shown) > start + limit
+    answer: dict[str, Any] = {"ok": True, "messages": page, "has_more": more}
+    answer["response_metadata"] = {"next_cursor": str(start + limit) if more else ""}
+    return answer
+
+
+def _metadata_problem(metadata: Any) -> str | None:
+    """Slack's checks of ``chat.postMessage``'s ``metadata``: a JSON object with a string
+    ``event_type`` and an object ``event_payload``."""
+    if not isinstance(metadata, dict):
+        return "invalid_metadata_format"
+    if not isinstance(metadata.get("event_type"), str) or not metadata["event_type"]:
+        return "invalid_metadata_schema"
+    if not isinstance(metadata.get("event_payload"), dict):
+        return "invalid_metadata_schema"
     return None
 
 

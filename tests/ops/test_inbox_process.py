@@ -13,9 +13,10 @@ from pathlib import Path
 import aiohttp
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from storage.db import Database
-from storage.models import LocalTicketRow
+from storage.models import LocalTicketRow, OutboxRow
 from tests.fakes.openai_server import FakeOpenAIServer, answer
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
 from tests.ops.process import ServeProcess, serve_process, wait_for
@@ -56,6 +57,10 @@ async def send_all(server: ServeProcess, slack: FakeSlackApi) -> None:
         event_body(dm_event(f"ticket new Laptop {u} won't boot", user=u, channel=f"D{u}"))
         for u in people("MAKE", CREATORS)
     ]
+    await send(server, bodies)
+
+
+async def send(server: ServeProcess, bodies: list[dict[str, object]]) -> None:
     async with aiohttp.ClientSession() as session:
         for body in bodies:
             raw = json.dumps(body)
@@ -179,3 +184,54 @@ async def test_sigterm_with_slow_work_ends_in_time_and_the_restart_answers_every
     assert "events released for another process to finish" in first_logs
     assert all(count == 1 for count in answers_by_channel(slack).values())
     assert len(tickets_filed(tmp_path)) == CREATORS
+
+
+def unsent_answers(tmp_path: Path) -> int | None:
+    """Answers not marked sent; ``None`` while the running process holds the file (SQLite)."""
+    database = Database.connect(f"sqlite:///{tmp_path / 'ticketbot.db'}")
+    try:
+        with database.sessions() as session:
+            query = select(func.count()).select_from(OutboxRow).where(OutboxRow.sent_at.is_(None))
+            return int(session.scalar(query) or 0)
+    except OperationalError:
+        return None
+    finally:
+        database.dispose()
+
+
+@pytest.mark.anyio
+async def test_sigkill_after_slack_took_the_answer_then_restart_does_not_post_it_again(
+    tmp_path: Path, openai_fake: FakeOpenAIServer
+) -> None:
+    """The window Slack's API leaves open (no idempotency key): the answer is in the channel,
+    the process dies before it learns so, let alone marks it sent."""
+    slack = await started_slack()
+    [person] = people("MAKE", 1)
+    channel = f"D{person}"
+    env = environment(slack, openai_fake)
+    try:
+        with serve_process(tmp_path, env) as first:
+            slack.after("chat.postMessage", lambda _: first.process.kill())
+            ask = dm_event(f"ticket new Laptop {person} won't boot", user=person, channel=channel)
+            await send(first, [event_body(ask, event_id="EvKILLED0001")])
+            await wait_for(lambda: slack.calls_to("chat.postMessage"), 60, "the answer posted")
+            assert await first.exit_code(timeout=20) != 0
+        slack.after("chat.postMessage", None)
+        [answer] = slack.calls_to("chat.postMessage")
+        assert unsent_answers(tmp_path) == 1  # in Slack, yet not marked sent
+
+        with serve_process(tmp_path, env) as second:
+            await wait_for(lambda: unsent_answers(tmp_path) == 0, 60, "the answer settled")
+            second.terminate()
+            assert await second.exit_code(timeout=30) == 0
+    finally:
+        await slack.stop()
+
+    assert answers_by_channel(slack) == {channel: 1}
+    assert answer.params["metadata"] == {
+        "event_type": "ticketbot_reply",
+        "event_payload": {"event": "EvKILLED0001", "part": 0},
+    }
+    lookups = slack.calls_to("conversations.history")  # the restart looked before posting
+    assert lookups and {c.params["channel"] for c in lookups} == {channel}
+    assert tickets_filed(tmp_path) == [f"Laptop {person} won't boot"]

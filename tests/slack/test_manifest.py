@@ -41,8 +41,9 @@ METHOD_SCOPES: dict[str, set[str]] = {
     "chat.postEphemeral": {"chat:write"},
     "chat.update": {"chat:write"},
     "conversations.open": {"im:write"},
-    # the triage channel's lookup after a crash: a public or a private channel
-    "conversations.history": {"channels:history", "groups:history"},
+    # the lookups after a crash (triage cards, answers): public and private channels, DMs
+    "conversations.history": {"channels:history", "groups:history", "im:history"},
+    "conversations.replies": {"channels:history", "groups:history", "im:history"},
     "files.info": {"files:read"},
     "users.info": {"users:read"},
     "views.open": set(),

@@ -14,7 +14,7 @@ import pytest
 from bots.inbox import DurableCore
 from core.messages import Event, Reply
 from storage.db import Database
-from storage.inbox import SqlInbox
+from storage.inbox import Outgoing, SqlInbox
 from tests.support import message
 
 LEASE = timedelta(seconds=30)
@@ -76,8 +76,9 @@ async def test_past_its_capacity_a_process_leaves_the_event_in_the_inbox(
     )
     delivered: list[tuple[str, list[str]]] = []
 
-    async def deliver(replies: list[Reply], destination: str) -> bool:
-        delivered.append((json.loads(destination)["event"], [r.text for r in replies]))
+    async def deliver(outgoing: Outgoing) -> bool:
+        event = json.loads(outgoing.destination)["event"]
+        delivered.append((event, [r.text for r in outgoing.replies]))
         return True
 
     core.deliverers["slack"] = deliver

@@ -13,7 +13,7 @@ import pytest
 from bots.inbox import DurableCore
 from core.messages import Event, Reply
 from storage.db import Database
-from storage.inbox import SqlInbox, Taken
+from storage.inbox import Outgoing, SqlInbox, Taken
 from tests.support import message
 
 LEASE = timedelta(seconds=30)
@@ -82,8 +82,8 @@ async def test_replies_whose_lease_ran_out_before_their_turn_are_not_delivered(
     core = durable(database, clock)
     delivered: list[str] = []
 
-    async def slow_deliver(replies: list[Reply], destination: str) -> bool:
-        delivered.append(json.loads(destination)["event"])
+    async def slow_deliver(outgoing: Outgoing) -> bool:
+        delivered.append(json.loads(outgoing.destination)["event"])
         clock.now += 2 * LEASE  # a slow platform: the rest of the batch's lease runs out
         return True
 

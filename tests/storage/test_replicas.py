@@ -20,7 +20,7 @@ from core.messages import Reply, UserRef
 from core.settings import DEFAULT_KNOWLEDGE_FILE
 from storage.db import Database
 from storage.history import SqlConversationStore
-from storage.inbox import SqlInbox
+from storage.inbox import Outgoing, SqlInbox
 from storage.local_desk import LocalDesk
 from storage.models import LocalTicketRow
 from tests.storage.support import ThreadRunner, utc_now
@@ -60,8 +60,9 @@ def replica(url: str, name: str) -> Replica:
     )
     made = Replica(database, durable)
 
-    async def deliver(replies: list[Reply], destination: str) -> bool:
-        made.answered.setdefault(json.loads(destination)["event"], []).extend(replies)
+    async def deliver(outgoing: Outgoing) -> bool:
+        event = json.loads(outgoing.destination)["event"]
+        made.answered.setdefault(event, []).extend(outgoing.replies)
         return True
 
     durable.deliverers["slack"] = deliver

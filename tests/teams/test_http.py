@@ -27,6 +27,7 @@ from core.intents import Classification, Intent
 from core.messages import InboundMessage, Reply
 from core.settings import TeamsSettings
 from core.tickets import STATUS_COMPLETE, Priority, TicketRef
+from storage.inbox import Outgoing
 from storage.models import ConversationRow, InboxRow, OutboxRow
 from tests.fakes.bot_connector import FakeBotConnector, Sent
 from tests.fakes.loopback import start_app
@@ -646,9 +647,9 @@ async def test_answers_kept_in_the_outbox_reach_the_conversation_they_came_from(
     assert kept.sent_at is not None  # posted at once, and marked so
 
     # What a process that died before posting does after its restart: the same destination.
-    delivered = await teams.teams.bot.deliver_stored(
-        [Reply("Answered after a restart")], kept.destination
-    )
+    replies = [Reply("Answered after a restart")]
+    again = Outgoing(kept.id, kept.event_id, "teams", kept.destination, replies, 2, again=True)
+    delivered = await teams.teams.bot.deliver_stored(again)
 
     assert delivered
     assert [m.activity.get("text") for m in connector.messages()][-1] == "Answered after a restart"
