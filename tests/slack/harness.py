@@ -408,6 +408,17 @@ async def start_harness(
     **bot: Any,
 ) -> SlackHarness:
     settings = make_settings(tmp_path, fake, app_token=app_token, **bot)
+    return await serve(settings, fake, script=script, ticketing=ticketing)
+
+
+async def serve(
+    settings: Settings,
+    fake: FakeSlackApi,
+    *,
+    script: Mapping[str, Classification] | None = None,
+    ticketing: TicketingSystem | None = None,
+) -> SlackHarness:
+    """The server ``ticketbot serve`` builds from ``settings``, listening on loopback."""
     runtime, desk, classifier = make_runtime(settings, script=script, ticketing=ticketing)
     app = build_web_app(runtime)  # default mounts: Slack HTTP mode from the settings
     web_runner, port = await start_app(app)

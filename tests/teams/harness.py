@@ -337,6 +337,17 @@ async def start_harness(
     **bot: Any,
 ) -> TeamsHarness:
     settings = make_settings(tmp_path, teams=teams, **bot)
+    return await serve(settings, fake, script=script, ticketing=ticketing)
+
+
+async def serve(
+    settings: Settings,
+    fake: FakeBotConnector,
+    *,
+    script: Mapping[str, Classification] | None = None,
+    ticketing: TicketingSystem | None = None,
+) -> TeamsHarness:
+    """The server ``ticketbot serve`` builds from ``settings``, listening on loopback."""
     runtime = build_runtime(settings, clock=now_utc)
     classifier = ScriptedClassifier(dict(script or {}))
     runtime.assistant.classifier = classifier

@@ -11,24 +11,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-import aiohttp
-
-from bots.composition import build_runtime
-from bots.server import build_web_app
 from bots.slack.packing import Stash, unpack
 from bots.triage.job import TriageJob
 from bots.triage.mount import TRIAGE_JOB_KEY
 from core.settings import AutotaskSettings, Settings
-from storage.local_desk import LocalDesk
 from tests.fakes.autotask_server import FakeAutotask
 from tests.fakes.bot_connector import FakeBotConnector
-from tests.fakes.loopback import start_app
 from tests.fakes.slack_api import TEAM_ID, FakeSlackApi
-from tests.slack.harness import SlackHarness, now_utc
+from tests.slack.harness import SlackHarness
 from tests.slack.harness import make_settings as slack_settings
-from tests.support import ScriptedClassifier, count_core_calls
+from tests.slack.harness import serve as serve_slack
 from tests.teams.harness import TeamsHarness
 from tests.teams.harness import make_settings as teams_settings
+from tests.teams.harness import serve as serve_teams
 
 TRIAGE = "CTRIAGE01"
 TEAMS_TRIAGE = "19:triage@thread.tacv2"
@@ -71,25 +66,7 @@ async def start_slack(
     bot.setdefault("triage_slack_channel", TRIAGE)
     bot.setdefault("updates_coalesce_seconds", 0)
     bot.setdefault("updates_poll_seconds", 0)
-    settings = _on_autotask(slack_settings(tmp_path, fake, **bot), autotask)
-    runtime = build_runtime(settings, clock=now_utc)
-    classifier = ScriptedClassifier({})
-    runtime.assistant.classifier = classifier
-    runtime.classifier = classifier
-    app = build_web_app(runtime)
-    web_runner, port = await start_app(app)
-    harness = SlackHarness(
-        fake=fake,
-        runtime=runtime,
-        desk=LocalDesk(runtime.database, clock=now_utc),
-        classifier=classifier,
-        session=aiohttp.ClientSession(),
-        base_url=f"http://127.0.0.1:{port}",
-        web_runner=web_runner,
-        app=app,
-    )
-    count_core_calls(runtime.assistant, harness.core_calls)
-    return harness
+    return await serve_slack(_on_autotask(slack_settings(tmp_path, fake, **bot), autotask), fake)
 
 
 async def start_teams(
@@ -105,25 +82,7 @@ async def start_teams(
     bot.setdefault("triage_teams_service_url", fake.service_url)
     bot.setdefault("updates_coalesce_seconds", 0)
     bot.setdefault("updates_poll_seconds", 0)
-    settings = _on_autotask(teams_settings(tmp_path, **bot), autotask)
-    runtime = build_runtime(settings, clock=now_utc)
-    classifier = ScriptedClassifier({})
-    runtime.assistant.classifier = classifier
-    runtime.classifier = classifier
-    app = build_web_app(runtime)
-    web_runner, port = await start_app(app)
-    harness = TeamsHarness(
-        fake=fake,
-        runtime=runtime,
-        desk=LocalDesk(runtime.database, clock=now_utc),
-        classifier=classifier,
-        session=aiohttp.ClientSession(),
-        base_url=f"http://127.0.0.1:{port}",
-        web_runner=web_runner,
-        app=app,
-    )
-    count_core_calls(runtime.assistant, harness.core_calls)
-    return harness
+    return await serve_teams(_on_autotask(teams_settings(tmp_path, **bot), autotask), fake)
 
 
 def triage_job(harness: SlackHarness | TeamsHarness) -> TriageJob:
