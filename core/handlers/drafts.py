@@ -87,7 +87,9 @@ def create_ticket(op: CreateTicket, work: Work) -> None:
     if claim is not None and not work.claim(claim):
         work.say(Reply("That ticket was already created.", ephemeral=True))
         return
-    attempt = f"create:{op.draft.idempotency_key}" if op.draft.idempotency_key else None
+    # The local desk files in one transaction with its key: no request of it can linger.
+    remote = work.ticketing.name != "local"
+    attempt = f"create:{op.draft.idempotency_key}" if remote and op.draft.idempotency_key else None
     draft = _noting_attempt(work, op.draft, attempt)
     try:
         ticket = work.ticketing.create(draft, work.user)
