@@ -153,9 +153,11 @@ class ConversationState:
 
 @dataclass(frozen=True)
 class RecordedOutcome:
-    """A claimed event: ``replies`` is what it answered, None while it never finished."""
+    """A claimed event: ``replies`` is what it answered, None while it never finished;
+    ``claimed_at``: when it was claimed (None where the store does not say)."""
 
     replies: list[Reply] | None
+    claimed_at: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -75,13 +75,16 @@ class TicketDraft:
     """A ticket the person is about to create. ``description`` keeps their own words whole.
 
     ``idempotency_key`` is unique per draft: a backend uses it to make sure a retried create
-    never files a second ticket.
+    never files a second ticket. ``attempted_at``: an earlier attempt to file this very draft
+    began then and never finished (a retaken event); its request may still be on its way, so a
+    backend that cannot make the create itself idempotent waits it out before looking for it.
     """
 
     title: str
     description: str
     priority: Priority = Priority.MEDIUM
     idempotency_key: str | None = None
+    attempted_at: datetime | None = None
 
 
 @dataclass(frozen=True)

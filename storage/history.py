@@ -219,7 +219,7 @@ class SqlConversationStore:
             if row is None:
                 return None
             replies = replies_from_json(row.outcome) if row.outcome is not None else None
-            return RecordedOutcome(replies)
+            return RecordedOutcome(replies, claimed_at=row.processed_at)
 
     def release_event(self, event_id: str) -> None:
         with self._db.sessions() as session:

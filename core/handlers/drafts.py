@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import uuid
 
 from core import actions
 from core import attachments as files_
 from core.cards import draft_card, draft_values, ticket_card
-from core.errors import TicketingError
+from core.errors import BackendUnavailable, TicketingError
 from core.handlers.pending import consume, draft_from, key_of, offer
 from core.handlers.registry import Work, handles
 from core.messages import AttachmentRef, Reply
@@ -86,11 +87,17 @@ def create_ticket(op: CreateTicket, work: Work) -> None:
     if claim is not None and not work.claim(claim):
         work.say(Reply("That ticket was already created.", ephemeral=True))
         return
+    # The local desk files in one transaction with its key: no request of it can linger.
+    remote = work.ticketing.name != "local"
+    attempt = f"create:{op.draft.idempotency_key}" if remote and op.draft.idempotency_key else None
+    draft = _noting_attempt(work, op.draft, attempt)
     try:
-        ticket = work.ticketing.create(op.draft, work.user)
-    except TicketingError:
+        ticket = work.ticketing.create(draft, work.user)
+    except TicketingError as exc:
         if claim is not None:
             work.release(claim)  # nothing was filed: let them try again
+        if attempt is not None and not isinstance(exc, BackendUnavailable):
+            work.release(attempt)  # refused outright; an outage may have left it in flight
         raise
     # The files kept with the confirmed draft; a direct `ticket new` brings its own.
     files = work.files if op.draft_id is None else ()
@@ -111,6 +118,22 @@ def create_ticket(op: CreateTicket, work: Work) -> None:
         )
     )
     work.attach(ticket.ref, ticket.number, files)
+
+
+def _noting_attempt(work: Work, draft: TicketDraft, attempt: str | None) -> TicketDraft:
+    """Record when this create is attempted, just before it is sent; on a retake, the draft
+    carries when the unfinished attempt began (its request may still be in flight, and a
+    ticket it files shows up only once it lands)."""
+    if attempt is None:
+        return draft
+    earlier = work.store.recorded_outcome(attempt) if work.retake else None
+    if earlier is not None and earlier.claimed_at is not None:
+        log.info("create retaken: an earlier attempt began at %s", earlier.claimed_at.isoformat())
+        return dataclasses.replace(draft, attempted_at=earlier.claimed_at)
+    if not work.claim(attempt):  # left by an earlier event's failed try: this one is now
+        work.release(attempt)
+        work.claim(attempt)
+    return draft
 
 
 @handles(EditPending)

@@ -280,6 +280,7 @@ class FakeAutotask:
         self.delays: dict[str, float] = {}
         self._faults: list[Fault] = []
         self._holds: dict[str, threading.Event] = {}
+        self._request_holds: dict[str, tuple[threading.Event, threading.Event]] = {}
         self._release = threading.Event()
         self._lock = threading.RLock()
         self._ids = {
@@ -512,6 +513,13 @@ class FakeAutotask:
         self._holds[endpoint] = event
         return event
 
+    def hold_request(self, method: str, path: str) -> tuple[threading.Event, threading.Event]:
+        """Hold the next ``method path`` request (exactly that path, not its queries): the
+        first event is set when it has arrived, the request goes on once the second is set."""
+        pair = (threading.Event(), threading.Event())
+        self._request_holds[f"{method.upper()} {path.lower()}"] = pair
+        return pair
+
     def release(self) -> None:
         self._release.set()
 
@@ -575,6 +583,10 @@ class FakeAutotask:
             hold = self._holds.get(endpoint)
             if hold is not None:
                 hold.wait(timeout=10)
+            held = self._request_holds.pop(f"{method} {path.lower()}", None)
+            if held is not None:
+                held[0].set()
+                held[1].wait(timeout=10)
             if self.delay > 0:
                 time.sleep(self.delay)
             if self.delays.get(f"{method} {path.lower()}"):

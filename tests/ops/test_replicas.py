@@ -39,6 +39,7 @@ from tests.ops.replicas import (
 
 PEOPLE = int(os.environ.get("TICKETBOT_TEST_REPLICA_EVENTS", "300"))
 LEASE_SECONDS = 3.0
+AUTOTASK_TIMEOUT = 30
 SENDERS = 24  # requests Slack has open at once
 STORM_EVERY = 3  # every third event is also retried at once, to another replica
 
@@ -96,7 +97,7 @@ async def test_three_replicas_on_postgresql_file_every_ticket_once_and_survive_a
                 TICKETBOT_INBOX_POLL_SECONDS="0.2",
                 TICKETBOT_SLOW_REPLY_NOTICE_SECONDS="120",  # answers only: no "working on it"
                 TICKETBOT_RATE_BACKEND_PER_HOUR="0",
-                AUTOTASK_TIMEOUT_SECONDS="30",
+                AUTOTASK_TIMEOUT_SECONDS=str(AUTOTASK_TIMEOUT),
             )
             view = InboxView(url)
             with replicas(tmp_path, env, 3) as servers:
@@ -131,7 +132,9 @@ async def test_three_replicas_on_postgresql_file_every_ticket_once_and_survive_a
 
                     await wait_for(
                         lambda: view.done(orphans) == orphans,
-                        LEASE_SECONDS + 20,
+                        # A retaken create waits out the dead process's request (Autotask's
+                        # timeout from when the attempt began) before filing it itself.
+                        LEASE_SECONDS + AUTOTASK_TIMEOUT + 20,
                         "the victim's events finished by the others",
                     )
                     took_over_in = time.monotonic() - killed_at

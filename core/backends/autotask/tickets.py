@@ -219,6 +219,8 @@ class AutotaskTicketing:
         stamp = str(body[STAMP_FIELD])
         if draft.idempotency_key:
             existing = self._find_stamped(stamp)
+            if existing is None and draft.attempted_at is not None:
+                existing = self._wait_for_earlier_attempt(stamp, draft.attempted_at)
             if existing is not None:
                 log.info("autotask create: draft already filed as ticket %d", existing.id)
                 return self._ticket(existing, who)
@@ -246,6 +248,24 @@ class AutotaskTicketing:
                 raise BackendUnavailable(f"Autotask created ticket {item_id} but cannot read it")
             return self._created(item, who)
         raise AssertionError("unreachable")
+
+    def _wait_for_earlier_attempt(self, stamp: str, attempted_at: datetime) -> Item | None:
+        """An unfinished attempt's POST may still be on its way (Autotask finishes a request
+        whose client went away), and its ticket is not found until it lands: look again until
+        no request sent then can still be running, so a new POST never files it twice."""
+        settled = attempted_at + timedelta(seconds=self._settings.timeout_seconds + SETTLE_SECONDS)
+        left = (settled - self._clock()).total_seconds()
+        if left > 0:
+            log.info("autotask create: an earlier attempt may be in flight; waiting %.1fs", left)
+        # Counted down here, not read from the clock again: the wait ends even if time stands.
+        while left > 0:
+            self._sleep(min(left, SETTLE_SECONDS))
+            left -= SETTLE_SECONDS
+            found = self._find_stamped(stamp)
+            if found is not None:
+                log.info("autotask create: the earlier attempt filed ticket %d", found.id)
+                return found
+        return None
 
     def _created(self, item: Item, who: Requester) -> Ticket:
         # A new ticket has no notes yet: its first status check is warm.
