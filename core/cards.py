@@ -21,6 +21,11 @@ def _values(**values: str) -> MappingProxyType[str, str]:
     return MappingProxyType(values)
 
 
+def note_input() -> CardInput:
+    """The text box of a note on a ticket."""
+    return CardInput(actions.INPUT_NOTE, "Note", multiline=True, max_length=NOTE_MAX, required=True)
+
+
 def format_time(moment: datetime | None) -> str:
     return f"{moment:%Y-%m-%d %H:%M} UTC" if moment else "—"
 
@@ -49,15 +54,7 @@ def ticket_card(ticket: Ticket) -> Card:
             actions.ADD_NOTE,
             "Add note",
             _values(ticket=ref),
-            inputs=(
-                CardInput(
-                    actions.INPUT_NOTE,
-                    "Note",
-                    multiline=True,
-                    max_length=NOTE_MAX,
-                    required=True,
-                ),
-            ),
+            inputs=(note_input(),),
         ),
         CardAction(actions.REFRESH, "Refresh", _values(ticket=ref)),
     ]

@@ -17,7 +17,7 @@ from types import MappingProxyType
 from typing import Protocol
 
 from core import actions
-from core.cards import NOTE_MAX, PRIORITY_CHOICES, format_time
+from core.cards import PRIORITY_CHOICES, format_time, note_input
 from core.messages import Card, CardAction, CardField, CardInput, CardLink, Reply
 from core.tickets import Ticket
 from core.updates.model import TicketFeed
@@ -161,13 +161,7 @@ def triage_card(view: TriageView, choices: TriageChoices) -> Card:
             "Note…",
             _values(ticket),
             inputs=(
-                CardInput(
-                    actions.INPUT_NOTE,
-                    "Note",
-                    multiline=True,
-                    max_length=NOTE_MAX,
-                    required=True,
-                ),
+                note_input(),
                 CardInput(
                     actions.PUBLIC,
                     "Who sees it",
