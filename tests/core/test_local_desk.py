@@ -141,10 +141,11 @@ def test_reopen_and_priority_change_only_the_requesters_own_tickets(database: Da
 def test_a_lookup_by_number_uses_the_index_not_a_scan(tmp_path: Path) -> None:
     from sqlalchemy import text
 
-    from storage.local_desk import _matches, _with_notes
+    from storage.local_desk import lookup
 
     database = Database.connect(f"sqlite:///{tmp_path / 'plan.db'}")
-    query = _with_notes().where(_matches(TicketRef("number", "t20261104.0001")))
+    statement, params = lookup(TicketRef("number", "t20261104.0001"))
+    query = statement.params(**params)
     compiled = query.compile(database.engine, compile_kwargs={"literal_binds": True})
     with database.engine.connect() as connection:
         plan = " ".join(
