@@ -29,10 +29,11 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
 from typing import Protocol
 
+from bots.group_commit import GroupCommit
 from bots.observability.metrics import Metrics
 from core.backoff import backoff
 from core.messages import Event, Reply
-from storage.inbox import InboxDepth, Outgoing, Received, SqlInbox, Taken
+from storage.inbox import Arrival, InboxDepth, Outgoing, Received, SqlInbox, Taken
 from storage.notifications import Listener
 
 log = logging.getLogger(__name__)
@@ -63,7 +64,13 @@ class Runner(Protocol):
 
 
 class Answering(Protocol):
-    def handle(self, event: Event, *, retake: bool = False) -> list[Reply]: ...
+    def handle(
+        self,
+        event: Event,
+        *,
+        retake: bool = False,
+        on_answer: Callable[[list[Reply]], None] | None = None,
+    ) -> list[Reply]: ...
 
 
 def process_owner() -> str:
@@ -124,6 +131,13 @@ class DurableCore:
         # prepares and delivers.
         self.processes = processes
         self._held: set[str] = set()  # events this process is working on
+        # Requests received here and not yet answered: their adapter answers them without
+        # preparing them in the inbox first (the finish takes them as received).
+        self._received_here: set[str] = set()
+        # A burst of requests kept (and of answers marked sent) costs a transaction per
+        # batch, not per request.
+        self._arrivals = GroupCommit(self._receive_all, self.intake.run)
+        self._sent_marks = GroupCommit(self._delivered_all, self.books.run)
         self._posting: dict[str, float] = {}  # answers its adapters are posting: since when
         self._work: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
@@ -138,23 +152,24 @@ class DurableCore:
         :data:`Prepare` reads back if this process dies first), before the platform is
         acknowledged; False for a request already there (a platform's redelivery). Raises
         when it cannot be kept: the platform must not be acknowledged then."""
-        kept = await self.intake.run(
-            lambda: self.inbox.receive(
-                event_id,
-                platform,
-                intake,
-                destination,
-                self.clock(),
-                owner=self.owner,
-                lease=self.lease,
-            )
-        )
+        kept = await self._arrivals.submit(Arrival(event_id, platform, intake, destination))
         if not kept:
             log.info("inbox: duplicate event refused event_id=%s", event_id)
-        return bool(kept)
+            return False
+        self._received_here.add(event_id)
+        return True
+
+    def _receive_all(self, arrivals: list[Arrival]) -> list[bool]:
+        # The clock is read when the write runs: the lease starts now.
+        return self.inbox.receive_all(arrivals, self.clock(), owner=self.owner, lease=self.lease)
+
+    def _delivered_all(self, event_ids: list[str]) -> list[None]:
+        self.inbox.delivered_all(event_ids, self.clock())
+        return [None] * len(event_ids)
 
     async def dismiss(self, event_id: str) -> None:
         """The adapter answered a received request itself: nothing for the core."""
+        self._received_here.discard(event_id)
         try:
             await self.books.run(lambda: self.inbox.set_aside(event_id, self.owner, self.clock()))
         except Exception:  # its lease runs out and whoever takes it finds nothing to do again
@@ -170,13 +185,19 @@ class DurableCore:
         other process to take when there is room, and its answer comes from the outbox —
         nothing piles up in memory waiting for a worker."""
         here = self.processes and self.room() > 0
+        received = event.event_id in self._received_here
+        self._received_here.discard(event.event_id)
         if here:
             self._held.add(event.event_id)  # the place is taken before anything is awaited
         try:
-            kept = await self.books.run(lambda: self._keep(event, platform, destination, here))
-            if not kept:
-                log.info("inbox: duplicate event refused event_id=%s", event.event_id)
-                return []
+            # Received here and answered here: it stays as received (held by this process)
+            # until the answer finishes it. Should this process die first, whoever takes it
+            # over prepares it again from what was received.
+            if not (here and received):
+                kept = await self.books.run(lambda: self._keep(event, platform, destination, here))
+                if not kept:
+                    log.info("inbox: duplicate event refused event_id=%s", event.event_id)
+                    return []
             if not self.processes:
                 log.info("inbox: event left to the workers event_id=%s", event.event_id)
                 return []
@@ -185,8 +206,11 @@ class DurableCore:
                 self.wake()
                 return []
             taken = Taken(event.event_id, platform, event, destination, 1, False, False)
-            replies = await self._answer(taken)
-            finished = await self.books.run(lambda: self._finish_held(taken, replies))
+            finishing = self.inbox.finishing(taken, self.owner, self.clock, deliver_for=self.lease)
+            replies = await self._answer(taken, finishing)
+            finished = finishing.finished
+            if finished is None:  # not written with the answer: on its own, then
+                finished = bool(await self.books.run(lambda: self._finish_held(taken, replies)))
         finally:
             if here:
                 self._held.discard(event.event_id)
@@ -230,7 +254,7 @@ class DurableCore:
         if not posted:
             return
         try:
-            await self.books.run(lambda: self.inbox.delivered(event_id, self.clock()))
+            await self._sent_marks.submit(event_id)
         except Exception:  # delivered anyway; at worst it is delivered again later
             log.exception("outbox: not marked sent event_id=%s", event_id)
 
@@ -338,6 +362,7 @@ class DurableCore:
         """A request whose receiver died before it knew who sent it: this process's adapter
         prepares it, then the core answers it here (or a worker does)."""
         self._held.add(request.event_id)
+        self._received_here.discard(request.event_id)
         try:
             prepared = await self.preparers[request.platform](request.intake, request.destination)
             if prepared is None:
@@ -365,8 +390,17 @@ class DurableCore:
         finally:
             self._held.discard(request.event_id)
         if self.processes:
+            # Its receiver may have answered it without preparing it first, and died before
+            # finishing: a retake then answers what was recorded, or runs idempotently.
+            retake = request.attempts > 1
             taken = Taken(
-                event.event_id, request.platform, event, destination, request.attempts, False, False
+                event.event_id,
+                request.platform,
+                event,
+                destination,
+                request.attempts,
+                retake,
+                False,
             )
             await self._run_taken(taken)
         else:
@@ -374,27 +408,60 @@ class DurableCore:
 
     async def _run_taken(self, taken: Taken) -> None:
         self._held.add(taken.event_id)
+        # Delivered from here at once when this process has the adapter (no round through
+        # the outbox's queue); else the outbox's deliverers are told.
+        posting_here = taken.platform in self.deliverers
+        deliver_for = self.lease if posting_here else None
+        finished: bool | None = False
+        replies: list[Reply] = []
         try:
             if taken.attempts > MAX_ATTEMPTS:
                 log.error("inbox: giving up after %d attempts event_id=%s", MAX_ATTEMPTS, taken)
                 replies = [Reply(SORRY)]
+                finished = None
             else:
-                replies = await self._answer(taken)
-            finished = await self.books.run(
-                lambda: self.inbox.finish(taken, self.owner, replies, self.clock())
-            )
+                finishing = self.inbox.finishing(
+                    taken, self.owner, self.clock, deliver_for=deliver_for
+                )
+                replies = await self._answer(taken, finishing)
+                finished = finishing.finished
+            if finished is None:
+                finished = bool(await self.books.run(lambda: self._finish_taken(taken, replies)))
             if not finished:
                 log.warning("inbox: lease lost before finishing event_id=%s", taken.event_id)
         except Exception:
             # The lease runs out and someone (maybe this process) tries again.
             log.exception("inbox: event failed event_id=%s", taken.event_id)
+            finished = False
         finally:
             self._held.discard(taken.event_id)
         self.wake()
+        if finished and replies and posting_here:
+            await self._post(taken, replies)
 
-    async def _answer(self, taken: Taken) -> list[Reply]:
+    def _finish_taken(self, taken: Taken, replies: list[Reply]) -> bool:
+        now = self.clock()
+        until = now + self.lease if taken.platform in self.deliverers else None
+        return self.inbox.finish(taken, self.owner, replies, now, deliver_by_until=until)
+
+    async def _post(self, taken: Taken, replies: list[Reply]) -> None:
+        """Post the replies of an event this process answered from the inbox (its adapter
+        is here), then mark them sent; if they don't all get through, the outbox tries
+        again once this process's hold on them runs out."""
+        self._posting[taken.event_id] = time.monotonic()
+        outgoing = Outgoing(0, taken.event_id, taken.platform, taken.destination, replies, 1)
+        try:
+            posted = await self.deliverers[taken.platform](outgoing)
+        except Exception:
+            log.exception("outbox: delivery failed event_id=%s", taken.event_id)
+            posted = False
+        await self.delivered(taken.event_id, posted=posted)
+
+    async def _answer(
+        self, taken: Taken, on_answer: Callable[[list[Reply]], None] | None = None
+    ) -> list[Reply]:
         replies = await self.runner.run(
-            lambda: self.assistant.handle(taken.event, retake=taken.retake)
+            lambda: self.assistant.handle(taken.event, retake=taken.retake, on_answer=on_answer)
         )
         assert isinstance(replies, list)
         return replies
@@ -495,6 +562,10 @@ class DurableCore:
             await asyncio.wait_for(
                 self._deliver_due(deadline=deadline),
                 timeout=max(0.01, deadline - time.monotonic()),
+            )
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(
+                self._sent_marks.drain(), timeout=max(0.01, deadline - time.monotonic())
             )
 
     async def release(self) -> None:

@@ -82,6 +82,9 @@ from core.translate import Asker, Translation, asker_of, translate_action, trans
 
 log = logging.getLogger(__name__)
 
+# Given an event's answer inside its unit of work (see :meth:`Assistant.handle`).
+OnAnswer = Callable[[list[Reply]], None]
+
 SORRY = (
     "Sorry, something went wrong on my side. Your message is saved; please try again in a moment."
 )
@@ -185,24 +188,33 @@ class Assistant:
         )
         self.board = board  # the triage channel's cards (None: no triage channel)
 
-    def handle(self, event: Event, *, retake: bool = False) -> list[Reply]:
+    def handle(
+        self, event: Event, *, retake: bool = False, on_answer: OnAnswer | None = None
+    ) -> list[Reply]:
         """Answer one event. A redelivered ``event_id`` returns ``[]`` and changes nothing.
 
         ``retake``: the inbox hands the event out again (the worker that had it died). An
         event that finished answers what it answered then; one that never finished runs
         again, its writes idempotent (a create finds its ticket by the idempotency key, a note
-        already there is not added twice)."""
+        already there is not added twice).
+
+        ``on_answer`` is called with the answer inside the event's unit of work, before it is
+        recorded (and again, should the answer change, before the unit closes): a write it
+        holds in the unit (the inbox's "done") is made in the same transaction."""
         started = time.perf_counter()
         with bind_event(event):
-            outcome = self._handle(event, retake)
+            outcome = self._handle(event, retake, on_answer)
             self._report(event, outcome, time.perf_counter() - started)
         return outcome.replies
 
-    def _handle(self, event: Event, retake: bool) -> _Outcome:
+    def _handle(self, event: Event, retake: bool, on_answer: OnAnswer | None) -> _Outcome:
         with self.store.unit_of_work():
-            return self._handle_unit(event, retake)
+            outcome = self._handle_unit(event, retake, on_answer)
+            if on_answer is not None:
+                on_answer(outcome.replies)  # the last word: a duplicate found late says nothing
+            return outcome
 
-    def _handle_unit(self, event: Event, retake: bool) -> _Outcome:
+    def _handle_unit(self, event: Event, retake: bool, on_answer: OnAnswer | None) -> _Outcome:
         now = self.clock()
         start = self.store.start_event(
             event.event_id,
@@ -263,6 +275,8 @@ class Assistant:
             outcome.replies = (
                 [*outcome.replies, Reply(AFTER_DONE)] if outcome.replies else [Reply(SORRY)]
             )
+        if on_answer is not None:
+            on_answer(outcome.replies)
         if not self._remember(event, start, before, work.dialogue, outcome, claimed=claimed):
             log.info("duplicate event dropped after the work event_id=%s", event.event_id)
             return _Outcome(intent="duplicate", status="duplicate")

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import importlib.util
 import threading
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,6 +23,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapper, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 POSTGRES_DRIVER = "postgresql+psycopg"
+SQLITE_POOL_SIZE = 80  # the core's workers and spares, plus the inbox's bookkeeping threads
 
 
 class Base(DeclarativeBase):
@@ -94,24 +96,62 @@ def _tune_sqlite(dbapi_connection: Any, _: Any) -> None:
     cursor.close()
 
 
+class WriterLock:
+    """One writer at a time, with a queue that goes first: a writer marked ``urgent`` (a
+    request to keep before its platform is acknowledged) is let in before the ordinary
+    ones waiting (answers being recorded), however many of those there are."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._urgent = threading.Condition(self._guard)
+        self._ordinary = threading.Condition(self._guard)
+        self._busy = False
+        self._urgent_waiting = 0
+        self._ordinary_waiting = 0
+
+    @contextmanager
+    def hold(self, *, urgent: bool = False) -> Iterator[None]:
+        with self._guard:
+            if urgent:
+                self._urgent_waiting += 1
+                while self._busy:
+                    self._urgent.wait()
+                self._urgent_waiting -= 1
+            else:
+                self._ordinary_waiting += 1
+                while self._busy or self._urgent_waiting:
+                    self._ordinary.wait()
+                self._ordinary_waiting -= 1
+            self._busy = True
+        try:
+            yield
+        finally:
+            with self._guard:
+                self._busy = False
+                if self._urgent_waiting:
+                    self._urgent.notify()
+                elif self._ordinary_waiting:
+                    self._ordinary.notify()
+
+
 @dataclass
 class Database:
     """An engine plus its session factory. Build it once, in the composition root."""
 
     engine: Engine
     sessions: sessionmaker[Session]
-    _writer: threading.Lock = field(default_factory=threading.Lock, repr=False)
+    _writer: WriterLock = field(default_factory=WriterLock, repr=False)
 
     @property
     def dialect(self) -> str:
         """``sqlite`` or ``postgresql``."""
         return self.engine.dialect.name
 
-    def writing(self) -> AbstractContextManager[object]:
+    def writing(self, *, urgent: bool = False) -> AbstractContextManager[object]:
         """Hold around a write transaction. SQLite lets one writer in at a time: queueing
-        this process's writers here is cheaper than its busy handler's sleeps. PostgreSQL
-        queues them on the rows themselves."""
-        return self._writer if self.dialect == "sqlite" else nullcontext()
+        this process's writers here is cheaper than its busy handler's sleeps, and lets the
+        ``urgent`` ones go first. PostgreSQL queues them on the rows themselves."""
+        return self._writer.hold(urgent=urgent) if self.dialect == "sqlite" else nullcontext()
 
     @classmethod
     def connect(cls, url: str, *, create: bool = True) -> Database:
@@ -122,8 +162,13 @@ class Database:
         is_sqlite = parsed.get_backend_name() == "sqlite"
         if is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        options: dict[str, Any] = {"pool_pre_ping": not is_sqlite}
+        if is_sqlite and parsed.database not in (None, "", ":memory:"):
+            # A SQLite connection costs a file handle and its PRAGMAs: keep enough of them for
+            # every worker at once, instead of opening and closing overflow ones in a burst.
+            options |= {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE}
         # pre_ping: a PostgreSQL restart or an idle timeout must not fail the next message.
-        engine = create_engine(parsed, pool_pre_ping=not is_sqlite)
+        engine = create_engine(parsed, **options)
         if is_sqlite:
             event.listen(engine, "connect", _tune_sqlite)
         database = cls(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))

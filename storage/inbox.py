@@ -14,21 +14,37 @@ died) is taken again by anyone.
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import TypeVar
+from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Select, delete, func, or_, select, text, true, update
-from sqlalchemy.exc import IntegrityError, OperationalError
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    bindparam,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    text,
+    true,
+    update,
+)
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from core.messages import Event, Reply
 from core.wire import event_from_json, event_to_json, replies_from_json, replies_to_json
-from storage.db import Database
+from storage.db import Database, dialect_insert
 from storage.models import InboxRow, OutboxRow
 from storage.notifications import INBOX_CHANNEL, OUTBOX_CHANNEL, Listener
+from storage.unit_of_work import current_unit, without_nul
 
 log = logging.getLogger(__name__)
 
@@ -90,10 +106,32 @@ class InboxDepth:
 
 
 class SqlInbox:
-    """The inbox and outbox tables of one database."""
+    """The inbox and outbox tables of one database.
+
+    An event's own steps (receive, prepare, finish, delivered) are one prepared statement each
+    on a plain connection, in a transaction of its own or in the caller's: they run for every
+    message, and an ORM session's bookkeeping would cost more than the write."""
 
     def __init__(self, database: Database) -> None:
         self._db = database
+
+    @property
+    def database(self) -> Database:
+        return self._db
+
+    @contextlib.contextmanager
+    def _write(self) -> Iterator[Session]:
+        """A session for a write transaction, queued behind this process's other writers on
+        SQLite (whose busy handler would otherwise sleep between tries)."""
+        with self._db.writing(), self._db.sessions() as session:
+            yield session
+
+    @contextlib.contextmanager
+    def _begin(self, *, urgent: bool = False) -> Iterator[Connection]:
+        """A connection in a write transaction (queued like :meth:`_write`; ``urgent``:
+        ahead of the others)."""
+        with self._db.writing(urgent=urgent), self._db.engine.begin() as connection:
+            yield connection
 
     @property
     def _locks_rows(self) -> bool:
@@ -113,28 +151,24 @@ class SqlInbox:
         With ``owner`` and ``lease`` it is taken by ``owner`` at once (the receiving process
         works on it itself; anyone takes it over when the lease runs out)."""
         held = owner is not None and lease is not None
-        row = InboxRow(
-            event_id=event.event_id,
-            platform=platform,
-            event=event_to_json(event),
-            destination=destination,
-            status=PENDING,
-            attempts=1 if held else 0,
-            lease_owner=owner if held else None,
-            lease_until=now + lease if held and lease is not None else None,
-            created_at=now,
-        )
-        with self._db.sessions() as session:
-            session.add(row)
-            try:
-                session.flush()
-                if not held:
-                    self._notify(session, INBOX_CHANNEL)
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                return False
-        return True
+        row = {
+            "event_id": event.event_id,
+            "platform": platform,
+            "event": event_to_json(event),
+            "destination": destination,
+            "status": PENDING,
+            "attempts": 1 if held else 0,
+            "lease_owner": owner if held else None,
+            "lease_until": now + lease if held and lease is not None else None,
+            "created_at": now,
+            "done_at": None,
+        }
+        with self._begin() as connection:
+            row = without_nul(connection, row)
+            kept = connection.execute(_insert_new(self._db.dialect), row).first() is not None
+            if kept and not held:
+                _notify(connection, INBOX_CHANNEL)
+        return kept
 
     def receive(
         self,
@@ -149,25 +183,40 @@ class SqlInbox:
     ) -> bool:
         """Keep a request as the adapter read it (``intake``, its own JSON), held by ``owner``
         while it prepares it; False when ``event_id`` is already there (a redelivery)."""
-        row = InboxRow(
-            event_id=event_id,
-            platform=platform,
-            event=intake,
-            destination=destination,
-            status=RECEIVED,
-            attempts=1,
-            lease_owner=owner,
-            lease_until=now + lease,
-            created_at=now,
-        )
-        with self._db.sessions() as session:
-            session.add(row)
-            try:
-                session.commit()
-            except IntegrityError:
-                session.rollback()
-                return False
-        return True
+        return self.receive_all(
+            [Arrival(event_id, platform, intake, destination)], now, owner=owner, lease=lease
+        )[0]
+
+    def receive_all(
+        self, arrivals: Sequence[Arrival], now: datetime, *, owner: str, lease: timedelta
+    ) -> list[bool]:
+        """:meth:`receive` for several requests in one transaction (a burst of them arrived
+        together); for each, whether it was kept. Of two with one id, the first is kept."""
+        kept: list[bool] = []
+        seen: set[str] = set()
+        # Ahead of other writers: the platform waits for this one.
+        with self._begin(urgent=True) as connection:
+            statement = _insert_new(self._db.dialect)
+            for arrival in arrivals:
+                if arrival.event_id in seen:
+                    kept.append(False)
+                    continue
+                seen.add(arrival.event_id)
+                row = {
+                    "event_id": arrival.event_id,
+                    "platform": arrival.platform,
+                    "event": arrival.intake,
+                    "destination": arrival.destination,
+                    "status": RECEIVED,
+                    "attempts": 1,
+                    "lease_owner": owner,
+                    "lease_until": now + lease,
+                    "created_at": now,
+                    "done_at": None,
+                }
+                row = without_nul(connection, row)
+                kept.append(connection.execute(statement, row).first() is not None)
+        return kept
 
     def prepare(
         self,
@@ -183,6 +232,8 @@ class SqlInbox:
         (for ``lease`` more, when given); with ``pending`` false, given up instead: held by
         nobody, for anyone to take at once. False when ``owner`` does not hold it as received."""
         values: dict[str, object] = {
+            "b_event": event.event_id,
+            "b_owner": owner,
             "event": event_to_json(event),
             "destination": destination,
             "status": PENDING,
@@ -191,37 +242,27 @@ class SqlInbox:
             values |= {"lease_owner": None, "lease_until": None}
         elif lease is not None:
             values["lease_until"] = now + lease
-        with self._db.sessions() as session:
-            result = session.execute(
-                update(InboxRow)
-                .where(
-                    InboxRow.event_id == event.event_id,
-                    InboxRow.status == RECEIVED,
-                    InboxRow.lease_owner == owner,
-                )
-                .values(**values)
-                .execution_options(synchronize_session=False)
-            )
-            if not pending and _count(result) == 1:
-                self._notify(session, INBOX_CHANNEL)
-            session.commit()
-        return _count(result) == 1
+        with self._begin() as connection:
+            prepared = _count(connection.execute(_PREPARE, values)) == 1
+            if prepared and not pending:
+                _notify(connection, INBOX_CHANNEL)
+        return prepared
 
     def set_aside(self, event_id: str, owner: str, now: datetime) -> bool:
         """A received request the adapter answered itself (or found nothing to do for): done,
         with nothing for the core. False when ``owner`` does not hold it as received."""
-        with self._db.sessions() as session:
-            result = session.execute(
-                update(InboxRow)
-                .where(
-                    InboxRow.event_id == event_id,
-                    InboxRow.status == RECEIVED,
-                    InboxRow.lease_owner == owner,
-                )
-                .values(status=DONE, done_at=now, lease_owner=None, lease_until=None)
-                .execution_options(synchronize_session=False)
+        with self._begin() as connection:
+            result = connection.execute(
+                _PREPARE,
+                {
+                    "b_event": event_id,
+                    "b_owner": owner,
+                    "status": DONE,
+                    "done_at": now,
+                    "lease_owner": None,
+                    "lease_until": None,
+                },
             )
-            session.commit()
         return _count(result) == 1
 
     def take_received(
@@ -247,7 +288,7 @@ class SqlInbox:
             .limit(limit)
         )
         taken: list[Received] = []
-        with self._db.sessions() as session:
+        with self._write() as session:
             try:
                 for row in session.scalars(self._locked(query)).all():
                     claimed = session.execute(
@@ -290,7 +331,7 @@ class SqlInbox:
             .limit(limit)
         )
         taken: list[Taken] = []
-        with self._db.sessions() as session:
+        with self._write() as session:
             try:
                 for row in session.scalars(self._locked(query)).all():
                     item = self._lease(session, row, owner, now, lease)
@@ -346,7 +387,7 @@ class SqlInbox:
         """Keep holding ``event_ids`` (work still running) until ``until``."""
         if not event_ids:
             return
-        with self._db.sessions() as session:
+        with self._write() as session:
             session.execute(
                 update(InboxRow)
                 .where(InboxRow.event_id.in_(event_ids), InboxRow.lease_owner == owner)
@@ -367,37 +408,67 @@ class SqlInbox:
         written) when ``owner`` no longer holds it: someone else took it over.
         ``deliver_by_until``: the caller delivers them itself (then :meth:`delivered`); only
         after that time may anyone else."""
-        with self._db.sessions() as session:
-            done = session.execute(
-                update(InboxRow)
-                .where(
-                    InboxRow.event_id == taken.event_id,
-                    InboxRow.status == PENDING,
-                    InboxRow.lease_owner == owner,
-                )
-                .values(status=DONE, done_at=now, lease_owner=None, lease_until=None)
-                .execution_options(synchronize_session=False)
+        with self._begin() as connection:
+            return self.finish_on(
+                connection, taken, owner, replies, now, deliver_by_until=deliver_by_until
             )
-            if _count(done) != 1:
-                session.rollback()
-                return False
-            if replies:
-                session.add(
-                    OutboxRow(
-                        event_id=taken.event_id,
-                        platform=taken.platform,
-                        destination=taken.destination,
-                        replies=replies_to_json(replies),
-                        attempts=0,
-                        next_attempt_at=now,
-                        lease_until=deliver_by_until,
-                        created_at=now,
-                    )
-                )
-                if deliver_by_until is None:
-                    self._notify(session, OUTBOX_CHANNEL)
-            session.commit()
+
+    def finish_on(
+        self,
+        connection: Connection,
+        taken: Taken,
+        owner: str,
+        replies: Sequence[Reply],
+        now: datetime,
+        *,
+        deliver_by_until: datetime | None = None,
+    ) -> bool:
+        """:meth:`finish` inside the caller's transaction on ``connection`` (the core's unit
+        of work: the event done with its turns). The event may still be as received, when its
+        receiver answered it without preparing it first."""
+        done = connection.execute(
+            _FINISH,
+            {
+                "b_event": taken.event_id,
+                "b_owner": owner,
+                "status": DONE,
+                "done_at": now,
+                "lease_owner": None,
+                "lease_until": None,
+            },
+        )
+        if _count(done) != 1:
+            return False
+        if replies:
+            connection.execute(
+                _INSERT_OUTBOX,
+                {
+                    "event_id": taken.event_id,
+                    "platform": taken.platform,
+                    "destination": taken.destination,
+                    "replies": replies_to_json(replies),
+                    "attempts": 0,
+                    "next_attempt_at": now,
+                    "lease_until": deliver_by_until,
+                    "created_at": now,
+                    "sent_at": None,
+                },
+            )
+            if deliver_by_until is None:
+                _notify(connection, OUTBOX_CHANNEL)
         return True
+
+    def finishing(
+        self,
+        taken: Taken,
+        owner: str,
+        clock: Callable[[], datetime],
+        *,
+        deliver_for: timedelta | None = None,
+    ) -> Finishing:
+        """A :class:`Finishing` for ``taken``: given to the core as the answer's hook, it
+        finishes the event in the transaction that records the answer."""
+        return Finishing(self, taken, owner, clock, deliver_for)
 
     def release(self, owner: str, event_ids: Sequence[str] | None = None) -> int:
         """Give back what ``owner`` holds (all of it, or ``event_ids``) for anyone to take at
@@ -405,7 +476,7 @@ class SqlInbox:
         condition = [InboxRow.lease_owner == owner, InboxRow.status.in_(WAITING)]
         if event_ids is not None:
             condition.append(InboxRow.event_id.in_(event_ids))
-        with self._db.sessions() as session:
+        with self._write() as session:
             result = session.execute(
                 update(InboxRow).where(*condition).values(lease_owner=None, lease_until=None)
             )
@@ -437,7 +508,7 @@ class SqlInbox:
             .limit(limit)
         )
         out: list[Outgoing] = []
-        with self._db.sessions() as session:
+        with self._write() as session:
             try:
                 for row in session.scalars(self._locked(query)).all():
                     held = session.execute(
@@ -498,20 +569,23 @@ class SqlInbox:
 
     def delivered(self, event_id: str, now: datetime) -> None:
         """The replies of ``event_id`` reached the person."""
-        with self._db.sessions() as session:
-            session.execute(
-                update(OutboxRow)
-                .where(OutboxRow.event_id == event_id)
-                .values(sent_at=now, lease_until=None)
+        self.delivered_all([event_id], now)
+
+    def delivered_all(self, event_ids: Sequence[str], now: datetime) -> None:
+        """:meth:`delivered` for several events in one statement."""
+        if not event_ids:
+            return
+        with self._begin() as connection:
+            connection.execute(
+                _DELIVERED, {"b_events": list(event_ids), "sent_at": now, "lease_until": None}
             )
-            session.commit()
 
     def hold(self, event_ids: Sequence[str], until: datetime) -> None:
         """Keep the unsent replies of ``event_ids`` from other deliverers until ``until``
         (their poster is still at it)."""
         if not event_ids:
             return
-        with self._db.sessions() as session:
+        with self._write() as session:
             session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.event_id.in_(event_ids), OutboxRow.sent_at.is_(None))
@@ -521,7 +595,7 @@ class SqlInbox:
 
     def retry(self, outgoing: Outgoing, at: datetime) -> None:
         """Try ``outgoing`` again at ``at``."""
-        with self._db.sessions() as session:
+        with self._write() as session:
             session.execute(
                 update(OutboxRow)
                 .where(OutboxRow.id == outgoing.id)
@@ -549,7 +623,7 @@ class SqlInbox:
 
     def purge_before(self, cutoff: datetime) -> int:
         """Forget events done (and replies sent) before ``cutoff``; how many events."""
-        with self._db.sessions() as session:
+        with self._write() as session:
             session.execute(delete(OutboxRow).where(OutboxRow.sent_at < cutoff))
             result = session.execute(
                 delete(InboxRow).where(InboxRow.status == DONE, InboxRow.done_at < cutoff)
@@ -567,14 +641,99 @@ class SqlInbox:
         return Listener(self._db, (INBOX_CHANNEL, OUTBOX_CHANNEL), on_notify).start()
 
     def _notify(self, session: Session, channel: str) -> None:
-        # Sent when the transaction commits, and only then.
-        if self._locks_rows:
-            session.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
+        _notify(session.connection(), channel)
 
     def _locked(self, query: Select[RowT]) -> Select[RowT]:
         # PostgreSQL: rows another replica is taking right now are skipped, not waited for.
         # SQLite: one writer at a time already (the claimer's transaction holds the file).
         return query.with_for_update(skip_locked=True) if self._locks_rows else query
+
+
+@dataclass(frozen=True)
+class Arrival:
+    """A request as an adapter read it, to :meth:`SqlInbox.receive_all`."""
+
+    event_id: str
+    platform: str
+    intake: str  # the adapter's own JSON, opaque here
+    destination: str
+
+
+class Finishing:
+    """The core's answer hook for one held event (see :meth:`SqlInbox.finishing`).
+
+    Called with the answer inside the event's unit of work, it holds the event's finish in
+    that unit: the event is marked done and its replies go to the outbox in the very
+    transaction that records the turns (or, when the core records nothing, in the one that
+    writes the unit's bookkeeping). Called again, the last answer wins. ``finished`` is
+    ``None`` when nothing was written (no unit of work on this database was open, or its
+    write failed): the caller finishes the event itself then."""
+
+    def __init__(
+        self,
+        inbox: SqlInbox,
+        taken: Taken,
+        owner: str,
+        clock: Callable[[], datetime],
+        deliver_for: timedelta | None,
+    ) -> None:
+        self._inbox = inbox
+        self._taken = taken
+        self._owner = owner
+        self._clock = clock
+        self._deliver_for = deliver_for
+        self._replies: list[Reply] = []
+        self._held = False
+        self.finished: bool | None = None
+
+    def __call__(self, replies: Sequence[Reply]) -> None:
+        self._replies = list(replies)
+        if self._held:
+            return
+        unit = current_unit(self._inbox.database)
+        if unit is not None:
+            unit.defer(self._write)
+            self._held = True
+
+    def _write(self, connection: Connection) -> None:
+        # The clock is read when the write runs: the caller's hold on delivery starts now.
+        now = self._clock()
+        until = now + self._deliver_for if self._deliver_for is not None else None
+        self.finished = self._inbox.finish_on(
+            connection, self._taken, self._owner, self._replies, now, deliver_by_until=until
+        )
+
+
+# Built once: building a statement costs more than running it. What an UPDATE sets is named
+# by the parameters it runs with; the WHERE's own parameters start with ``b_``.
+_PREPARE = update(InboxRow).where(
+    InboxRow.event_id == bindparam("b_event"),
+    InboxRow.status == RECEIVED,
+    InboxRow.lease_owner == bindparam("b_owner"),
+)
+_FINISH = update(InboxRow).where(
+    InboxRow.event_id == bindparam("b_event"),
+    InboxRow.status.in_(WAITING),
+    InboxRow.lease_owner == bindparam("b_owner"),
+)
+_INSERT_OUTBOX = insert(OutboxRow)
+_DELIVERED = update(OutboxRow).where(OutboxRow.event_id.in_(bindparam("b_events", expanding=True)))
+
+
+@functools.cache
+def _insert_new(dialect: str) -> Any:
+    """INSERT of an inbox row that does nothing when its event id is already there."""
+    return (
+        dialect_insert(dialect)(InboxRow)
+        .on_conflict_do_nothing(index_elements=["event_id"])
+        .returning(InboxRow.event_id)
+    )
+
+
+def _notify(connection: Connection, channel: str) -> None:
+    # PostgreSQL sends it when the transaction commits, and only then.
+    if connection.dialect.name == "postgresql":
+        connection.execute(text("SELECT pg_notify(:channel, '')"), {"channel": channel})
 
 
 def _free(

@@ -10,7 +10,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from core.assistant import Assistant
+from core.assistant import Assistant, OnAnswer
 from core.errors import BackendUnavailable
 from core.intents import Classification, Intent
 from core.knowledge import YamlKnowledgeBase
@@ -177,9 +177,11 @@ def count_core_calls(assistant: Assistant, calls: list[Event]) -> None:
     """Record every event that reaches ``assistant.handle`` (to prove what never did)."""
     original = assistant.handle
 
-    def counting_handle(event: Event, *, retake: bool = False) -> list[Reply]:
+    def counting_handle(
+        event: Event, *, retake: bool = False, on_answer: OnAnswer | None = None
+    ) -> list[Reply]:
         calls.append(event)
-        return original(event, retake=retake)
+        return original(event, retake=retake, on_answer=on_answer)
 
     assistant.handle = counting_handle  # type: ignore[method-assign]
 

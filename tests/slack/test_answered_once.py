@@ -65,7 +65,7 @@ async def test_an_answer_in_slack_but_not_marked_sent_is_not_posted_again(
 ) -> None:
     slack: SlackHarness = await make_slack(inbox_poll_seconds=0.05)
     # The process dies right after Slack took the post: nothing records that it went out.
-    monkeypatch.setattr(SqlInbox, "delivered", lambda *args, **kwargs: None)
+    monkeypatch.setattr(SqlInbox, "delivered_all", lambda *args, **kwargs: None)
     await slack.event(dm_event("ticket new The scanner is offline"), event_id="EvDIED0001")
     await slack.settle()
     assert len(slack.fake.calls_to("chat.postMessage")) == 1

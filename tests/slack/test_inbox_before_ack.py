@@ -42,18 +42,18 @@ async def test_a_request_that_cannot_be_kept_gets_a_500_and_its_retry_is_answere
     make_slack, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     slack: SlackHarness = await make_slack()
-    real = SqlInbox.receive
+    real = SqlInbox.receive_all
 
     def database_down(*args: object, **kwargs: object) -> bool:
         raise OperationalError("INSERT INTO inbox", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(SqlInbox, "receive", database_down)
+    monkeypatch.setattr(SqlInbox, "receive_all", database_down)
     refused = await slack.event(dm_event("ticket new Printer on fire"), event_id="EvDOWN01")
     await slack.settle()
     assert refused.status == 500  # Slack delivers it again
     assert slack.core_calls == [] and slack.fake.posted() == []
 
-    monkeypatch.setattr(SqlInbox, "receive", real)
+    monkeypatch.setattr(SqlInbox, "receive_all", real)
     retried = await slack.event(
         dm_event("ticket new Printer on fire"), event_id="EvDOWN01", retry=1
     )

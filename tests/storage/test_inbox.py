@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 
 from core.messages import Card, CardAction, Reply
 from storage.db import Database
-from storage.inbox import InboxDepth, SqlInbox
+from storage.inbox import Arrival, InboxDepth, SqlInbox, Taken
+from storage.unit_of_work import open_unit
 from tests.storage.test_stores import together
 from tests.support import action, message
 
@@ -180,3 +181,90 @@ def test_release_gives_back_received_requests_too(database: Database) -> None:
     assert inbox.release("stopping") == 1
     [received] = inbox.take_received("next", NOW, LEASE, ["slack"])  # at once, no lease wait
     assert received.event_id == "EvR1"
+
+
+def test_a_burst_received_together_is_kept_in_one_go_and_repeats_are_refused(
+    database: Database,
+) -> None:
+    inbox = SqlInbox(database)
+    inbox.receive("EvOld", "slack", "{}", WHERE, NOW, owner="r1", lease=LEASE)
+    arrivals = [
+        Arrival("EvA", "slack", '{"n": 1}', WHERE),
+        Arrival("EvOld", "slack", '{"n": 2}', WHERE),  # a redelivery of one kept before
+        Arrival("EvB", "slack", '{"n": 3}', WHERE),
+        Arrival("EvA", "slack", '{"n": 4}', WHERE),  # a retry storm inside the burst
+    ]
+
+    assert inbox.receive_all(arrivals, NOW, owner="r1", lease=LEASE) == [True, False, True, False]
+    received = inbox.take_received("r2", NOW + LEASE * 2, LEASE, ["slack"], limit=10)
+    assert sorted((r.event_id, r.intake) for r in received) == [
+        ("EvA", '{"n": 1}'),
+        ("EvB", '{"n": 3}'),
+        ("EvOld", "{}"),
+    ]
+
+
+def test_its_receiver_finishes_a_request_it_answered_without_preparing_it(
+    database: Database,
+) -> None:
+    inbox = SqlInbox(database)
+    event = message("hello", event_id="EvR1")
+    inbox.receive("EvR1", "slack", "{}", WHERE, NOW, owner="r1", lease=LEASE)
+    taken = Taken("EvR1", "slack", event, WHERE, 1, False, False)
+
+    assert not inbox.finish(taken, "r2", REPLIES, NOW)  # only its holder
+    assert inbox.finish(taken, "r1", REPLIES, NOW, deliver_by_until=NOW + LEASE)
+    assert not inbox.finish(taken, "r1", REPLIES, NOW)  # once
+    assert inbox.depth(NOW) == InboxDepth(0, 0.0, 1)
+    assert inbox.due(NOW, LEASE) == []  # its receiver posts them itself
+    [outgoing] = inbox.due(NOW + LEASE * 2, LEASE)
+    assert outgoing.replies == REPLIES and outgoing.again
+
+
+def test_the_finish_is_written_in_the_unit_that_records_the_answer(database: Database) -> None:
+    inbox = SqlInbox(database)
+    event = message("hello", event_id="EvU1")
+    inbox.receive("EvU1", "slack", "{}", WHERE, NOW, owner="r1", lease=LEASE)
+    taken = Taken("EvU1", "slack", event, WHERE, 1, False, False)
+    finishing = inbox.finishing(taken, "r1", lambda: NOW, deliver_for=LEASE)
+
+    with open_unit(database) as unit:
+        finishing([Reply("first draft")])
+        finishing(REPLIES)  # the last answer wins
+        assert inbox.depth(NOW).pending == 1  # nothing written before the unit is
+        assert finishing.finished is None
+        with database.engine.begin() as connection:  # the core's recording transaction
+            unit.write(connection)
+            unit.clear()
+
+    assert finishing.finished is True
+    assert inbox.depth(NOW) == InboxDepth(0, 0.0, 1)
+    [outgoing] = inbox.due(NOW + LEASE * 2, LEASE)
+    assert outgoing.replies == REPLIES
+
+
+def test_outside_a_unit_of_work_the_finish_is_left_to_the_caller(database: Database) -> None:
+    inbox = SqlInbox(database)
+    inbox.receive("EvU2", "slack", "{}", WHERE, NOW, owner="r1", lease=LEASE)
+    taken = Taken("EvU2", "slack", message("hi", event_id="EvU2"), WHERE, 1, False, False)
+    finishing = inbox.finishing(taken, "r1", lambda: NOW)
+
+    finishing(REPLIES)
+
+    assert finishing.finished is None
+    assert inbox.depth(NOW).pending == 1
+
+
+def test_answers_marked_sent_together(database: Database) -> None:
+    inbox = SqlInbox(database)
+    for n in range(3):
+        event_id = f"EvS{n}"
+        inbox.receive(event_id, "slack", "{}", WHERE, NOW, owner="r1", lease=LEASE)
+        taken = Taken(event_id, "slack", message("hi", event_id=event_id), WHERE, 1, False, False)
+        inbox.finish(taken, "r1", REPLIES, NOW, deliver_by_until=NOW + LEASE)
+
+    inbox.delivered_all(["EvS0", "EvS2"], NOW)
+
+    assert inbox.depth(NOW).unsent == 1
+    [outgoing] = inbox.due(NOW + LEASE * 2, LEASE)
+    assert outgoing.event_id == "EvS1"

@@ -45,7 +45,9 @@ class Echo:
     def __init__(self) -> None:
         self.answered: list[str] = []
 
-    def handle(self, event: Event, *, retake: bool = False) -> list[Reply]:
+    def handle(
+        self, event: Event, *, retake: bool = False, on_answer: object = None
+    ) -> list[Reply]:
         self.answered.append(event.event_id)
         return [Reply(f"answer to {event.event_id}")]
 

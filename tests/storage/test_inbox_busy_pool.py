@@ -39,7 +39,9 @@ class QueuedRunner:
 
 
 class Echo:
-    def handle(self, event: Event, *, retake: bool = False) -> list[Reply]:
+    def handle(
+        self, event: Event, *, retake: bool = False, on_answer: object = None
+    ) -> list[Reply]:
         return [Reply(f"answer to {event.event_id}")]
 
 

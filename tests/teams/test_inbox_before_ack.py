@@ -32,18 +32,18 @@ async def test_a_message_that_cannot_be_kept_gets_a_503_and_its_redelivery_is_an
     make_teams: MakeTeams, connector: FakeBotConnector, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     teams = await make_teams()
-    real = SqlInbox.receive
+    real = SqlInbox.receive_all
 
     def database_down(*args: object, **kwargs: object) -> bool:
         raise OperationalError("INSERT INTO inbox", {}, Exception("database is locked"))
 
-    monkeypatch.setattr(SqlInbox, "receive", database_down)
+    monkeypatch.setattr(SqlInbox, "receive_all", database_down)
     message = dm(teams.service_url, "ticket new the projector flickers")
     refused = await teams.say(message)
     assert refused.status == 503
     assert teams.core_calls == [] and connector.messages() == []
 
-    monkeypatch.setattr(SqlInbox, "receive", real)
+    monkeypatch.setattr(SqlInbox, "receive_all", real)
     again = await teams.say(message)  # the Bot Framework delivers it again
     assert again.status in (200, 201)
     [answer] = connector.messages()
