@@ -283,6 +283,7 @@ class Run:
     autotask_max_in_flight: int = 0
     autotask_by_endpoint: dict[str, int] = field(default_factory=dict)
     llm_calls: int = 0
+    serve_cpu_ms: float = 0.0  # the server's CPU time over the whole burst
 
 
 async def send_burst(
@@ -347,6 +348,15 @@ async def send_burst(
 # -- the two bots --------------------------------------------------------------------------------
 
 
+def cpu_seconds(pid: int) -> float:
+    """The CPU time (user and system) process ``pid`` has used so far (Linux ``/proc``)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+SERVE_PIDS: dict[str, int] = {}  # endpoint -> the pid of the server behind it
+
+
 @contextmanager
 def ticketbot_serve(folder: Path, env: dict[str, str]) -> Iterator[str]:
     """``ticketbot serve`` in a process of its own; yields its Slack endpoint."""
@@ -371,7 +381,9 @@ def ticketbot_serve(folder: Path, env: dict[str, str]) -> Iterator[str]:
         )
     try:
         wait_for_health(f"http://127.0.0.1:{port}/healthz", process, folder / "serve.log")
-        yield f"http://127.0.0.1:{port}/slack/events"
+        endpoint = f"http://127.0.0.1:{port}/slack/events"
+        SERVE_PIDS[endpoint] = process.pid
+        yield endpoint
     finally:
         process.terminate()
         try:
@@ -619,7 +631,9 @@ async def local_run(messages: int, window: float, serve_env: Sequence[str] = ())
         with ticketbot_serve(folder, env) as endpoint:
             await send_burst(endpoint, warm_up(people[0], people[0].ticket, slack), slack, 60, 0.1)
             slack.posted_at.clear()
+            cpu_before = cpu_seconds(SERVE_PIDS[endpoint])
             run = await send_burst(endpoint, burst_messages, slack, 120, window)
+            run.serve_cpu_ms = (cpu_seconds(SERVE_PIDS[endpoint]) - cpu_before) * 1000
     run.label = "local desk"
     run.notices = slack.notices()
     await slack.stop()
@@ -666,11 +680,12 @@ def lookup_uses_index() -> tuple[bool, str]:
 
     from core.tickets import TicketRef
     from storage.db import Database
-    from storage.local_desk import _matches, _with_notes
+    from storage.local_desk import lookup
 
     with tempfile.TemporaryDirectory() as tmp:
         database = Database.connect(f"sqlite:///{Path(tmp) / 'plan.db'}", create=True)
-        query = _with_notes().where(_matches(TicketRef("number", "T20261130.0001")))
+        statement, params = lookup(TicketRef("number", "T20261130.0001"))
+        query = statement.params(**params)
         compiled = query.compile(database.engine, compile_kwargs={"literal_binds": True})
         with database.engine.connect() as connection:
             plan = connection.execute(text(f"EXPLAIN QUERY PLAN {compiled}")).fetchall()
@@ -722,7 +737,10 @@ async def main(args: argparse.Namespace) -> int:
     if args.only_local:
         local = await local_run(args.local_messages, 2.0, args.serve_env)
         rate = len(local.answered_s) / local.total_s if local.total_s else 0.0
-        print(f"local: {rate:.0f}/s; ack p99 {percentile(local.ack_ms, 99):.1f} ms")
+        print(
+            f"local: {rate:.0f}/s; ack p99 {percentile(local.ack_ms, 99):.1f} ms; "
+            f"server CPU {local.serve_cpu_ms / max(1, len(local.answered_s)):.2f} ms a message"
+        )
         return 0
     ours, naive = await burst_runs(args)
     describe(ours)
@@ -733,7 +751,8 @@ async def main(args: argparse.Namespace) -> int:
     local_rate = (len(local.answered_s) / local.total_s) if local.total_s else 0.0
     print(
         f"local desk, no LLM: {len(local.answered_s)} messages answered in {local.total_s:.2f} s "
-        f"= {local_rate:.0f}/s; ack p99 {percentile(local.ack_ms, 99):.1f} ms"
+        f"= {local_rate:.0f}/s; ack p99 {percentile(local.ack_ms, 99):.1f} ms; the server used "
+        f"{local.serve_cpu_ms / max(1, len(local.answered_s)):.2f} ms of CPU a message"
     )
     for label, seconds in startup_seconds().items():
         print(f"start-up: {label:28s} {seconds * 1000:6.0f} ms")
