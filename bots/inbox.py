@@ -33,7 +33,7 @@ from bots.group_commit import GroupCommit
 from bots.observability.metrics import Metrics
 from core.backoff import backoff
 from core.messages import Event, Reply
-from storage.inbox import Arrival, InboxDepth, Outgoing, Received, SqlInbox, Taken
+from storage.inbox import Arrival, InboxDepth, Keep, Outgoing, Received, SqlInbox, Taken
 from storage.notifications import Listener
 
 log = logging.getLogger(__name__)
@@ -50,7 +50,7 @@ SORRY = "Sorry, something went wrong on my side and I couldn't finish your last 
 MAX_ATTEMPTS = 5  # an event that fails this often is answered with an apology, not retried
 MAX_DELIVERIES = 8
 BACKOFF_CAP_SECONDS = 300.0
-BATCH = 8
+BATCH = 32  # events taken, or answers delivered, in one round of the loop
 # How long the loop leaves an answer to the adapter that is posting it, however slow the
 # platform: a post still under way when the outbox took it again would reach Slack twice
 # (the lookup finds only posts that are done). Past this, the adapter is taken to have failed.
@@ -138,6 +138,7 @@ class DurableCore:
         # batch, not per request.
         self._arrivals = GroupCommit(self._receive_all, self.intake.run)
         self._sent_marks = GroupCommit(self._delivered_all, self.books.run)
+        self._keeping = GroupCommit(self._keep_all, self.books.run)
         self._posting: dict[str, float] = {}  # answers its adapters are posting: since when
         self._work: set[asyncio.Task[None]] = set()
         self._loop_task: asyncio.Task[None] | None = None
@@ -194,7 +195,7 @@ class DurableCore:
             # until the answer finishes it. Should this process die first, whoever takes it
             # over prepares it again from what was received.
             if not (here and received):
-                kept = await self.books.run(lambda: self._keep(event, platform, destination, here))
+                kept = await self._keeping.submit(Keep(event, platform, destination, here))
                 if not kept:
                     log.info("inbox: duplicate event refused event_id=%s", event.event_id)
                     return []
@@ -223,23 +224,11 @@ class DurableCore:
             self._posting[event.event_id] = time.monotonic()
         return replies
 
-    def _keep(self, event: Event, platform: str, destination: str, mine: bool) -> bool:
-        """Record ``event`` as ready for the core: leased to this process when ``mine``,
-        else left for whichever process (or worker) has room."""
-        now = self.clock()
-        if self.inbox.prepare(
-            event, destination, now, owner=self.owner, lease=self.lease, pending=mine
-        ):
-            return True
-        # Not received here first (an adapter that keeps events only now), or taken over.
-        return self.inbox.put(
-            event,
-            platform,
-            destination,
-            now,
-            owner=self.owner if mine else None,
-            lease=self.lease if mine else None,
-        )
+    def _keep_all(self, keeps: list[Keep]) -> list[bool]:
+        """Record events as ready for the core: leased to this process when ``mine``, else
+        left for whichever process (or worker) has room. One not received here first (an
+        adapter that keeps events only now) is kept now."""
+        return self.inbox.keep_all(keeps, self.clock(), owner=self.owner, lease=self.lease)
 
     def _finish_held(self, taken: Taken, replies: list[Reply]) -> bool:
         # The clock is read when the call runs, not when it was queued: on a busy machine the

@@ -150,6 +150,22 @@ class SqlInbox:
         """Keep ``event`` and where its answer goes; False when its id is already there.
         With ``owner`` and ``lease`` it is taken by ``owner`` at once (the receiving process
         works on it itself; anyone takes it over when the lease runs out)."""
+        with self._begin() as connection:
+            kept = self._put_on(connection, event, platform, destination, now, owner, lease)
+            if kept and (owner is None or lease is None):
+                _notify(connection, INBOX_CHANNEL)
+        return kept
+
+    def _put_on(
+        self,
+        connection: Connection,
+        event: Event,
+        platform: str,
+        destination: str,
+        now: datetime,
+        owner: str | None,
+        lease: timedelta | None,
+    ) -> bool:
         held = owner is not None and lease is not None
         row = {
             "event_id": event.event_id,
@@ -163,10 +179,33 @@ class SqlInbox:
             "created_at": now,
             "done_at": None,
         }
+        row = without_nul(connection, row)
+        return connection.execute(_insert_new(self._db.dialect), row).first() is not None
+
+    def keep_all(
+        self, keeps: Sequence[Keep], now: datetime, *, owner: str, lease: timedelta
+    ) -> list[bool]:
+        """Several events made ready for the core in one transaction: each one received
+        here is :meth:`prepare` d (held by ``owner`` when ``mine``, else given up for anyone
+        to take), one not received first is :meth:`put`. For each, whether it was kept
+        (False: already there, or taken over)."""
+        kept: list[bool] = []
         with self._begin() as connection:
-            row = without_nul(connection, row)
-            kept = connection.execute(_insert_new(self._db.dialect), row).first() is not None
-            if kept and not held:
+            for keep in keeps:
+                mine = keep.mine
+                done = self._prepare_on(
+                    connection, keep.event, keep.destination, now, owner, lease, pending=mine
+                ) or self._put_on(
+                    connection,
+                    keep.event,
+                    keep.platform,
+                    keep.destination,
+                    now,
+                    owner if mine else None,
+                    lease if mine else None,
+                )
+                kept.append(done)
+            if any(kept[i] and not k.mine for i, k in enumerate(keeps)):
                 _notify(connection, INBOX_CHANNEL)
         return kept
 
@@ -231,6 +270,25 @@ class SqlInbox:
         """The received request of ``event`` as the neutral event, still held by ``owner``
         (for ``lease`` more, when given); with ``pending`` false, given up instead: held by
         nobody, for anyone to take at once. False when ``owner`` does not hold it as received."""
+        with self._begin() as connection:
+            prepared = self._prepare_on(
+                connection, event, destination, now, owner, lease, pending=pending
+            )
+            if prepared and not pending:
+                _notify(connection, INBOX_CHANNEL)
+        return prepared
+
+    @staticmethod
+    def _prepare_on(
+        connection: Connection,
+        event: Event,
+        destination: str,
+        now: datetime,
+        owner: str,
+        lease: timedelta | None,
+        *,
+        pending: bool,
+    ) -> bool:
         values: dict[str, object] = {
             "b_event": event.event_id,
             "b_owner": owner,
@@ -242,11 +300,7 @@ class SqlInbox:
             values |= {"lease_owner": None, "lease_until": None}
         elif lease is not None:
             values["lease_until"] = now + lease
-        with self._begin() as connection:
-            prepared = _count(connection.execute(_PREPARE, values)) == 1
-            if prepared and not pending:
-                _notify(connection, INBOX_CHANNEL)
-        return prepared
+        return _count(connection.execute(_PREPARE, values)) == 1
 
     def set_aside(self, event_id: str, owner: str, now: datetime) -> bool:
         """A received request the adapter answered itself (or found nothing to do for): done,
@@ -647,6 +701,17 @@ class SqlInbox:
         # PostgreSQL: rows another replica is taking right now are skipped, not waited for.
         # SQLite: one writer at a time already (the claimer's transaction holds the file).
         return query.with_for_update(skip_locked=True) if self._locks_rows else query
+
+
+@dataclass(frozen=True)
+class Keep:
+    """An event to make ready for the core, to :meth:`SqlInbox.keep_all`. ``mine``: this
+    process works on it itself (held by it), else anyone with room takes it."""
+
+    event: Event
+    platform: str
+    destination: str
+    mine: bool
 
 
 @dataclass(frozen=True)

@@ -204,7 +204,8 @@ class LocalDesk:
         row = connection.execute(statement, params).one_or_none()
         if row is None or (email not in self._staff and row.requester_email != email):
             raise TicketNotFound(ref)
-        return _ticket(row, _latest_notes(connection, [row.id]).get(row.id, ()))
+        notes = connection.execute(_NOTES_OF, {"b_ticket": row.id}).all()
+        return _ticket(row, tuple(_note(note) for note in reversed(notes)))
 
 
 def _with_notes() -> Select[LocalTicketRow]:
@@ -227,6 +228,12 @@ _OPEN_TICKETS_OF = (
     .where(_TICKETS.c.status != STATUS_COMPLETE, _TICKETS.c.requester_email == bindparam("b_email"))
     .order_by(_TICKETS.c.created_at.desc(), _TICKETS.c.id.desc())
     .limit(bindparam("b_limit"))
+)
+_NOTES_OF = (
+    select(_NOTES.c.author, _NOTES.c.text, _NOTES.c.created_at)
+    .where(_NOTES.c.ticket_id == bindparam("b_ticket"))
+    .order_by(_NOTES.c.id.desc())
+    .limit(LATEST_NOTES_SHOWN)
 )
 _RANKED_NOTES = (
     select(
@@ -264,10 +271,12 @@ def _latest_notes(connection: Connection, ticket_ids: list[int]) -> dict[int, tu
         return {}
     found: dict[int, list[Note]] = {}
     for note in connection.execute(_LATEST_NOTES, {"b_tickets": ticket_ids}):
-        found.setdefault(note.ticket_id, []).append(
-            Note(author=note.author, text=note.text, created_at=note.created_at)
-        )
+        found.setdefault(note.ticket_id, []).append(_note(note))
     return {ticket_id: tuple(notes) for ticket_id, notes in found.items()}
+
+
+def _note(row: Row[Any]) -> Note:
+    return Note(author=row.author, text=row.text, created_at=row.created_at)
 
 
 def _matches(ref: TicketRef) -> ColumnElement[bool]:

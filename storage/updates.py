@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Collection, Sequence
 from datetime import datetime, timedelta
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 from core.messages import ConversationRef
 from core.updates.model import Outgoing, Snapshot, TicketTouched, Tracked
 from core.wire import conversation_from_json, conversation_to_json
-from storage.db import Database, insert_or_merge
+from storage.db import Database, dialect_insert, insert_or_merge
 from storage.models import (
     UpdateOutboxRow,
     UpdateSignalRow,
@@ -79,7 +80,6 @@ class SqlUpdateStore:
         being handled) for its transaction."""
         email = _email(user_email)
         conversation_json = conversation_to_json(conversation)
-        table = UpdateTrackingRow.__table__
         with self._db.engine.connect() as connection:
             both = connection.execute(
                 _TRACKED_AND_FACTS,
@@ -107,19 +107,7 @@ class SqlUpdateStore:
 
             def write(connection: Connection) -> None:
                 # A concurrent first track of the same ticket: this one, the latest, wins.
-                connection.execute(
-                    insert_or_merge(connection)(table)
-                    .values(**values)
-                    .on_conflict_do_update(
-                        index_elements=["backend", "ticket_id", "user_email"],
-                        set_={
-                            "user_id": user_id,
-                            "conversation": conversation_json,
-                            "snapshot": seen,
-                            "tracked_at": now,
-                        },
-                    )
-                )
+                connection.execute(_track_statement(connection.dialect.name), values)
 
         else:
             before = Snapshot.from_json(row.snapshot)
@@ -130,14 +118,14 @@ class SqlUpdateStore:
 
             def write(connection: Connection) -> None:
                 connection.execute(
-                    update(UpdateTrackingRow)
-                    .where(UpdateTrackingRow.id == tracking_id)
-                    .values(
-                        snapshot=seen,
-                        conversation=conversation_json,
-                        user_id=user_id,
-                        tracked_at=now,
-                    )
+                    _RETRACK,
+                    {
+                        "b_id": tracking_id,
+                        "snapshot": seen,
+                        "conversation": conversation_json,
+                        "user_id": user_id,
+                        "tracked_at": now,
+                    },
                 )
 
         _write_now_or_with_the_unit(self._db, write)
@@ -445,6 +433,23 @@ def _tracked_and_facts() -> Select[Any]:
 
 
 _TRACKED_AND_FACTS = _tracked_and_facts()
+# Built once (per dialect): building a statement costs more than running it.
+_RETRACK = update(UpdateTrackingRow).where(UpdateTrackingRow.id == bindparam("b_id"))
+
+
+@functools.cache
+def _track_statement(dialect: str) -> Any:
+    """The first track of a ticket in a conversation; a concurrent one: the latest wins."""
+    statement = dialect_insert(dialect)(UpdateTrackingRow)
+    return statement.on_conflict_do_update(
+        index_elements=["backend", "ticket_id", "user_email"],
+        set_={
+            "user_id": statement.excluded.user_id,
+            "conversation": statement.excluded.conversation,
+            "snapshot": statement.excluded.snapshot,
+            "tracked_at": statement.excluded.tracked_at,
+        },
+    )
 
 
 class SqlTicketFacts:
