@@ -735,7 +735,7 @@ async def main(args: argparse.Namespace) -> int:
         f"Autotask {args.autotask_seconds:g} s per request (3 per endpoint at a time)"
     )
     if args.only_local:
-        local = await local_run(args.local_messages, 2.0, args.serve_env)
+        local = await local_run(args.local_messages, args.local_window, args.serve_env)
         rate = len(local.answered_s) / local.total_s if local.total_s else 0.0
         print(
             f"local: {rate:.0f}/s; ack p99 {percentile(local.ack_ms, 99):.1f} ms; "
@@ -803,6 +803,7 @@ if __name__ == "__main__":
         "--only-ticketbot", action="store_true", help="only the ticketbot burst (no targets)"
     )
     parser.add_argument("--only-local", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--local-window", type=float, default=2.0, help=argparse.SUPPRESS)
     parser.add_argument("--naive-port", type=int, help=argparse.SUPPRESS)
     arguments = parser.parse_args()
     if arguments.naive_port:

@@ -145,6 +145,9 @@ class DurableCore:
         self._wake = asyncio.Event()
         self._listener: Listener | None = None
         self._taking = True
+        # Something may wait in the inbox for this process to take (at start-up: what a dead
+        # one left); cleared by a take that finds less than it asked for.
+        self._backlog = True
 
     # -- the adapters' path -------------------------------------------------------------------
 
@@ -204,6 +207,7 @@ class DurableCore:
                 return []
             if not here:
                 log.info("inbox: busy, event queued for the loop event_id=%s", event.event_id)
+                self._backlog = True
                 self.wake()
                 return []
             taken = Taken(event.event_id, platform, event, destination, 1, False, False)
@@ -215,7 +219,7 @@ class DurableCore:
         finally:
             if here:
                 self._held.discard(event.event_id)
-                self.wake()  # a place is free: the loop takes what waits in the inbox
+                self._freed()
         if not finished:
             # Released at shutdown (or taken over): whoever has it now answers, once.
             log.warning("inbox: event handed on, not answered here event_id=%s", event.event_id)
@@ -258,7 +262,7 @@ class DurableCore:
 
             def woken(_: str) -> None:
                 with contextlib.suppress(RuntimeError):  # the loop closed meanwhile
-                    loop.call_soon_threadsafe(self.wake)
+                    loop.call_soon_threadsafe(self._notified)
 
             try:
                 self._listener = self.inbox.listen(woken)
@@ -266,7 +270,18 @@ class DurableCore:
                 log.exception("inbox: not listening for notifications")
 
     def wake(self) -> None:
+        """Run a round of the loop now (take, deliver)."""
         self._wake.set()
+
+    def _notified(self) -> None:
+        self._backlog = True  # another process queued something
+        self.wake()
+
+    def _freed(self) -> None:
+        """A place is free: the loop takes what waits in the inbox, if anything may. (Not a
+        round per message when nothing waits: that would cost a look at the tables each.)"""
+        if self._backlog:
+            self.wake()
 
     async def _loop(self) -> None:
         next_renewal = next_measure = time.monotonic()
@@ -324,6 +339,9 @@ class DurableCore:
         found = await self.books.run(take)
         assert isinstance(found, tuple)
         received, taken = found
+        # A full take: more may wait. Less: nothing waits now that this process knows of
+        # (its own queueing, or another's notification, says when there is again).
+        self._backlog = len(received) >= limit or len(taken) >= limit
         for request in received:
             log.warning("inbox: received request taken over event_id=%s", request.event_id)
             if self.metrics is not None:
@@ -424,7 +442,7 @@ class DurableCore:
             finished = False
         finally:
             self._held.discard(taken.event_id)
-        self.wake()
+        self._freed()
         if finished and replies and posting_here:
             await self._post(taken, replies)
 

@@ -25,6 +25,7 @@ from typing import Any, TypeVar
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Row,
     Select,
     bindparam,
     delete,
@@ -378,41 +379,39 @@ class SqlInbox:
     def take(self, owner: str, now: datetime, lease: timedelta, limit: int = 1) -> list[Taken]:
         """Up to ``limit`` pending events nobody holds (or whose holder's lease ran out),
         oldest first, leased to ``owner`` until ``now + lease``."""
-        query = (
-            select(InboxRow)
-            .where(InboxRow.status == PENDING, _free(InboxRow.lease_until, now))
-            .order_by(InboxRow.created_at, InboxRow.event_id)
-            .limit(limit)
-        )
         taken: list[Taken] = []
-        with self._write() as session:
-            try:
-                for row in session.scalars(self._locked(query)).all():
-                    item = self._lease(session, row, owner, now, lease)
+        try:
+            with self._begin() as connection:
+                rows = connection.execute(
+                    _waiting(self._locks_rows),
+                    {"b_status": PENDING, "b_now": now, "b_limit": limit},
+                ).all()
+                for row in rows:
+                    item = self._lease(connection, row, owner, now, lease)
                     if item is not None:
                         taken.append(item)
-                session.commit()
-            except OperationalError:
-                # SQLite: another process wrote since this read began; its next look will do.
-                session.rollback()
-                if self._locks_rows:
-                    raise
-                return []
+        except OperationalError:
+            # SQLite: another process wrote since this read began; its next look will do.
+            if self._locks_rows:
+                raise
+            return []
         return taken
 
+    @staticmethod
     def _lease(
-        self, session: Session, row: InboxRow, owner: str, now: datetime, lease: timedelta
+        connection: Connection, row: Row[Any], owner: str, now: datetime, lease: timedelta
     ) -> Taken | None:
         # Conditional, so two SQLite processes that read the same row can't both take it.
-        claimed = session.execute(
-            update(InboxRow)
-            .where(
-                InboxRow.event_id == row.event_id,
-                InboxRow.status == PENDING,
-                _free(InboxRow.lease_until, now),
-            )
-            .values(lease_owner=owner, lease_until=now + lease, attempts=row.attempts + 1)
-            .execution_options(synchronize_session=False)
+        claimed = connection.execute(
+            _CLAIM,
+            {
+                "b_event": row.event_id,
+                "b_status": PENDING,
+                "b_now": now,
+                "lease_owner": owner,
+                "lease_until": now + lease,
+                "attempts": row.attempts + 1,
+            },
         )
         if _count(claimed) != 1:
             return None
@@ -420,12 +419,7 @@ class SqlInbox:
             event = event_from_json(row.event)
         except ValueError:
             log.error("inbox event unreadable, set aside event_id=%s", row.event_id)
-            session.execute(
-                update(InboxRow)
-                .where(InboxRow.event_id == row.event_id)
-                .values(status=DONE, done_at=now)
-                .execution_options(synchronize_session=False)
-            )
+            connection.execute(_SET_DONE, {"b_event": row.event_id, "status": DONE, "done_at": now})
             return None
         return Taken(
             event_id=row.event_id,
@@ -782,7 +776,29 @@ _FINISH = update(InboxRow).where(
     InboxRow.lease_owner == bindparam("b_owner"),
 )
 _INSERT_OUTBOX = insert(OutboxRow)
+_CLAIM = update(InboxRow).where(
+    InboxRow.event_id == bindparam("b_event"),
+    InboxRow.status == bindparam("b_status"),
+    or_(InboxRow.lease_until.is_(None), InboxRow.lease_until < bindparam("b_now")),
+)
+_SET_DONE = update(InboxRow).where(InboxRow.event_id == bindparam("b_event"))
 _DELIVERED = update(OutboxRow).where(OutboxRow.event_id.in_(bindparam("b_events", expanding=True)))
+
+
+@functools.cache
+def _waiting(locks_rows: bool) -> Select[Any]:
+    """Events of a status nobody holds, oldest first (rows another replica is taking right
+    now skipped on PostgreSQL, not waited for)."""
+    query = (
+        select(InboxRow.__table__)
+        .where(
+            InboxRow.status == bindparam("b_status"),
+            or_(InboxRow.lease_until.is_(None), InboxRow.lease_until < bindparam("b_now")),
+        )
+        .order_by(InboxRow.created_at, InboxRow.event_id)
+        .limit(bindparam("b_limit"))
+    )
+    return query.with_for_update(skip_locked=True) if locks_rows else query
 
 
 @functools.cache
