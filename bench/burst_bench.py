@@ -11,7 +11,8 @@ ticket), ``/ticket status <own ticket>`` and ``/ticket list``; all 200 are sent 
 ``--window`` seconds (2: fifty people typing at once), after one warm-up message of each kind (a
 server that has answered before). Measured: the acknowledgement (HTTP response) latency and the
 time until each message is answered (its "working on it" note does not count), for each bot;
-then ``ticketbot serve`` on the local desk without an LLM, messages per second end to end; the
+then ``ticketbot serve`` on the local desk without an LLM, messages per second end to end (the
+median of three runs, each with the server's CPU time per message); the
 start-up time of the command line; and whether a local-desk lookup by ticket number uses an
 index. Targets are printed PASS / FAIL; the exit status is 1 when one is missed. The bots run in
 processes of their own; the fakes and the sender share this one (a loaded machine shows in the
@@ -65,6 +66,7 @@ from tests.slack.harness import SECRET, command_form, dm_event, event_body, sign
 ACK_P99_MS = 100.0
 ANSWERED_SHARE = 0.6  # of the naive bot's time to answer everything
 LOCAL_RATE = 150.0  # messages per second end to end, local desk, no LLM
+LOCAL_RUNS = 3  # the local-desk figure is the median of these
 COMPANY = 100
 QUEUE = 29683354
 WORKING_ON_IT = "Working on it…"
@@ -747,13 +749,19 @@ async def main(args: argparse.Namespace) -> int:
     if args.only_ticketbot:
         return 0
     describe(naive)
-    local = await local_run(args.local_messages, args.local_messages / LOCAL_RATE / 2)
-    local_rate = (len(local.answered_s) / local.total_s) if local.total_s else 0.0
-    print(
-        f"local desk, no LLM: {len(local.answered_s)} messages answered in {local.total_s:.2f} s "
-        f"= {local_rate:.0f}/s; ack p99 {percentile(local.ack_ms, 99):.1f} ms; the server used "
-        f"{local.serve_cpu_ms / max(1, len(local.answered_s)):.2f} ms of CPU a message"
-    )
+    # A shared machine's neighbours move a single run by a third either way: the figure is
+    # the median of a few, each one printed.
+    locals_ = []
+    for _ in range(LOCAL_RUNS):
+        run = await local_run(args.local_messages, args.local_messages / LOCAL_RATE / 2)
+        rate = (len(run.answered_s) / run.total_s) if run.total_s else 0.0
+        print(
+            f"local desk, no LLM: {len(run.answered_s)} messages answered in {run.total_s:.2f} s "
+            f"= {rate:.0f}/s; ack p99 {percentile(run.ack_ms, 99):.1f} ms; the server used "
+            f"{run.serve_cpu_ms / max(1, len(run.answered_s)):.2f} ms of CPU a message"
+        )
+        locals_.append((rate, run))
+    local_rate, local = sorted(locals_, key=lambda pair: pair[0])[len(locals_) // 2]
     for label, seconds in startup_seconds().items():
         print(f"start-up: {label:28s} {seconds * 1000:6.0f} ms")
     indexed, plan = lookup_uses_index()
@@ -780,7 +788,7 @@ async def main(args: argparse.Namespace) -> int:
     targets.holds(
         "local desk end to end",
         local_rate >= LOCAL_RATE and local.unanswered == 0,
-        f"{local_rate:.0f} messages/s (target >= {LOCAL_RATE:g}/s)",
+        f"{local_rate:.0f} messages/s, median of {LOCAL_RUNS} runs (target >= {LOCAL_RATE:g}/s)",
     )
     targets.holds("local-desk lookup by ticket number indexed", indexed, plan)
     return 0 if targets.verdict() else 1
