@@ -6,10 +6,12 @@ the server builds). Counts are deterministic, so these are tests, not benches.
 Statements on the local desk's own tables are the ticketing backend's work (with Autotask they
 are HTTP requests) and are not counted; commits are, all of them. A concurrent delivery of the
 same read still answers once: the claim is written with the answer, and the loser keeps
-nothing."""
+nothing. Around the core, the durable inbox adds one write to keep the request and one to mark
+its answer sent; the event is marked done in the core's own commit."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
@@ -24,6 +26,7 @@ from core.settings import Settings, TicketbotSettings
 from core.tickets import TicketDraft
 from storage.db import Database
 from storage.history import SqlConversationStore
+from storage.inbox import SqlInbox
 from storage.rate_limits import SqlRateLimiter
 from tests.sql_count import SqlCost, SqlCounter
 from tests.storage.test_stores import together
@@ -181,3 +184,57 @@ def test_a_take_inside_a_unit_of_work_is_charged_with_the_events_transaction(
         assert not unit(1)
     finally:
         database.dispose()
+
+
+class OffLoop:
+    """Runs the blocking calls in a thread, as the server's pools do (the core's unit of work
+    lives on the thread that handles the event)."""
+
+    async def run(self, fn: Callable[[], object]) -> object:
+        return await asyncio.to_thread(fn)
+
+
+@pytest.mark.anyio
+async def test_the_inbox_adds_one_write_to_keep_and_one_to_mark_sent(runtime: Runtime) -> None:
+    """The durable inbox around the core: the request is kept before it is acknowledged (a
+    burst of them in one transaction), the event is done with its replies in the core's own
+    commit, and the replies are marked sent; nothing else is written."""
+    from bots.inbox import DurableCore
+
+    ticket = runtime.ticketing.create(TicketDraft("VPN drops", "every ten minutes"), USER)
+    say(runtime, "hi")
+    durable = DurableCore(
+        SqlInbox(runtime.database),
+        runtime.assistant,
+        OffLoop(),
+        lambda: datetime.now(UTC),
+        lease_seconds=30,
+        poll_seconds=60,
+        bookkeeping=OffLoop(),
+    )
+
+    async def one_message(n: int) -> list[Reply]:
+        event_id = f"EvCOST{n}"
+        assert await durable.receive(event_id, "slack", "{}", "{}")
+        event = InboundMessage(event_id, WHERE, USER, f"status of {ticket.id}?", datetime.now(UTC))
+        replies = await durable.handle(event, "slack", "{}")
+        await durable.delivered(event_id)
+        return replies
+
+    await one_message(0)  # in focus, tracked: the next ones read as the common path does
+    with Bookkeeping(runtime.database.engine) as counter:
+        assert await one_message(1)
+        lone = SqlCost(counter.statements, counter.commits, tuple(counter.seen))
+        counter.reset()
+        kept = await asyncio.gather(
+            *(durable.receive(f"EvBURST{n}", "slack", "{}", "{}") for n in range(20))
+        )
+        burst = SqlCost(counter.statements, counter.commits, tuple(counter.seen))
+
+    # Kept (1), the core's five (see above) with the event done and its replies in the
+    # outbox (2) in its one commit, marked sent (1): three commits in all.
+    assert (lone.statements, lone.commits) == (9, 3), lone
+    assert sum(s.startswith("INSERT INTO inbox") for s in lone.statements_run) == 1
+    assert all(kept)
+    # Twenty requests arriving together: the first written at once, the others together.
+    assert burst.statements == 20 and burst.commits <= 2, burst
