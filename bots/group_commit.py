@@ -29,17 +29,23 @@ class _Batch(Generic[T]):
 
 class GroupCommit(Generic[T, R]):
     """Calls ``write(items)`` (blocking, off the event loop through ``run``) for the items
-    submitted together; ``write`` returns one result per item, in order. One write runs at a
-    time; at most ``limit`` items go in one."""
+    submitted together; ``write`` returns one result per item, in order. At most
+    ``concurrency`` writes run at a time (a database that takes writers side by side, as
+    PostgreSQL does, is not made to queue them); at most ``limit`` items go in one."""
 
     def __init__(
-        self, write: Callable[[list[T]], Sequence[R]], run: RunOff, *, limit: int = 256
+        self,
+        write: Callable[[list[T]], Sequence[R]],
+        run: RunOff,
+        *,
+        limit: int = 256,
+        concurrency: int = 1,
     ) -> None:
         self._write = write
         self._run = run
         self._limit = limit
         self._open: _Batch[T] | None = None
-        self._lock = asyncio.Lock()
+        self._slots = asyncio.Semaphore(max(1, concurrency))
         self._tasks: set[asyncio.Task[None]] = set()
 
     async def submit(self, item: T) -> R:
@@ -58,7 +64,7 @@ class GroupCommit(Generic[T, R]):
         return results[index]  # type: ignore[return-value]
 
     async def _commit(self, batch: _Batch[T]) -> None:
-        async with self._lock:  # the previous write first; this batch fills meanwhile
+        async with self._slots:  # a write under way first; this batch fills meanwhile
             if self._open is batch:
                 self._open = None
             items = list(batch.items)

@@ -50,6 +50,7 @@ SORRY = "Sorry, something went wrong on my side and I couldn't finish your last 
 MAX_ATTEMPTS = 5  # an event that fails this often is answered with an apology, not retried
 MAX_DELIVERIES = 8
 BACKOFF_CAP_SECONDS = 300.0
+INTAKE_WRITERS = 4  # requests kept side by side (each write keeps those that came together)
 BATCH = 32  # events taken, or answers delivered, in one round of the loop
 # How long the loop leaves an answer to the adapter that is posting it, however slow the
 # platform: a post still under way when the outbox took it again would reach Slack twice
@@ -117,7 +118,7 @@ class DurableCore:
         # Keeping what a platform sent answers the platform: it never queues behind the
         # bookkeeping of a burst (finishing, marking sent, taking).
         self.intake: Runner = (
-            _Bookkeeping(4, "inbox-intake") if bookkeeping is None else bookkeeping
+            _Bookkeeping(INTAKE_WRITERS, "inbox-intake") if bookkeeping is None else bookkeeping
         )
         self.clock = clock
         self.lease = timedelta(seconds=lease_seconds)
@@ -136,7 +137,7 @@ class DurableCore:
         self._received_here: set[str] = set()
         # A burst of requests kept (and of answers marked sent) costs a transaction per
         # batch, not per request.
-        self._arrivals = GroupCommit(self._receive_all, self.intake.run)
+        self._arrivals = GroupCommit(self._receive_all, self.intake.run, concurrency=INTAKE_WRITERS)
         self._sent_marks = GroupCommit(self._delivered_all, self.books.run)
         self._keeping = GroupCommit(self._keep_all, self.books.run)
         self._posting: dict[str, float] = {}  # answers its adapters are posting: since when

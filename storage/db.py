@@ -24,6 +24,7 @@ from sqlalchemy.types import TypeDecorator
 
 POSTGRES_DRIVER = "postgresql+psycopg"
 SQLITE_POOL_SIZE = 80  # the core's workers and spares, plus the inbox's bookkeeping threads
+URGENT_CONNECTIONS = 4  # see Database.urgent: as many as the inbox keeps requests side by side
 
 
 class Base(DeclarativeBase):
@@ -141,6 +142,8 @@ class Database:
     engine: Engine
     sessions: sessionmaker[Session]
     _writer: WriterLock = field(default_factory=WriterLock, repr=False)
+    _urgent: Engine | None = field(default=None, repr=False)
+    _urgent_guard: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def dialect(self) -> str:
@@ -162,15 +165,12 @@ class Database:
         is_sqlite = parsed.get_backend_name() == "sqlite"
         if is_sqlite and parsed.database and parsed.database != ":memory:":
             Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        options: dict[str, Any] = {"pool_pre_ping": not is_sqlite}
+        options: dict[str, Any] = {}
         if is_sqlite and parsed.database not in (None, "", ":memory:"):
             # A SQLite connection costs a file handle and its PRAGMAs: keep enough of them for
             # every worker at once, instead of opening and closing overflow ones in a burst.
             options |= {"pool_size": SQLITE_POOL_SIZE, "max_overflow": SQLITE_POOL_SIZE}
-        # pre_ping: a PostgreSQL restart or an idle timeout must not fail the next message.
-        engine = create_engine(parsed, **options)
-        if is_sqlite:
-            event.listen(engine, "connect", _tune_sqlite)
+        engine = _engine(parsed, **options)
         database = cls(engine=engine, sessions=sessionmaker(engine, expire_on_commit=False))
         if create:
             from storage.migrations import upgrade
@@ -185,8 +185,35 @@ class Database:
                 raise
         return database
 
+    def urgent(self) -> Engine:
+        """An engine with a few connections of its own for the writes a platform waits on
+        (keeping a request before its 200): those never wait for a connection that the core's
+        work holds (PostgreSQL's pool is small: replicas share the server's connections)."""
+        database = self.engine.url.database
+        if self.dialect == "sqlite" and database in (None, "", ":memory:"):
+            return self.engine  # another engine would open another (empty) database
+        with self._urgent_guard:
+            if self._urgent is None:
+                self._urgent = _engine(
+                    self.engine.url, pool_size=URGENT_CONNECTIONS, max_overflow=0
+                )
+            return self._urgent
+
     def dispose(self) -> None:
         self.engine.dispose()
+        with self._urgent_guard:
+            if self._urgent is not None:
+                self._urgent.dispose()
+                self._urgent = None
+
+
+def _engine(url: URL, **options: Any) -> Engine:
+    is_sqlite = url.get_backend_name() == "sqlite"
+    # pre_ping: a PostgreSQL restart or an idle timeout must not fail the next message.
+    engine = create_engine(url, pool_pre_ping=not is_sqlite, **options)
+    if is_sqlite:
+        event.listen(engine, "connect", _tune_sqlite)
+    return engine
 
 
 def serialise_transaction(session: Session, key: int) -> None:

@@ -130,8 +130,9 @@ class SqlInbox:
     @contextlib.contextmanager
     def _begin(self, *, urgent: bool = False) -> Iterator[Connection]:
         """A connection in a write transaction (queued like :meth:`_write`; ``urgent``:
-        ahead of the others)."""
-        with self._db.writing(urgent=urgent), self._db.engine.begin() as connection:
+        ahead of the others, on connections of its own)."""
+        engine = self._db.urgent() if urgent else self._db.engine
+        with self._db.writing(urgent=urgent), engine.begin() as connection:
             yield connection
 
     @property

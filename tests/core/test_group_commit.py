@@ -25,9 +25,11 @@ class Writes:
         self.hold_first = threading.Event()
         self.hold_first.set()
         self.fail_with: str | None = None
+        self.started = 0
 
     def __call__(self, items: list[str]) -> list[str]:
-        if not self.calls:
+        self.started += 1
+        if self.started == 1:
             self.hold_first.wait(5)
         self.calls.append(items)
         if self.fail_with is not None and self.fail_with in items:
@@ -120,3 +122,17 @@ async def test_a_caller_that_gives_up_does_not_cancel_the_others() -> None:
     assert await stayer == "STAYER"
     assert writes.calls[-1] == ["quitter", "stayer"]  # written all the same
     await commit.drain()
+
+
+@pytest.mark.anyio
+async def test_with_room_for_two_writes_a_second_one_does_not_wait_for_the_first() -> None:
+    writes = Writes()
+    writes.hold_first.clear()
+    commit: GroupCommit[str, str] = GroupCommit(writes, off_loop, concurrency=2)
+
+    first = asyncio.create_task(commit.submit("first"))
+    await asyncio.sleep(0.05)  # the first write has started and is held
+    assert await asyncio.wait_for(commit.submit("second"), 5) == "SECOND"
+    writes.hold_first.set()
+    assert await first == "FIRST"
+    assert writes.calls == [["second"], ["first"]]  # the second went first: it did not wait
