@@ -9,6 +9,7 @@ import contextlib
 import contextvars
 import functools
 import logging
+import os
 import signal
 import sys
 import threading
@@ -39,6 +40,7 @@ SWITCH_INTERVAL_SECONDS = 0.001
 # Threads beyond TICKETBOT_WORKERS for the adapters' short core calls (App Home, a button's
 # pending confirmation), so that they never queue behind events waiting on the network.
 SPARE_WORKERS = 8
+CORE_NICENESS = 10  # how much lower the core's threads run than the event loop (see below)
 
 
 class CoreRunner:
@@ -91,8 +93,28 @@ def _start_every_thread(pool: ThreadPoolExecutor, workers: int) -> None:
     the caller's thread — the event loop — which then waits for each new thread to get the
     interpreter lock from the busy ones: in a burst, acknowledgements waited up to a second."""
     started = threading.Barrier(workers, timeout=10)
-    for future in [pool.submit(started.wait) for _ in range(workers)]:
+
+    def start() -> None:
+        lower_priority_of_this_thread()
+        started.wait()
+
+    for future in [pool.submit(start) for _ in range(workers)]:
         future.result()
+
+
+def lower_priority_of_this_thread() -> None:
+    """Give the calling thread a lower CPU priority than the event loop's (Linux: a thread has
+    its own nice value). When the core's threads keep the CPU busy, whichever thread the system
+    wakes first takes the interpreter lock next: with this, the event loop is woken first, and
+    acknowledgements keep their pace (bench/workers_bench.py: p50 65 ms instead of 110 ms, p99
+    120 ms instead of 210 ms, with 20 creates always in flight on PostgreSQL)."""
+    if sys.platform != "linux":
+        return
+    try:
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, 0) + CORE_NICENESS)
+    except OSError as exc:  # a sandbox that refuses: the same work, at the same priority
+        log.debug("core thread priority unchanged: %s", exc)
 
 
 CORE_RUNNER_KEY = web.AppKey("core_runner", CoreRunner)
