@@ -165,15 +165,18 @@ class SqlTriageBoard:
                 .limit(limit)
             ).all()
         claimed: list[DueCard] = []
-        for row in candidates:
+        for candidate in candidates:
             owner = uuid.uuid4().hex
             with self._db.sessions() as session, session.begin():
-                taken = session.execute(
+                # Still due and free, read as claimed: another runner may have claimed and
+                # finished it (posted it) since the look above, and what that look saw is stale.
+                row = session.execute(
                     update(TriageCardRow)
-                    .where(TriageCardRow.id == row.id, free)
+                    .where(TriageCardRow.id == candidate.id, free, due, ready)
                     .values(lease_owner=owner, lease_until=now + lease)
-                )
-                if getattr(taken, "rowcount", 0) != 1:
+                    .returning(*TriageCardRow.__table__.c)
+                ).one_or_none()
+                if row is None:
                     continue  # another runner claimed it between the read and now
             claimed.append(
                 DueCard(

@@ -150,3 +150,30 @@ def test_the_boards_calls_never_raise() -> None:
     broken.filed(_ticket(1), ALICE)
     broken.changed(1)
     assert broken.ticket_of_thread(ConversationRef("slack", "T", "C", "1.0")) is None
+
+
+def test_a_card_another_runner_posted_after_this_one_looked_is_not_claimed_again(
+    database: Database,
+) -> None:
+    clock = FakeClock()
+    board = _board(database, clock)
+    board.filed(_ticket(11), ALICE)
+    other = _board(database, clock)
+    sessions = database.sessions
+    opened: list[bool] = []
+
+    def the_other_runner_posts_it_meanwhile() -> object:
+        opened.append(True)
+        if len(opened) == 2:  # after this runner's look at what is due, before its claim
+            [card] = other.claim_due(clock(), ("slack",))
+            assert other.posting(card, clock())
+            assert other.posted(card, "1700000002.000100", "fp1")
+        return sessions()
+
+    slow = Database(database.engine, the_other_runner_posts_it_meanwhile)  # type: ignore[arg-type]
+    late = SqlTriageBoard(slow, "local", (SLACK, TEAMS), clock)
+
+    assert late.claim_due(clock(), ("slack",)) == []  # what it saw was stale: posted already
+    assert [c.message_ref for c in board.cards(11) if c.platform == "slack"] == [
+        "1700000002.000100"
+    ]
