@@ -36,7 +36,7 @@ from core.ports import (
     TechnicianDesk,
     TicketingSystem,
 )
-from core.ratelimit import RateLimitedTicketing
+from core.ratelimit import RateLimitedTechnicianDesk, RateLimitedTicketing
 from core.settings import Settings, TicketbotSettings
 from core.updates.model import TicketTouched
 from core.updates.tracking import TrackingTicketing
@@ -298,6 +298,8 @@ def build_runtime(settings: Settings, *, clock: Callable[[], datetime] = utc_now
     technicians = build_technicians(
         settings, database, backend, lambda touched: updates.store.record_signal(touched, clock())
     )
+    if technicians is not None and settings.bot.rate_backend_per_hour > 0:
+        technicians = RateLimitedTechnicianDesk(technicians, limiter, clock)
     assistant = Assistant(
         store=store,
         ticketing=TrackingTicketing(ticketing, updates.tracker),  # updates:

@@ -18,7 +18,15 @@ from typing import Literal
 from core.errors import TicketingError
 from core.messages import UserRef
 from core.operations import Operation, Several
-from core.ports import RateDecision, RateLimiter, RatePolicy, TicketingSystem
+from core.ports import (
+    RateDecision,
+    RateLimiter,
+    RatePolicy,
+    Technician,
+    TechnicianDesk,
+    TicketChange,
+    TicketingSystem,
+)
 from core.tickets import Priority, Ticket, TicketDraft, TicketRef
 
 Scope = Literal["user", "backend"]
@@ -151,3 +159,78 @@ class RateLimitedTicketing:
     ) -> None:
         self._charge(self._limiter.policy.write_cost)
         self.inner.attach(ref, name, content_type, data, requester)
+
+
+class RateLimitedTechnicianDesk:
+    """A :class:`TechnicianDesk` whose reads and writes of tickets charge the backend's shared
+    bucket as :class:`RateLimitedTicketing` does: a technician working from chat spends the
+    same help desk API budget as everyone else. Who is a technician, and the pickers' lists,
+    are lookups the desk keeps for itself, and free."""
+
+    def __init__(
+        self, inner: TechnicianDesk, limiter: RateLimiter, clock: Callable[[], datetime]
+    ) -> None:
+        self.inner = inner
+        self.name = inner.name
+        self._limiter = limiter
+        self._clock = clock
+        self._key = backend_key(inner.name)
+
+    def _charge(self, cost: float) -> None:
+        decision = self._limiter.take(self._key, cost, self._limiter.policy.backend, self._clock())
+        if not decision.allowed:
+            raise RateLimited("backend", self._key, cost, decision)
+
+    def _read(self) -> None:
+        self._charge(self._limiter.policy.read_cost)
+
+    def _write(self) -> None:
+        self._charge(self._limiter.policy.write_cost)
+
+    def technician(self, user: UserRef) -> Technician:
+        return self.inner.technician(user)
+
+    def ticket(self, ref: TicketRef, user: UserRef) -> Ticket:
+        self._read()
+        return self.inner.ticket(ref, user)
+
+    def take(self, ref: TicketRef, user: UserRef) -> TicketChange:
+        self._write()
+        return self.inner.take(ref, user)
+
+    def assign(
+        self, ref: TicketRef, assignee: str, user: UserRef, *, role_id: int | None = None
+    ) -> TicketChange:
+        self._write()
+        return self.inner.assign(ref, assignee, user, role_id=role_id)
+
+    def set_status(self, ref: TicketRef, status: str, user: UserRef) -> TicketChange:
+        self._write()
+        return self.inner.set_status(ref, status, user)
+
+    def add_note(
+        self, ref: TicketRef, text: str, user: UserRef, *, internal: bool = True
+    ) -> TicketChange:
+        self._write()
+        return self.inner.add_note(ref, text, user, internal=internal)
+
+    def set_priority(self, ref: TicketRef, priority: Priority, user: UserRef) -> TicketChange:
+        self._write()
+        return self.inner.set_priority(ref, priority, user)
+
+    def mine(self, user: UserRef, limit: int = 20) -> list[Ticket]:
+        self._read()
+        return self.inner.mine(user, limit)
+
+    def queue(self, user: UserRef, name: str | None = None, limit: int = 20) -> list[Ticket]:
+        self._read()
+        return self.inner.queue(user, name, limit)
+
+    def technicians(self, user: UserRef) -> list[Technician]:
+        return self.inner.technicians(user)
+
+    def statuses(self, user: UserRef) -> list[str]:
+        return self.inner.statuses(user)
+
+    def queues(self, user: UserRef) -> list[str]:
+        return self.inner.queues(user)

@@ -274,3 +274,36 @@ def test_the_backend_bucket_is_shared_and_only_backend_work_uses_it(database: Da
 )
 def test_wait_text_rounds_up(seconds: float, text: str) -> None:
     assert wait_text(seconds) == text
+
+
+def test_a_technicians_work_from_chat_spends_the_same_backend_budget(tmp_path: Path) -> None:
+    from bots.composition import build_runtime
+    from core.messages import InboundMessage, UserRef
+    from core.settings import Settings
+    from core.tickets import TicketDraft
+
+    tech = UserRef("slack", "UTECH", "Tess Tech", "tess@example.com")
+    settings = Settings(
+        bot=TicketbotSettings(
+            database_url=f"sqlite:///{tmp_path / 'ticketbot.db'}",
+            staff_emails=["tess@example.com"],
+            rate_backend_per_hour=10,  # a read costs 1, a write 4
+            rate_user_capacity=0,  # only the backend's limit here
+        )
+    )
+    runtime = build_runtime(settings)
+    try:
+        ticket = runtime.ticketing.create(TicketDraft("VPN drops", "every ten minutes"), ALICE)
+
+        def say(text: str) -> str:
+            event = InboundMessage(f"Ev-{text}", conversation_for(tech), tech, text, wall_clock())
+            return " ".join(r.text for r in runtime.assistant.handle(event))
+
+        said = [say(f"ticket note {ticket.id} --internal step {n}") for n in range(3)]
+
+        assert "help desk system is very busy" not in said[0]
+        assert "help desk system is very busy" in said[-1]  # 10 tokens: two writes, not three
+        notes = runtime.assistant.technicians.ticket(ticket.ref, tech).notes  # type: ignore[union-attr]
+        assert [n.text for n in notes if n.internal] == ["step 0", "step 1"]
+    finally:
+        runtime.close()
