@@ -106,75 +106,13 @@ class UserGate:
             raise RateLimited("user", key, cost, decision)
 
 
-class RateLimitedTicketing:
-    """A :class:`TicketingSystem` that charges the backend's shared bucket per operation."""
+class _BackendBucket:
+    """Charges the shared bucket of the help desk called ``name``."""
 
-    def __init__(
-        self, inner: TicketingSystem, limiter: RateLimiter, clock: Callable[[], datetime]
-    ) -> None:
-        self.inner = inner
-        self.name = inner.name
+    def __init__(self, name: str, limiter: RateLimiter, clock: Callable[[], datetime]) -> None:
         self._limiter = limiter
         self._clock = clock
-        self._key = backend_key(inner.name)
-
-    def _charge(self, cost: float) -> None:
-        decision = self._limiter.take(self._key, cost, self._limiter.policy.backend, self._clock())
-        if not decision.allowed:
-            raise RateLimited("backend", self._key, cost, decision)
-
-    def create(self, draft: TicketDraft, requester: UserRef) -> Ticket:
-        self._charge(self._limiter.policy.write_cost)
-        return self.inner.create(draft, requester)
-
-    def get(self, ref: TicketRef, requester: UserRef) -> Ticket:
-        self._charge(self._limiter.policy.read_cost)
-        return self.inner.get(ref, requester)
-
-    def list_open(self, requester: UserRef, limit: int = 10) -> list[Ticket]:
-        self._charge(self._limiter.policy.read_cost)
-        return self.inner.list_open(requester, limit)
-
-    def add_note(self, ref: TicketRef, text: str, requester: UserRef) -> Ticket:
-        self._charge(self._limiter.policy.write_cost)
-        return self.inner.add_note(ref, text, requester)
-
-    def close(self, ref: TicketRef, requester: UserRef) -> Ticket:
-        self._charge(self._limiter.policy.write_cost)
-        return self.inner.close(ref, requester)
-
-    def reopen(self, ref: TicketRef, reason: str, requester: UserRef) -> Ticket:
-        self._charge(self._limiter.policy.write_cost)
-        return self.inner.reopen(ref, reason, requester)
-
-    def set_priority(self, ref: TicketRef, priority: Priority, requester: UserRef) -> Ticket:
-        self._charge(self._limiter.policy.write_cost)
-        return self.inner.set_priority(ref, priority, requester)
-
-    def check_ready(self) -> None:
-        self.inner.check_ready()  # a probe, not a person's request: free
-
-    def attach(
-        self, ref: TicketRef, name: str, content_type: str, data: bytes, requester: UserRef
-    ) -> None:
-        self._charge(self._limiter.policy.write_cost)
-        self.inner.attach(ref, name, content_type, data, requester)
-
-
-class RateLimitedTechnicianDesk:
-    """A :class:`TechnicianDesk` whose reads and writes of tickets charge the backend's shared
-    bucket as :class:`RateLimitedTicketing` does: a technician working from chat spends the
-    same help desk API budget as everyone else. Who is a technician, and the pickers' lists,
-    are lookups the desk keeps for itself, and free."""
-
-    def __init__(
-        self, inner: TechnicianDesk, limiter: RateLimiter, clock: Callable[[], datetime]
-    ) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self._limiter = limiter
-        self._clock = clock
-        self._key = backend_key(inner.name)
+        self._key = backend_key(name)
 
     def _charge(self, cost: float) -> None:
         decision = self._limiter.take(self._key, cost, self._limiter.policy.backend, self._clock())
@@ -186,6 +124,68 @@ class RateLimitedTechnicianDesk:
 
     def _write(self) -> None:
         self._charge(self._limiter.policy.write_cost)
+
+
+class RateLimitedTicketing(_BackendBucket):
+    """A :class:`TicketingSystem` that charges the backend's shared bucket per operation."""
+
+    def __init__(
+        self, inner: TicketingSystem, limiter: RateLimiter, clock: Callable[[], datetime]
+    ) -> None:
+        super().__init__(inner.name, limiter, clock)
+        self.inner = inner
+        self.name = inner.name
+
+    def create(self, draft: TicketDraft, requester: UserRef) -> Ticket:
+        self._write()
+        return self.inner.create(draft, requester)
+
+    def get(self, ref: TicketRef, requester: UserRef) -> Ticket:
+        self._read()
+        return self.inner.get(ref, requester)
+
+    def list_open(self, requester: UserRef, limit: int = 10) -> list[Ticket]:
+        self._read()
+        return self.inner.list_open(requester, limit)
+
+    def add_note(self, ref: TicketRef, text: str, requester: UserRef) -> Ticket:
+        self._write()
+        return self.inner.add_note(ref, text, requester)
+
+    def close(self, ref: TicketRef, requester: UserRef) -> Ticket:
+        self._write()
+        return self.inner.close(ref, requester)
+
+    def reopen(self, ref: TicketRef, reason: str, requester: UserRef) -> Ticket:
+        self._write()
+        return self.inner.reopen(ref, reason, requester)
+
+    def set_priority(self, ref: TicketRef, priority: Priority, requester: UserRef) -> Ticket:
+        self._write()
+        return self.inner.set_priority(ref, priority, requester)
+
+    def check_ready(self) -> None:
+        self.inner.check_ready()  # a probe, not a person's request: free
+
+    def attach(
+        self, ref: TicketRef, name: str, content_type: str, data: bytes, requester: UserRef
+    ) -> None:
+        self._write()
+        self.inner.attach(ref, name, content_type, data, requester)
+
+
+class RateLimitedTechnicianDesk(_BackendBucket):
+    """A :class:`TechnicianDesk` whose reads and writes of tickets charge the backend's shared
+    bucket as :class:`RateLimitedTicketing` does: a technician working from chat spends the
+    same help desk API budget as everyone else. Who is a technician, and the pickers' lists,
+    are lookups the desk keeps for itself, and free."""
+
+    def __init__(
+        self, inner: TechnicianDesk, limiter: RateLimiter, clock: Callable[[], datetime]
+    ) -> None:
+        super().__init__(inner.name, limiter, clock)
+        self.inner = inner
+        self.name = inner.name
 
     def technician(self, user: UserRef) -> Technician:
         return self.inner.technician(user)
