@@ -1,4 +1,5 @@
-"""The composition root gives each backend its technicians' desk, audited by the assistant."""
+"""The composition root gives each backend its technicians' desk, charged to the help desk's
+shared request budget and audited by the assistant."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from core.audit_trail import AuditedTechnicianDesk
 from core.backends.autotask.technicians import AutotaskTechnicianDesk
 from core.backends.waystone import WaystoneTechnicianDesk
 from core.messages import UserRef
+from core.ratelimit import RateLimitedTechnicianDesk
 from core.settings import Settings, TicketbotSettings, WaystoneSettings
 from storage.audit import SqlAuditLog
 from storage.local_technicians import LocalTechnicianDesk
@@ -35,7 +37,8 @@ def test_the_local_desk_gets_its_technicians_and_they_are_audited(tmp_path: Path
     try:
         desk = runtime.assistant.technicians
         assert isinstance(desk, AuditedTechnicianDesk)
-        assert isinstance(desk.inner, LocalTechnicianDesk)
+        assert isinstance(desk.inner, RateLimitedTechnicianDesk)
+        assert isinstance(desk.inner.inner, LocalTechnicianDesk)
         assert runtime.assistant.board is None  # the triage channel is wired elsewhere
         runtime.assistant.handle(message("ticket new The scanner is offline", STAFF))
         taken = runtime.assistant.handle(message("ticket take 10001", STAFF))
@@ -53,7 +56,8 @@ def test_autotask_and_waystone_get_theirs(tmp_path: Path, fake: FakeAutotask) ->
     try:
         desk = autotask.assistant.technicians
         assert isinstance(desk, AuditedTechnicianDesk)
-        assert isinstance(desk.inner, AutotaskTechnicianDesk)
+        assert isinstance(desk.inner, RateLimitedTechnicianDesk)
+        assert isinstance(desk.inner.inner, AutotaskTechnicianDesk)
     finally:
         autotask.close()
     (tmp_path / "waystone").mkdir()
@@ -69,7 +73,8 @@ def test_autotask_and_waystone_get_theirs(tmp_path: Path, fake: FakeAutotask) ->
     try:
         desk = waystone.assistant.technicians
         assert isinstance(desk, AuditedTechnicianDesk)
-        assert isinstance(desk.inner, WaystoneTechnicianDesk)
+        assert isinstance(desk.inner, RateLimitedTechnicianDesk)
+        assert isinstance(desk.inner.inner, WaystoneTechnicianDesk)
         answer = waystone.assistant.handle(message("ticket mine", STAFF))
         assert answer[0].text == (
             "Technician tools (mine) are not available on this help desk (Waystone)."
