@@ -60,7 +60,7 @@ from aiohttp import web
 from bench.targets import Targets
 from tests.fakes.autotask_server import FakeAutotask, load_models
 from tests.fakes.slack_api import BOT_TOKEN, FakeSlackApi
-from tests.ops.process import entrypoint, free_port
+from tests.ops.process import entrypoint, free_port, slack_autotask_env
 from tests.slack.harness import SECRET, command_form, dm_event, event_body, signed_headers
 
 ACK_P99_MS = 100.0
@@ -546,23 +546,17 @@ async def burst_runs(args: argparse.Namespace) -> tuple[Run, Run]:
             tempfile.TemporaryDirectory() as tmp,
             slow_llm(args.llm_seconds) as (llm_url, llm_calls),
         ):
-            env = {
-                "SLACK_BOT_TOKEN": BOT_TOKEN,
-                "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_API_URL": slack.api_url,
-                "TICKETBOT_BACKEND": "autotask",
-                "AUTOTASK_USERNAME": tenant.username,
-                "AUTOTASK_SECRET": tenant.secret,
-                "AUTOTASK_INTEGRATION_CODE": tenant.integration_code,
-                "AUTOTASK_ZONE_LOOKUP_URL": tenant.zone_lookup_url,
-                "AUTOTASK_API_URL": tenant.api_url,
-                "AUTOTASK_DEFAULT_QUEUE_ID": str(QUEUE),
-                "AUTOTASK_COMPANY_VISIBILITY": "true",
-                "OPENAI_BASE_URL": llm_url,
-                "TICKETBOT_LLM_MODEL": "bench",
-                "TICKETBOT_RATE_USER_CAPACITY": "0",
-                "TICKETBOT_RATE_BACKEND_PER_HOUR": "0",
-            }
+            env = slack_autotask_env(
+                slack,
+                tenant,
+                AUTOTASK_API_URL=tenant.api_url,
+                AUTOTASK_DEFAULT_QUEUE_ID=str(QUEUE),
+                AUTOTASK_COMPANY_VISIBILITY="true",
+                OPENAI_BASE_URL=llm_url,
+                TICKETBOT_LLM_MODEL="bench",
+                TICKETBOT_RATE_USER_CAPACITY="0",
+                TICKETBOT_RATE_BACKEND_PER_HOUR="0",
+            )
             if label.startswith("ticketbot"):
                 env.update(dict(kv.split("=", 1) for kv in args.serve_env))
             bot = (

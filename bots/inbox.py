@@ -216,7 +216,7 @@ class DurableCore:
             replies = await self._answer(taken, finishing)
             finished = finishing.finished
             if finished is None:  # not written with the answer: on its own, then
-                finished = bool(await self.books.run(lambda: self._finish_held(taken, replies)))
+                finished = await self._finish(taken, replies, posting_here=True)
         finally:
             if here:
                 self._held.discard(event.event_id)
@@ -235,11 +235,19 @@ class DurableCore:
         adapter that keeps events only now) is kept now."""
         return self.inbox.keep_all(keeps, self.clock(), owner=self.owner, lease=self.lease)
 
-    def _finish_held(self, taken: Taken, replies: list[Reply]) -> bool:
-        # The clock is read when the call runs, not when it was queued: on a busy machine the
-        # core pool's queue alone can outlast a lease, and the adapter's hold must start now.
-        now = self.clock()
-        return self.inbox.finish(taken, self.owner, replies, now, deliver_by_until=now + self.lease)
+    async def _finish(self, taken: Taken, replies: list[Reply], *, posting_here: bool) -> bool:
+        """Finish ``taken`` on its own (its answer was not written with the core's unit).
+        ``posting_here``: this process posts the replies itself, the outbox only after its
+        hold runs out."""
+
+        def finish() -> bool:
+            # The clock is read when the call runs, not when it was queued: on a busy machine
+            # the pool's queue alone can outlast a lease, and the hold must start now.
+            now = self.clock()
+            until = now + self.lease if posting_here else None
+            return self.inbox.finish(taken, self.owner, replies, now, deliver_by_until=until)
+
+        return bool(await self.books.run(finish))
 
     async def delivered(self, event_id: str, *, posted: bool = True) -> None:
         """The adapter posted the replies of ``event_id``; ``posted`` False: not all of them
@@ -434,7 +442,7 @@ class DurableCore:
                 replies = await self._answer(taken, finishing)
                 finished = finishing.finished
             if finished is None:
-                finished = bool(await self.books.run(lambda: self._finish_taken(taken, replies)))
+                finished = await self._finish(taken, replies, posting_here=posting_here)
             if not finished:
                 log.warning("inbox: lease lost before finishing event_id=%s", taken.event_id)
         except Exception:
@@ -446,11 +454,6 @@ class DurableCore:
         self._freed()
         if finished and replies and posting_here:
             await self._post(taken, replies)
-
-    def _finish_taken(self, taken: Taken, replies: list[Reply]) -> bool:
-        now = self.clock()
-        until = now + self.lease if taken.platform in self.deliverers else None
-        return self.inbox.finish(taken, self.owner, replies, now, deliver_by_until=until)
 
     async def _post(self, taken: Taken, replies: list[Reply]) -> None:
         """Post the replies of an event this process answered from the inbox (its adapter

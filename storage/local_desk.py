@@ -260,9 +260,7 @@ def lookup(ref: TicketRef) -> tuple[Select[Any], dict[str, object]]:
     """The statement (and its parameters) that finds the ticket ``ref`` names."""
     if ref.ticket_id is not None:
         return _BY_ID, {"b_id": ref.ticket_id}
-    # Numbers are written upper-case ("T20261130.0001"): comparing the column itself, not
-    # upper(column), lets the unique index on it find the row instead of scanning the table.
-    return _BY_NUMBER, {"b_number": ref.value.upper()}
+    return _BY_NUMBER, {"b_number": _number(ref)}
 
 
 def _latest_notes(connection: Connection, ticket_ids: list[int]) -> dict[int, tuple[Note, ...]]:
@@ -282,9 +280,13 @@ def _note(row: Row[Any]) -> Note:
 def _matches(ref: TicketRef) -> ColumnElement[bool]:
     if ref.ticket_id is not None:
         return LocalTicketRow.id == ref.ticket_id
-    # Numbers are written upper-case ("T20261130.0001"): comparing the column itself, not
-    # upper(column), lets the unique index on it find the row instead of scanning the table.
-    return LocalTicketRow.number == ref.value.upper()
+    return LocalTicketRow.number == _number(ref)
+
+
+def _number(ref: TicketRef) -> str:
+    # Numbers are written upper-case ("T20261130.0001"): comparing the column itself with the
+    # number upper-cased, not upper(column), lets the unique index find the row, no scan.
+    return ref.value.upper()
 
 
 def _requester_email(requester: UserRef) -> str:

@@ -155,21 +155,7 @@ async def test_a_reply_in_the_cards_chain_is_an_internal_note(
 ) -> None:
     ticket_id, post = await _filed(server, connector, tenant)
     before = len(connector.messages(ALICE_DM))
-    reply = {
-        "id": next_id(),
-        "type": "message",
-        "timestamp": now_utc().isoformat().replace("+00:00", "Z"),
-        "serviceUrl": server.service_url,
-        "channelId": "msteams",
-        "from": dict(TESS),
-        "recipient": dict(BOT),
-        "conversation": _thread(post.id),
-        "textFormat": "plain",
-        "text": "The mailbox is over quota",
-        "channelData": channel_data(),
-    }
-
-    await server.say(reply)
+    await server.say(_reply_in_chain(server, post.id, "The mailbox is over quota"))
     await server.app[UPDATES_JOB_KEY].tick()
 
     [note] = [n for n in tenant.notes.values() if "over quota" in n["description"]]
